@@ -1,0 +1,46 @@
+// The dateline subcommands. Each returns the process exit code.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/story_files.h"
+#include "store/story_store.h"
+
+namespace dateline {
+
+struct ServeArgs {
+  std::string data_dir = ".dateline";
+  std::string listen = "127.0.0.1:8080";
+  std::string sync = "always";
+  int threads = 0;
+  std::uint64_t max_body_bytes = 16u << 20;
+  std::size_t stream_queue_frames = 8192;
+  std::string demo_dir;      // empty: no demo replay
+  int demo_interval_ms = 3000;
+};
+
+struct IngestArgs {
+  std::vector<std::string> files;
+  std::string server_url;    // post to a running server ...
+  std::string data_dir;      // ... or write into a stopped server's data folder
+  std::string format = "auto";
+  std::string source;
+  std::string reference_date;  // YYYY-MM-DD, for wire-text datelines without a year
+  std::size_t batch = 500;
+  std::string sync = "always";
+};
+
+int RunServe(const ServeArgs& args);
+int RunIngest(const IngestArgs& args);
+int RunRepair(const std::string& data_dir);
+
+// Posts NDJSON to SERVER/api/v1/stories; returns the number of new and duplicate stories.
+struct PostResult {
+  std::size_t added = 0;
+  std::size_t duplicates = 0;
+};
+Result<PostResult> PostStories(const std::string& server_url, const std::vector<Story>& stories);
+
+}  // namespace dateline

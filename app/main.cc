@@ -1,0 +1,56 @@
+// dateline: the command line. `dateline --help` lists the subcommands.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace dateline;
+  CLI::App app{"Dateline: a self-hosted real-time business and financial news terminal"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("dateline ") + DATELINE_VERSION);
+
+  ServeArgs serve;
+  auto* s = app.add_subcommand("serve", "Serve the API, the live stream and the web terminal");
+  s->add_option("--data", serve.data_dir, "Data folder (story log, metadata)")->capture_default_str();
+  s->add_option("--listen", serve.listen, "ADDRESS:PORT to listen on; port 0 picks a free one")
+      ->capture_default_str();
+  s->add_option("--sync", serve.sync,
+                "When an ingest is acknowledged: always (after fsync), interval, never")
+      ->check(CLI::IsMember({"always", "interval", "never"}))
+      ->capture_default_str();
+  s->add_option("--threads", serve.threads, "Network threads (0: one per core)")->capture_default_str();
+  s->add_option("--max-body", serve.max_body_bytes, "Largest accepted request body, bytes")
+      ->capture_default_str();
+  s->add_option("--stream-queue", serve.stream_queue_frames,
+                "Frames a live-stream client may fall behind before it is disconnected")
+      ->capture_default_str();
+  s->add_option("--demo", serve.demo_dir, "Replay the demo corpus in this folder (demo/fomc)");
+  s->add_option("--demo-interval-ms", serve.demo_interval_ms, "Pause between replayed demo stories")
+      ->capture_default_str();
+
+  IngestArgs ingest;
+  auto* i = app.add_subcommand("ingest", "Turn files into stories: wire text pages, Reuters-21578 "
+                                         "SGML, FOMC statements, JSON, NDJSON");
+  i->add_option("files", ingest.files, "Files or folders")->required();
+  i->add_option("--server", ingest.server_url, "Post to this running server (http://HOST:PORT)");
+  i->add_option("--data", ingest.data_dir, "Write into this stopped server's data folder");
+  i->add_option("--format", ingest.format, "auto, wire, reuters, fomc, json, ndjson")
+      ->capture_default_str();
+  i->add_option("--source", ingest.source, "Source name to file the stories under");
+  i->add_option("--reference-date", ingest.reference_date,
+                "Date (YYYY-MM-DD) near which year-less wire datelines fall (default: today)");
+  i->add_option("--batch", ingest.batch, "Stories per request or group commit")->capture_default_str();
+  i->add_option("--sync", ingest.sync, "With --data: always, interval, never")->capture_default_str();
+
+  std::string repair_dir;
+  auto* r = app.add_subcommand("repair", "Salvage every good frame of a damaged story log");
+  r->add_option("--data", repair_dir, "Data folder")->required();
+
+  CLI11_PARSE(app, argc, argv);
+  if (s->parsed()) return RunServe(serve);
+  if (i->parsed()) return RunIngest(ingest);
+  if (r->parsed()) return RunRepair(repair_dir);
+  return 2;
+}

@@ -1,0 +1,92 @@
+#include <cstdio>
+#include <memory>
+
+#include "app/commands.h"
+#include "app/data_lock.h"
+#include "app/demo_replay.h"
+#include "server/http_server.h"
+
+namespace dateline {
+namespace {
+
+Status ParseListen(const std::string& listen, ServerOptions* opt) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    return Status::InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080", "listen");
+  }
+  std::string addr = listen.substr(0, colon);
+  if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+  if (addr.empty()) addr = "0.0.0.0";
+  const std::string port = listen.substr(colon + 1);
+  char* end = nullptr;
+  const long p = std::strtol(port.c_str(), &end, 10);
+  if (port.empty() || *end != '\0' || p < 0 || p > 65535) {
+    return Status::InvalidArgument("--listen port must be 0..65535 (0 picks a free port)", "listen");
+  }
+  opt->address = addr;
+  opt->port = static_cast<std::uint16_t>(p);
+  return {};
+}
+
+}  // namespace
+
+int RunServe(const ServeArgs& args) {
+  ServerOptions opt;
+  if (Status st = ParseListen(args.listen, &opt); !st.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
+    return 2;
+  }
+  auto sync = ParseSyncPolicy(args.sync);
+  if (!sync.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", sync.status().message().c_str());
+    return 2;
+  }
+  opt.threads = args.threads;
+  opt.max_body_bytes = args.max_body_bytes;
+  opt.stream_queue_frames = args.stream_queue_frames;
+  opt.api.json.story.max_body_bytes = args.max_body_bytes;
+
+  auto lock = DataLock::Acquire(args.data_dir);
+  if (!lock.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", lock.status().message().c_str());
+    return 1;
+  }
+  StoreOptions store_opt;
+  store_opt.dir = args.data_dir;
+  store_opt.sync = *sync;
+  RecoveryReport report;
+  auto store = StoryStore::Open(store_opt, Clock::System(), &report);
+  if (!store.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot open the story log: %s\n",
+                 store.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "story log: %llu story versions, last seq %llu, sync policy %s\n",
+               static_cast<unsigned long long>(report.stories),
+               static_cast<unsigned long long>(report.last_seq),
+               std::string(SyncPolicyName(*sync)).c_str());
+
+  HttpServer server(opt, **store);
+  if (Status st = server.Start(); !st.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
+    return 1;
+  }
+  std::unique_ptr<DemoReplay> demo;
+  if (!args.demo_dir.empty()) {
+    demo = std::make_unique<DemoReplay>(**store, args.demo_dir, args.demo_interval_ms);
+    demo->Start();
+  }
+  std::fprintf(stderr,
+               "warning: serving plain HTTP; put a TLS-terminating proxy in front of Dateline "
+               "before exposing it beyond this machine\n");
+  std::printf("listening on %s\n", server.url().c_str());
+  std::fflush(stdout);
+  server.Run();
+  if (demo) demo->Stop();
+  (*store)->Close();
+  std::fprintf(stderr, "dateline: shut down cleanly (last seq %llu)\n",
+               static_cast<unsigned long long>((*store)->LastDurableSeq()));
+  return 0;
+}
+
+}  // namespace dateline

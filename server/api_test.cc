@@ -1,0 +1,124 @@
+// Route-level tests of the API without the network (the integration tests cover the wire).
+#include "server/api.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace dateline {
+namespace {
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dateline-api-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    StoreOptions opt;
+    opt.dir = dir_.string();
+    auto s = StoryStore::Open(opt);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    hub_ = std::make_unique<PushHub>(store_->LastDurableSeq());
+    api_ = std::make_unique<Api>(*store_, metrics_, *hub_);
+  }
+  void TearDown() override {
+    store_->Close();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ApiResponse Ingest(std::string_view content_type, std::string_view body) {
+    ApiRequest req{"POST", "/api/v1/stories", content_type, body};
+    auto stories = api_->ParseIngest(req);
+    if (!stories.ok()) return ApiResponse::Error(stories.status());
+    std::vector<Result<AppendOutcome>> out;
+    for (auto& s : *stories) out.push_back(store_->AppendAndWait(std::move(s)));
+    return api_->IngestResponse(content_type != "application/json", out);
+  }
+  ApiResponse Get(std::string_view target) const {
+    return api_->Handle(ApiRequest{"GET", target, "", ""});
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<StoryStore> store_;
+  Metrics metrics_;
+  std::unique_ptr<PushHub> hub_;
+  std::unique_ptr<Api> api_;
+};
+
+TEST_F(ApiTest, PostGetListAndVersions) {
+  auto r = Ingest("application/json", R"({"source":"s","source_id":"1","headline":"First"})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  const std::string id = j["id"];
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["seq"], 1);
+
+  // Identical re-send: same answer, 200, nothing new written.
+  r = Ingest("application/json; charset=utf-8", R"({"source":"s","source_id":"1","headline":"First"})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["seq"], 1);
+  EXPECT_TRUE(nlohmann::json::parse(r.body)["duplicate"]);
+
+  // Changed content: version 2, chained.
+  r = Ingest("application/json", R"({"source":"s","source_id":"1","headline":"First, updated"})");
+  ASSERT_EQ(r.status, 201);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["version"], 2);
+
+  auto got = nlohmann::json::parse(Get("/api/v1/stories/" + id).body);
+  EXPECT_EQ(got["headline"], "First, updated");
+  EXPECT_EQ(got["previous_seq"], 1);
+  got = nlohmann::json::parse(Get("/api/v1/stories/" + id + "?version=1").body);
+  EXPECT_EQ(got["headline"], "First");
+  auto versions = nlohmann::json::parse(Get("/api/v1/stories/" + id + "/versions").body);
+  EXPECT_EQ(versions["versions"].size(), 2u);
+
+  auto list = nlohmann::json::parse(Get("/api/v1/stories?after=1&limit=10").body);
+  ASSERT_EQ(list["stories"].size(), 1u);
+  EXPECT_EQ(list["stories"][0]["seq"], 2);
+}
+
+TEST_F(ApiTest, ErrorsHaveTheRightStatusAndField) {
+  auto r = Ingest("application/json", R"({"source":"s"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["error"]["field"], "headline");
+  EXPECT_EQ(Ingest("application/json", "{bad").status, 400);
+  EXPECT_EQ(Ingest("text/plain", R"({"source":"s","headline":"h"})").status, 415);
+  EXPECT_EQ(Ingest("application/json", "{\"source\":\"s\",\"headline\":\"\xff\"}").status, 422);
+  EXPECT_EQ(Get("/api/v1/stories/0123456789abcdef01234567").status, 404);
+  EXPECT_EQ(Get("/api/v1/stories/not-an-id").status, 404);
+  EXPECT_EQ(Get("/api/v1/stories?limit=0").status, 400);
+  EXPECT_EQ(Get("/api/v1/stories?after=-1").status, 400);
+  EXPECT_EQ(Get("/nope").status, 404);
+  EXPECT_EQ(Get("/api/v1/stream").status, 426);
+  auto del = api_->Handle(ApiRequest{"DELETE", "/api/v1/stories", "", ""});
+  EXPECT_EQ(del.status, 405);
+}
+
+TEST_F(ApiTest, NdjsonBatch) {
+  auto r = Ingest("application/x-ndjson",
+                  "{\"source\":\"s\",\"headline\":\"a\"}\n{\"source\":\"s\",\"headline\":\"b\"}\n");
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(nlohmann::json::parse(r.body)["stories"].size(), 2u);
+  r = Ingest("application/x-ndjson", "{\"source\":\"s\",\"headline\":\"c\"}\n{\"source\":\"s\"}\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(store_->LastDurableSeq(), 2u);  // nothing of the bad batch was stored
+}
+
+TEST_F(ApiTest, HealthAndMetrics) {
+  auto h = nlohmann::json::parse(Get("/healthz").body);
+  EXPECT_EQ(h["status"], "ok");
+  auto m = Get("/metrics");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("dateline_stories_ingested_total"), std::string::npos);
+  EXPECT_NE(m.body.find("dateline_ingest_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
+  EXPECT_NE(m.body.find("dateline_connected_clients"), std::string::npos);
+  EXPECT_NE(Get("/").body.find("/api/v1/stream"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dateline

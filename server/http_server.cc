@@ -1,0 +1,302 @@
+#include "server/http_server.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+#include "server/server_context.h"
+
+namespace dateline {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Appends the stories and completes with every outcome once the last one is durable; the
+// completion runs on the caller's executor.
+template <typename Token>
+auto AsyncAppend(StoryStore& store, std::vector<Story> stories, Token&& token) {
+  using Outcomes = std::vector<Result<AppendOutcome>>;
+  return asio::async_initiate<Token, void(Outcomes)>(
+      [&store](auto handler, std::vector<Story> batch) {
+        using Handler = decltype(handler);
+        struct State {
+          State(Handler h, std::size_t n) : handler(std::move(h)), results(n), left(n) {}
+          Handler handler;
+          std::mutex mu;
+          std::vector<std::optional<Result<AppendOutcome>>> results;
+          std::size_t left;
+        };
+        auto ex = asio::get_associated_executor(handler);
+        auto state = std::make_shared<State>(std::move(handler), batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          store.Append(std::move(batch[i]), [state, i, ex](Result<AppendOutcome> r) {
+            bool last;
+            {
+              std::lock_guard lock(state->mu);
+              state->results[i].emplace(std::move(r));
+              last = --state->left == 0;
+            }
+            if (!last) return;
+            asio::post(ex, [state]() {
+              Outcomes out;
+              out.reserve(state->results.size());
+              for (auto& o : state->results) out.push_back(std::move(*o));
+              std::move(state->handler)(std::move(out));
+            });
+          });
+        }
+      },
+      token, std::move(stories));
+}
+
+http::response<http::string_body> MakeResponse(const ApiResponse& api, unsigned version,
+                                               bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(api.status), version};
+  res.set(http::field::server, "dateline");
+  res.set(http::field::content_type, api.content_type);
+  res.set("X-Content-Type-Options", "nosniff");
+  for (const auto& [name, value] : api.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  res.body() = api.body;
+  res.prepare_payload();
+  return res;
+}
+
+asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, ServerContext& ctx) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string method(req.method_string());
+  const std::string target(req.target());
+  ApiRequest api_req{method, target, ToStd(req[http::field::content_type]), req.body()};
+  const std::string_view path = std::string_view(target).substr(0, target.find('?'));
+
+  if (!Api::IsIngest(method, path)) co_return ctx.api.Handle(api_req);
+
+  auto stories = ctx.api.ParseIngest(api_req);
+  if (!stories.ok()) {
+    ctx.metrics.ingest_rejected.fetch_add(1, std::memory_order_relaxed);
+    co_return ApiResponse::Error(stories.status());
+  }
+  const bool batch = !ToStd(req[http::field::content_type]).starts_with("application/json");
+  auto outcomes = co_await AsyncAppend(ctx.store, std::move(*stories), asio::use_awaitable);
+  for (const auto& o : outcomes) {
+    if (o.ok()) {
+      (o->duplicate ? ctx.metrics.stories_duplicate : ctx.metrics.stories_ingested)
+          .fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  ctx.metrics.ingest_latency.Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return ctx.api.IngestResponse(batch, outcomes);
+}
+
+// After refusing a request whose body we did not read, read and discard what the client is
+// still sending (bounded) so that closing does not reset the connection before it reads our reply.
+asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  std::vector<char> scratch(64 * 1024);
+  std::size_t drained = 0;
+  stream.expires_after(5s);
+  while (drained < (256u << 20)) {
+    std::size_t n = co_await stream.async_read_some(asio::buffer(scratch),
+                                                    asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    drained += n;
+  }
+  stream.socket().close(ec);
+}
+
+asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(ctx.options.max_body_bytes);
+    parser.header_limit(64 * 1024);
+    stream.expires_after(120s);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      break;
+    }
+    if (ec) {
+      // A malformed or oversized request: answer it, then close.
+      const bool too_large = ec == http::error::body_limit || ec == http::error::header_limit;
+      ApiResponse err =
+          too_large ? ApiResponse::Error(413, "too_large",
+                                         ec == http::error::body_limit
+                                             ? "request body is larger than the limit of " +
+                                                   std::to_string(ctx.options.max_body_bytes) +
+                                                   " bytes"
+                                             : "request headers are too large")
+                    : ApiResponse::Error(400, "bad_request",
+                                         "malformed HTTP request: " + ec.message());
+      auto res = MakeResponse(err, 11, false);
+      stream.expires_after(10s);
+      co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+      co_await LingeringClose(stream);
+      co_return;
+    }
+
+    http::request<http::string_body> req = parser.release();
+    ctx.metrics.http_requests.fetch_add(1, std::memory_order_relaxed);
+    const std::string_view target = ToStd(req.target());
+    const std::string_view path = target.substr(0, target.find('?'));
+
+    if (websocket::is_upgrade(req) && Api::IsStream(path) && !ctx.stopping) {
+      stream.expires_never();
+      co_await ServeStream(std::move(stream), std::move(req), ctx);
+      co_return;
+    }
+
+    ApiResponse api_res;
+    if (ctx.stopping) {
+      api_res = ApiResponse::Error(503, "unavailable", "the server is shutting down");
+    } else {
+      ctx.active_requests.fetch_add(1);
+      api_res = co_await Handle(req, ctx);
+      ctx.active_requests.fetch_sub(1);
+    }
+    const bool keep_alive = req.keep_alive() && !ctx.stopping;
+    auto res = MakeResponse(api_res, req.version(), keep_alive);
+    if (req.method() == http::verb::head) res.body().clear();
+    stream.expires_after(60s);
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+asio::awaitable<void> Listen(tcp::acceptor& acceptor, ServerContext& ctx) {
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(
+        asio::make_strand(acceptor.get_executor()), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Out of file descriptors and the like: wait a little rather than spin.
+      asio::steady_timer t(acceptor.get_executor(), 50ms);
+      co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    asio::co_spawn(ex, ServeConnection(std::move(socket), ctx), asio::detached);
+  }
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerOptions o, StoryStore& s)
+      : ctx(std::move(o), s),
+        ioc(ctx.options.threads > 0 ? ctx.options.threads
+                                    : std::max(1u, std::thread::hardware_concurrency())),
+        acceptor(asio::make_strand(ioc)),
+        signals(ioc),
+        work(asio::make_work_guard(ioc)) {}
+
+  ServerContext ctx;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  // Keeps Run() serving while ingests wait on the store, until DoShutdown stops it.
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  std::once_flag shutdown_once;
+  std::thread shutdown_thread;
+  std::uint16_t port = 0;
+
+  void DoShutdown() {
+    ctx.stopping = true;
+    asio::post(acceptor.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor.close(ec);
+      signals.cancel(ec);
+    });
+    CloseAllStreams(ctx);
+    // In-flight requests (ingests waiting for their sync included) finish first.
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(ctx.options.shutdown_grace_ms);
+    while (ctx.active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    ctx.store.Close();
+    const auto ws_deadline = std::chrono::steady_clock::now() + 2s;
+    while (ctx.metrics.ws_clients.load() > 0 && std::chrono::steady_clock::now() < ws_deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+    work.reset();
+    ioc.stop();
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, StoryStore& store)
+    : impl_(std::make_unique<Impl>(std::move(options), store)) {
+  impl_->ctx.store.SetDurableListener(
+      [this](const std::vector<StoryPtr>& stories) { impl_->ctx.hub.Publish(stories); });
+}
+
+HttpServer::~HttpServer() {
+  if (impl_->shutdown_thread.joinable()) impl_->shutdown_thread.join();
+}
+
+Status HttpServer::Start() {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->ctx.options.address, ec);
+  if (ec) {
+    return Status::InvalidArgument("cannot listen on \"" + impl_->ctx.options.address +
+                                   "\": not an IP address");
+  }
+  tcp::endpoint endpoint(address, impl_->ctx.options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::IOError("cannot listen on " + impl_->ctx.options.address + ":" +
+                           std::to_string(impl_->ctx.options.port) + ": " + ec.message());
+  }
+  impl_->port = acc.local_endpoint().port();
+  asio::co_spawn(acc.get_executor(), Listen(acc, impl_->ctx), asio::detached);
+  if (impl_->ctx.options.handle_signals) {
+    impl_->signals.add(SIGINT);
+    impl_->signals.add(SIGTERM);
+    impl_->signals.async_wait([this](const beast::error_code& e, int) {
+      if (!e) Shutdown();
+    });
+  }
+  return {};
+}
+
+std::uint16_t HttpServer::port() const { return impl_->port; }
+
+std::string HttpServer::url() const {
+  const std::string& a = impl_->ctx.options.address;
+  const bool v6 = a.find(':') != std::string::npos;
+  return "http://" + (v6 ? "[" + a + "]" : a) + ":" + std::to_string(impl_->port);
+}
+
+void HttpServer::Run() {
+  const int n = impl_->ctx.options.threads > 0
+                    ? impl_->ctx.options.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> threads;
+  for (int i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+  if (impl_->shutdown_thread.joinable()) impl_->shutdown_thread.join();
+}
+
+void HttpServer::Shutdown() {
+  std::call_once(impl_->shutdown_once,
+                 [this] { impl_->shutdown_thread = std::thread([this] { impl_->DoShutdown(); }); });
+}
+
+Metrics& HttpServer::metrics() { return impl_->ctx.metrics; }
+PushHub& HttpServer::hub() { return impl_->ctx.hub; }
+
+}  // namespace dateline

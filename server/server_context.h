@@ -1,0 +1,58 @@
+// Internal to server/: Beast and Asio types shared by the HTTP and the stream translation units.
+#pragma once
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
+#include <utility>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "server/api.h"
+#include "server/http_server.h"
+
+namespace dateline {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+class StreamSession;
+
+inline std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
+
+struct ServerContext {
+  ServerContext(ServerOptions o, StoryStore& s)
+      : options(std::move(o)), store(s), hub(s.LastDurableSeq()),
+        api(s, metrics, hub, options.api) {}
+
+  ServerOptions options;
+  StoryStore& store;
+  Metrics metrics;
+  PushHub hub;
+  Api api;
+
+  std::atomic<bool> stopping{false};
+  std::atomic<int> active_requests{0};
+
+  std::mutex sessions_mu;
+  std::vector<std::weak_ptr<StreamSession>> sessions;  // for shutdown
+};
+
+// Takes over a connection whose request asked for the live stream (GET /api/v1/stream with
+// Upgrade: websocket) and serves it until either side closes.
+asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
+                                  ServerContext& ctx);
+
+// Closes every live stream with 1001 "going away" (called once at shutdown).
+void CloseAllStreams(ServerContext& ctx);
+
+}  // namespace dateline

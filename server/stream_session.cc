@@ -1,0 +1,223 @@
+// The live stream: GET /api/v1/stream?after=SEQ upgraded to a WebSocket.
+//
+// A session first catches up from the store (stories after `after`, read in chunks), then joins
+// the push hub and sends what the hub offers. Each session has a bounded queue; when a client
+// falls more than stream_queue_frames behind, it is closed with 4001 so it can reconnect with
+// the last seq it saw and catch up from the store, without slowing anyone else.
+#include <chrono>
+#include <deque>
+
+#include "ingest/story_json.h"
+#include "server/error_mapping.h"
+#include "server/server_context.h"
+#include "server/url.h"
+
+namespace dateline {
+
+using namespace std::chrono_literals;
+
+class StreamSession : public StreamClient, public std::enable_shared_from_this<StreamSession> {
+ public:
+  StreamSession(beast::tcp_stream stream, ServerContext& ctx)
+      : ws_(std::move(stream)), ctx_(ctx), wake_(ws_.get_executor()) {}
+
+  asio::awaitable<void> Run(http::request<http::string_body> req);
+
+  // Hub thread, hub lock held.
+  void Offer(const std::vector<StreamFrame>& frames) override {
+    {
+      std::lock_guard lock(mu_);
+      if (overflow_) return;
+      if (queue_.size() + frames.size() > ctx_.options.stream_queue_frames) {
+        overflow_ = true;
+        queue_.clear();
+      } else {
+        for (const auto& f : frames) queue_.push_back(f.json);
+      }
+    }
+    Wake();
+  }
+
+  void Shutdown() {
+    going_away_ = true;
+    Wake();
+  }
+
+ private:
+  void Wake() {
+    asio::post(ws_.get_executor(), [weak = weak_from_this()] {
+      auto self = weak.lock();
+      if (!self) return;
+      self->wake_.cancel();
+      // A client that does not read blocks our write forever; bound it once it has overflowed.
+      bool overflow;
+      {
+        std::lock_guard lock(self->mu_);
+        overflow = self->overflow_;
+      }
+      if ((overflow || self->going_away_) && self->writing_) {
+        beast::get_lowest_layer(self->ws_).expires_after(5s);
+      }
+    });
+  }
+
+  asio::awaitable<bool> Send(const std::string& text) {
+    beast::error_code ec;
+    writing_ = true;
+    co_await ws_.async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+    writing_ = false;
+    if (ec) co_return false;
+    ctx_.metrics.ws_frames_sent.fetch_add(1, std::memory_order_relaxed);
+    co_return true;
+  }
+
+  asio::awaitable<void> Close(int code, std::string reason) {
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).expires_after(5s);
+    co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  }
+
+  // Reads (and ignores) client messages so that pings and the close handshake are answered and a
+  // gone client is noticed.
+  static asio::awaitable<void> ReadLoop(std::shared_ptr<StreamSession> self) {
+    beast::flat_buffer buf;
+    beast::error_code ec;
+    while (!ec) {
+      buf.clear();
+      co_await self->ws_.async_read(buf, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    self->peer_gone_ = true;
+    self->wake_.cancel();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  ServerContext& ctx_;
+  asio::steady_timer wake_;
+  bool writing_ = false;      // strand only
+  bool peer_gone_ = false;    // strand only
+  std::atomic<bool> going_away_{false};
+
+  std::mutex mu_;
+  std::deque<std::shared_ptr<const std::string>> queue_;  // guarded by mu_
+  bool overflow_ = false;                                 // guarded by mu_
+};
+
+asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
+  auto self = shared_from_this();
+  beast::error_code ec;
+
+  // Parse ?after= before accepting, so that a bad value is a plain HTTP 400.
+  std::uint64_t cursor = ctx_.hub.LastPublished();
+  auto target = ParseTarget(ToStd(req.target()));
+  Status bad;
+  if (!target.ok()) {
+    bad = target.status();
+  } else if (target->Param("after")) {
+    auto after = target->UintParam("after", 0, 0, UINT64_MAX);
+    if (after.ok()) {
+      cursor = *after;
+    } else {
+      bad = after.status();
+    }
+  }
+  if (!bad.ok()) {
+    ApiResponse err = ApiResponse::Error(bad);
+    http::response<http::string_body> res{static_cast<http::status>(err.status), req.version()};
+    res.set(http::field::content_type, err.content_type);
+    res.body() = err.body;
+    res.keep_alive(false);
+    res.prepare_payload();
+    co_await http::async_write(beast::get_lowest_layer(ws_), res,
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "dateline"); }));
+  ws_.read_message_max(64 * 1024);
+  co_await ws_.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;
+  ctx_.metrics.ws_clients.fetch_add(1);
+  {
+    std::lock_guard lock(ctx_.sessions_mu);
+    std::erase_if(ctx_.sessions, [](const auto& w) { return w.expired(); });
+    ctx_.sessions.push_back(weak_from_this());
+  }
+  asio::co_spawn(ws_.get_executor(), ReadLoop(self), asio::detached);
+
+  // Catch up from the store until we reach what the hub has published, then go live.
+  bool live = false;
+  while (!peer_gone_ && !going_away_) {
+    std::uint64_t target_seq = 0;
+    if (ctx_.hub.TryGoLive(self, cursor, &target_seq)) {
+      live = true;
+      break;
+    }
+    auto batch = ctx_.store.ReadAfter(cursor, std::min<std::uint64_t>(256, target_seq - cursor));
+    if (!batch.ok()) {
+      co_await Close(1011, "cannot read the story log: " + batch.status().message());
+      break;
+    }
+    if (batch->empty()) break;  // cannot happen: published stories are durable
+    bool sent = true;
+    for (const StoryPtr& s : *batch) {
+      if (!(sent = co_await Send(StoryFrameJson(*s)))) break;
+      cursor = s->seq;
+    }
+    if (!sent) break;
+  }
+
+  while (live && !peer_gone_) {
+    std::deque<std::shared_ptr<const std::string>> frames;
+    bool overflow;
+    {
+      std::lock_guard lock(mu_);
+      frames.swap(queue_);
+      overflow = overflow_;
+    }
+    if (overflow) {
+      ctx_.metrics.ws_slow_disconnects.fetch_add(1, std::memory_order_relaxed);
+      co_await Close(kCloseSlowConsumer,
+                     "slow consumer: more than " +
+                         std::to_string(ctx_.options.stream_queue_frames) +
+                         " frames queued; reconnect with after=<last seq>");
+      break;
+    }
+    if (going_away_) {
+      co_await Close(1001, "server shutting down");
+      break;
+    }
+    if (frames.empty()) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      continue;
+    }
+    bool sent = true;
+    for (const auto& f : frames) {
+      if (!(sent = co_await Send(*f))) break;
+    }
+    if (!sent) break;
+  }
+  if (going_away_ && !live) co_await Close(1001, "server shutting down");
+
+  ctx_.hub.Remove(this);
+  beast::get_lowest_layer(ws_).close();
+  ctx_.metrics.ws_clients.fetch_sub(1);
+}
+
+asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
+                                  ServerContext& ctx) {
+  auto session = std::make_shared<StreamSession>(std::move(stream), ctx);
+  co_await session->Run(std::move(req));
+}
+
+void CloseAllStreams(ServerContext& ctx) {
+  std::lock_guard lock(ctx.sessions_mu);
+  for (auto& w : ctx.sessions) {
+    if (auto s = w.lock()) s->Shutdown();
+  }
+}
+
+}  // namespace dateline
