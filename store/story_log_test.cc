@@ -1,1 +1,1 @@
-// (being written)
+// Tests for the log format helpers (story_log.h).
