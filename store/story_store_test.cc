@@ -1,6 +1,8 @@
 #include "store/story_store.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -498,6 +500,48 @@ TEST_F(StoryStoreTest, SecondOpenOfSameFolderIsRefused) {
   auto again = StoryStore::Open(Options(), clock_);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), StatusCode::kUnavailable);
+}
+
+// A write that the OS refuses (here: file size limit, EFBIG) fails that append and puts the store
+// in a failed state; nothing unwritten is acknowledged and a reopen finds every acked story.
+TEST_F(StoryStoreTest, WriteFailureFailsTheStore) {
+  auto store = OpenStore(Options());
+  ASSERT_TRUE(store);
+  AppendN(*store, 3);
+  const std::string seg = Segments(tmp_.path()).back().path;
+  struct rlimit old {};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+  auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  struct rlimit lim = old;
+  lim.rlim_cur = FileSize(seg) + 600;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  std::vector<std::uint64_t> acked;
+  Status failure;
+  for (int i = 0; i < 50 && failure.ok(); ++i) {
+    Story big = MakeStory("big" + std::to_string(i), "Big");
+    big.body = {{Block::Kind::kParagraph, std::string(200, 'x')}};
+    auto r = store->AppendAndWait(big);
+    if (r.ok()) {
+      acked.push_back(r->seq);
+    } else {
+      failure = r.status();
+    }
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(failure.code(), StatusCode::kIOError) << failure.ToString();
+  auto later = store->AppendAndWait(MakeStory("later", "Later"));
+  EXPECT_EQ(later.status().code(), StatusCode::kUnavailable);
+  const std::uint64_t last_acked = acked.empty() ? 3 : acked.back();
+  EXPECT_EQ(store->LastDurableSeq(), last_acked);
+  store.reset();
+  RecoveryReport report;
+  store = OpenStore(Options(), &report);
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->LastDurableSeq(), last_acked);
+  auto next = store->AppendAndWait(MakeStory("again", "Again"));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq, last_acked + 1);
 }
 
 TEST(SyncPolicyNames, RoundTrip) {
