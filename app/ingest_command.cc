@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands.h"
-#include "app/data_lock.h"
 #include "core/time_format.h"
 #include "ingest/story_json.h"
 
@@ -83,15 +82,8 @@ int RunIngest(const IngestArgs& args) {
     opt.reference_time_us = *t;
   }
 
-  std::unique_ptr<DataLock> lock;
   std::unique_ptr<StoryStore> store;
   if (!args.data_dir.empty()) {
-    auto l = DataLock::Acquire(args.data_dir);
-    if (!l.ok()) {
-      std::fprintf(stderr, "dateline ingest: %s\n", l.status().message().c_str());
-      return 1;
-    }
-    lock = std::move(*l);
     auto sync = ParseSyncPolicy(args.sync);
     if (!sync.ok()) {
       std::fprintf(stderr, "dateline ingest: %s\n", sync.status().message().c_str());
@@ -168,11 +160,6 @@ int RunIngest(const IngestArgs& args) {
 }
 
 int RunRepair(const std::string& data_dir) {
-  auto lock = DataLock::Acquire(data_dir);
-  if (!lock.ok()) {
-    std::fprintf(stderr, "dateline repair: %s\n", lock.status().message().c_str());
-    return 1;
-  }
   auto report = Repair(data_dir);
   if (!report.ok()) {
     std::fprintf(stderr, "dateline repair: %s\n", report.status().ToString().c_str());

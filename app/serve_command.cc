@@ -2,7 +2,6 @@
 #include <memory>
 
 #include "app/commands.h"
-#include "app/data_lock.h"
 #include "app/demo_replay.h"
 #include "server/http_server.h"
 
@@ -46,11 +45,6 @@ int RunServe(const ServeArgs& args) {
   opt.stream_queue_frames = args.stream_queue_frames;
   opt.api.json.story.max_body_bytes = args.max_body_bytes;
 
-  auto lock = DataLock::Acquire(args.data_dir);
-  if (!lock.ok()) {
-    std::fprintf(stderr, "dateline serve: %s\n", lock.status().message().c_str());
-    return 1;
-  }
   StoreOptions store_opt;
   store_opt.dir = args.data_dir;
   store_opt.sync = *sync;

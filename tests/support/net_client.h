@@ -31,7 +31,8 @@ class WsClient {
   WsClient();
   ~WsClient();
   // Connects to ws://127.0.0.1:PORT/TARGET; false (and error()) when the handshake fails.
-  bool Connect(std::uint16_t port, const std::string& target);
+  // receive_buffer > 0 sets SO_RCVBUF (a small one makes a slow reader).
+  bool Connect(std::uint16_t port, const std::string& target, int receive_buffer = 0);
   // The next text message, or nullopt on timeout or close (then closed() / close_code()).
   std::optional<std::string> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Close();
