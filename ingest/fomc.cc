@@ -129,6 +129,23 @@ std::string RateValue(std::string_view sentence, std::size_t from, std::string_v
   return value;
 }
 
+// 2011-2015: "the Committee today reaffirmed its view that the current 0 to 1/4 percent target
+// range for the federal funds rate remains appropriate" is a decision to keep the range.
+std::optional<RateDecision> FindReaffirmedRange(std::string_view sentence) {
+  std::size_t reaffirmed = FindNoCase(sentence, "reaffirmed");
+  if (reaffirmed == std::string_view::npos) return std::nullopt;
+  std::size_t current = FindNoCase(sentence, " current ", reaffirmed);
+  if (current == std::string_view::npos) return std::nullopt;
+  std::size_t start = current + 9;
+  std::size_t range = FindNoCase(sentence, " percent target range", start);
+  if (range == std::string_view::npos || range - start > 30 ||
+      FindNoCase(sentence, "remains appropriate", range) == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return RateDecision{Move::kKeep, true, std::string(sentence.substr(start, range - start)) +
+                                             " percent"};
+}
+
 // Looks for the sentence where the Committee decides on the federal funds rate.
 RateDecision FindRateDecision(std::string_view text) {
   std::string flat = CollapseSpaces(text);
@@ -139,8 +156,10 @@ RateDecision FindRateDecision(std::string_view text) {
     rest.remove_prefix(sentence.size());
     std::size_t funds = FindNoCase(sentence, "federal funds rate");
     if (funds == std::string_view::npos) continue;
+    if (std::optional<RateDecision> kept = FindReaffirmedRange(sentence)) return *kept;
+    // "decided/voted/agreed to ...", and in 2009-2010 "The Committee will maintain ...".
     std::size_t decided = std::string_view::npos;
-    for (std::string_view verb : {"decided", "voted", "agreed"}) {
+    for (std::string_view verb : {"decided", "voted", "agreed", "Committee will"}) {
       decided = std::min(decided, FindNoCase(sentence, verb));
     }
     if (decided == std::string_view::npos || decided > funds) continue;

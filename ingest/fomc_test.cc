@@ -74,6 +74,10 @@ TEST(Fomc, OlderWordings) {
   Story keep = ParseStatement("20020507.txt");
   EXPECT_EQ(keep.headline, "Fed keeps federal funds target at 1 3/4 percent");
   EXPECT_EQ(keep.priority, Priority::kNormal);
+  EXPECT_EQ(ParseStatement("20090318.txt").headline,
+            "Fed keeps federal funds target range at 0 to 1/4 percent");
+  EXPECT_EQ(ParseStatement("20150917.txt").headline,
+            "Fed keeps federal funds target range at 0 to 1/4 percent");
   Story set = ParseStatement("20081216.txt");
   EXPECT_EQ(set.headline, "Fed sets federal funds target range at 0 to 1/4 percent");
   EXPECT_EQ(set.priority, Priority::kUrgent);
