@@ -19,9 +19,8 @@ void DemoReplay::Run() {
   std::vector<Story> stories;
   FileReadOptions opt;
   opt.format = FileFormat::kFomc;
-  for (const std::string& path : ExpandPaths({dir_})) {
-    if (!path.ends_with(".txt")) continue;
-    auto read = ReadStoryFile(path, opt);
+  for (const InputFile& file : ExpandPaths({dir_})) {
+    auto read = ReadStoryFile(file.path, opt);
     if (!read.ok()) {
       std::fprintf(stderr, "demo: skipping %s\n", read.status().ToString().c_str());
       continue;

@@ -1,6 +1,8 @@
+#include <unistd.h>
+
 #include <chrono>
-#include <future>
 #include <cstdio>
+#include <future>
 
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
@@ -101,15 +103,24 @@ int RunIngest(const IngestArgs& args) {
   }
 
   const auto started = std::chrono::steady_clock::now();
-  std::size_t added = 0, duplicates = 0, failed_files = 0;
-  const std::vector<std::string> files = ExpandPaths(args.files);
+  std::size_t added = 0, duplicates = 0, failed_files = 0, skipped_files = 0;
+  const std::vector<InputFile> files = ExpandPaths(args.files);
+  const bool progress = files.size() > 1 && ::isatty(2);
   std::size_t done_files = 0;
-  for (const std::string& path : files) {
+  for (const InputFile& file : files) {
+    const std::string& path = file.path;
     auto stories = ReadStoryFile(path, opt);
     ++done_files;
     if (!stories.ok()) {
-      std::fprintf(stderr, "dateline ingest: %s\n", stories.status().ToString().c_str());
-      ++failed_files;
+      if (file.from_folder) {
+        // A folder may hold notes and indexes beside its stories (Reuters-21578 does).
+        if (progress) std::fprintf(stderr, "\n");
+        std::fprintf(stderr, "dateline ingest: skipped %s\n", stories.status().message().c_str());
+        ++skipped_files;
+      } else {
+        std::fprintf(stderr, "dateline ingest: %s\n", stories.status().ToString().c_str());
+        ++failed_files;
+      }
       continue;
     }
     for (std::size_t i = 0; i < stories->size(); i += args.batch) {
@@ -145,17 +156,19 @@ int RunIngest(const IngestArgs& args) {
         duplicates += r->duplicates;
       }
     }
-    if (files.size() > 1) {
+    if (progress) {
       std::fprintf(stderr, "\r[%zu/%zu files] %zu new, %zu already stored", done_files,
                    files.size(), added, duplicates);
     }
   }
-  if (files.size() > 1) std::fprintf(stderr, "\n");
+  if (progress) std::fprintf(stderr, "\n");
   if (store) store->Close();
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("ingested %zu new stories (%zu already stored) from %zu files in %.2f s\n", added,
-              duplicates, files.size() - failed_files, secs);
+  std::printf("ingested %zu new stories (%zu already stored) from %zu files in %.2f s", added,
+              duplicates, files.size() - failed_files - skipped_files, secs);
+  if (skipped_files) std::printf("; %zu files without stories skipped", skipped_files);
+  std::printf("\n");
   return failed_files ? 1 : 0;
 }
 

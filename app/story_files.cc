@@ -38,19 +38,24 @@ FileFormat DetectFormat(const std::string& path, std::string_view head) {
   return FileFormat::kWire;
 }
 
-std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths) {
-  std::vector<std::string> out;
+std::vector<InputFile> ExpandPaths(const std::vector<std::string>& paths) {
+  static const char* const kExtensions[] = {".sgm", ".txt", ".json", ".ndjson", ".jsonl"};
+  std::vector<InputFile> out;
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       std::vector<std::string> found;
       for (const auto& e : fs::recursive_directory_iterator(p, ec)) {
-        if (e.is_regular_file()) found.push_back(e.path().string());
+        const std::string ext = e.path().extension().string();
+        if (e.is_regular_file() &&
+            std::find(std::begin(kExtensions), std::end(kExtensions), ext) != std::end(kExtensions)) {
+          found.push_back(e.path().string());
+        }
       }
       std::sort(found.begin(), found.end());
-      out.insert(out.end(), found.begin(), found.end());
+      for (auto& f : found) out.push_back({std::move(f), true});
     } else {
-      out.push_back(p);
+      out.push_back({p, false});
     }
   }
   return out;

@@ -27,7 +27,15 @@ FileFormat DetectFormat(const std::string& path, std::string_view head);
 // Every story in the file; errors name the file.
 Result<std::vector<Story>> ReadStoryFile(const std::string& path, const FileReadOptions& options);
 
-// Expands folders (recursively, sorted) into the files they hold.
-std::vector<std::string> ExpandPaths(const std::vector<std::string>& paths);
+// A file to read; `from_folder` is true when it was found by expanding a folder (such files may
+// be skipped when they hold no story, files named explicitly may not).
+struct InputFile {
+  std::string path;
+  bool from_folder = false;
+};
+
+// Expands folders (recursively, sorted) into the story files they hold: those ending in .sgm,
+// .txt, .json, .ndjson or .jsonl.
+std::vector<InputFile> ExpandPaths(const std::vector<std::string>& paths);
 
 }  // namespace dateline

@@ -125,6 +125,10 @@ Result<std::int64_t> ParseRfc3339(std::string_view s) {
   if (sec == 60) sec = 59;  // leap second: clamp
   std::int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
                       h * 3600 + mi * 60 + sec - offset_s;
+  // Keep every accepted time printable as a four-digit year (zone offsets can cross one).
+  if (secs < DaysFromCivil(1000, 1, 1) * 86400 || secs >= DaysFromCivil(10000, 1, 1) * 86400) {
+    return bad("year out of range");
+  }
   return secs * 1000000 + frac_us;
 }
 

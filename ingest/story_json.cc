@@ -148,6 +148,7 @@ Status ParseTags(const json& v, Story& s) {
 Result<std::int64_t> ParseTime(const json& v, const std::string& field) {
   if (v.is_null()) return std::int64_t{0};
   if (!v.is_string()) return FieldError(field, "must be an RFC 3339 string");
+  if (v.get_ref<const std::string&>().empty()) return std::int64_t{0};  // unknown
   auto t = ParseRfc3339(v.get_ref<const std::string&>());
   if (!t.ok()) return Status::InvalidArgument(field + ": " + t.status().message(), field);
   return *t;

@@ -37,7 +37,7 @@ class ApiTest : public ::testing::Test {
     if (!stories.ok()) return ApiResponse::Error(stories.status());
     std::vector<Result<AppendOutcome>> out;
     for (auto& s : *stories) out.push_back(store_->AppendAndWait(std::move(s)));
-    return api_->IngestResponse(content_type != "application/json", out);
+    return api_->IngestResponse(!content_type.starts_with("application/json"), out);
   }
   ApiResponse Get(std::string_view target) const {
     return api_->Handle(ApiRequest{"GET", target, "", ""});

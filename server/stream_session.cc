@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 class StreamSession : public StreamClient, public std::enable_shared_from_this<StreamSession> {
  public:
   StreamSession(beast::tcp_stream stream, ServerContext& ctx)
-      : ws_(std::move(stream)), ctx_(ctx), wake_(ws_.get_executor()) {}
+      : ws_(std::move(stream)), ctx_(ctx), wake_(ws_.get_executor()), deadline_(ws_.get_executor()) {}
 
   asio::awaitable<void> Run(http::request<http::string_body> req);
 
@@ -49,14 +49,21 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
       auto self = weak.lock();
       if (!self) return;
       self->wake_.cancel();
-      // A client that does not read blocks our write forever; bound it once it has overflowed.
+      // A client that does not read blocks our write forever. Once it has overflowed (or we
+      // are shutting down), give the pending write a bounded time to finish, so that the close
+      // frame that says why can still reach the client; after that, drop the connection.
       bool overflow;
       {
         std::lock_guard lock(self->mu_);
         overflow = self->overflow_;
       }
-      if ((overflow || self->going_away_) && self->writing_) {
-        beast::get_lowest_layer(self->ws_).expires_after(5s);
+      if ((overflow || self->going_away_) && self->writing_ && !self->deadline_armed_) {
+        self->deadline_armed_ = true;
+        self->deadline_.expires_after(self->going_away_ ? 2s : 30s);
+        self->deadline_.async_wait([weak](const beast::error_code& ec) {
+          auto s = weak.lock();
+          if (!ec && s && s->writing_) beast::get_lowest_layer(s->ws_).close();
+        });
       }
     });
   }
@@ -72,8 +79,8 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
   }
 
   asio::awaitable<void> Close(int code, std::string reason) {
+    // Bounded by the stream's handshake timeout (which also covers the close handshake).
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).expires_after(5s);
     co_await ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
                              asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -94,6 +101,8 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
   websocket::stream<beast::tcp_stream> ws_;
   ServerContext& ctx_;
   asio::steady_timer wake_;
+  asio::steady_timer deadline_;   // bounds a write stuck on a client that does not read
+  bool deadline_armed_ = false;   // strand only
   bool writing_ = false;      // strand only
   bool peer_gone_ = false;    // strand only
   std::atomic<bool> going_away_{false};
@@ -203,6 +212,7 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
   if (going_away_ && !live) co_await Close(1001, "server shutting down");
 
   ctx_.hub.Remove(this);
+  deadline_.cancel();
   beast::get_lowest_layer(ws_).close();
   ctx_.metrics.ws_clients.fetch_sub(1);
 }

@@ -127,7 +127,8 @@ TEST(CliIntegration, HelpAndBadArguments) {
   EXPECT_NE(RunDateline({"serve", "--listen", "nonsense"}, &out), 0);
   EXPECT_NE(out.find("--listen"), std::string::npos) << out;
   out.clear();
-  EXPECT_NE(RunDateline({"ingest", "/nonexistent/file.txt", "--data", "/tmp/x"}, &out), 0);
+  TempDir dir;
+  EXPECT_NE(RunDateline({"ingest", "/nonexistent/file.txt", "--data", dir.path()}, &out), 0);
   EXPECT_NE(out.find("/nonexistent/file.txt"), std::string::npos) << out;
 }
 

@@ -148,8 +148,9 @@ TEST(StreamIntegration, SlowConsumerIsDisconnectedAndNeverSlowsOthers) {
     }
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  for (int i = 1; i <= kStories; i += 100) PostBatch(server->port(), i, 100, 4000);
+  for (int i = 1; i <= kStories && !HasFailure(); i += 100) PostBatch(server->port(), i, 100, 4000);
   reader.join();
+  ASSERT_FALSE(HasFailure()) << server->Log();
   EXPECT_EQ(fast_seen.load(), kStories);
   EXPECT_TRUE(fast_in_order.load());
 
