@@ -24,7 +24,7 @@ std::string_view WebPageHtml() {
   #status.down { color:var(--flash); }
   main { display:grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); height:calc(100vh - 27px); }
   #list { overflow-y:auto; border-right:1px solid var(--line); outline:none; }
-  .row { display:grid; grid-template-columns: 5.5em 6.5em 4em 1fr; gap:.6em; padding:1px 8px;
+  .row { display:grid; grid-template-columns: 11ch 10ch 6ch 1fr; gap:.6em; padding:1px 8px;
          border-bottom:1px solid var(--line); cursor:pointer; white-space:nowrap; }
   .row span { overflow:hidden; text-overflow:ellipsis; }
   .row .t, .row .s { color:var(--dim); }
@@ -59,6 +59,7 @@ let lastSeq = null, selected = null, backoff = 500, ws = null;
 
 function esc(s) { return String(s ?? "").replace(/[&<>"']/g, c => ({"&":"&amp;","<":"&lt;",">":"&gt;","\"":"&quot;","'":"&#39;"}[c])); }
 function hhmm(iso) { if (!iso) return ""; const d = new Date(iso); return isNaN(d) ? "" : d.toISOString().slice(5, 16).replace("T", " "); }
+function when(iso) { if (!iso) return ""; const d = new Date(iso); return isNaN(d) ? "" : d.toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
 function setStatus(text, down) { statusEl.textContent = text; statusEl.className = down ? "down" : ""; }
 
 function addRow(f, live) {
@@ -91,7 +92,7 @@ async function open(row) {
   const s = await res.json();
   if (!res.ok) { reader.innerHTML = `<div class="empty">${esc(s.error?.message)}</div>`; return; }
   const place = s.dateline_place ? esc(s.dateline_place) + " &middot; " : "";
-  let html = `<h1>${esc(s.headline)}</h1><div class="meta">${place}${esc(s.source)} &middot; ${esc(s.published || s.received)}` +
+  let html = `<h1>${esc(s.headline)}</h1><div class="meta">${place}${esc(s.source)} &middot; ${esc(when(s.published || s.received))}` +
              `${s.bylines.length ? " &middot; By " + esc(s.bylines.join(", ")) : ""}${s.version > 1 ? " &middot; version " + s.version : ""}</div>`;
   for (const b of s.body) html += typeof b === "string" ? `<p>${esc(b)}</p>` : `<h2>${esc(b.subheading)}</h2>`;
   for (const c of s.contacts) html += `<p class="contact">To contact the ${esc(c.role)}: ${esc(c.name)}${c.place ? " in " + esc(c.place) : ""}${c.email ? " at " + esc(c.email) : ""}</p>`;
