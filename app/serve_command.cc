@@ -4,6 +4,7 @@
 #include "app/commands.h"
 #include "app/demo_replay.h"
 #include "server/http_server.h"
+#include "store/metadata_db.h"
 
 namespace dateline {
 namespace {
@@ -59,6 +60,13 @@ int RunServe(const ServeArgs& args) {
                static_cast<unsigned long long>(report.stories),
                static_cast<unsigned long long>(report.last_seq),
                std::string(SyncPolicyName(*sync)).c_str());
+
+  auto metadata = MetadataDb::Open(args.data_dir + "/metadata.db");
+  if (!metadata.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot open the metadata database: %s\n",
+                 metadata.status().ToString().c_str());
+    return 1;
+  }
 
   HttpServer server(opt, **store);
   if (Status st = server.Start(); !st.ok()) {

@@ -1,5 +1,6 @@
 // The HTTP API over the wire, against the real binary.
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,8 @@ TEST(ServerIntegration, PostGetVersionsAndList) {
 
   // Everything survives a restart.
   EXPECT_EQ(server->Terminate(), 0) << server->Log();
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/data/metadata.db"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/data/log"));
   server = DatelineProcess::Serve(dir.path() + "/data");
   ASSERT_TRUE(server);
   got = HttpGet(server->port(), "/api/v1/stories/" + id + "?version=1");
