@@ -56,6 +56,8 @@ struct Principal {
   std::string token_id;        // tokens only: the token's public id
   ScopeSet scopes = kAllScopes;  // tokens: as granted; sessions: every scope
 
+  std::string address;  // the client address given to Authenticate* (for audit records)
+
   bool restricted() const { return must_change_password || must_enroll_2fa; }
 };
 
