@@ -8,11 +8,12 @@ LoginThrottle::LoginThrottle(const Clock& clock, LoginThrottleOptions options)
     : clock_(clock), options_(options) {}
 
 LoginThrottle::Entry* LoginThrottle::Find(std::unordered_map<std::string, Entry>& map,
-                                          std::string_view key, std::int64_t now) {
+                                          std::string_view key, std::int64_t now,
+                                          std::int64_t forget_after_us) {
   auto it = map.find(std::string(key));
   if (it == map.end()) return nullptr;
   Entry& e = it->second;
-  if (e.blocked_until_us <= now && now - e.last_failure_us > options_.forget_after_us) {
+  if (e.blocked_until_us <= now && now - e.last_failure_us > forget_after_us) {
     map.erase(it);
     return nullptr;
   }
@@ -43,9 +44,9 @@ std::int64_t LoginThrottle::RetryAfterSeconds(std::string_view account, std::str
   std::lock_guard lock(mu_);
   const std::int64_t now = clock_.NowMicros();
   std::int64_t until = 0;
-  if (Entry* e = Find(accounts_, account, now)) until = std::max(until, e->blocked_until_us);
+  if (Entry* e = Find(accounts_, account, now, options_.forget_after_us)) until = std::max(until, e->blocked_until_us);
   if (!address.empty()) {
-    if (Entry* e = Find(addresses_, address, now)) until = std::max(until, e->blocked_until_us);
+    if (Entry* e = Find(addresses_, address, now, options_.address_forget_after_us)) until = std::max(until, e->blocked_until_us);
   }
   if (until <= now) return 0;
   return (until - now + 999'999) / 1'000'000;
@@ -57,7 +58,7 @@ bool LoginThrottle::RecordFailure(std::string_view account, std::string_view add
   bool locked = false;
   {
     Prune(accounts_, now);
-    Entry* found = Find(accounts_, account, now);
+    Entry* found = Find(accounts_, account, now, options_.forget_after_us);
     Entry& e = found ? *found : accounts_[std::string(account)];
     ++e.failures;
     e.last_failure_us = now;
@@ -70,7 +71,7 @@ bool LoginThrottle::RecordFailure(std::string_view account, std::string_view add
   }
   if (!address.empty()) {
     Prune(addresses_, now);
-    Entry* found = Find(addresses_, address, now);
+    Entry* found = Find(addresses_, address, now, options_.address_forget_after_us);
     Entry& e = found ? *found : addresses_[std::string(address)];
     ++e.failures;
     e.last_failure_us = now;
@@ -86,7 +87,7 @@ void LoginThrottle::RecordSuccess(std::string_view account) {
 
 int LoginThrottle::AccountFailures(std::string_view account) {
   std::lock_guard lock(mu_);
-  Entry* e = Find(accounts_, account, clock_.NowMicros());
+  Entry* e = Find(accounts_, account, clock_.NowMicros(), options_.forget_after_us);
   return e ? e->failures : 0;
 }
 

@@ -28,7 +28,8 @@ struct LoginThrottleOptions {
   std::int64_t first_backoff_us = 1'000'000;
   std::int64_t max_backoff_us = 15 * 60 * 1'000'000LL;
   std::int64_t lockout_us = 15 * 60 * 1'000'000LL;
-  std::int64_t forget_after_us = 24 * 3600 * 1'000'000LL;
+  std::int64_t forget_after_us = 24 * 3600 * 1'000'000LL;          // accounts
+  std::int64_t address_forget_after_us = 15 * 60 * 1'000'000LL;   // addresses (shared NATs)
   std::size_t max_entries = 100'000;  // beyond this, idle entries are pruned
 };
 
@@ -56,7 +57,7 @@ class LoginThrottle {
     std::int64_t blocked_until_us = 0;
   };
   Entry* Find(std::unordered_map<std::string, Entry>& map, std::string_view key,
-              std::int64_t now);
+              std::int64_t now, std::int64_t forget_after_us);
   void Prune(std::unordered_map<std::string, Entry>& map, std::int64_t now);
   std::int64_t Backoff(int failures) const;
 
