@@ -63,6 +63,68 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_by_user ON alerts(user_id);
 )sql";
 
+// Accounts (auth/): 2FA state on users, the 2FA policy on groups, the built-in `everyone` group,
+// sessions, recovery codes, API tokens and the append-only audit log. Secrets are stored only as
+// SHA-256 hex (sessions, CSRF, tokens, recovery codes) or argon2id (passwords).
+constexpr const char* kMigration2 = R"sql(
+ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0 CHECK (totp_enabled IN (0, 1));
+ALTER TABLE users ADD COLUMN totp_pending_secret TEXT;
+ALTER TABLE users ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE groups ADD COLUMN requires_2fa INTEGER NOT NULL DEFAULT 0 CHECK (requires_2fa IN (0, 1));
+INSERT OR IGNORE INTO groups(name, created_at) VALUES ('everyone', 0);
+
+CREATE TABLE sessions (
+  id            TEXT    PRIMARY KEY,            -- first 16 hex digits of token_hash (not secret)
+  token_hash    TEXT    NOT NULL UNIQUE,        -- SHA-256 hex of the session token
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_hash     TEXT    NOT NULL,               -- SHA-256 hex of the CSRF token
+  created_at    INTEGER NOT NULL,
+  last_seen_at  INTEGER NOT NULL,
+  address       TEXT    NOT NULL DEFAULT '',
+  user_agent    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_user ON sessions(user_id, created_at);
+
+CREATE TABLE recovery_codes (
+  user_id    INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash  TEXT    NOT NULL,                  -- SHA-256 hex of the normalised code
+  used_at    INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+);
+
+CREATE TABLE api_tokens (
+  id            TEXT    PRIMARY KEY,            -- first 16 hex digits of token_hash (not secret)
+  token_hash    TEXT    NOT NULL UNIQUE,
+  user_id       INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name          TEXT    NOT NULL,
+  prefix        TEXT    NOT NULL,               -- "dl_" + 4 characters, to recognise the token
+  scopes        TEXT    NOT NULL,               -- space-separated scope names
+  created_at    INTEGER NOT NULL,
+  last_used_at  INTEGER
+);
+CREATE INDEX api_tokens_by_user ON api_tokens(user_id);
+
+CREATE TABLE audit_log (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             INTEGER NOT NULL,
+  actor_user_id  INTEGER,                       -- no foreign key: the log outlives users
+  actor_name     TEXT    NOT NULL DEFAULT '',
+  action         TEXT    NOT NULL,
+  target         TEXT    NOT NULL DEFAULT '',
+  address        TEXT    NOT NULL DEFAULT '',
+  detail         TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(detail))
+);
+CREATE INDEX audit_log_by_action ON audit_log(action, id);
+CREATE INDEX audit_log_by_actor ON audit_log(actor_name, id);
+CREATE INDEX audit_log_by_at ON audit_log(at);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+)sql";
+
 Status Exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -78,6 +140,8 @@ Status Exec(sqlite3* db, const std::string& sql) {
 const std::vector<Migration>& Migrations() {
   static const std::vector<Migration> kAll = {
       {1, "sources, groups, users, user_groups, source_grants, alerts", kMigration1},
+      {2, "accounts: 2fa, everyone group, sessions, recovery codes, api tokens, audit log",
+       kMigration2},
   };
   return kAll;
 }
