@@ -17,13 +17,16 @@ struct ServeArgs {
   int threads = 0;
   std::uint64_t max_body_bytes = 16u << 20;
   std::size_t stream_queue_frames = 8192;
+  int max_sessions = 0;      // per user; 0 = unlimited, 1 = one login at a time
+  bool restrict_new_sources = false;
   std::string demo_dir;      // empty: no demo replay
   int demo_interval_ms = 3000;
 };
 
 struct IngestArgs {
   std::vector<std::string> files;
-  std::string server_url;    // post to a running server ...
+  std::string server_url;    // post to a running server (with an API token) ...
+  std::string token;         // stories:write token; default: $DATELINE_TOKEN
   std::string data_dir;      // ... or write into a stopped server's data folder
   std::string format = "auto";
   std::string source;
@@ -36,11 +39,32 @@ int RunServe(const ServeArgs& args);
 int RunIngest(const IngestArgs& args);
 int RunRepair(const std::string& data_dir);
 
+// `dateline user …` and `dateline token create` work on the data folder's metadata database
+// (also while a server runs: SQLite coordinates the two processes).
+struct UserArgs {
+  std::string data_dir = ".dateline";
+  std::string action;              // add, list, disable, enable, reset-password, reset-2fa
+  std::string username;
+  std::string role = "reader";
+  std::vector<std::string> groups;
+  bool password_stdin = false;     // add: read the password from standard input
+};
+int RunUser(const UserArgs& args);
+
+struct TokenArgs {
+  std::string data_dir = ".dateline";
+  std::string username;
+  std::string name = "cli";
+  std::vector<std::string> scopes;
+};
+int RunTokenCreate(const TokenArgs& args);
+
 // Posts NDJSON to SERVER/api/v1/stories; returns the number of new and duplicate stories.
 struct PostResult {
   std::size_t added = 0;
   std::size_t duplicates = 0;
 };
-Result<PostResult> PostStories(const std::string& server_url, const std::vector<Story>& stories);
+Result<PostResult> PostStories(const std::string& server_url, const std::string& token,
+                               const std::vector<Story>& stories);
 
 }  // namespace dateline

@@ -33,6 +33,10 @@ void DemoReplay::Run() {
   std::fprintf(stderr, "demo: loading %zu FOMC documents, then replaying %zu more, one every %.1f s\n",
                at_once, stories.size() - at_once, interval_ms_ / 1000.0);
   for (std::size_t i = 0; i < stories.size() && !stop_; ++i) {
+    if (Status st = register_source_(stories[i].source); !st.ok()) {
+      std::fprintf(stderr, "demo: %s\n", st.ToString().c_str());
+      return;
+    }
     auto r = store_.AppendAndWait(std::move(stories[i]));
     if (!r.ok()) {
       if (r.status().code() != StatusCode::kUnavailable) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 #include <thread>
 
@@ -12,8 +13,11 @@ namespace dateline {
 
 class DemoReplay {
  public:
-  DemoReplay(StoryStore& store, std::string dir, int interval_ms)
-      : store_(store), dir_(std::move(dir)), interval_ms_(interval_ms) {}
+  // `register_source` records each story's source for entitlements before it is appended.
+  DemoReplay(StoryStore& store, std::function<Status(std::string_view)> register_source,
+             std::string dir, int interval_ms)
+      : store_(store), register_source_(std::move(register_source)), dir_(std::move(dir)),
+        interval_ms_(interval_ms) {}
   ~DemoReplay() { Stop(); }
 
   void Start();
@@ -23,6 +27,7 @@ class DemoReplay {
   void Run();
 
   StoryStore& store_;
+  std::function<Status(std::string_view)> register_source_;
   std::string dir_;
   int interval_ms_;
   std::atomic<bool> stop_{false};

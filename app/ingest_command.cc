@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <future>
 
 #include <curl/curl.h>
@@ -21,7 +22,8 @@ std::size_t CollectBody(char* data, std::size_t size, std::size_t n, void* out) 
 
 }  // namespace
 
-Result<PostResult> PostStories(const std::string& server_url, const std::vector<Story>& stories) {
+Result<PostResult> PostStories(const std::string& server_url, const std::string& token,
+                               const std::vector<Story>& stories) {
   std::string body;
   for (const Story& s : stories) {
     body += StoryToJson(s);
@@ -35,6 +37,9 @@ Result<PostResult> PostStories(const std::string& server_url, const std::vector<
   if (!curl) return Status::Internal("cannot initialise libcurl");
   std::string response;
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/x-ndjson");
+  if (!token.empty()) {
+    headers = curl_slist_append(headers, ("Authorization: Bearer " + token).c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
@@ -102,6 +107,18 @@ int RunIngest(const IngestArgs& args) {
     store = std::move(*s);
   }
 
+  std::string token = args.token;
+  if (token.empty()) {
+    if (const char* env = std::getenv("DATELINE_TOKEN")) token = env;
+  }
+  if (!args.server_url.empty() && token.empty()) {
+    std::fprintf(stderr,
+                 "dateline ingest: posting to a server needs an API token with the "
+                 "stories:write scope: --token TOKEN or DATELINE_TOKEN (create one with "
+                 "`dateline token create USER --scope stories:write`)\n");
+    return 2;
+  }
+
   const auto started = std::chrono::steady_clock::now();
   std::size_t added = 0, duplicates = 0, failed_files = 0, skipped_files = 0;
   const std::vector<InputFile> files = ExpandPaths(args.files);
@@ -146,7 +163,7 @@ int RunIngest(const IngestArgs& args) {
       } else {
         std::vector<Story> chunk(std::make_move_iterator(stories->begin() + i),
                                  std::make_move_iterator(stories->begin() + end));
-        auto r = PostStories(args.server_url, chunk);
+        auto r = PostStories(args.server_url, token, chunk);
         if (!r.ok()) {
           std::fprintf(stderr, "dateline ingest: %s: %s\n", path.c_str(),
                        r.status().message().c_str());

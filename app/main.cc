@@ -26,6 +26,11 @@ int main(int argc, char** argv) {
   s->add_option("--stream-queue", serve.stream_queue_frames,
                 "Frames a live-stream client may fall behind before it is disconnected")
       ->capture_default_str();
+  s->add_option("--max-sessions", serve.max_sessions,
+                "Concurrent login sessions per user (0: unlimited; 1: one login at a time)")
+      ->capture_default_str();
+  s->add_flag("--restrict-new-sources", serve.restrict_new_sources,
+              "Do not grant newly seen sources to the group everyone");
   s->add_option("--demo", serve.demo_dir, "Replay the demo corpus in this folder (demo/fomc)");
   s->add_option("--demo-interval-ms", serve.demo_interval_ms, "Pause between replayed demo stories")
       ->capture_default_str();
@@ -35,6 +40,8 @@ int main(int argc, char** argv) {
                                          "SGML, FOMC statements, JSON, NDJSON");
   i->add_option("files", ingest.files, "Files or folders")->required();
   i->add_option("--server", ingest.server_url, "Post to this running server (http://HOST:PORT)");
+  i->add_option("--token", ingest.token,
+                "With --server: an API token with the stories:write scope (default: $DATELINE_TOKEN)");
   i->add_option("--data", ingest.data_dir, "Write into this stopped server's data folder");
   i->add_option("--format", ingest.format, "auto, wire, reuters, fomc, json, ndjson")
       ->capture_default_str();
@@ -48,7 +55,33 @@ int main(int argc, char** argv) {
   auto* r = app.add_subcommand("repair", "Salvage every good frame of a damaged story log");
   r->add_option("--data", repair_dir, "Data folder")->required();
 
+  UserArgs user;
+  auto* u = app.add_subcommand("user", "Manage accounts in a data folder: add, list, disable, "
+                                       "enable, reset-password, reset-2fa");
+  u->add_option("action", user.action, "add, list, disable, enable, reset-password, reset-2fa")
+      ->required()
+      ->check(CLI::IsMember({"add", "list", "disable", "enable", "reset-password", "reset-2fa"}));
+  u->add_option("username", user.username, "The account");
+  u->add_option("--data", user.data_dir, "Data folder")->capture_default_str();
+  u->add_option("--role", user.role, "add: admin, editor or reader")->capture_default_str();
+  u->add_option("--group", user.groups, "add: a group to join (repeat for more)");
+  u->add_flag("--password-stdin", user.password_stdin,
+              "add: read the password from standard input (default: a one-time password is "
+              "printed)");
+
+  TokenArgs token;
+  auto* t = app.add_subcommand("token", "API tokens for programs");
+  t->require_subcommand(1);
+  auto* tc = t->add_subcommand("create", "Print a new API token for USER (shown once)");
+  tc->add_option("username", token.username, "The account the token acts for")->required();
+  tc->add_option("--scope", token.scopes, "stories:read, stories:write, alerts, admin (repeat)")
+      ->required();
+  tc->add_option("--name", token.name, "A name to recognise the token by")->capture_default_str();
+  tc->add_option("--data", token.data_dir, "Data folder")->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (u->parsed()) return RunUser(user);
+  if (tc->parsed()) return RunTokenCreate(token);
   if (s->parsed()) return RunServe(serve);
   if (i->parsed()) return RunIngest(ingest);
   if (r->parsed()) return RunRepair(repair_dir);

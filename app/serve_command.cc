@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "app/demo_replay.h"
+#include "auth/auth_service.h"
 #include "server/http_server.h"
 #include "store/metadata_db.h"
 
@@ -68,19 +69,46 @@ int RunServe(const ServeArgs& args) {
     return 1;
   }
 
-  HttpServer server(opt, **store);
+  AuthOptions auth_opt;
+  auth_opt.max_sessions_per_user = args.max_sessions;
+  auth_opt.restrict_new_sources = args.restrict_new_sources;
+  AuthService auth(**metadata, Clock::System(), auth_opt);
+  auto first_admin = auth.EnsureFirstAdmin();
+  if (!first_admin.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot create the first admin account: %s\n",
+                 first_admin.status().ToString().c_str());
+    return 1;
+  }
+
+  // Stories may have reached the log without the server (dateline ingest --data): make sure
+  // every source is known to the entitlements, so its stories are visible as configured.
+  for (const std::string& source : (*store)->Sources()) {
+    if (Status st = auth.EnsureSource(source); !st.ok()) {
+      std::fprintf(stderr, "dateline serve: %s\n", st.ToString().c_str());
+      return 1;
+    }
+  }
+
+  HttpServer server(opt, **store, auth);
   if (Status st = server.Start(); !st.ok()) {
     std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
     return 1;
   }
   std::unique_ptr<DemoReplay> demo;
   if (!args.demo_dir.empty()) {
-    demo = std::make_unique<DemoReplay>(**store, args.demo_dir, args.demo_interval_ms);
+    demo = std::make_unique<DemoReplay>(
+        **store, [&auth](std::string_view source) { return auth.EnsureSource(source); },
+        args.demo_dir, args.demo_interval_ms);
     demo->Start();
   }
   std::fprintf(stderr,
                "warning: serving plain HTTP; put a TLS-terminating proxy in front of Dateline "
                "before exposing it beyond this machine\n");
+  if (*first_admin) {
+    std::printf("first start: created the admin account\n  username: admin\n  password: %s\n"
+                "  (a one-time password: you must change it when you first log in)\n",
+                (*first_admin)->c_str());
+  }
   std::printf("listening on %s\n", server.url().c_str());
   std::fflush(stdout);
   server.Run();

@@ -961,6 +961,30 @@ Result<CreatedApiToken> AuthService::CreateToken(const Principal& self, std::str
   if (self.restricted()) {
     return Status::InvalidArgument("finish the password change or 2FA enrolment first", "scopes");
   }
+  return IssueToken(Actor::Of(self), self, name, scopes);
+}
+
+Result<CreatedApiToken> AuthService::CreateTokenForUser(const Actor& actor,
+                                                    std::string_view username,
+                                                    std::string_view name, ScopeSet scopes) {
+  Principal owner;
+  {
+    std::lock_guard lock(mu_);
+    auto row = FindUserLocked(username);
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::NotFound("no user named " + std::string(username));
+    if ((*row)->disabled) {
+      return Status::InvalidArgument("user " + std::string(username) + " is disabled", "username");
+    }
+    auto p = PrincipalForUserLocked(**row);
+    if (!p.ok()) return p.status();
+    owner = std::move(*p);
+  }
+  return IssueToken(actor, owner, name, scopes);
+}
+
+Result<CreatedApiToken> AuthService::IssueToken(const Actor& actor, const Principal& self,
+                                            std::string_view name, ScopeSet scopes) {
   if (name.empty() || name.size() > 100 || !IsValidUtf8(name)) {
     return Status::InvalidArgument("token name must be 1-100 bytes of UTF-8", "name");
   }
@@ -983,7 +1007,7 @@ Result<CreatedApiToken> AuthService::CreateToken(const Principal& self, std::str
   st.Bind(1, out.id).Bind(2, hash).Bind(3, self.user_id).Bind(4, name);
   st.Bind(5, out.token.substr(0, 7)).Bind(6, ScopesToString(scopes)).Bind(7, Now());
   if (Status s = st.Run(); !s.ok()) return s;
-  (void)AuditLocked(Actor::Of(self), "token.created", "token:" + out.id,
+  (void)AuditLocked(actor, "token.created", "token:" + out.id,
                     {{"name", std::string(name)}, {"scopes", ScopesToString(scopes)}});
   return out;
 }

@@ -257,6 +257,10 @@ class AuthService {
 
   // Only from a (non-restricted) session. `scopes` must be non-empty and allowed for the role.
   Result<CreatedApiToken> CreateToken(const Principal& self, std::string_view name, ScopeSet scopes);
+  // Administrative (the CLI's `dateline token create USER`): a token for another user, with the
+  // same scope rules as CreateToken for that user's role.
+  Result<CreatedApiToken> CreateTokenForUser(const Actor& actor, std::string_view username,
+                                             std::string_view name, ScopeSet scopes);
   Result<std::vector<TokenInfo>> ListTokens(std::int64_t user_id);
   // Your own token, or anyone's with the admin scope; kNotFound otherwise.
   Status RevokeToken(const Principal& actor, std::string_view token_id);
@@ -307,6 +311,8 @@ class AuthService {
   struct UserRow;
 
   void Fire(const std::vector<Ended>& ended);
+  Result<CreatedApiToken> IssueToken(const Actor& actor, const Principal& owner,
+                                     std::string_view name, ScopeSet scopes);
   std::int64_t Now() const { return clock_.NowMicros(); }
   void BumpEntitlements();
 

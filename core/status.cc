@@ -14,6 +14,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kCorruption: return "corruption";
     case StatusCode::kIOError: return "io_error";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kPermissionDenied: return "forbidden";
     case StatusCode::kInternal: return "internal";
   }
   return "unknown";

@@ -26,6 +26,7 @@ enum class StatusCode : unsigned char {
   kCorruption,        // stored data failed a checksum or could not be decoded
   kIOError,           // the operating system refused a read, write or sync
   kUnavailable,       // the service cannot take the request now (shutting down, log failed)
+  kPermissionDenied,  // the caller is known but may not do this
   kInternal,
 };
 

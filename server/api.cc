@@ -35,6 +35,14 @@ std::string MediaType(std::string_view content_type) {
   return out;
 }
 
+ApiResponse MethodNotAllowed(std::string_view method, const std::string& path,
+                             std::string_view allow) {
+  ApiResponse r = ApiResponse::Error(405, "method_not_allowed",
+                                     std::string(method) + " is not allowed on " + path);
+  r.headers.emplace_back("Allow", std::string(allow));
+  return r;
+}
+
 bool IsNdjson(const std::string& media) {
   return media == "application/x-ndjson" || media == "application/ndjson" ||
          media == "application/jsonl" || media == "application/json-seq";
@@ -63,52 +71,139 @@ bool Api::IsIngest(std::string_view method, std::string_view path) {
 
 bool Api::IsStream(std::string_view path) { return path == kStreamPath; }
 
+bool Api::IsPublic(std::string_view method, std::string_view path) {
+  return path == "/" || path == "/index.html" || path == "/healthz" ||
+         (method == "POST" && path == "/api/v1/auth/login");
+}
+
+std::string_view CookieValue(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+  }
+  return {};
+}
+
+std::variant<AuthContext, ApiResponse> Api::Authorize(const ApiRequest& req,
+                                                      std::string_view path) const {
+  Result<Principal> principal = Status::NotFound("no credentials");
+  const bool bearer = req.authorization.starts_with("Bearer ");
+  if (bearer) {
+    principal = auth_.AuthenticateBearer(req.authorization.substr(7), req.address);
+    if (!principal.ok()) {
+      if (principal.status().code() != StatusCode::kNotFound) return ApiResponse::Error(principal.status());
+      ApiResponse r = ApiResponse::Error(401, "unauthenticated", "the API token is invalid or revoked");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dateline\", error=\"invalid_token\"");
+      return r;
+    }
+  } else {
+    std::string_view token = CookieValue(req.cookie, kSessionCookie);
+    if (!token.empty()) principal = auth_.Authenticate(token, req.address, req.user_agent);
+    if (!principal.ok()) {
+      if (principal.status().code() != StatusCode::kNotFound) return ApiResponse::Error(principal.status());
+      ApiResponse r = ApiResponse::Error(
+          401, "unauthenticated",
+          token.empty() ? "log in, or send Authorization: Bearer <API token>"
+                        : "the session has ended: log in again");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dateline\"");
+      return r;
+    }
+    const bool safe = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS";
+    if (!safe && !AuthService::CheckCsrf(*principal, req.csrf_token)) {
+      return ApiResponse::Error(403, "csrf",
+                                "missing or wrong X-CSRF-Token header (send the value of the "
+                                "dateline_csrf cookie)");
+    }
+  }
+  // A restricted session may only finish what it was restricted for.
+  if (principal->restricted()) {
+    const bool allowed = path == "/api/v1/auth/me" || path == "/api/v1/auth/logout" ||
+                         (principal->must_change_password && path == "/api/v1/auth/password") ||
+                         (principal->must_enroll_2fa && path.starts_with("/api/v1/auth/totp/"));
+    if (!allowed) {
+      return principal->must_change_password
+                 ? ApiResponse::Error(403, "password_change_required",
+                                      "change your password first (POST /api/v1/auth/password)")
+                 : ApiResponse::Error(403, "totp_enrollment_required",
+                                      "your group requires two-factor authentication: enrol "
+                                      "first (POST /api/v1/auth/totp/enroll)");
+    }
+  }
+  auto view = auth_.ForPrincipal(*principal);
+  if (!view.ok()) return ApiResponse::Error(view.status());
+  return AuthContext{std::move(*principal), std::move(*view)};
+}
+
 ApiResponse Api::Handle(const ApiRequest& req) const {
   auto target = ParseTarget(req.target);
   if (!target.ok()) return ApiResponse::Error(target.status());
   const std::string& path = target->path;
   const bool get = req.method == "GET" || req.method == "HEAD";
 
-  auto method_not_allowed = [&](std::string_view allow) {
-    ApiResponse r = ApiResponse::Error(405, "method_not_allowed",
-                                       std::string(req.method) + " is not allowed on " + path);
-    r.headers.emplace_back("Allow", std::string(allow));
-    return r;
-  };
-
   if (path == "/" || path == "/index.html") {
-    if (!get) return method_not_allowed("GET, HEAD");
+    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
     ApiResponse r;
     r.content_type = "text/html; charset=utf-8";
     r.body = std::string(WebPageHtml());
     r.headers.emplace_back("Cache-Control", "no-cache");
     r.headers.emplace_back("Content-Security-Policy",
                            "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "script-src 'self' 'unsafe-inline'; connect-src 'self'");
+                           "script-src 'self' 'unsafe-inline'; connect-src 'self'; "
+                           "img-src 'self' data:; frame-ancestors 'none'");
     return r;
   }
   if (path == "/healthz") {
-    if (!get) return method_not_allowed("GET, HEAD");
+    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
     return Health();
   }
+  if (path == "/api/v1/auth/login") {
+    if (req.method != "POST") return MethodNotAllowed(req.method, path, "POST");
+    return Login(req);
+  }
+
+  auto who = Authorize(req, path);
+  if (auto* err = std::get_if<ApiResponse>(&who)) return std::move(*err);
+  return Route(req, *target, std::get<AuthContext>(who));
+}
+
+ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthContext& who) const {
+  const std::string& path = target.path;
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (path.starts_with("/api/v1/auth/")) return AuthRoute(req, target, who);
+  if (path.starts_with("/api/v1/admin/")) {
+    if (!HasScope(who.principal, Scope::kAdmin)) {
+      return ApiResponse::Error(403, "forbidden", "this needs the admin role (or an admin-scoped token)");
+    }
+    return AdminRoute(req, target, who);
+  }
   if (path == "/metrics") {
-    if (!get) return method_not_allowed("GET, HEAD");
+    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (!HasScope(who.principal, Scope::kAdmin)) {
+      return ApiResponse::Error(403, "forbidden", "metrics need the admin scope");
+    }
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.Render();
     return r;
   }
-  if (path == kStoriesPath || path == "/api/v1/stories/") {
-    if (!get) return method_not_allowed("GET, HEAD, POST");
-    return ListStories(*target);
-  }
-  if (path.starts_with("/api/v1/stories/")) {
-    std::string_view rest = std::string_view(path).substr(kStoriesPath.size() + 1);
-    if (!get) return method_not_allowed("GET, HEAD");
-    if (rest.ends_with("/versions")) {
-      return GetVersions(rest.substr(0, rest.size() - std::string_view("/versions").size()));
+  if (path == kStoriesPath || path.starts_with("/api/v1/stories/")) {
+    if (!HasScope(who.principal, Scope::kStoriesRead)) {
+      return ApiResponse::Error(403, "forbidden", "this needs the stories:read scope");
     }
-    return GetStory(rest, *target);
+    if (path == kStoriesPath || path == "/api/v1/stories/") {
+      if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD, POST");
+      return ListStories(target, who);
+    }
+    std::string_view rest = std::string_view(path).substr(kStoriesPath.size() + 1);
+    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (rest.ends_with("/versions")) {
+      return GetVersions(rest.substr(0, rest.size() - std::string_view("/versions").size()), who);
+    }
+    return GetStory(rest, target, who);
   }
   if (path == kStreamPath) {
     return ApiResponse::Error(426, "upgrade_required",
@@ -118,33 +213,42 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
 }
 
 ApiResponse Api::Health() const {
-  return Json(200, {{"status", "ok"},
-                    {"last_seq", store_.LastDurableSeq()},
-                    {"stories", store_.StoryCount()},
-                    {"stream_clients", hub_.LiveClients()}});
+  // Public: says nothing about stories or clients.
+  return Json(200, {{"status", "ok"}});
 }
 
-ApiResponse Api::GetStory(std::string_view id, const Target& target) const {
+namespace {
+
+ApiResponse NoSuchStory(std::string_view id) {
+  return ApiResponse::Error(404, "not_found", "no story with id " + std::string(id));
+}
+
+}  // namespace
+
+ApiResponse Api::GetStory(std::string_view id, const Target& target, const AuthContext& who) const {
   auto version = target.UintParam("version", 0, 1, UINT32_MAX);
   if (!version.ok()) return ApiResponse::Error(version.status());
-  if (!IsValidStoryId(id)) {
-    return ApiResponse::Error(404, "not_found", "no story with id " + std::string(id));
-  }
+  if (!IsValidStoryId(id)) return NoSuchStory(id);
   auto story = store_.Get(id, static_cast<std::uint32_t>(*version));
-  if (!story.ok()) return ApiResponse::Error(story.status());
+  if (!story.ok()) {
+    return story.status().code() == StatusCode::kNotFound ? NoSuchStory(id)
+                                                          : ApiResponse::Error(story.status());
+  }
+  if (!who.CanSee((*story)->source)) return NoSuchStory(id);
   ApiResponse r;
   r.body = StoryToJson(**story);
   return r;
 }
 
-ApiResponse Api::GetVersions(std::string_view id) const {
+ApiResponse Api::GetVersions(std::string_view id, const AuthContext& who) const {
   std::vector<std::uint64_t> seqs = IsValidStoryId(id) ? store_.VersionSeqs(id)
                                                        : std::vector<std::uint64_t>{};
-  if (seqs.empty()) return ApiResponse::Error(404, "not_found", "no story with id " + std::string(id));
+  if (seqs.empty()) return NoSuchStory(id);
   json versions = json::array();
   for (std::uint64_t seq : seqs) {
     auto s = store_.GetBySeq(seq);
     if (!s.ok()) return ApiResponse::Error(s.status());
+    if (!who.CanSee((*s)->source)) return NoSuchStory(id);
     versions.push_back({{"version", (*s)->version},
                         {"seq", seq},
                         {"headline", (*s)->headline},
@@ -153,28 +257,70 @@ ApiResponse Api::GetVersions(std::string_view id) const {
   return Json(200, {{"id", id}, {"versions", versions}});
 }
 
-ApiResponse Api::ListStories(const Target& target) const {
-  auto after = target.UintParam("after", 0, 0, UINT64_MAX);
-  if (!after.ok()) return ApiResponse::Error(after.status());
+ApiResponse Api::ListStories(const Target& target, const AuthContext& who) const {
   auto limit = target.UintParam("limit", 100, 1, options_.max_list_limit);
   if (!limit.ok()) return ApiResponse::Error(limit.status());
-  auto stories = store_.ReadAfter(*after, *limit);
-  if (!stories.ok()) return ApiResponse::Error(stories.status());
-  std::string body = "{\"stories\":[";
-  std::uint64_t last = *after;
-  for (std::size_t i = 0; i < stories->size(); ++i) {
-    if (i) body += ',';
-    body += StoryToJson(*(*stories)[i]);
-    last = (*stories)[i]->seq;
+  const std::string* order = target.Param("order");
+  if (order && *order != "asc" && *order != "desc") {
+    return ApiResponse::Error(Status::InvalidArgument("order must be asc or desc", "order"));
   }
-  body += "],\"next_after\":" + std::to_string(last) +
-          ",\"last_seq\":" + std::to_string(store_.LastDurableSeq()) + "}";
+  std::vector<StoryPtr> out;
+  std::uint64_t cursor = 0;  // the stream (or the next page) continues after this seq
+  if (order && *order == "desc") {
+    // The newest stories the caller may see, newest first; `next_after` is where a live stream
+    // picks up. Scans at most 50 × limit versions back, so a narrow view costs bounded work.
+    const std::uint64_t head = store_.LastDurableSeq();
+    cursor = head;
+    const std::uint64_t floor = head > 50 * *limit ? head - 50 * *limit : 0;
+    for (std::uint64_t seq = head; seq > floor && out.size() < *limit; --seq) {
+      auto s = store_.GetBySeq(seq);
+      if (!s.ok()) {
+        if (s.status().code() == StatusCode::kNotFound) continue;  // a gap left by repair
+        return ApiResponse::Error(s.status());
+      }
+      if (who.CanSee((*s)->source)) out.push_back(std::move(*s));
+    }
+  } else {
+    auto after = target.UintParam("after", 0, 0, UINT64_MAX);
+    if (!after.ok()) return ApiResponse::Error(after.status());
+    cursor = *after;
+    // Read in pages until `limit` visible stories or the end of the log.
+    while (out.size() < *limit) {
+      auto page = store_.ReadAfter(cursor, 256);
+      if (!page.ok()) return ApiResponse::Error(page.status());
+      if (page->empty()) break;
+      for (auto& s : *page) {
+        if (out.size() == *limit) break;
+        cursor = s->seq;
+        if (who.CanSee(s->source)) out.push_back(std::move(s));
+      }
+    }
+  }
+  std::string body = "{\"stories\":[";
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (i) body += ',';
+    body += StoryToJson(*out[i]);
+  }
+  body += "],\"next_after\":" + std::to_string(cursor) + "}";
   ApiResponse r;
   r.body = std::move(body);
   return r;
 }
 
-Result<std::vector<Story>> Api::ParseIngest(const ApiRequest& req) const {
+Result<std::vector<Story>> Api::ParseIngest(const ApiRequest& req, const AuthContext& who) const {
+  if (!HasScope(who.principal, Scope::kStoriesWrite)) {
+    return Status(StatusCode::kPermissionDenied, "publishing stories needs the editor role or a "
+                  "token with the stories:write scope");
+  }
+  auto stories = ParseIngestBody(req);
+  if (!stories.ok()) return stories;
+  for (const Story& s : *stories) {
+    if (Status st = auth_.EnsureSource(s.source); !st.ok()) return st;
+  }
+  return stories;
+}
+
+Result<std::vector<Story>> Api::ParseIngestBody(const ApiRequest& req) const {
   const std::string media = MediaType(req.content_type);
   if (media == "application/json") {
     auto story = ParseStoryJson(req.body, options_.json);

@@ -1,14 +1,21 @@
 // The HTTP API's routes, independent of the transport (server/http_server.cc owns Beast and
 // calls these). Everything here is synchronous except ingest, whose durable acknowledgement
 // the transport awaits between ParseIngest() and IngestResponse().
+//
+// Every route but the public ones (the web page, /healthz, POST /api/v1/auth/login) needs a
+// principal: a session cookie (with the X-CSRF-Token header on state-changing requests) or an
+// `Authorization: Bearer` API token. Every story that leaves passes the principal's entitlement
+// view; a story the caller may not see is answered exactly like one that does not exist.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "auth/auth_service.h"
 #include "core/status.h"
 #include "ingest/story_json.h"
 #include "server/metrics.h"
@@ -18,10 +25,16 @@
 namespace dateline {
 
 struct ApiRequest {
-  std::string_view method;        // "GET", "POST", ...
-  std::string_view target;        // path and query
-  std::string_view content_type;  // Content-Type header, may be empty
+  std::string_view method;         // "GET", "POST", ...
+  std::string_view target;         // path and query
+  std::string_view content_type;   // Content-Type header, may be empty
   std::string_view body;
+  std::string_view cookie;         // Cookie header
+  std::string_view authorization;  // Authorization header
+  std::string_view csrf_token;     // X-CSRF-Token header
+  std::string_view user_agent;
+  std::string address;             // client IP address
+  bool tls = false;                // served over HTTPS (cookies get Secure)
 };
 
 struct ApiResponse {
@@ -40,33 +53,66 @@ struct ApiOptions {
   std::size_t max_list_limit = 1000;
 };
 
+// Who is asking, and what they may see.
+struct AuthContext {
+  Principal principal;
+  EntitlementViewPtr view;
+  bool CanSee(std::string_view source) const { return view && view->CanSee(source); }
+};
+
+inline constexpr std::string_view kSessionCookie = "dateline_session";
+inline constexpr std::string_view kCsrfCookie = "dateline_csrf";
+
 class Api {
  public:
-  Api(StoryStore& store, Metrics& metrics, PushHub& hub, ApiOptions options = {})
-      : store_(store), metrics_(metrics), hub_(hub), options_(options) {}
+  Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub, ApiOptions options = {})
+      : store_(store), auth_(auth), metrics_(metrics), hub_(hub), options_(options) {}
 
   // True for the request that ParseIngest/IngestResponse serve (POST /api/v1/stories).
   static bool IsIngest(std::string_view method, std::string_view path);
   // True for GET /api/v1/stream (the WebSocket endpoint).
   static bool IsStream(std::string_view path);
+  // True for routes that need no principal.
+  static bool IsPublic(std::string_view method, std::string_view path);
 
+  // Authenticates the request (cookie + CSRF, or bearer token) and applies the restricted-session
+  // rules. Returns the context, or the 401/403 response to send.
+  std::variant<AuthContext, ApiResponse> Authorize(const ApiRequest& request,
+                                                   std::string_view path) const;
+
+  // Any request but ingest and the stream upgrade. Authorizes non-public routes itself.
   ApiResponse Handle(const ApiRequest& request) const;
 
   // Parses the body of an ingest request: one JSON story (application/json) or NDJSON
   // (application/x-ndjson). Errors: 415 for other content types, 400/413/422 from parsing.
-  Result<std::vector<Story>> ParseIngest(const ApiRequest& request) const;
+  // Checks the stories:write scope and records each story's source for entitlements.
+  Result<std::vector<Story>> ParseIngest(const ApiRequest& request, const AuthContext& who) const;
 
   // 201 with {"id","version","seq","duplicate"} for one story (200 when it was a duplicate), or
   // {"stories": [...]} for a batch; the first failed append decides an error response.
   ApiResponse IngestResponse(bool batch, const std::vector<Result<AppendOutcome>>& results) const;
 
+  AuthService& auth() const { return auth_; }
+
  private:
-  ApiResponse GetStory(std::string_view id, const struct Target& target) const;
-  ApiResponse GetVersions(std::string_view id) const;
-  ApiResponse ListStories(const struct Target& target) const;
+  ApiResponse Route(const ApiRequest& req, const struct Target& target,
+                    const AuthContext& who) const;
+  ApiResponse GetStory(std::string_view id, const struct Target& target,
+                       const AuthContext& who) const;
+  ApiResponse GetVersions(std::string_view id, const AuthContext& who) const;
+  ApiResponse ListStories(const struct Target& target, const AuthContext& who) const;
   ApiResponse Health() const;
+  Result<std::vector<Story>> ParseIngestBody(const ApiRequest& req) const;
+
+  // server/auth_routes.cc
+  ApiResponse Login(const ApiRequest& req) const;
+  ApiResponse AuthRoute(const ApiRequest& req, const struct Target& target,
+                        const AuthContext& who) const;
+  ApiResponse AdminRoute(const ApiRequest& req, const struct Target& target,
+                         const AuthContext& who) const;
 
   StoryStore& store_;
+  AuthService& auth_;
   Metrics& metrics_;
   PushHub& hub_;
   ApiOptions options_;
@@ -74,5 +120,8 @@ class Api {
 
 // The first web page: a live headline list (server/web_page.cc).
 std::string_view WebPageHtml();
+
+// The value of one cookie in a Cookie header, or empty.
+std::string_view CookieValue(std::string_view header, std::string_view name);
 
 }  // namespace dateline

@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include <gtest/gtest.h>
+
+#include "store/metadata_db.h"
 #include <nlohmann/json.hpp>
 
 namespace dateline {
@@ -24,26 +26,56 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     hub_ = std::make_unique<PushHub>(store_->LastDurableSeq());
-    api_ = std::make_unique<Api>(*store_, metrics_, *hub_);
+    auto db = MetadataDb::Open((dir_ / "metadata.db").string());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+    AuthOptions auth_opt;
+    auth_opt.password_cost = PasswordHashCost::Minimum();
+    auth_ = std::make_unique<AuthService>(*db_, clock_, auth_opt);
+    NewUser admin;
+    admin.username = "desk-admin";
+    admin.password = "a long enough test password";
+    admin.role = Role::kAdmin;
+    admin.must_change_password = false;
+    ASSERT_TRUE(auth_->AddUser(Actor::System(), admin).ok());
+    auto token = auth_->CreateTokenForUser(Actor::System(), "desk-admin", "test", kAllScopes);
+    ASSERT_TRUE(token.ok()) << token.status().ToString();
+    bearer_ = "Bearer " + token->token;
+    api_ = std::make_unique<Api>(*store_, *auth_, metrics_, *hub_);
   }
   void TearDown() override {
     store_->Close();
     std::filesystem::remove_all(dir_);
   }
 
+  ApiRequest Request(std::string_view method, std::string_view target,
+                     std::string_view content_type = {}, std::string_view body = {}) const {
+    ApiRequest r;
+    r.method = method;
+    r.target = target;
+    r.content_type = content_type;
+    r.body = body;
+    r.authorization = bearer_;
+    return r;
+  }
+
   ApiResponse Ingest(std::string_view content_type, std::string_view body) {
-    ApiRequest req{"POST", "/api/v1/stories", content_type, body};
-    auto stories = api_->ParseIngest(req);
+    ApiRequest req = Request("POST", "/api/v1/stories", content_type, body);
+    auto who = api_->Authorize(req, "/api/v1/stories");
+    if (auto* err = std::get_if<ApiResponse>(&who)) return *err;
+    auto stories = api_->ParseIngest(req, std::get<AuthContext>(who));
     if (!stories.ok()) return ApiResponse::Error(stories.status());
     std::vector<Result<AppendOutcome>> out;
     for (auto& s : *stories) out.push_back(store_->AppendAndWait(std::move(s)));
     return api_->IngestResponse(!content_type.starts_with("application/json"), out);
   }
-  ApiResponse Get(std::string_view target) const {
-    return api_->Handle(ApiRequest{"GET", target, "", ""});
-  }
+  ApiResponse Get(std::string_view target) const { return api_->Handle(Request("GET", target)); }
 
   std::filesystem::path dir_;
+  ManualClock clock_{1'700'000'000'000'000};
+  std::unique_ptr<MetadataDb> db_;
+  std::unique_ptr<AuthService> auth_;
+  std::string bearer_;
   std::unique_ptr<StoryStore> store_;
   Metrics metrics_;
   std::unique_ptr<PushHub> hub_;
@@ -95,8 +127,13 @@ TEST_F(ApiTest, ErrorsHaveTheRightStatusAndField) {
   EXPECT_EQ(Get("/api/v1/stories?after=-1").status, 400);
   EXPECT_EQ(Get("/nope").status, 404);
   EXPECT_EQ(Get("/api/v1/stream").status, 426);
-  auto del = api_->Handle(ApiRequest{"DELETE", "/api/v1/stories", "", ""});
+  auto del = api_->Handle(Request("DELETE", "/api/v1/stories"));
   EXPECT_EQ(del.status, 405);
+  ApiRequest anonymous = Request("GET", "/api/v1/stories");
+  anonymous.authorization = {};
+  EXPECT_EQ(api_->Handle(anonymous).status, 401);
+  anonymous.authorization = "Bearer dl_not-a-token";
+  EXPECT_EQ(api_->Handle(anonymous).status, 401);
 }
 
 TEST_F(ApiTest, NdjsonBatch) {
@@ -112,6 +149,7 @@ TEST_F(ApiTest, NdjsonBatch) {
 TEST_F(ApiTest, HealthAndMetrics) {
   auto h = nlohmann::json::parse(Get("/healthz").body);
   EXPECT_EQ(h["status"], "ok");
+  EXPECT_EQ(h.size(), 1u);  // public: nothing about stories
   auto m = Get("/metrics");
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("dateline_stories_ingested_total"), std::string::npos);

@@ -14,6 +14,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnsupported: return 415;
     case StatusCode::kInvalidUtf8: return 422;
     case StatusCode::kUnavailable: return 503;
+    case StatusCode::kPermissionDenied: return 403;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal: return 500;

@@ -15,6 +15,6 @@ std::string ErrorJson(std::string_view code, std::string_view message, std::stri
 
 // WebSocket close codes (4000-4999 are for applications).
 inline constexpr int kCloseSlowConsumer = 4001;   // the client's queue overflowed
-inline constexpr int kCloseBadRequest = 4400;     // bad stream parameters
+inline constexpr int kCloseSessionEnded = 4003;   // logout, revocation or expiry of the login
 
 }  // namespace dateline

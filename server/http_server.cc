@@ -63,16 +63,19 @@ http::response<http::string_body> MakeResponse(const ApiResponse& api, unsigned 
   return res;
 }
 
-asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, ServerContext& ctx) {
+asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, ServerContext& ctx,
+                                    const std::string& address) {
   const auto started = std::chrono::steady_clock::now();
   const std::string method(req.method_string());
   const std::string target(req.target());
-  ApiRequest api_req{method, target, ToStd(req[http::field::content_type]), req.body()};
+  ApiRequest api_req = ToApiRequest(req, method, target, address);
   const std::string_view path = std::string_view(target).substr(0, target.find('?'));
 
   if (!Api::IsIngest(method, path)) co_return ctx.api.Handle(api_req);
 
-  auto stories = ctx.api.ParseIngest(api_req);
+  auto who = ctx.api.Authorize(api_req, path);
+  if (auto* err = std::get_if<ApiResponse>(&who)) co_return std::move(*err);
+  auto stories = ctx.api.ParseIngest(api_req, std::get<AuthContext>(who));
   if (!stories.ok()) {
     ctx.metrics.ingest_rejected.fetch_add(1, std::memory_order_relaxed);
     co_return ApiResponse::Error(stories.status());
@@ -108,6 +111,9 @@ asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
 }
 
 asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
+  beast::error_code addr_ec;
+  const auto remote = socket.remote_endpoint(addr_ec);
+  const std::string address = addr_ec ? std::string() : remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   beast::error_code ec;
@@ -147,8 +153,17 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
     const std::string_view path = target.substr(0, target.find('?'));
 
     if (websocket::is_upgrade(req) && Api::IsStream(path) && !ctx.stopping) {
+      const std::string method(req.method_string());
+      const std::string target_str(req.target());
+      auto who = ctx.api.Authorize(ToApiRequest(req, method, target_str, address), path);
+      if (auto* err = std::get_if<ApiResponse>(&who)) {
+        auto res = MakeResponse(*err, req.version(), false);
+        co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
       stream.expires_never();
-      co_await ServeStream(std::move(stream), std::move(req), ctx);
+      co_await ServeStream(std::move(stream), std::move(req), std::move(std::get<AuthContext>(who)),
+                           ctx);
       co_return;
     }
 
@@ -157,7 +172,7 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
       api_res = ApiResponse::Error(503, "unavailable", "the server is shutting down");
     } else {
       ctx.active_requests.fetch_add(1);
-      api_res = co_await Handle(req, ctx);
+      api_res = co_await Handle(req, ctx, address);
       ctx.active_requests.fetch_sub(1);
     }
     const bool keep_alive = req.keep_alive() && !ctx.stopping;
@@ -188,11 +203,39 @@ asio::awaitable<void> Listen(tcp::acceptor& acceptor, ServerContext& ctx) {
   }
 }
 
+// Ends idle login sessions (and so closes their streams) even when no request touches them.
+asio::awaitable<void> SweepSessions(ServerContext& ctx) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  beast::error_code ec;
+  while (!ctx.stopping) {
+    timer.expires_after(std::chrono::milliseconds(ctx.options.session_sweep_ms));
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec || ctx.stopping) break;
+    auto swept = ctx.auth.SweepExpiredSessions();
+    if (!swept.ok()) std::fprintf(stderr, "session sweep: %s\n", swept.status().ToString().c_str());
+  }
+}
+
 }  // namespace
 
+ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::string& method,
+                        const std::string& target, const std::string& address) {
+  ApiRequest r;
+  r.method = method;
+  r.target = target;
+  r.content_type = ToStd(req[http::field::content_type]);
+  r.body = req.body();
+  r.cookie = ToStd(req[http::field::cookie]);
+  r.authorization = ToStd(req[http::field::authorization]);
+  r.csrf_token = ToStd(req["X-CSRF-Token"]);
+  r.user_agent = ToStd(req[http::field::user_agent]);
+  r.address = address;
+  return r;
+}
+
 struct HttpServer::Impl {
-  Impl(ServerOptions o, StoryStore& s)
-      : ctx(std::move(o), s),
+  Impl(ServerOptions o, StoryStore& s, AuthService& a)
+      : ctx(std::move(o), s, a),
         ioc(ctx.options.threads > 0 ? ctx.options.threads
                                     : std::max(1u, std::thread::hardware_concurrency())),
         acceptor(asio::make_strand(ioc)),
@@ -233,13 +276,18 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, StoryStore& store)
-    : impl_(std::make_unique<Impl>(std::move(options), store)) {
+HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& auth)
+    : impl_(std::make_unique<Impl>(std::move(options), store, auth)) {
   impl_->ctx.store.SetDurableListener(
       [this](const std::vector<StoryPtr>& stories) { impl_->ctx.hub.Publish(stories); });
+  auth.SetSessionEndListener([this](const std::string& session_id, std::int64_t,
+                                    SessionEndReason reason) {
+    CloseStreamsOfSession(impl_->ctx, session_id, SessionEndReasonName(reason));
+  });
 }
 
 HttpServer::~HttpServer() {
+  impl_->ctx.auth.SetSessionEndListener(nullptr);
   if (impl_->shutdown_thread.joinable()) impl_->shutdown_thread.join();
 }
 
@@ -262,6 +310,7 @@ Status HttpServer::Start() {
   }
   impl_->port = acc.local_endpoint().port();
   asio::co_spawn(acc.get_executor(), Listen(acc, impl_->ctx), asio::detached);
+  asio::co_spawn(asio::make_strand(impl_->ioc), SweepSessions(impl_->ctx), asio::detached);
   if (impl_->ctx.options.handle_signals) {
     impl_->signals.add(SIGINT);
     impl_->signals.add(SIGTERM);

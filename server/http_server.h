@@ -27,12 +27,14 @@ struct ServerOptions {
   std::size_t stream_queue_frames = 8192;  // per client; beyond it the client is disconnected
   int shutdown_grace_ms = 10000;        // how long in-flight requests may take at shutdown
   bool handle_signals = true;
+  int session_sweep_ms = 60000;         // how often expired login sessions are swept
   ApiOptions api;
 };
 
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, StoryStore& store);
+  // Borrows `store` and `auth`; both must outlive the server.
+  HttpServer(ServerOptions options, StoryStore& store, AuthService& auth);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -30,12 +30,13 @@ class StreamSession;
 inline std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
 struct ServerContext {
-  ServerContext(ServerOptions o, StoryStore& s)
-      : options(std::move(o)), store(s), hub(s.LastDurableSeq()),
-        api(s, metrics, hub, options.api) {}
+  ServerContext(ServerOptions o, StoryStore& s, AuthService& a)
+      : options(std::move(o)), store(s), auth(a), hub(s.LastDurableSeq()),
+        api(s, a, metrics, hub, options.api) {}
 
   ServerOptions options;
   StoryStore& store;
+  AuthService& auth;
   Metrics metrics;
   PushHub hub;
   Api api;
@@ -49,10 +50,19 @@ struct ServerContext {
 
 // Takes over a connection whose request asked for the live stream (GET /api/v1/stream with
 // Upgrade: websocket) and serves it until either side closes.
+// `who` has been authorized already.
 asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
-                                  ServerContext& ctx);
+                                  AuthContext who, ServerContext& ctx);
 
 // Closes every live stream with 1001 "going away" (called once at shutdown).
 void CloseAllStreams(ServerContext& ctx);
+
+// Closes the live streams opened by this login session (logout, revocation, expiry) with 4003.
+void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,
+                           std::string_view reason);
+
+// The ApiRequest view of a Beast request (the views point into `req`).
+ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::string& method,
+                        const std::string& target, const std::string& address);
 
 }  // namespace dateline

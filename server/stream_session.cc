@@ -18,8 +18,11 @@ using namespace std::chrono_literals;
 
 class StreamSession : public StreamClient, public std::enable_shared_from_this<StreamSession> {
  public:
-  StreamSession(beast::tcp_stream stream, ServerContext& ctx)
-      : ws_(std::move(stream)), ctx_(ctx), wake_(ws_.get_executor()), deadline_(ws_.get_executor()) {}
+  StreamSession(beast::tcp_stream stream, AuthContext who, ServerContext& ctx)
+      : ws_(std::move(stream)), who_(std::move(who)), ctx_(ctx), wake_(ws_.get_executor()),
+        deadline_(ws_.get_executor()) {}
+
+  const std::string& session_id() const { return who_.principal.session_id; }
 
   asio::awaitable<void> Run(http::request<http::string_body> req);
 
@@ -32,7 +35,7 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
         overflow_ = true;
         queue_.clear();
       } else {
-        for (const auto& f : frames) queue_.push_back(f.json);
+        for (const auto& f : frames) queue_.push_back(f);
       }
     }
     Wake();
@@ -40,6 +43,16 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
 
   void Shutdown() {
     going_away_ = true;
+    Wake();
+  }
+
+  // The login session behind this stream ended (any thread).
+  void EndSession(std::string_view reason) {
+    {
+      std::lock_guard lock(mu_);
+      session_end_reason_ = "session ended: " + std::string(reason);
+    }
+    session_ended_ = true;
     Wake();
   }
 
@@ -57,9 +70,10 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
         std::lock_guard lock(self->mu_);
         overflow = self->overflow_;
       }
-      if ((overflow || self->going_away_) && self->writing_ && !self->deadline_armed_) {
+      const bool leaving = self->going_away_ || self->session_ended_;
+      if ((overflow || leaving) && self->writing_ && !self->deadline_armed_) {
         self->deadline_armed_ = true;
-        self->deadline_.expires_after(self->going_away_ ? 2s : 30s);
+        self->deadline_.expires_after(leaving ? 2s : 30s);
         self->deadline_.async_wait([weak](const beast::error_code& ec) {
           auto s = weak.lock();
           if (!ec && s && s->writing_) beast::get_lowest_layer(s->ws_).close();
@@ -98,7 +112,18 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
     self->wake_.cancel();
   }
 
+  // Whether the principal may see a story from `source`, with the entitlement view refreshed
+  // whenever grants change (strand only).
+  bool Visible(std::string_view source) {
+    if (who_.view && who_.view->version() != ctx_.auth.EntitlementsVersion()) {
+      auto fresh = ctx_.auth.ForPrincipal(who_.principal);
+      who_.view = fresh.ok() ? *fresh : nullptr;  // on error, show nothing rather than too much
+    }
+    return who_.CanSee(source);
+  }
+
   websocket::stream<beast::tcp_stream> ws_;
+  AuthContext who_;
   ServerContext& ctx_;
   asio::steady_timer wake_;
   asio::steady_timer deadline_;   // bounds a write stuck on a client that does not read
@@ -106,10 +131,12 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
   bool writing_ = false;      // strand only
   bool peer_gone_ = false;    // strand only
   std::atomic<bool> going_away_{false};
+  std::atomic<bool> session_ended_{false};
 
   std::mutex mu_;
-  std::deque<std::shared_ptr<const std::string>> queue_;  // guarded by mu_
-  bool overflow_ = false;                                 // guarded by mu_
+  std::deque<StreamFrame> queue_;   // guarded by mu_
+  bool overflow_ = false;           // guarded by mu_
+  std::string session_end_reason_;  // guarded by mu_
 };
 
 asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
@@ -158,7 +185,7 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
 
   // Catch up from the store until we reach what the hub has published, then go live.
   bool live = false;
-  while (!peer_gone_ && !going_away_) {
+  while (!peer_gone_ && !going_away_ && !session_ended_) {
     std::uint64_t target_seq = 0;
     if (ctx_.hub.TryGoLive(self, cursor, &target_seq)) {
       live = true;
@@ -172,14 +199,15 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
     if (batch->empty()) break;  // cannot happen: published stories are durable
     bool sent = true;
     for (const StoryPtr& s : *batch) {
-      if (!(sent = co_await Send(StoryFrameJson(*s)))) break;
       cursor = s->seq;
+      if (!Visible(s->source)) continue;
+      if (!(sent = co_await Send(StoryFrameJson(*s)))) break;
     }
     if (!sent) break;
   }
 
   while (live && !peer_gone_) {
-    std::deque<std::shared_ptr<const std::string>> frames;
+    std::deque<StreamFrame> frames;
     bool overflow;
     {
       std::lock_guard lock(mu_);
@@ -198,6 +226,7 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
       co_await Close(1001, "server shutting down");
       break;
     }
+    if (session_ended_) break;
     if (frames.empty()) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -205,11 +234,21 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
     }
     bool sent = true;
     for (const auto& f : frames) {
-      if (!(sent = co_await Send(*f))) break;
+      if (!Visible(f.source)) continue;
+      if (!(sent = co_await Send(*f.json))) break;
     }
     if (!sent) break;
   }
-  if (going_away_ && !live) co_await Close(1001, "server shutting down");
+  if (session_ended_ && !peer_gone_) {
+    std::string reason;
+    {
+      std::lock_guard lock(mu_);
+      reason = session_end_reason_;
+    }
+    co_await Close(kCloseSessionEnded, reason);
+  } else if (going_away_ && !live) {
+    co_await Close(1001, "server shutting down");
+  }
 
   ctx_.hub.Remove(this);
   deadline_.cancel();
@@ -218,8 +257,8 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
 }
 
 asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
-                                  ServerContext& ctx) {
-  auto session = std::make_shared<StreamSession>(std::move(stream), ctx);
+                                  AuthContext who, ServerContext& ctx) {
+  auto session = std::make_shared<StreamSession>(std::move(stream), std::move(who), ctx);
   co_await session->Run(std::move(req));
 }
 
@@ -227,6 +266,15 @@ void CloseAllStreams(ServerContext& ctx) {
   std::lock_guard lock(ctx.sessions_mu);
   for (auto& w : ctx.sessions) {
     if (auto s = w.lock()) s->Shutdown();
+  }
+}
+
+void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,
+                           std::string_view reason) {
+  if (session_id.empty()) return;
+  std::lock_guard lock(ctx.sessions_mu);
+  for (auto& w : ctx.sessions) {
+    if (auto s = w.lock(); s && s->session_id() == session_id) s->EndSession(reason);
   }
 }
 

@@ -20,6 +20,7 @@
 #include <future>
 #include <limits>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -160,6 +161,10 @@ class StoryStoreImpl final : public StoryStore {
     std::lock_guard l(mu_);
     return durable_ids_;
   }
+  std::vector<std::string> Sources() const override {
+    std::lock_guard l(mu_);
+    return {sources_.begin(), sources_.end()};
+  }
   void SetDurableListener(std::function<void(const std::vector<StoryPtr>&)> listener) override {
     std::lock_guard l(mu_);
     listener_ = std::move(listener);
@@ -192,6 +197,7 @@ class StoryStoreImpl final : public StoryStore {
   std::uint64_t next_seq_ = 1;
   std::uint64_t durable_seq_ = 0;
   std::uint64_t durable_ids_ = 0;
+  std::set<std::string, std::less<>> sources_;  // every source with a durable story
   bool closing_ = false;
   Status failed_;  // set once by the writer; later appends fail
 };
@@ -227,6 +233,7 @@ void StoryStoreImpl::Publish(StoryPtr story, const Location& loc) {
   locations_.push_back(loc);
   durable_seq_ = story->seq;
   if (story->seq == ids_[story->id].versions.front().seq) ++durable_ids_;
+  if (sources_.find(story->source) == sources_.end()) sources_.emplace(story->source);
   if (options_.recent_stories > 0) {
     cache_.push_back(std::move(story));
     while (cache_.size() > options_.recent_stories) cache_.pop_front();

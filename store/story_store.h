@@ -92,6 +92,7 @@ class StoryStore {
 
   virtual std::uint64_t LastDurableSeq() const = 0;
   virtual std::uint64_t StoryCount() const = 0;  // distinct story ids
+  virtual std::vector<std::string> Sources() const = 0;  // every source with a story, sorted
 
   // Called on the writer thread after each durable group commit, stories in seq order.
   // Set before the first Append.

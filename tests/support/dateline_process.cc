@@ -10,11 +10,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "tests/support/net_client.h"
 
 namespace dateline::testing {
 
@@ -41,8 +45,41 @@ std::vector<char*> Argv(std::vector<std::string>& args) {
 
 }  // namespace
 
+std::string AdminToken(const std::string& data_dir) {
+  static std::mutex mu;
+  static std::map<std::string, std::string> tokens;
+  std::lock_guard lock(mu);
+  if (auto it = tokens.find(data_dir); it != tokens.end()) return it->second;
+  std::string out;
+  if (RunDateline({"user", "add", "test-admin", "--role", "admin", "--password-stdin", "--data",
+                   data_dir},
+                  &out, "correct horse battery staple\n") != 0) {
+    ADD_FAILURE() << "cannot add the test admin: " << out;
+    return {};
+  }
+  out.clear();
+  if (RunDateline({"token", "create", "test-admin", "--scope", "stories:read", "--scope",
+                   "stories:write", "--scope", "alerts", "--scope", "admin", "--data", data_dir},
+                  &out) != 0) {
+    ADD_FAILURE() << "cannot create the test token: " << out;
+    return {};
+  }
+  auto pos = out.find("dl_");
+  std::string token = out.substr(pos, out.find('\n', pos) - pos);
+  tokens[data_dir] = token;
+  return token;
+}
+
 std::unique_ptr<DatelineProcess> DatelineProcess::Serve(const std::string& data_dir,
-                                                        const std::vector<std::string>& extra) {
+                                                        const std::vector<std::string>& extra,
+                                                        bool with_admin_token) {
+  if (with_admin_token) {
+    std::string token = AdminToken(data_dir);
+    if (token.empty()) return nullptr;
+    SetDefaultBearerToken(token);
+  } else {
+    SetDefaultBearerToken("");
+  }
   auto proc = std::unique_ptr<DatelineProcess>(new DatelineProcess());
   proc->log_path_ = data_dir + ".log";
   int out[2];
@@ -77,6 +114,7 @@ std::unique_ptr<DatelineProcess> DatelineProcess::Serve(const std::string& data_
       auto pos = buf.find("listening on http://");
       auto eol = buf.find('\n', pos == std::string::npos ? 0 : pos);
       if (pos != std::string::npos && eol != std::string::npos) {
+        proc->banner_ = buf.substr(0, pos);
         proc->url_ = buf.substr(pos + 13, eol - pos - 13);
         proc->port_ = static_cast<std::uint16_t>(std::stoi(proc->url_.substr(proc->url_.rfind(':') + 1)));
         // Keep the pipe drained in the background so the server never blocks on stdout.
@@ -135,13 +173,17 @@ void DatelineProcess::Kill9() {
   pid_ = -1;
 }
 
-int RunDateline(const std::vector<std::string>& extra, std::string* output) {
+int RunDateline(const std::vector<std::string>& extra, std::string* output,
+                const std::string& input) {
   std::vector<std::string> args = {DATELINE_BINARY};
   args.insert(args.end(), extra.begin(), extra.end());
+  ::signal(SIGPIPE, SIG_IGN);  // a child that exits early must not kill the test
   int out[2];
-  if (::pipe2(out, O_CLOEXEC) != 0) return -1;
+  int in[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) return -1;
   pid_t pid = ::fork();
   if (pid == 0) {
+    ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(out[1], 2);
     auto argv = Argv(args);
@@ -149,6 +191,11 @@ int RunDateline(const std::vector<std::string>& extra, std::string* output) {
     ::_exit(127);
   }
   ::close(out[1]);
+  ::close(in[0]);
+  if (!input.empty() && ::write(in[1], input.data(), input.size()) < 0) {
+    // The child exited without reading; its output says why.
+  }
+  ::close(in[1]);
   char buf[4096];
   ssize_t n;
   while ((n = ::read(out[0], buf, sizeof buf)) > 0) {

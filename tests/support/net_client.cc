@@ -1,5 +1,6 @@
 #include "tests/support/net_client.h"
 
+#include <mutex>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -15,8 +16,24 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
+namespace {
+std::mutex token_mu;
+std::string default_token;
+}  // namespace
+
+void SetDefaultBearerToken(const std::string& token) {
+  std::lock_guard lock(token_mu);
+  default_token = token;
+}
+
+const std::string& DefaultBearerToken() {
+  std::lock_guard lock(token_mu);
+  return default_token;
+}
+
 HttpResult HttpRequest(std::uint16_t port, const std::string& method, const std::string& target,
-                       const std::string& body, const std::string& content_type) {
+                       const std::string& body, const std::string& content_type,
+                       const HttpOptions& options) {
   HttpResult out;
   try {
     asio::io_context ioc;
@@ -25,6 +42,10 @@ HttpResult HttpRequest(std::uint16_t port, const std::string& method, const std:
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!content_type.empty()) req.set(http::field::content_type, content_type);
+    if (options.default_token && !DefaultBearerToken().empty()) {
+      req.set(http::field::authorization, "Bearer " + DefaultBearerToken());
+    }
+    for (const auto& [name, value] : options.headers) req.set(name, value);
     req.body() = body;
     req.prepare_payload();
     beast::error_code write_ec;
@@ -45,6 +66,7 @@ HttpResult HttpRequest(std::uint16_t port, const std::string& method, const std:
       std::string name(f.name_string());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       out.headers[name] = std::string(f.value());
+      if (name == "set-cookie") out.set_cookies.emplace_back(f.value());
     }
   } catch (const std::exception& e) {
     out.error = e.what();
@@ -65,12 +87,20 @@ struct WsClient::Impl {
 WsClient::WsClient() : impl_(std::make_unique<Impl>()) {}
 WsClient::~WsClient() = default;
 
-bool WsClient::Connect(std::uint16_t port, const std::string& target, int receive_buffer) {
+bool WsClient::Connect(std::uint16_t port, const std::string& target, int receive_buffer,
+                       const HttpOptions& options) {
   try {
     auto& sock = beast::get_lowest_layer(impl_->ws).socket();
     sock.open(tcp::v4());
     if (receive_buffer > 0) sock.set_option(asio::socket_base::receive_buffer_size(receive_buffer));
     sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    std::map<std::string, std::string> headers = options.headers;
+    if (options.default_token && !DefaultBearerToken().empty() && !headers.count("Cookie")) {
+      headers["Authorization"] = "Bearer " + DefaultBearerToken();
+    }
+    impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& r) {
+      for (const auto& [name, value] : headers) r.set(name, value);
+    }));
     impl_->ws.handshake("127.0.0.1:" + std::to_string(port), target);
     return true;
   } catch (const std::exception& e) {
