@@ -56,7 +56,7 @@ http::response<http::string_body> MakeResponse(const ApiResponse& api, unsigned 
   res.set(http::field::server, "dateline");
   res.set(http::field::content_type, api.content_type);
   res.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : api.headers) res.set(name, value);
+  for (const auto& [name, value] : api.headers) res.insert(name, value);  // Set-Cookie repeats
   res.keep_alive(keep_alive);
   res.body() = api.body;
   res.prepare_payload();

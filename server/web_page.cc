@@ -40,12 +40,53 @@ std::string_view WebPageHtml() {
   #reader p { margin:0 0 8px; max-width:80ch; }
   #reader .contact { color:var(--dim); border-top:1px solid var(--line); padding-top:6px; }
   .empty { color:var(--dim); padding:12px; }
+  #user { color:var(--dim); }
+  header button { background:none; border:1px solid var(--line); color:var(--dim); font:inherit; cursor:pointer; }
+  .overlay { position:fixed; inset:27px 0 0 0; background:var(--bg); display:flex; align-items:flex-start; justify-content:center; padding-top:10vh; }
+  .overlay[hidden] { display:none; }
+  .overlay form { width:min(360px, 92vw); border:1px solid var(--line); padding:16px; background:#101419; }
+  .overlay h1 { font-size:14px; color:var(--acc); margin:0 0 12px; letter-spacing:.06em; }
+  .overlay label { display:block; color:var(--dim); margin:8px 0 2px; }
+  .overlay input { width:100%; background:#05070a; color:var(--fg); border:1px solid #2a323c; padding:5px 6px; font:inherit; }
+  .overlay input:focus, button:focus-visible, #list:focus { outline:2px solid var(--acc); outline-offset:-2px; }
+  .overlay button { margin-top:12px; width:100%; background:var(--acc); color:#000; border:0; padding:6px; font:inherit; font-weight:bold; cursor:pointer; }
+  .overlay .err { color:var(--flash); min-height:1.3em; margin-top:8px; }
+  .overlay .qr svg { width:180px; height:180px; background:#fff; display:block; margin:8px 0; }
   @media (max-width: 800px) { main { grid-template-columns: 1fr; } #reader { display:none; }
     body.reading #list { display:none; } body.reading #reader { display:block; } }
 </style>
 </head>
 <body>
-<header><b>DATELINE</b><span>N &mdash; all news, live</span><span id="status">connecting&hellip;</span></header>
+<header><b>DATELINE</b><span>N &mdash; all news, live</span><span id="status">connecting&hellip;</span><span id="user"></span><button id="logout" hidden>Log out</button></header>
+<div class="overlay" id="login-view" hidden>
+  <form id="login" role="dialog" aria-labelledby="login-title">
+    <h1 id="login-title">LOG IN</h1>
+    <label for="username">Username</label><input id="username" autocomplete="username" required>
+    <label for="password">Password</label><input id="password" type="password" autocomplete="current-password" required>
+    <div id="code-row" hidden><label for="code">Authenticator code or recovery code</label><input id="code" autocomplete="one-time-code" inputmode="numeric"></div>
+    <button type="submit">Log in</button>
+    <div class="err" id="login-error" role="alert"></div>
+  </form>
+</div>
+<div class="overlay" id="password-view" hidden>
+  <form id="change-password" role="dialog" aria-labelledby="pw-title">
+    <h1 id="pw-title">CHOOSE A NEW PASSWORD</h1>
+    <label for="old-password">Current (one-time) password</label><input id="old-password" type="password" autocomplete="current-password" required>
+    <label for="new-password">New password (12 characters or more)</label><input id="new-password" type="password" autocomplete="new-password" required minlength="12">
+    <button type="submit">Change password</button>
+    <div class="err" id="pw-error" role="alert"></div>
+  </form>
+</div>
+<div class="overlay" id="enrol-view" hidden>
+  <form id="enrol" role="dialog" aria-labelledby="enrol-title">
+    <h1 id="enrol-title">SET UP TWO-FACTOR AUTHENTICATION</h1>
+    <div>Your group requires it. Scan the code with an authenticator app, then enter the code it shows.</div>
+    <div class="qr" id="enrol-qr"></div><div id="enrol-secret"></div>
+    <label for="enrol-code">Code</label><input id="enrol-code" autocomplete="one-time-code" inputmode="numeric" required>
+    <button type="submit">Turn on</button>
+    <div class="err" id="enrol-error" role="alert"></div>
+  </form>
+</div>
 <main>
   <div id="list" role="listbox" tabindex="0" aria-label="Headlines"><div class="empty">Waiting for stories&hellip;</div></div>
   <article id="reader" aria-live="polite"><div class="empty">j/k or &uarr;/&darr; to move, Enter to open, Esc to go back.</div></article>
@@ -89,6 +130,7 @@ function select(row) {
 
 async function open(row) {
   const res = await fetch("/api/v1/stories/" + encodeURIComponent(row.dataset.id));
+  if (res.status === 401) return showLogin();
   const s = await res.json();
   if (!res.ok) { reader.innerHTML = `<div class="empty">${esc(s.error?.message)}</div>`; return; }
   const place = s.dateline_place ? esc(s.dateline_place) + " &middot; " : "";
@@ -107,25 +149,81 @@ function connect() {
   ws.onopen = () => { backoff = 500; setStatus("live"); };
   ws.onmessage = ev => { const f = JSON.parse(ev.data); if (f.type === "story") addRow(f, true); };
   ws.onclose = ev => {
+    ws = null;
+    if (ev.code === 4003) { setStatus("logged out: " + ev.reason, true); return showLogin(); }
     setStatus(`disconnected (${ev.code}${ev.reason ? ": " + ev.reason : ""}) \u2014 reconnecting`, true);
     setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 15000);
   };
 }
 
+// ---- Login, password change, 2FA enrolment ----
+const $ = id => document.getElementById(id);
+function csrf() { const m = document.cookie.match(/(?:^|; )dateline_csrf=([^;]*)/); return m ? decodeURIComponent(m[1]) : ""; }
+async function post(path, body) {
+  const res = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf() }, body: JSON.stringify(body ?? {}) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : {} };
+}
+function showOnly(id) { for (const v of ["login-view", "password-view", "enrol-view"]) $(v).hidden = v !== id; }
+function showLogin() {
+  if (ws) { ws.onclose = null; ws.close(); ws = null; }
+  $("user").textContent = ""; $("logout").hidden = true; setStatus("not logged in");
+  showOnly("login-view"); $("username").focus();
+}
+$("login").onsubmit = async e => {
+  e.preventDefault();
+  const r = await post("/api/v1/auth/login", { username: $("username").value, password: $("password").value, code: $("code").value });
+  if (r.status === 200) { $("password").value = $("code").value = ""; $("code-row").hidden = true; $("login-error").textContent = ""; return boot(); }
+  if (r.body.error?.code === "second_factor_required") { $("code-row").hidden = false; $("code").focus(); }
+  $("login-error").textContent = r.body.error?.message ?? "login failed";
+};
+$("change-password").onsubmit = async e => {
+  e.preventDefault();
+  const r = await post("/api/v1/auth/password", { old_password: $("old-password").value, new_password: $("new-password").value });
+  if (r.status === 204) { $("old-password").value = $("new-password").value = ""; return boot(); }
+  $("pw-error").textContent = r.body.error?.message ?? "could not change the password";
+};
+$("enrol").onsubmit = async e => {
+  e.preventDefault();
+  const r = await post("/api/v1/auth/totp/confirm", { code: $("enrol-code").value });
+  if (r.status !== 200) { $("enrol-error").textContent = r.body.error?.message ?? "wrong code"; return; }
+  alert("Two-factor authentication is on. Keep these recovery codes somewhere safe; each works once:\n\n" + r.body.recovery_codes.join("\n"));
+  boot();
+};
+$("logout").onclick = async () => { await post("/api/v1/auth/logout"); showLogin(); };
+
+async function boot() {
+  const res = await fetch("/api/v1/auth/me");
+  if (res.status === 401) return showLogin();
+  const me = await res.json();
+  $("user").textContent = me.username; $("logout").hidden = false;
+  if (me.must_change_password) { showOnly("password-view"); return $("old-password").focus(); }
+  if (me.must_enroll_2fa) {
+    const r = await post("/api/v1/auth/totp/enroll");
+    $("enrol-qr").innerHTML = r.body.qr_svg ?? ""; $("enrol-secret").textContent = r.body.secret ? "Key: " + r.body.secret : "";
+    showOnly("enrol-view"); return $("enrol-code").focus();
+  }
+  showOnly(null);
+  start();
+}
+
 async function start() {
-  // Show the most recent stories first, then stream from there.
+  // The newest stories first, then the live stream from where that list ends.
+  if (ws) return;
   try {
-    const h = await (await fetch("/healthz")).json();
-    const from = Math.max(0, h.last_seq - 200);
-    const res = await (await fetch(`/api/v1/stories?after=${from}&limit=200`)).json();
-    lastSeq = from;
-    for (const s of res.stories) addRow(s, false);
+    const res = await fetch("/api/v1/stories?order=desc&limit=200");
+    if (res.status === 401) return showLogin();
+    const page = await res.json();
+    list.querySelectorAll(".row").forEach(r => r.remove());
+    lastSeq = null;
+    for (const s of page.stories.reverse()) addRow(s, false);
+    lastSeq = page.next_after;
   } catch (e) { setStatus("cannot reach the server", true); }
   connect();
 }
 
 document.addEventListener("keydown", e => {
-  if (e.target.tagName === "INPUT") return;
+  if (e.target.tagName === "INPUT" || !$("login-view").hidden) return;
   const rows = [...list.querySelectorAll(".row")];
   const i = selected ? rows.indexOf(selected) : -1;
   if (e.key === "j" || e.key === "ArrowDown") { select(rows[Math.min(rows.length - 1, i + 1)]); e.preventDefault(); }
@@ -133,7 +231,7 @@ document.addEventListener("keydown", e => {
   else if (e.key === "Enter" && selected) open(selected);
   else if (e.key === "Escape") { document.body.classList.remove("reading"); list.focus(); }
 });
-start();
+boot();
 </script>
 </body>
 </html>

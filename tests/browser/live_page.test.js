@@ -3,7 +3,7 @@
 // and the keyboard opens it.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,11 +11,15 @@ import { chromium } from "playwright-core";
 
 const binary = process.env.DATELINE_BINARY;
 const screenshots = process.env.DATELINE_SCREENSHOTS || path.join(tmpdir(), "dateline-screenshots");
-let server, url, dataDir, browser;
+let server, url, dataDir, browser, token;
+const USER = "alice", PASSWORD = "a long browser test password";
 
 function startServer() {
   return new Promise((resolve, reject) => {
     dataDir = mkdtempSync(path.join(tmpdir(), "dateline-browser-"));
+    execFileSync(binary, ["user", "add", USER, "--role", "editor", "--password-stdin", "--data", dataDir],
+                 { input: PASSWORD + "\n" });
+    token = execFileSync(binary, ["token", "create", USER, "--scope", "stories:write", "--data", dataDir]).toString().trim();
     server = spawn(binary, ["serve", "--data", dataDir, "--listen", "127.0.0.1:0"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "", err = "";
     const timer = setTimeout(() => reject(new Error("dateline did not start: " + err)), 30000);
@@ -31,7 +35,8 @@ function startServer() {
 
 async function post(story) {
   const res = await fetch(url + "/api/v1/stories", {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(story),
+    method: "POST", headers: { "Content-Type": "application/json", "Authorization": "Bearer " + token },
+    body: JSON.stringify(story),
   });
   const text = await res.text();
   assert.equal(res.status, 201, text);
@@ -60,7 +65,18 @@ test("live list fills, updates over the WebSocket and opens a story from the key
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.goto(url);
+  // Not logged in: the login form, and no stories.
+  await page.locator("#login-view").waitFor();
+  assert.equal(await page.locator(".row").count(), 0);
+  await page.screenshot({ path: path.join(screenshots, "login.png") });
+  await page.fill("#username", USER);
+  await page.fill("#password", "wrong password, twelve+");
+  await page.click("#login button[type=submit]");
+  await page.locator("#login-error", { hasText: "invalid username or password" }).waitFor();
+  await page.fill("#password", PASSWORD);
+  await page.click("#login button[type=submit]");
   await page.waitForSelector(".row >> nth=2");
+  assert.equal(await page.locator("#user").textContent(), USER);
   assert.equal(await page.locator(".row").count(), 3);
   await page.waitForFunction(() => document.getElementById("status").textContent === "live");
 
@@ -87,5 +103,11 @@ test("live list fills, updates over the WebSocket and opens a story from the key
   assert.equal(await page.locator("#reader h2").textContent(), "Island Dispute");
   assert.match(await page.locator("#reader .contact").textContent(), /Isabel Reynolds in Tokyo/);
   await page.screenshot({ path: path.join(screenshots, "story-reader.png") });
+
+  // Logging out ends the session and closes the live stream; the login form is back.
+  await page.click("#logout");
+  await page.locator("#login-view").waitFor();
+  const after = await page.evaluate(async () => (await fetch("/api/v1/stories?limit=1")).status);
+  assert.equal(after, 401);
   await page.close();
 });
