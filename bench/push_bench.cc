@@ -380,6 +380,12 @@ bool RunPush(const Options& o) {
                   o.clients[k], run, r.connect_s, r.posted_per_s, r.ack_p50, r.ack_p99, r.lat_p50,
                   r.lat_p99, r.lat_max, r.negative_pct, r.send_p50, r.send_p99, r.send_max,
                   r.frames, r.peak_rss_mib);
+      if (r.posted_per_s < 0.9 * o.push_rate) {
+        std::printf("%6s     SATURATED: target %.0f posts/s, the server acknowledged %.0f/s "
+                    "(%.0f frames/s to %zu clients); latencies include queueing\n",
+                    "", o.push_rate, r.posted_per_s, r.posted_per_s * static_cast<double>(o.clients[k]),
+                    o.clients[k]);
+      }
       std::fflush(stdout);
       all[k].push_back(r);
     }
