@@ -59,6 +59,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
   // VmHWM of the process in KiB (its peak resident set so far), 0 if unreadable.
   std::uint64_t PeakRssKiB() const;
+  // User + system CPU time the process has used so far, seconds.
+  double CpuSeconds() const;
   // SIGTERM and wait (SIGKILL after 15 s); returns the exit status.
   int Stop();
   std::string Log() const;
@@ -76,6 +78,8 @@ void SortSample(std::vector<double>& v);
 double Median(std::vector<double> v);
 
 double Seconds(Clock::duration d);
+// CPU time (user + system) of the calling thread, seconds.
+double ThreadCpuSeconds();
 double Millis(Clock::duration d);
 
 // GET path on 127.0.0.1:port (blocking, its own connection); returns the body; throws on

@@ -110,6 +110,8 @@ struct RunResult {
   double p50_ms = 0;
   double p99_ms = 0;
   double peak_rss_mib = 0;
+  double server_cpu_us = 0;  // server CPU (user + system) per story, µs
+  double client_cpu_us = 0;  // the bench's HTTP client thread, per story, µs
   double sqlite_stories_per_s = 0;
   std::size_t sqlite_rows = 0;  // fewer than the corpus when --peer-max-seconds cut it short
   double sqlite_p50_ms = 0;  // per transaction
@@ -143,6 +145,8 @@ void RunDateline(const Options& o, const Corpus& c, const Config& cfg,
 
   asio::io_context ioc(1);
   const std::size_t conns = std::min(cfg.connections, bodies.size());
+  const double server_cpu0 = server.CpuSeconds();
+  const double client_cpu0 = ThreadCpuSeconds();
   const auto t0 = Clock::now();
   for (std::size_t i = 0; i < conns; ++i) {
     asio::co_spawn(ioc, PostWorker(st), [](std::exception_ptr e) {
@@ -151,6 +155,9 @@ void RunDateline(const Options& o, const Corpus& c, const Config& cfg,
   }
   ioc.run();
   r.seconds = Seconds(Clock::now() - t0);
+  const double n = static_cast<double>(c.stories.size());
+  r.client_cpu_us = (ThreadCpuSeconds() - client_cpu0) * 1e6 / n;
+  r.server_cpu_us = (server.CpuSeconds() - server_cpu0) * 1e6 / n;
   if (st.failures > 0) {
     throw BenchError(Format("ingest %s: %zu request(s) failed; first: %s\nserver log:\n%s",
                             cfg.Name().c_str(), st.failures, st.first_error.c_str(),
@@ -174,7 +181,9 @@ void RunDateline(const Options& o, const Corpus& c, const Config& cfg,
                             cfg.Name().c_str(), rc, server.Log().c_str()));
   }
   r.stories_per_s = static_cast<double>(c.stories.size()) / r.seconds;
-  r.mb_per_s = static_cast<double>(c.json_bytes) / 1e6 / r.seconds;
+  std::size_t bytes = 0;
+  for (const auto& b : bodies) bytes += b.size();
+  r.mb_per_s = static_cast<double>(bytes) / 1e6 / r.seconds;
   SortSample(st.latency_ms);
   r.p50_ms = Percentile(st.latency_ms, 0.50);
   r.p99_ms = Percentile(st.latency_ms, 0.99);
@@ -289,9 +298,12 @@ bool RunIngest(const Options& o) {
     configs.push_back({s, 1, o.single_connections});
   }
 
-  std::printf("\n%-26s %3s %10s %7s %8s %8s %8s | %10s %8s %8s %7s\n", "config", "run",
-              "stories/s", "MB/s", "p50 ms", "p99 ms", "RSS MiB", "sqlite s/s", "txn p50",
-              "txn p99", "ratio");
+  std::printf("\nper run: request latency p50/p99 (ms, one request = B stories); peak RSS of the\n"
+              "server; CPU µs per story of the server and of the bench's client thread; SQLite\n"
+              "stories/s and transaction latency p50/p99 (ms); ratio = dateline/sqlite stories/s\n");
+  std::printf("%-26s %3s %10s %7s %8s %8s %7s %7s %7s | %10s %8s %8s %7s\n", "config", "run",
+              "stories/s", "MB/s", "req p50", "req p99", "RSS MiB", "srv us", "cli us",
+              "sqlite s/s", "txn p50", "txn p99", "ratio");
   std::vector<std::vector<RunResult>> all(configs.size());
   for (int run = 1; run <= o.runs; ++run) {
     for (std::size_t k = 0; k < configs.size(); ++k) {
@@ -300,9 +312,10 @@ bool RunIngest(const Options& o) {
       RunResult r;
       RunDateline(o, c, cfg, bodies, r);
       RunSqlite(o, c, cfg, r);
-      std::printf("%-26s %3d %10.0f %7.2f %8.2f %8.2f %8.1f | %10.0f%c %7.3f %8.3f %7.2f\n",
+      std::printf("%-26s %3d %10.0f %7.2f %8.2f %8.2f %7.1f %7.1f %7.1f | %10.0f%c %7.3f %8.3f "
+                  "%7.2f\n",
                   cfg.Name().c_str(), run, r.stories_per_s, r.mb_per_s, r.p50_ms, r.p99_ms,
-                  r.peak_rss_mib, r.sqlite_stories_per_s,
+                  r.peak_rss_mib, r.server_cpu_us, r.client_cpu_us, r.sqlite_stories_per_s,
                   r.sqlite_rows < c.stories.size() ? '*' : ' ', r.sqlite_p50_ms, r.sqlite_p99_ms,
                   r.stories_per_s / r.sqlite_stories_per_s);
       if (r.sqlite_rows < c.stories.size()) {
@@ -317,8 +330,8 @@ bool RunIngest(const Options& o) {
 
   std::printf("\nmedians of %d run(s); ratio = dateline stories/s / sqlite stories/s (medians)\n",
               o.runs);
-  std::printf("%-26s %10s %7s %8s %8s %8s | %10s %7s\n", "config", "stories/s", "MB/s", "p50 ms",
-              "p99 ms", "RSS MiB", "sqlite s/s", "ratio");
+  std::printf("%-26s %10s %7s %8s %8s %7s %7s %7s | %10s %7s\n", "config", "stories/s", "MB/s",
+              "req p50", "req p99", "RSS MiB", "srv us", "cli us", "sqlite s/s", "ratio");
   for (std::size_t k = 0; k < configs.size(); ++k) {
     auto med = [&](double RunResult::*f) {
       std::vector<double> v;
@@ -329,10 +342,11 @@ bool RunIngest(const Options& o) {
     const double s = med(&RunResult::sqlite_stories_per_s);
     bool partial = false;
     for (const auto& r : all[k]) partial |= r.sqlite_rows < c.stories.size();
-    std::printf("%-26s %10.0f %7.2f %8.2f %8.2f %8.1f | %10.0f%c %6.2f\n",
+    std::printf("%-26s %10.0f %7.2f %8.2f %8.2f %7.1f %7.1f %7.1f | %10.0f%c %6.2f\n",
                 configs[k].Name().c_str(), d, med(&RunResult::mb_per_s), med(&RunResult::p50_ms),
-                med(&RunResult::p99_ms), med(&RunResult::peak_rss_mib), s, partial ? '*' : ' ',
-                d / s);
+                med(&RunResult::p99_ms), med(&RunResult::peak_rss_mib),
+                med(&RunResult::server_cpu_us), med(&RunResult::client_cpu_us), s,
+                partial ? '*' : ' ', d / s);
   }
   std::fflush(stdout);
   return true;

@@ -56,8 +56,11 @@ struct PushState {
   std::size_t complete = 0;  // clients that have all `stories` frames
   bool stopping = false;
 
+  const ServerProcess* server = nullptr;
   double connect_seconds = 0;
   double post_seconds = 0;
+  double server_cpu = 0;  // seconds, from the first post until every client had every frame
+  double client_cpu = 0;  // the bench's io_context thread, same interval
   std::size_t failures = 0;
   std::string first_error;
 };
@@ -205,6 +208,8 @@ asio::awaitable<void> Driver(PushState& st) {
 
   // 3. Post, paced: story i is sent at start + i / rate (or as soon as the previous one is
   //    acknowledged, if that is later).
+  const double server_cpu0 = st.server->CpuSeconds();
+  const double client_cpu0 = ThreadCpuSeconds();
   const auto p0 = Clock::now();
   for (std::size_t i = 0; i < st.stories && st.failures == 0; ++i) {
     const auto due = p0 + std::chrono::duration_cast<Clock::duration>(
@@ -241,6 +246,9 @@ asio::awaitable<void> Driver(PushState& st) {
     co_await Sleep(std::chrono::milliseconds(2));
   }
 
+  st.server_cpu = st.server->CpuSeconds() - server_cpu0;
+  st.client_cpu = ThreadCpuSeconds() - client_cpu0;
+
   // 5. Close everything so that io_context::run() returns.
   st.stopping = true;
   for (auto& w : st.ws) {
@@ -258,6 +266,8 @@ struct PushResult {
   double send_p50 = 0, send_p99 = 0, send_max = 0;                // arrival - send
   double negative_pct = 0;
   double peak_rss_mib = 0;
+  double server_cpu_us = 0;  // per frame delivered (story x client)
+  double client_cpu_us = 0;
   std::size_t frames = 0;
 };
 
@@ -270,6 +280,7 @@ PushResult RunOnce(const Options& o, const std::vector<std::string>& lines, std:
   asio::io_context ioc(1);  // outlives the streams in `st`
   PushState st;
   st.port = server.port();
+  st.server = &server;
   st.clients = clients;
   st.stories = stories;
   st.rate = o.push_rate;
@@ -338,6 +349,8 @@ PushResult RunOnce(const Options& o, const std::vector<std::string>& lines, std:
   r.send_max = lat_send.back();
   r.negative_pct = 100.0 * static_cast<double>(negative) / static_cast<double>(lat.size());
   r.frames = lat.size();
+  r.server_cpu_us = st.server_cpu * 1e6 / static_cast<double>(r.frames);
+  r.client_cpu_us = st.client_cpu * 1e6 / static_cast<double>(r.frames);
   return r;
 }
 
@@ -368,18 +381,22 @@ bool RunPush(const Options& o) {
   std::printf("checked: every client received every story exactly once, in seq order\n");
   std::fflush(stdout);
 
-  std::printf("\n%6s %3s %8s %8s %7s %7s | %7s %7s %7s %6s | %7s %7s %7s | %8s %7s\n", "K", "run",
-              "connect", "posted/s", "ack p50", "ack p99", "p50", "p99", "max", "neg%", "snd p50",
-              "snd p99", "snd max", "frames", "RSS MiB");
+  std::printf("per run: connect = time to connect and handshake K clients; ack = POST round trip;\n"
+              "push-ack p50/p99/max and neg%% (share of negative values); push-send (snd);\n"
+              "CPU µs per delivered frame of the server (srv us) and of the bench's client thread\n"
+              "(cli us), from the first post until the last frame\n");
+  std::printf("%6s %3s %8s %8s %7s %7s | %7s %7s %7s %6s | %7s %7s %7s | %8s %7s %6s %6s\n", "K",
+              "run", "connect", "posted/s", "ack p50", "ack p99", "p50", "p99", "max", "neg%",
+              "snd p50", "snd p99", "snd max", "frames", "RSS MiB", "srv us", "cli us");
   std::vector<std::vector<PushResult>> all(o.clients.size());
   for (int run = 1; run <= o.runs; ++run) {
     for (std::size_t k = 0; k < o.clients.size(); ++k) {
       PushResult r = RunOnce(o, c.lines, o.clients[k], n);
       std::printf("%6zu %3d %7.2fs %8.0f %7.3f %7.3f | %7.3f %7.3f %7.2f %6.1f | %7.3f %7.3f %7.2f "
-                  "| %8zu %7.1f\n",
+                  "| %8zu %7.1f %6.1f %6.1f\n",
                   o.clients[k], run, r.connect_s, r.posted_per_s, r.ack_p50, r.ack_p99, r.lat_p50,
                   r.lat_p99, r.lat_max, r.negative_pct, r.send_p50, r.send_p99, r.send_max,
-                  r.frames, r.peak_rss_mib);
+                  r.frames, r.peak_rss_mib, r.server_cpu_us, r.client_cpu_us);
       if (r.posted_per_s < 0.9 * o.push_rate) {
         std::printf("%6s     SATURATED: target %.0f posts/s, the server acknowledged %.0f/s "
                     "(%.0f frames/s to %zu clients); latencies include queueing\n",
@@ -391,19 +408,21 @@ bool RunPush(const Options& o) {
     }
   }
   std::printf("\nmedians of %d run(s), ms\n", o.runs);
-  std::printf("%6s %8s %7s %7s | %7s %7s %7s | %7s %7s %7s | %7s\n", "K", "posted/s", "ack p50",
-              "ack p99", "p50", "p99", "max", "snd p50", "snd p99", "snd max", "RSS MiB");
+  std::printf("%6s %8s %7s %7s | %7s %7s %7s | %7s %7s %7s | %7s %6s %6s\n", "K", "posted/s",
+              "ack p50", "ack p99", "p50", "p99", "max", "snd p50", "snd p99", "snd max", "RSS MiB",
+              "srv us", "cli us");
   for (std::size_t k = 0; k < o.clients.size(); ++k) {
     auto med = [&](double PushResult::*f) {
       std::vector<double> v;
       for (const auto& r : all[k]) v.push_back(r.*f);
       return Median(v);
     };
-    std::printf("%6zu %8.0f %7.3f %7.3f | %7.3f %7.3f %7.2f | %7.3f %7.3f %7.2f | %7.1f\n",
+    std::printf("%6zu %8.0f %7.3f %7.3f | %7.3f %7.3f %7.2f | %7.3f %7.3f %7.2f | %7.1f %6.1f %6.1f\n",
                 o.clients[k], med(&PushResult::posted_per_s), med(&PushResult::ack_p50),
                 med(&PushResult::ack_p99), med(&PushResult::lat_p50), med(&PushResult::lat_p99),
                 med(&PushResult::lat_max), med(&PushResult::send_p50), med(&PushResult::send_p99),
-                med(&PushResult::send_max), med(&PushResult::peak_rss_mib));
+                med(&PushResult::send_max), med(&PushResult::peak_rss_mib),
+                med(&PushResult::server_cpu_us), med(&PushResult::client_cpu_us));
   }
   std::fflush(stdout);
   return true;
