@@ -103,9 +103,60 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+namespace {
+
+// Runs `binary args...` with `input` on stdin; returns its stdout, throws on failure.
+std::string RunTool(const std::string& binary, std::vector<std::string> args,
+                    const std::string& input) {
+  args.insert(args.begin(), binary);
+  int out[2], in[2];
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(in, O_CLOEXEC) != 0) throw BenchError("pipe failed");
+  pid_t pid = ::fork();
+  if (pid < 0) throw BenchError("fork failed");
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);  // its notes go into `output` (shown only on failure)
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  ::close(in[0]);
+  if (!input.empty() && ::write(in[1], input.data(), input.size()) < 0) {
+    // the tool exited early; its status says why
+  }
+  ::close(in[1]);
+  std::string output;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::read(out[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<std::size_t>(n));
+  ::close(out[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw BenchError("dateline " + args[1] + " failed: " + output);
+  }
+  return output;
+}
+
+}  // namespace
+
 ServerProcess::ServerProcess(const std::string& binary, const std::string& data_dir,
                              const std::vector<std::string>& extra) {
   log_path_ = data_dir + ".log";
+  ::signal(SIGPIPE, SIG_IGN);
+  RunTool(binary, {"user", "add", "bench", "--role", "admin", "--password-stdin", "--data", data_dir},
+          "bench password, long enough\n");
+  const std::string created = RunTool(binary, {"token", "create", "bench", "--scope", "stories:read",
+                                                "--scope", "stories:write", "--scope", "admin",
+                                                "--data", data_dir},
+                                       "");
+  const auto at = created.find("dl_");
+  if (at == std::string::npos) throw BenchError("no token in: " + created);
+  token_ = created.substr(at, created.find_first_of("\r\n ", at) - at);
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw BenchError("pipe failed");
   std::vector<std::string> args = {binary, "serve", "--data", data_dir, "--listen", "127.0.0.1:0"};
@@ -258,7 +309,7 @@ double Median(std::vector<double> v) {
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 double Millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-std::string HttpGetBody(std::uint16_t port, const std::string& target) {
+std::string HttpGetBody(std::uint16_t port, const std::string& target, const std::string& token) {
   namespace asio = boost::asio;
   namespace beast = boost::beast;
   namespace http = beast::http;
@@ -268,6 +319,7 @@ std::string HttpGetBody(std::uint16_t port, const std::string& target) {
     stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
     req.keep_alive(false);
     http::write(stream, req);
     beast::flat_buffer buf;

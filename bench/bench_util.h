@@ -57,6 +57,8 @@ class ServerProcess {
 
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return pid_; }
+  // An API token with every scope for the account `bench` (created in the data folder first).
+  const std::string& token() const { return token_; }
   // VmHWM of the process in KiB (its peak resident set so far), 0 if unreadable.
   std::uint64_t PeakRssKiB() const;
   // User + system CPU time the process has used so far, seconds.
@@ -70,6 +72,7 @@ class ServerProcess {
   int stdout_fd_ = -1;
   std::uint16_t port_ = 0;
   std::string log_path_;
+  std::string token_;
 };
 
 // Percentiles of a sample (sorted in place). q in [0, 1]; nearest-rank.
@@ -84,7 +87,7 @@ double Millis(Clock::duration d);
 
 // GET path on 127.0.0.1:port (blocking, its own connection); returns the body; throws on
 // failure or a status other than 200.
-std::string HttpGetBody(std::uint16_t port, const std::string& target);
+std::string HttpGetBody(std::uint16_t port, const std::string& target, const std::string& token);
 
 // Raises RLIMIT_NOFILE's soft limit to at least `want` (up to the hard limit); returns the
 // resulting soft limit.

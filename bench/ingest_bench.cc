@@ -32,6 +32,7 @@ using tcp = asio::ip::tcp;
 
 struct LoadState {
   std::uint16_t port = 0;
+  std::string token;  // Authorization: Bearer
   const std::vector<std::string>* bodies = nullptr;
   std::string content_type;
   std::size_t next = 0;                 // next body to send (single-threaded io_context)
@@ -62,6 +63,7 @@ asio::awaitable<void> PostWorker(LoadState& st) {
     http::request<http::span_body<const char>> req{http::verb::post, "/api/v1/stories", 11};
     req.set(http::field::host, "127.0.0.1");
     req.set(http::field::content_type, st.content_type);
+    req.set(http::field::authorization, "Bearer " + st.token);
     req.body() = beast::span<const char>(body.data(), body.size());
     req.prepare_payload();
     const auto t0 = Clock::now();
@@ -137,6 +139,7 @@ void RunDateline(const Options& o, const Corpus& c, const Config& cfg,
                        {"--sync", cfg.sync, "--threads", std::to_string(o.server_threads)});
   LoadState st;
   st.port = server.port();
+  st.token = server.token();
   st.bodies = &bodies;
   st.content_type = cfg.batch > 1 ? "application/x-ndjson" : "application/json";
   st.latency_ms.reserve(bodies.size());
@@ -166,8 +169,10 @@ void RunDateline(const Options& o, const Corpus& c, const Config& cfg,
                             st.latency_ms.size(), bodies.size()));
   }
   // Every story must be in the store.
-  auto health = nlohmann::json::parse(HttpGetBody(server.port(), "/healthz"));
-  const std::size_t stored = health.value("stories", std::size_t{0});
+  // Stories are numbered 1..n without gaps: the newest seq is the count.
+  auto head = nlohmann::json::parse(
+      HttpGetBody(server.port(), "/api/v1/stories?order=desc&limit=1", server.token()));
+  const std::size_t stored = head.value("next_after", std::size_t{0});
   if (stored + st.duplicates != c.stories.size() || st.duplicates != 0) {
     throw BenchError(Format("ingest %s: posted %zu stories, the server holds %zu (%zu duplicates)",
                             cfg.Name().c_str(), c.stories.size(), stored, st.duplicates));

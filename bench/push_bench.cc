@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -128,6 +129,10 @@ asio::awaitable<void> Connector(PushState& st) {
       co_return;
     }
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    ws->set_option(websocket::stream_base::decorator(
+        [auth = "Bearer " + st.server->token()](websocket::request_type& r) {
+          r.set(http::field::authorization, auth);
+        }));
     co_await ws->async_handshake("127.0.0.1:" + std::to_string(st.port), "/api/v1/stream?after=0",
                                  asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -155,6 +160,7 @@ asio::awaitable<bool> Request(PushState& st, beast::tcp_stream& stream, beast::f
   http::request<http::span_body<const char>> req{verb, target, 11};
   req.set(http::field::host, "127.0.0.1");
   if (verb == http::verb::post) req.set(http::field::content_type, "application/json");
+  req.set(http::field::authorization, "Bearer " + st.server->token());
   req.body() = beast::span<const char>(body.data(), body.size());
   req.prepare_payload();
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
@@ -196,9 +202,13 @@ asio::awaitable<void> Driver(PushState& st) {
   const auto h0 = Clock::now();
   while (st.failures == 0) {
     http::response<http::string_body> res;
-    if (!co_await Request(st, poster, buf, http::verb::get, "/healthz", {}, res)) break;
-    auto j = nlohmann::json::parse(res.body(), nullptr, false);
-    if (!j.is_discarded() && j.value("stream_clients", std::size_t{0}) >= st.clients) break;
+    if (!co_await Request(st, poster, buf, http::verb::get, "/metrics", {}, res)) break;
+    const std::string& m = res.body();
+    const auto at = m.find("\ndateline_stream_live_clients ");
+    if (at != std::string::npos &&
+        std::strtoull(m.c_str() + at + 30, nullptr, 10) >= st.clients) {
+      break;
+    }
     if (Clock::now() - h0 > std::chrono::seconds(30)) {
       Fail(st, "the server did not report every stream client live within 30 s: " + res.body());
       break;
