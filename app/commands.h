@@ -17,6 +17,8 @@ struct ServeArgs {
   int threads = 0;
   std::uint64_t max_body_bytes = 16u << 20;
   std::size_t stream_queue_frames = 8192;
+  std::string tls_cert;      // with tls_key: serve HTTPS and WSS directly
+  std::string tls_key;
   int max_sessions = 0;      // per user; 0 = unlimited, 1 = one login at a time
   bool restrict_new_sources = false;
   std::string demo_dir;      // empty: no demo replay

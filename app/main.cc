@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   s->add_option("--stream-queue", serve.stream_queue_frames,
                 "Frames a live-stream client may fall behind before it is disconnected")
       ->capture_default_str();
+  s->add_option("--tls-cert", serve.tls_cert, "PEM certificate chain: serve HTTPS and WSS")
+      ->check(CLI::ExistingFile);
+  s->add_option("--tls-key", serve.tls_key, "PEM private key for --tls-cert")
+      ->check(CLI::ExistingFile);
   s->add_option("--max-sessions", serve.max_sessions,
                 "Concurrent login sessions per user (0: unlimited; 1: one login at a time)")
       ->capture_default_str();

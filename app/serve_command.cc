@@ -43,6 +43,8 @@ int RunServe(const ServeArgs& args) {
     return 2;
   }
   opt.threads = args.threads;
+  opt.tls_cert = args.tls_cert;
+  opt.tls_key = args.tls_key;
   opt.max_body_bytes = args.max_body_bytes;
   opt.stream_queue_frames = args.stream_queue_frames;
   opt.api.json.story.max_body_bytes = args.max_body_bytes;
@@ -101,9 +103,11 @@ int RunServe(const ServeArgs& args) {
         args.demo_dir, args.demo_interval_ms);
     demo->Start();
   }
-  std::fprintf(stderr,
-               "warning: serving plain HTTP; put a TLS-terminating proxy in front of Dateline "
-               "before exposing it beyond this machine\n");
+  if (!server.tls()) {
+    std::fprintf(stderr,
+                 "warning: serving plain HTTP; use --tls-cert/--tls-key or put a TLS-terminating "
+                 "proxy in front of Dateline before exposing it beyond this machine\n");
+  }
   if (*first_admin) {
     std::printf("first start: created the admin account\n  username: admin\n  password: %s\n"
                 "  (a one-time password: you must change it when you first log in)\n",

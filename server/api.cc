@@ -188,6 +188,9 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics_.Render();
+    r.body += "# HELP dateline_stream_live_clients Live-stream clients caught up and receiving pushes.\n"
+              "# TYPE dateline_stream_live_clients gauge\ndateline_stream_live_clients " +
+              std::to_string(hub_.LiveClients()) + "\n";
     return r;
   }
   if (path == kStoriesPath || path.starts_with("/api/v1/stories/")) {

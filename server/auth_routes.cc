@@ -2,6 +2,7 @@
 // /api/v1/admin/* (users, groups, entitlements, the audit log).
 #include <nlohmann/json.hpp>
 
+#include "auth/requests.h"
 #include "core/time_format.h"
 #include "core/utf8.h"
 #include "server/api.h"
@@ -73,25 +74,6 @@ json ScopesJson(ScopeSet set) {
   return arr;
 }
 
-Result<ScopeSet> ScopesField(const json& body) {
-  auto it = body.find("scopes");
-  if (it == body.end() || !it->is_array() || it->empty()) {
-    return Status::InvalidArgument(
-        "scopes must be a non-empty array of stories:read, stories:write, alerts, admin", "scopes");
-  }
-  ScopeSet set = 0;
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    const json& v = (*it)[i];
-    auto scope = v.is_string() ? ParseScope(v.get<std::string>()) : std::nullopt;
-    if (!scope) {
-      return Status::InvalidArgument("unknown scope (stories:read, stories:write, alerts, admin)",
-                                     "scopes[" + std::to_string(i) + "]");
-    }
-    set |= static_cast<ScopeSet>(*scope);
-  }
-  return set;
-}
-
 std::string Cookie(std::string_view name, std::string_view value, bool http_only, bool secure,
                    std::int64_t max_age_s) {
   std::string c = std::string(name) + "=" + std::string(value) + "; Path=/; SameSite=Strict";
@@ -140,17 +122,11 @@ ApiResponse StatusOr204(const Status& st) { return st.ok() ? NoContent() : ApiRe
 }  // namespace
 
 ApiResponse Api::Login(const ApiRequest& req) const {
-  auto body = ObjectBody(req);
+  auto body = ParseLoginBody(req.content_type, req.body);
   if (!body.ok()) return ApiResponse::Error(body.status());
-  auto username = StringField(*body, "username");
-  if (!username.ok()) return ApiResponse::Error(username.status());
-  auto password = StringField(*body, "password");
-  if (!password.ok()) return ApiResponse::Error(password.status());
-  auto code = StringField(*body, "code", false);
-  if (!code.ok()) return ApiResponse::Error(code.status());
-
-  LoginOutcome out = auth_.Login(
-      {*username, *password, *code, req.address, std::string(req.user_agent)});
+  LoginOutcome out = auth_.Login({std::move(body->username), std::move(body->password),
+                                  std::move(body->code), req.address,
+                                  std::string(req.user_agent)});
   switch (out.result) {
     case LoginResult::kOk: {
       ApiResponse r = Json(200, {{"user", PrincipalJson(out.principal)},
@@ -200,13 +176,9 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
   }
   if (seg.size() == 1 && first == "password" && m == "POST") {
     if (me.via_token) return ApiResponse::Error(403, "forbidden", "change passwords from a session");
-    auto body = ObjectBody(req);
+    auto body = ParsePasswordChangeBody(req.content_type, req.body);
     if (!body.ok()) return ApiResponse::Error(body.status());
-    auto old_pw = StringField(*body, "old_password");
-    if (!old_pw.ok()) return ApiResponse::Error(old_pw.status());
-    auto new_pw = StringField(*body, "new_password");
-    if (!new_pw.ok()) return ApiResponse::Error(new_pw.status());
-    return StatusOr204(auth_.ChangePassword(me, *old_pw, *new_pw));
+    return StatusOr204(auth_.ChangePassword(me, body->old_password, body->new_password));
   }
   if (first == "sessions") {
     if (seg.size() == 1 && m == "GET") {
@@ -261,15 +233,11 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
       return Json(200, {{"tokens", arr}});
     }
     if (seg.size() == 1 && m == "POST") {
-      auto body = ObjectBody(req);
+      auto body = ParseTokenBody(req.content_type, req.body);
       if (!body.ok()) return ApiResponse::Error(body.status());
-      auto name = StringField(*body, "name");
-      if (!name.ok()) return ApiResponse::Error(name.status());
-      auto scopes = ScopesField(*body);
-      if (!scopes.ok()) return ApiResponse::Error(scopes.status());
-      auto t = auth_.CreateToken(me, *name, *scopes);
+      auto t = auth_.CreateToken(me, body->name, body->scopes);
       if (!t.ok()) return ApiResponse::Error(t.status());
-      return Json(201, {{"id", t->id}, {"token", t->token}, {"scopes", ScopesJson(*scopes)}});
+      return Json(201, {{"id", t->id}, {"token", t->token}, {"scopes", ScopesJson(body->scopes)}});
     }
     if (seg.size() == 2 && m == "DELETE") return StatusOr204(auth_.RevokeToken(me, seg[1]));
   }

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <optional>
 #include <thread>
+#include <type_traits>
 
 #include "server/server_context.h"
 
@@ -64,11 +65,11 @@ http::response<http::string_body> MakeResponse(const ApiResponse& api, unsigned 
 }
 
 asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, ServerContext& ctx,
-                                    const std::string& address) {
+                                    const std::string& address, bool tls) {
   const auto started = std::chrono::steady_clock::now();
   const std::string method(req.method_string());
   const std::string target(req.target());
-  ApiRequest api_req = ToApiRequest(req, method, target, address);
+  ApiRequest api_req = ToApiRequest(req, method, target, address, tls);
   const std::string_view path = std::string_view(target).substr(0, target.find('?'));
 
   if (!Api::IsIngest(method, path)) co_return ctx.api.Handle(api_req);
@@ -95,37 +96,40 @@ asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, Serve
 
 // After refusing a request whose body we did not read, read and discard what the client is
 // still sending (bounded) so that closing does not reset the connection before it reads our reply.
-asio::awaitable<void> LingeringClose(beast::tcp_stream& stream) {
+template <class Stream>
+asio::awaitable<void> LingeringClose(Stream& stream) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  if constexpr (std::is_same_v<Stream, PlainStream>) socket.shutdown(tcp::socket::shutdown_send, ec);
   std::vector<char> scratch(64 * 1024);
   std::size_t drained = 0;
-  stream.expires_after(5s);
+  beast::get_lowest_layer(stream).expires_after(5s);
   while (drained < (256u << 20)) {
     std::size_t n = co_await stream.async_read_some(asio::buffer(scratch),
                                                     asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
     drained += n;
   }
-  stream.socket().close(ec);
+  socket.close(ec);
 }
 
-asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
-  beast::error_code addr_ec;
-  const auto remote = socket.remote_endpoint(addr_ec);
-  const std::string address = addr_ec ? std::string() : remote.address().to_string();
-  beast::tcp_stream stream(std::move(socket));
+// Serves HTTP requests on a connected (and, for TLS, handshaken) stream until the client is
+// done. Returns true when the connection was handed to the live stream.
+template <class Stream>
+asio::awaitable<bool> ServeHttp(Stream& stream, const std::string& address, ServerContext& ctx) {
+  constexpr bool kTls = !std::is_same_v<Stream, PlainStream>;
+  auto& lowest = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.body_limit(ctx.options.max_body_bytes);
     parser.header_limit(64 * 1024);
-    stream.expires_after(120s);
+    lowest.expires_after(120s);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof) {
+        ec == asio::error::eof || ec == ssl::error::stream_truncated) {
       break;
     }
     if (ec) {
@@ -141,10 +145,10 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
                     : ApiResponse::Error(400, "bad_request",
                                          "malformed HTTP request: " + ec.message());
       auto res = MakeResponse(err, 11, false);
-      stream.expires_after(10s);
+      lowest.expires_after(10s);
       co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
       co_await LingeringClose(stream);
-      co_return;
+      co_return false;
     }
 
     http::request<http::string_body> req = parser.release();
@@ -155,16 +159,16 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
     if (websocket::is_upgrade(req) && Api::IsStream(path) && !ctx.stopping) {
       const std::string method(req.method_string());
       const std::string target_str(req.target());
-      auto who = ctx.api.Authorize(ToApiRequest(req, method, target_str, address), path);
+      auto who = ctx.api.Authorize(ToApiRequest(req, method, target_str, address, kTls), path);
       if (auto* err = std::get_if<ApiResponse>(&who)) {
         auto res = MakeResponse(*err, req.version(), false);
         co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
         break;
       }
-      stream.expires_never();
+      lowest.expires_never();
       co_await ServeStream(std::move(stream), std::move(req), std::move(std::get<AuthContext>(who)),
                            ctx);
-      co_return;
+      co_return true;
     }
 
     ApiResponse api_res;
@@ -172,17 +176,39 @@ asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
       api_res = ApiResponse::Error(503, "unavailable", "the server is shutting down");
     } else {
       ctx.active_requests.fetch_add(1);
-      api_res = co_await Handle(req, ctx, address);
+      api_res = co_await Handle(req, ctx, address, kTls);
       ctx.active_requests.fetch_sub(1);
     }
     const bool keep_alive = req.keep_alive() && !ctx.stopping;
     auto res = MakeResponse(api_res, req.version(), keep_alive);
     if (req.method() == http::verb::head) res.body().clear();
-    stream.expires_after(60s);
+    lowest.expires_after(60s);
     co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
     if (ec || !keep_alive) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  co_return false;
+}
+
+asio::awaitable<void> ServeConnection(tcp::socket socket, ServerContext& ctx) {
+  beast::error_code ec;
+  const auto remote = socket.remote_endpoint(ec);
+  const std::string address = ec ? std::string() : remote.address().to_string();
+  if (!ctx.tls) {
+    PlainStream stream(std::move(socket));
+    if (!co_await ServeHttp(stream, address, ctx)) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+    co_return;
+  }
+  TlsStream stream(std::move(socket), *ctx.tls);
+  beast::get_lowest_layer(stream).expires_after(30s);
+  co_await stream.async_handshake(ssl::stream_base::server,
+                                  asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return;  // not TLS, or a failed handshake: nothing to answer
+  if (!co_await ServeHttp(stream, address, ctx)) {
+    beast::get_lowest_layer(stream).expires_after(5s);
+    co_await stream.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+  }
 }
 
 asio::awaitable<void> Listen(tcp::acceptor& acceptor, ServerContext& ctx) {
@@ -219,7 +245,7 @@ asio::awaitable<void> SweepSessions(ServerContext& ctx) {
 }  // namespace
 
 ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::string& method,
-                        const std::string& target, const std::string& address) {
+                        const std::string& target, const std::string& address, bool tls) {
   ApiRequest r;
   r.method = method;
   r.target = target;
@@ -230,6 +256,7 @@ ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::
   r.csrf_token = ToStd(req["X-CSRF-Token"]);
   r.user_agent = ToStd(req[http::field::user_agent]);
   r.address = address;
+  r.tls = tls;
   return r;
 }
 
@@ -293,6 +320,21 @@ HttpServer::~HttpServer() {
 
 Status HttpServer::Start() {
   beast::error_code ec;
+  const ServerOptions& o = impl_->ctx.options;
+  if (o.tls_cert.empty() != o.tls_key.empty()) {
+    return Status::InvalidArgument("--tls-cert and --tls-key go together", "tls");
+  }
+  if (!o.tls_cert.empty()) {
+    auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
+    tls->use_certificate_chain_file(o.tls_cert, ec);
+    if (ec) return Status::InvalidArgument("cannot use --tls-cert " + o.tls_cert + ": " + ec.message(), "tls-cert");
+    tls->use_private_key_file(o.tls_key, ssl::context::pem, ec);
+    if (ec) return Status::InvalidArgument("cannot use --tls-key " + o.tls_key + ": " + ec.message(), "tls-key");
+    impl_->ctx.tls = std::move(tls);
+  }
   auto address = asio::ip::make_address(impl_->ctx.options.address, ec);
   if (ec) {
     return Status::InvalidArgument("cannot listen on \"" + impl_->ctx.options.address +
@@ -326,8 +368,11 @@ std::uint16_t HttpServer::port() const { return impl_->port; }
 std::string HttpServer::url() const {
   const std::string& a = impl_->ctx.options.address;
   const bool v6 = a.find(':') != std::string::npos;
-  return "http://" + (v6 ? "[" + a + "]" : a) + ":" + std::to_string(impl_->port);
+  return std::string(impl_->ctx.tls ? "https://" : "http://") + (v6 ? "[" + a + "]" : a) + ":" +
+         std::to_string(impl_->port);
 }
+
+bool HttpServer::tls() const { return impl_->ctx.tls != nullptr; }
 
 void HttpServer::Run() {
   const int n = impl_->ctx.options.threads > 0

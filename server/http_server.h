@@ -27,6 +27,8 @@ struct ServerOptions {
   std::size_t stream_queue_frames = 8192;  // per client; beyond it the client is disconnected
   int shutdown_grace_ms = 10000;        // how long in-flight requests may take at shutdown
   bool handle_signals = true;
+  std::string tls_cert;                 // PEM certificate chain; with tls_key: HTTPS and WSS
+  std::string tls_key;                  // PEM private key
   int session_sweep_ms = 60000;         // how often expired login sessions are swept
   ApiOptions api;
 };
@@ -42,7 +44,8 @@ class HttpServer {
   // Binds the listening socket. After it returns OK, port() is the bound port.
   Status Start();
   std::uint16_t port() const;
-  std::string url() const;  // "http://127.0.0.1:PORT"
+  std::string url() const;  // "http://127.0.0.1:PORT" (https:// with TLS)
+  bool tls() const;
 
   // Serves until shut down. Call once, after Start().
   void Run();

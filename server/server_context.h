@@ -11,8 +11,11 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "server/api.h"
 #include "server/http_server.h"
@@ -24,8 +27,18 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 
-class StreamSession;
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// What the server needs of a live-stream session, whatever its transport.
+class StreamSessionBase : public StreamClient {
+ public:
+  virtual const std::string& session_id() const = 0;
+  virtual void Shutdown() = 0;                          // server going away (1001)
+  virtual void EndSession(std::string_view reason) = 0; // login session ended (4003)
+};
 
 inline std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -41,17 +54,21 @@ struct ServerContext {
   PushHub hub;
   Api api;
 
+  std::unique_ptr<ssl::context> tls;  // set when serving HTTPS/WSS
+
   std::atomic<bool> stopping{false};
   std::atomic<int> active_requests{0};
 
   std::mutex sessions_mu;
-  std::vector<std::weak_ptr<StreamSession>> sessions;  // for shutdown
+  std::vector<std::weak_ptr<StreamSessionBase>> sessions;  // for shutdown and logout
 };
 
 // Takes over a connection whose request asked for the live stream (GET /api/v1/stream with
 // Upgrade: websocket) and serves it until either side closes.
 // `who` has been authorized already.
-asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
+asio::awaitable<void> ServeStream(PlainStream stream, http::request<http::string_body> req,
+                                  AuthContext who, ServerContext& ctx);
+asio::awaitable<void> ServeStream(TlsStream stream, http::request<http::string_body> req,
                                   AuthContext who, ServerContext& ctx);
 
 // Closes every live stream with 1001 "going away" (called once at shutdown).
@@ -63,6 +80,6 @@ void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,
 
 // The ApiRequest view of a Beast request (the views point into `req`).
 ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::string& method,
-                        const std::string& target, const std::string& address);
+                        const std::string& target, const std::string& address, bool tls);
 
 }  // namespace dateline

@@ -16,13 +16,15 @@ namespace dateline {
 
 using namespace std::chrono_literals;
 
-class StreamSession : public StreamClient, public std::enable_shared_from_this<StreamSession> {
+template <class Stream>
+class StreamSession : public StreamSessionBase,
+                      public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
-  StreamSession(beast::tcp_stream stream, AuthContext who, ServerContext& ctx)
+  StreamSession(Stream stream, AuthContext who, ServerContext& ctx)
       : ws_(std::move(stream)), who_(std::move(who)), ctx_(ctx), wake_(ws_.get_executor()),
         deadline_(ws_.get_executor()) {}
 
-  const std::string& session_id() const { return who_.principal.session_id; }
+  const std::string& session_id() const override { return who_.principal.session_id; }
 
   asio::awaitable<void> Run(http::request<http::string_body> req);
 
@@ -41,13 +43,13 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
     Wake();
   }
 
-  void Shutdown() {
+  void Shutdown() override {
     going_away_ = true;
     Wake();
   }
 
   // The login session behind this stream ended (any thread).
-  void EndSession(std::string_view reason) {
+  void EndSession(std::string_view reason) override {
     {
       std::lock_guard lock(mu_);
       session_end_reason_ = "session ended: " + std::string(reason);
@@ -58,7 +60,7 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
 
  private:
   void Wake() {
-    asio::post(ws_.get_executor(), [weak = weak_from_this()] {
+    asio::post(ws_.get_executor(), [weak = this->weak_from_this()] {
       auto self = weak.lock();
       if (!self) return;
       self->wake_.cancel();
@@ -122,7 +124,7 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
     return who_.CanSee(source);
   }
 
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   AuthContext who_;
   ServerContext& ctx_;
   asio::steady_timer wake_;
@@ -139,8 +141,9 @@ class StreamSession : public StreamClient, public std::enable_shared_from_this<S
   std::string session_end_reason_;  // guarded by mu_
 };
 
-asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
-  auto self = shared_from_this();
+template <class Stream>
+asio::awaitable<void> StreamSession<Stream>::Run(http::request<http::string_body> req) {
+  auto self = this->shared_from_this();
   beast::error_code ec;
 
   // Parse ?after= before accepting, so that a bad value is a plain HTTP 400.
@@ -164,7 +167,7 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
     res.body() = err.body;
     res.keep_alive(false);
     res.prepare_payload();
-    co_await http::async_write(beast::get_lowest_layer(ws_), res,
+    co_await http::async_write(ws_.next_layer(), res,
                                asio::redirect_error(asio::use_awaitable, ec));
     co_return;
   }
@@ -179,7 +182,7 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
   {
     std::lock_guard lock(ctx_.sessions_mu);
     std::erase_if(ctx_.sessions, [](const auto& w) { return w.expired(); });
-    ctx_.sessions.push_back(weak_from_this());
+    ctx_.sessions.push_back(std::weak_ptr<StreamSessionBase>(self));
   }
   asio::co_spawn(ws_.get_executor(), ReadLoop(self), asio::detached);
 
@@ -256,9 +259,15 @@ asio::awaitable<void> StreamSession::Run(http::request<http::string_body> req) {
   ctx_.metrics.ws_clients.fetch_sub(1);
 }
 
-asio::awaitable<void> ServeStream(beast::tcp_stream stream, http::request<http::string_body> req,
+asio::awaitable<void> ServeStream(PlainStream stream, http::request<http::string_body> req,
                                   AuthContext who, ServerContext& ctx) {
-  auto session = std::make_shared<StreamSession>(std::move(stream), std::move(who), ctx);
+  auto session = std::make_shared<StreamSession<PlainStream>>(std::move(stream), std::move(who), ctx);
+  co_await session->Run(std::move(req));
+}
+
+asio::awaitable<void> ServeStream(TlsStream stream, http::request<http::string_body> req,
+                                  AuthContext who, ServerContext& ctx) {
+  auto session = std::make_shared<StreamSession<TlsStream>>(std::move(stream), std::move(who), ctx);
   co_await session->Run(std::move(req));
 }
 

@@ -384,7 +384,8 @@ TEST_F(StoryStoreTest, GroupCommitManyThreads) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+        // append, not `"t" + ...`: GCC 12 -O3 false -Wrestrict (GCC bug 105329)
+        std::string id = std::string("t").append(std::to_string(t)).append("-").append(std::to_string(i));
         auto r = store->AppendAndWait(MakeStory(id, "Story " + id));
         ASSERT_TRUE(r.ok()) << r.status().ToString();
         EXPECT_LE(r->seq, store->LastDurableSeq());
@@ -477,7 +478,7 @@ TEST_F(StoryStoreTest, CloseIsIdempotentAndLaterAppendsFail) {
   ASSERT_TRUE(store);
   std::atomic<int> ok{0};
   for (int i = 0; i < 20; ++i) {
-    store->Append(MakeStory("c" + std::to_string(i), "C"), [&](Result<AppendOutcome> r) {
+    store->Append(MakeStory(std::string("c").append(std::to_string(i)), "C"), [&](Result<AppendOutcome> r) {
       if (r.ok()) ++ok;
     });
   }

@@ -360,5 +360,25 @@ TEST_F(AuthIntegration, EntitlementMatrix) {
   EXPECT_EQ(out.Call("GET", "/api/v1/admin/audit").status, 403);
 }
 
+TEST(AuthOneLogin, MaxSessionsOneEndsTheOlderLoginAndItsStream) {
+  TempDir dir;
+  auto server = DatelineProcess::Serve(dir.path() + "/data", {"--max-sessions", "1"});
+  ASSERT_TRUE(server);
+  Browser first{server->port()};
+  ASSERT_EQ(first.Login("test-admin", "correct horse battery staple").status, 200);
+  WsClient ws;
+  HttpOptions o;
+  o.default_token = false;
+  o.headers["Cookie"] = first.cookie;
+  ASSERT_TRUE(ws.Connect(server->port(), "/api/v1/stream", 0, o));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Browser second{server->port()};
+  ASSERT_EQ(second.Login("test-admin", "correct horse battery staple").status, 200);
+  EXPECT_EQ(first.Call("GET", "/api/v1/auth/me").status, 401);
+  EXPECT_EQ(second.Call("GET", "/api/v1/auth/me").status, 200);
+  EXPECT_FALSE(ws.Read(std::chrono::seconds(10)));
+  EXPECT_EQ(ws.close_code(), 4003) << ws.error();
+}
+
 }  // namespace
 }  // namespace dateline::testing

@@ -146,7 +146,9 @@ TEST(ServerIntegration, SigtermFinishesInFlightIngestsAndSyncs) {
   std::vector<std::string> acked;
   std::thread poster([&] {
     for (int i = 0; !stop; ++i) {
-      auto r = PostJson(port, Story("t" + std::to_string(i), "Story " + std::to_string(i)));
+      // append, not `"t" + ...`: GCC 12 -O3 false -Wrestrict (GCC bug 105329)
+      auto r = PostJson(port, Story(std::string("t").append(std::to_string(i)),
+                                    std::string("Story ").append(std::to_string(i))));
       if (r.status == 201) acked.push_back(json::parse(r.body)["id"]);
       else if (r.status == 0 || r.status == 503) break;
     }

@@ -17,7 +17,10 @@ using json = nlohmann::json;
 
 std::string StoryLine(int n, std::size_t headline_bytes = 0) {
   std::string headline = "Story " + std::to_string(n);
-  if (headline_bytes > headline.size()) headline += " " + std::string(headline_bytes - headline.size() - 1, 'h');
+  if (headline_bytes > headline.size()) {
+    // append, not `" " + std::string(...)`: GCC 12 -O3 false -Wrestrict (GCC bug 105329)
+    headline.append(" ").append(headline_bytes - headline.size() - 1, 'h');
+  }
   return json{{"source", "wire"}, {"source_id", std::to_string(n)}, {"headline", headline}}.dump();
 }
 

@@ -111,7 +111,7 @@ std::unique_ptr<DatelineProcess> DatelineProcess::Serve(const std::string& data_
       ssize_t n = ::read(out[0], c, sizeof c);
       if (n <= 0) break;
       buf.append(c, static_cast<std::size_t>(n));
-      auto pos = buf.find("listening on http://");
+      auto pos = buf.find("listening on http");
       auto eol = buf.find('\n', pos == std::string::npos ? 0 : pos);
       if (pos != std::string::npos && eol != std::string::npos) {
         proc->banner_ = buf.substr(0, pos);

@@ -1,0 +1,169 @@
+// dateline-bench: named benchmark scenarios against the real `dateline serve` binary.
+//
+//   dateline-bench ingest|push|all [--smoke] [--runs N] [options]
+//
+// See bench/README.md and bench/RESULTS.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "bench/bench_util.h"
+#include "bench/scenarios.h"
+
+namespace {
+
+using namespace dateline::bench;
+
+constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|all [options]
+
+scenarios:
+  ingest   POST Reuters-21578 to a fresh `dateline serve` (NDJSON batches and one story per
+           request, --sync always and never) and insert the same stories into SQLite (the peer)
+  push     ingest-to-push latency: K WebSocket clients on /api/v1/stream, N stories posted one
+           per request at a fixed rate; latency = frame arrival - 201 acknowledgement
+  all      both
+
+options:
+  --smoke                 tiny sizes, one run: checks that every scenario works (a few seconds)
+  --runs N                repetitions of every configuration; medians are reported (default 3)
+  --data-dir DIR          folder with reut2-*.sgm (default: the compiled-in shared data)
+  --binary PATH           the dateline executable (default: the one built with the bench)
+  --tmp-dir DIR           parent of the temporary data folders (default: $TMPDIR or /tmp)
+  --threads N             dateline serve --threads (default 2)
+ingest:
+  --limit N               post only the first N stories (default: all)
+  --batch B               stories per NDJSON request (default 100)
+  --connections C         concurrent connections for the batches (default 4)
+  --single-connections C  concurrent connections for one story per request (default 16)
+  --sync LIST             comma-separated sync modes (default always,never)
+  --peer-max-seconds S    stop one SQLite load after S seconds and report the rate over the
+                          rows it inserted (default 10; 0: never stop early)
+push:
+  --clients LIST          comma-separated client counts (default 1,1000)
+  --stories N             stories posted per configuration (default 2000)
+  --rate R                stories per second from the one poster connection (default 500)
+  --push-sync S           dateline serve --sync for the push scenario (default always)
+  --stream-queue N        dateline serve --stream-queue (default 8192)
+)";
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size()) {
+    std::size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::size_t ToSize(const std::string& flag, const std::string& v) {
+  char* end = nullptr;
+  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || v[0] == '-') {
+    throw BenchError(flag + " wants a non-negative integer, not \"" + v + "\"");
+  }
+  return static_cast<std::size_t>(n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  Options o;
+  o.binary = DATELINE_BINARY;
+  o.data_dir = std::string(DATELINE_SHARED_DATA) + "/reuters21578";
+  std::string scenario;
+  std::string command = argv[0];
+  for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+  try {
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      auto value = [&]() -> std::string {
+        if (i + 1 >= argc) throw BenchError(a + " needs a value");
+        return argv[++i];
+      };
+      if (a == "-h" || a == "--help") {
+        std::fputs(kUsage, stdout);
+        return 0;
+      } else if (a == "--smoke") {
+        o.smoke = true;
+      } else if (a == "--runs") {
+        o.runs = static_cast<int>(ToSize(a, value()));
+        if (o.runs < 1) throw BenchError("--runs must be at least 1");
+      } else if (a == "--data-dir") {
+        o.data_dir = value();
+      } else if (a == "--binary") {
+        o.binary = value();
+      } else if (a == "--tmp-dir") {
+        o.tmp_dir = value();
+      } else if (a == "--threads") {
+        o.server_threads = static_cast<int>(ToSize(a, value()));
+      } else if (a == "--limit") {
+        o.limit = ToSize(a, value());
+      } else if (a == "--batch") {
+        o.batch = ToSize(a, value());
+        if (o.batch < 2) throw BenchError("--batch must be at least 2 (B=1 is always measured)");
+      } else if (a == "--connections") {
+        o.connections = ToSize(a, value());
+      } else if (a == "--single-connections") {
+        o.single_connections = ToSize(a, value());
+      } else if (a == "--sync") {
+        o.syncs = SplitList(value());
+        for (const auto& s : o.syncs) {
+          if (s != "always" && s != "interval" && s != "never") throw BenchError("bad --sync " + s);
+        }
+      } else if (a == "--peer-max-seconds") {
+        o.peer_max_seconds = std::strtod(value().c_str(), nullptr);
+      } else if (a == "--clients") {
+        o.clients.clear();
+        for (const auto& s : SplitList(value())) o.clients.push_back(ToSize(a, s));
+      } else if (a == "--stories") {
+        o.push_stories = ToSize(a, value());
+      } else if (a == "--rate") {
+        o.push_rate = std::strtod(value().c_str(), nullptr);
+        if (!(o.push_rate > 0)) throw BenchError("--rate must be positive");
+      } else if (a == "--push-sync") {
+        o.push_sync = value();
+      } else if (a == "--stream-queue") {
+        o.stream_queue = ToSize(a, value());
+      } else if (!a.empty() && a[0] != '-' && scenario.empty()) {
+        scenario = a;
+      } else {
+        throw BenchError("unknown argument " + a + "\n" + kUsage);
+      }
+    }
+    if (scenario != "ingest" && scenario != "push" && scenario != "all") {
+      std::fputs(kUsage, stderr);
+      return 2;
+    }
+    if (o.smoke) {
+      o.runs = 1;
+      o.clients = {1, 20};
+      o.push_stories = 50;
+    }
+    if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||
+        o.push_stories == 0) {
+      throw BenchError("connections, clients and stories must be positive");
+    }
+
+    std::printf("dateline-bench\ncommand: %s\nmachine: %s\nbinary: %s\ndata: %s\nruns: %d%s\n",
+                command.c_str(), MachineDescription().c_str(), o.binary.c_str(),
+                o.data_dir.c_str(), o.runs, o.smoke ? " (smoke: tiny sizes, not a measurement)" : "");
+    std::fflush(stdout);
+    bool ok = true;
+    if (scenario == "ingest" || scenario == "all") ok &= RunIngest(o);
+    if (scenario == "push" || scenario == "all") ok &= RunPush(o);
+    std::printf("\n%s\n", ok ? "dateline-bench: done" : "dateline-bench: FAILED");
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "dateline-bench: FAILED: %s\n", e.what());
+    return 1;
+  }
+}

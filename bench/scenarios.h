@@ -1,0 +1,37 @@
+// The scenarios of dateline-bench. Each prints its table and returns true when every check passed.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace dateline::bench {
+
+struct Options {
+  std::string binary;        // the dateline executable
+  std::string data_dir;      // folder with reut2-*.sgm
+  std::string tmp_dir;       // parent of the temporary data folders ("" = $TMPDIR or /tmp)
+  bool smoke = false;        // tiny sizes: checks that everything runs
+  int runs = 3;              // repetitions of each configuration; medians are reported
+  int server_threads = 2;    // dateline serve --threads
+
+  // ingest
+  std::size_t limit = 0;               // stories (0: the whole corpus)
+  std::size_t batch = 100;             // stories per NDJSON request
+  std::size_t connections = 4;         // concurrent keep-alive connections for batches
+  std::size_t single_connections = 16; // connections for the one-story-per-request configuration
+  std::vector<std::string> syncs = {"always", "never"};
+  double peer_max_seconds = 10;        // cap on one SQLite load (fsync per row is slow); 0: none
+
+  // push
+  std::vector<std::size_t> clients = {1, 1000};
+  std::size_t push_stories = 2000;
+  double push_rate = 500;              // stories per second, one poster connection
+  std::string push_sync = "always";
+  std::size_t stream_queue = 8192;
+};
+
+bool RunIngest(const Options& o);
+bool RunPush(const Options& o);
+
+}  // namespace dateline::bench
