@@ -1,4 +1,5 @@
 #include "ingest/fomc.h"
+#include "ingest/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -14,19 +15,9 @@ namespace {
 
 const std::string kDir = DATELINE_SHARED_DATA "/fomc/";
 
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testutil::ReadFileOrEmpty;
 
-std::int64_t Rfc(std::string_view s) {
-  Result<std::int64_t> r = ParseRfc3339(s);
-  EXPECT_TRUE(r.ok()) << s;
-  return r.ok() ? *r : 0;
-}
+using testutil::Rfc;
 
 Story ParseStatement(const std::string& name, std::string_view kind = "statement") {
   std::string folder = kind == "statement" ? "statements/" : "implementation_notes/";

@@ -1,4 +1,5 @@
 #include "ingest/reuters_sgml.h"
+#include "ingest/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -18,13 +19,7 @@ namespace {
 
 const std::string kDir = DATELINE_SHARED_DATA "/reuters21578/";
 
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testutil::ReadFileOrEmpty;
 
 std::string FileName(int i) {
   char name[32];
@@ -32,11 +27,7 @@ std::string FileName(int i) {
   return name;
 }
 
-std::int64_t Rfc(std::string_view s) {
-  Result<std::int64_t> r = ParseRfc3339(s);
-  EXPECT_TRUE(r.ok()) << s;
-  return r.ok() ? *r : 0;
-}
+using testutil::Rfc;
 
 bool HasTag(const Story& s, std::string_view field, std::string_view value) {
   for (const Tag& t : s.tags) {

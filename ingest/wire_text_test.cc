@@ -1,4 +1,5 @@
 #include "ingest/wire_text.h"
+#include "ingest/test_util.h"
 
 #include <gtest/gtest.h>
 
@@ -13,19 +14,9 @@ namespace {
 
 constexpr char kSeedPath[] = DATELINE_SOURCE_DIR "/../shared/seed/000_d29b1c423fcbeec1.txt";
 
-std::string ReadFileOrEmpty(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testutil::ReadFileOrEmpty;
 
-std::int64_t Rfc(std::string_view s) {
-  Result<std::int64_t> r = ParseRfc3339(s);
-  EXPECT_TRUE(r.ok()) << s;
-  return r.ok() ? *r : 0;
-}
+using testutil::Rfc;
 
 WireTextOptions Reference2013() {
   WireTextOptions o;
