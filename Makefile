@@ -24,9 +24,11 @@ test: deps
 deps:
 	@scripts/install-deps
 
+# The release build does not stop on warnings (a newer compiler's new warning must not break
+# `make run`); the test build keeps -Werror.
 build:
 	@cmake -S . -B $(RELEASE) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DDATELINE_BUILD_TESTS=OFF \
-	  -DDATELINE_BUILD_BENCH=ON >/dev/null
+	  -DDATELINE_BUILD_BENCH=ON -DDATELINE_WERROR=OFF >/dev/null
 	@cmake --build $(RELEASE) -j $(JOBS)
 
 build-asan:

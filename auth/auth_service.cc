@@ -1071,8 +1071,9 @@ Result<Principal> AuthService::AuthenticateBearer(std::string_view token, std::s
   const std::string id = st.Text(0);
   const std::int64_t user_id = st.Int(1);
   const ScopeSet scopes = ParseScopes(st.Text(2)).value_or(0);
-  const std::optional<std::int64_t> last_used =
-      st.IsNull(3) ? std::nullopt : std::optional<std::int64_t>(st.Int(3));
+  // -1: never used. (A plain integer: GCC 12 -O3 warns falsely on an optional here.)
+  const std::int64_t last_used = st.IsNull(3) ? -1 : st.Int(3);
+  const bool used_before = last_used >= 0;
   const std::string name = st.Text(4);
   auto row = FindUserByIdLocked(user_id);
   if (!row.ok()) return row.status();
@@ -1090,18 +1091,18 @@ Result<Principal> AuthService::AuthenticateBearer(std::string_view token, std::s
   p.address = std::string(address);
 
   const std::int64_t now = Now();
-  std::int64_t last_write = last_used.value_or(-1);
+  std::int64_t last_write = last_used;
   if (auto it = token_last_write_.find(id); it != token_last_write_.end()) {
     last_write = std::max(last_write, it->second);
   }
-  if (!last_used || now - last_write >= options_.last_seen_write_interval_us) {
+  if (!used_before || now - last_write >= options_.last_seen_write_interval_us) {
     Stmt up(db_.handle(), "UPDATE api_tokens SET last_used_at = ? WHERE id = ?");
     up.Bind(1, now).Bind(2, id);
     if (Status s = up.Run(); !s.ok()) return s;
     token_last_write_[id] = now;
     // Audit the first use and then at most once per interval (a day by default).
-    if (!last_used || now - *last_used >= options_.token_use_audit_interval_us ||
-        now / options_.token_use_audit_interval_us != *last_used / options_.token_use_audit_interval_us) {
+    if (!used_before || now - last_used >= options_.token_use_audit_interval_us ||
+        now / options_.token_use_audit_interval_us != last_used / options_.token_use_audit_interval_us) {
       (void)AuditLocked(Actor::Of(p), "token.used", "token:" + id, {{"name", name}});
     }
   }
