@@ -135,7 +135,8 @@ std::variant<AuthContext, ApiResponse> Api::Authorize(const ApiRequest& req,
   }
   auto view = auth_.ForPrincipal(*principal);
   if (!view.ok()) return ApiResponse::Error(view.status());
-  return AuthContext{std::move(*principal), std::move(*view)};
+  return AuthContext{std::move(*principal), std::move(*view),
+                     bearer ? std::string(req.authorization.substr(7)) : std::string()};
 }
 
 ApiResponse Api::Handle(const ApiRequest& req) const {

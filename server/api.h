@@ -57,6 +57,7 @@ struct ApiOptions {
 struct AuthContext {
   Principal principal;
   EntitlementViewPtr view;
+  std::string bearer_token;  // the API token, when the request used one (streams re-check it)
   bool CanSee(std::string_view source) const { return view && view->CanSee(source); }
 };
 

@@ -22,7 +22,7 @@ class StreamSession : public StreamSessionBase,
  public:
   StreamSession(Stream stream, AuthContext who, ServerContext& ctx)
       : ws_(std::move(stream)), who_(std::move(who)), ctx_(ctx), wake_(ws_.get_executor()),
-        deadline_(ws_.get_executor()) {}
+        deadline_(ws_.get_executor()), recheck_(ws_.get_executor()) {}
 
   const std::string& session_id() const override { return who_.principal.session_id; }
 
@@ -101,6 +101,24 @@ class StreamSession : public StreamSessionBase,
                              asio::redirect_error(asio::use_awaitable, ec));
   }
 
+  // A stream opened with an API token re-checks it now and then, so that revoking the token or
+  // disabling its owner (also from another process, e.g. `dateline user disable`) ends the
+  // stream. Session streams are ended by the session-end listener instead.
+  static asio::awaitable<void> RecheckToken(std::shared_ptr<StreamSession> self) {
+    beast::error_code ec;
+    while (!self->peer_gone_ && !self->going_away_ && !self->session_ended_) {
+      self->recheck_.expires_after(
+          std::chrono::milliseconds(self->ctx_.options.stream_token_check_ms));
+      co_await self->recheck_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || self->peer_gone_) break;
+      auto p = self->ctx_.auth.AuthenticateBearer(self->who_.bearer_token);
+      if (!p.ok() && p.status().code() == StatusCode::kNotFound) {
+        self->EndSession("the API token was revoked or its user disabled");
+        break;
+      }
+    }
+  }
+
   // Reads (and ignores) client messages so that pings and the close handshake are answered and a
   // gone client is noticed.
   static asio::awaitable<void> ReadLoop(std::shared_ptr<StreamSession> self) {
@@ -129,6 +147,7 @@ class StreamSession : public StreamSessionBase,
   ServerContext& ctx_;
   asio::steady_timer wake_;
   asio::steady_timer deadline_;   // bounds a write stuck on a client that does not read
+  asio::steady_timer recheck_;    // paces RecheckToken
   bool deadline_armed_ = false;   // strand only
   bool writing_ = false;      // strand only
   bool peer_gone_ = false;    // strand only
@@ -185,6 +204,9 @@ asio::awaitable<void> StreamSession<Stream>::Run(http::request<http::string_body
     ctx_.sessions.push_back(std::weak_ptr<StreamSessionBase>(self));
   }
   asio::co_spawn(ws_.get_executor(), ReadLoop(self), asio::detached);
+  if (!who_.bearer_token.empty()) {
+    asio::co_spawn(ws_.get_executor(), RecheckToken(self), asio::detached);
+  }
 
   // Catch up from the store until we reach what the hub has published, then go live.
   bool live = false;
@@ -255,6 +277,7 @@ asio::awaitable<void> StreamSession<Stream>::Run(http::request<http::string_body
 
   ctx_.hub.Remove(this);
   deadline_.cancel();
+  recheck_.cancel();
   beast::get_lowest_layer(ws_).close();
   ctx_.metrics.ws_clients.fetch_sub(1);
 }

@@ -360,6 +360,55 @@ TEST_F(AuthIntegration, EntitlementMatrix) {
   EXPECT_EQ(out.Call("GET", "/api/v1/admin/audit").status, 403);
 }
 
+TEST(AuthTokenStream, RevokingTheTokenOrDisablingTheUserEndsItsStream) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  auto server = DatelineProcess::Serve(data, {"--stream-token-check-ms", "200"});
+  ASSERT_TRUE(server);
+  const auto port = server->port();
+  auto add = HttpRequest(port, "POST", "/api/v1/admin/users",
+                         json{{"username", "grace"}, {"password", "grace's long password"},
+                              {"role", "reader"}}.dump(),
+                         "application/json");
+  ASSERT_EQ(add.status, 201) << add.body;
+  auto stream_with = [&](const std::string& token) {
+    auto ws = std::make_unique<WsClient>();
+    HttpOptions o;
+    o.default_token = false;
+    o.headers["Authorization"] = "Bearer " + token;
+    EXPECT_TRUE(ws->Connect(port, "/api/v1/stream", 0, o)) << ws->error();
+    return ws;
+  };
+  auto token_for = [&](const std::string& user) {
+    std::string out;
+    EXPECT_EQ(RunDateline({"token", "create", user, "--scope", "stories:read", "--data", data}, &out), 0) << out;
+    auto at = out.find("dl_");
+    return out.substr(at, out.find('\n', at) - at);
+  };
+
+  // Revoked through the API (by an admin).
+  const std::string t1 = token_for("test-admin");
+  auto ws1 = stream_with(t1);
+  auto tokens = json::parse(HttpGet(port, "/api/v1/auth/tokens").body);
+  ASSERT_TRUE(tokens.contains("tokens"));
+  std::string id;
+  for (const auto& t : tokens["tokens"]) {
+    if (t1.rfind(t["prefix"].get<std::string>(), 0) == 0) id = t["id"];
+  }
+  ASSERT_FALSE(id.empty()) << tokens.dump();
+  ASSERT_EQ(HttpRequest(port, "DELETE", "/api/v1/auth/tokens/" + id).status, 204);
+  EXPECT_FALSE(ws1->Read(std::chrono::seconds(10)));
+  EXPECT_EQ(ws1->close_code(), 4003) << ws1->error();
+
+  // The owner disabled from another process (the command line) while the server runs.
+  const std::string t2 = token_for("grace");
+  auto ws2 = stream_with(t2);
+  std::string out;
+  ASSERT_EQ(RunDateline({"user", "disable", "grace", "--data", data}, &out), 0) << out;
+  EXPECT_FALSE(ws2->Read(std::chrono::seconds(10)));
+  EXPECT_EQ(ws2->close_code(), 4003) << ws2->error();
+}
+
 TEST(AuthOneLogin, MaxSessionsOneEndsTheOlderLoginAndItsStream) {
   TempDir dir;
   auto server = DatelineProcess::Serve(dir.path() + "/data", {"--max-sessions", "1"});
