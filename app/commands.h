@@ -20,7 +20,7 @@ struct ServeArgs {
   std::string tls_cert;      // with tls_key: serve HTTPS and WSS directly
   std::string tls_key;
   int max_sessions = 0;      // per user; 0 = unlimited, 1 = one login at a time
-  int stream_token_check_ms = 15000;
+  int stream_recheck_ms = 15000;
   bool restrict_new_sources = false;
   std::string demo_dir;      // empty: no demo replay
   int demo_interval_ms = 3000;

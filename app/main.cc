@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
   s->add_option("--max-sessions", serve.max_sessions,
                 "Concurrent login sessions per user (0: unlimited; 1: one login at a time)")
       ->capture_default_str();
-  s->add_option("--stream-token-check-ms", serve.stream_token_check_ms,
-                "How often a live stream opened with an API token re-checks the token")
+  s->add_option("--stream-recheck-ms", serve.stream_recheck_ms,
+                "How often a live stream re-checks its API token or login session")
       ->check(CLI::Range(100, 3600000))
       ->capture_default_str();
   s->add_flag("--restrict-new-sources", serve.restrict_new_sources,

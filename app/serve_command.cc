@@ -43,7 +43,7 @@ int RunServe(const ServeArgs& args) {
     return 2;
   }
   opt.threads = args.threads;
-  opt.stream_token_check_ms = args.stream_token_check_ms;
+  opt.stream_recheck_ms = args.stream_recheck_ms;
   opt.tls_cert = args.tls_cert;
   opt.tls_key = args.tls_key;
   opt.max_body_bytes = args.max_body_bytes;

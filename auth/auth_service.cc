@@ -836,6 +836,15 @@ Status AuthService::RevokeSession(const Principal& actor, std::string_view sessi
   return Status::Ok();
 }
 
+Result<bool> AuthService::SessionExists(std::string_view session_id) {
+  std::lock_guard lock(mu_);
+  Stmt st(db_.handle(), "SELECT 1 FROM sessions WHERE id = ?");
+  st.Bind(1, session_id);
+  const bool found = st.Step();
+  if (!st.ok()) return st.status();
+  return found;
+}
+
 Result<int> AuthService::SweepExpiredSessions() {
   std::vector<Ended> ended;
   {

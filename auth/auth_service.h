@@ -233,6 +233,10 @@ class AuthService {
   // Ends a session: your own, or anyone's with the admin scope; kNotFound otherwise.
   Status RevokeSession(const Principal& actor, std::string_view session_id);
 
+  // True while the session exists — not ended by this process or another (e.g. `dateline user
+  // disable` on the command line) — without counting as activity. Live streams poll it.
+  Result<bool> SessionExists(std::string_view session_id);
+
   // Deletes expired sessions, telling the listener; returns how many. Call it every minute or so
   // so idle sessions' WebSockets are closed even when no request touches them.
   Result<int> SweepExpiredSessions();

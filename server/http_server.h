@@ -30,7 +30,7 @@ struct ServerOptions {
   std::string tls_cert;                 // PEM certificate chain; with tls_key: HTTPS and WSS
   std::string tls_key;                  // PEM private key
   int session_sweep_ms = 60000;         // how often expired login sessions are swept
-  int stream_token_check_ms = 15000;    // how often a token-authenticated stream re-checks it
+  int stream_recheck_ms = 15000;        // how often a live stream re-checks its token or session
   ApiOptions api;
 };
 

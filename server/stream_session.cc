@@ -101,20 +101,28 @@ class StreamSession : public StreamSessionBase,
                              asio::redirect_error(asio::use_awaitable, ec));
   }
 
-  // A stream opened with an API token re-checks it now and then, so that revoking the token or
-  // disabling its owner (also from another process, e.g. `dateline user disable`) ends the
-  // stream. Session streams are ended by the session-end listener instead.
-  static asio::awaitable<void> RecheckToken(std::shared_ptr<StreamSession> self) {
+  // A stream re-checks its credentials now and then, so that revoking its API token, disabling
+  // the owner or ending its login session from another process (`dateline user disable`) ends
+  // the stream. Sessions ended in this process are closed at once by the session-end listener.
+  static asio::awaitable<void> Recheck(std::shared_ptr<StreamSession> self) {
     beast::error_code ec;
     while (!self->peer_gone_ && !self->going_away_ && !self->session_ended_) {
-      self->recheck_.expires_after(
-          std::chrono::milliseconds(self->ctx_.options.stream_token_check_ms));
+      self->recheck_.expires_after(std::chrono::milliseconds(self->ctx_.options.stream_recheck_ms));
       co_await self->recheck_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       if (ec || self->peer_gone_) break;
-      auto p = self->ctx_.auth.AuthenticateBearer(self->who_.bearer_token);
-      if (!p.ok() && p.status().code() == StatusCode::kNotFound) {
-        self->EndSession("the API token was revoked or its user disabled");
-        break;
+      const AuthContext& who = self->who_;
+      if (!who.bearer_token.empty()) {
+        auto p = self->ctx_.auth.AuthenticateBearer(who.bearer_token);
+        if (!p.ok() && p.status().code() == StatusCode::kNotFound) {
+          self->EndSession("the API token was revoked or its user disabled");
+          break;
+        }
+      } else if (!who.principal.session_id.empty()) {
+        auto alive = self->ctx_.auth.SessionExists(who.principal.session_id);
+        if (alive.ok() && !*alive) {
+          self->EndSession("the login session has ended");
+          break;
+        }
       }
     }
   }
@@ -147,7 +155,7 @@ class StreamSession : public StreamSessionBase,
   ServerContext& ctx_;
   asio::steady_timer wake_;
   asio::steady_timer deadline_;   // bounds a write stuck on a client that does not read
-  asio::steady_timer recheck_;    // paces RecheckToken
+  asio::steady_timer recheck_;    // paces Recheck
   bool deadline_armed_ = false;   // strand only
   bool writing_ = false;      // strand only
   bool peer_gone_ = false;    // strand only
@@ -204,9 +212,7 @@ asio::awaitable<void> StreamSession<Stream>::Run(http::request<http::string_body
     ctx_.sessions.push_back(std::weak_ptr<StreamSessionBase>(self));
   }
   asio::co_spawn(ws_.get_executor(), ReadLoop(self), asio::detached);
-  if (!who_.bearer_token.empty()) {
-    asio::co_spawn(ws_.get_executor(), RecheckToken(self), asio::detached);
-  }
+  asio::co_spawn(ws_.get_executor(), Recheck(self), asio::detached);
 
   // Catch up from the store until we reach what the hub has published, then go live.
   bool live = false;

@@ -363,7 +363,7 @@ TEST_F(AuthIntegration, EntitlementMatrix) {
 TEST(AuthTokenStream, RevokingTheTokenOrDisablingTheUserEndsItsStream) {
   TempDir dir;
   const std::string data = dir.path() + "/data";
-  auto server = DatelineProcess::Serve(data, {"--stream-token-check-ms", "200"});
+  auto server = DatelineProcess::Serve(data, {"--stream-recheck-ms", "200"});
   ASSERT_TRUE(server);
   const auto port = server->port();
   auto add = HttpRequest(port, "POST", "/api/v1/admin/users",
@@ -407,6 +407,23 @@ TEST(AuthTokenStream, RevokingTheTokenOrDisablingTheUserEndsItsStream) {
   ASSERT_EQ(RunDateline({"user", "disable", "grace", "--data", data}, &out), 0) << out;
   EXPECT_FALSE(ws2->Read(std::chrono::seconds(10)));
   EXPECT_EQ(ws2->close_code(), 4003) << ws2->error();
+
+  // A login session ended from another process: its stream ends too.
+  ASSERT_EQ(RunDateline({"user", "enable", "grace", "--data", data}, &out), 0) << out;
+  Browser b{port};
+  ASSERT_EQ(b.Login("grace", "grace's long password").status, 200);
+  ASSERT_EQ(b.Call("POST", "/api/v1/auth/password",
+                   {{"old_password", "grace's long password"}, {"new_password", "grace's new password"}})
+                .status,
+            204);
+  WsClient ws3;
+  HttpOptions o;
+  o.default_token = false;
+  o.headers["Cookie"] = b.cookie;
+  ASSERT_TRUE(ws3.Connect(port, "/api/v1/stream", 0, o)) << ws3.error();
+  ASSERT_EQ(RunDateline({"user", "reset-password", "grace", "--data", data}, &out), 0) << out;
+  EXPECT_FALSE(ws3.Read(std::chrono::seconds(10)));
+  EXPECT_EQ(ws3.close_code(), 4003) << ws3.error();
 }
 
 TEST(AuthOneLogin, MaxSessionsOneEndsTheOlderLoginAndItsStream) {
