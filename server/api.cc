@@ -71,6 +71,10 @@ bool Api::IsIngest(std::string_view method, std::string_view path) {
 
 bool Api::IsStream(std::string_view path) { return path == kStreamPath; }
 
+bool Api::IsBatchIngest(std::string_view content_type) {
+  return MediaType(content_type) != "application/json";
+}
+
 bool Api::IsPublic(std::string_view method, std::string_view path) {
   return path == "/" || path == "/index.html" || path == "/healthz" ||
          (method == "POST" && path == "/api/v1/auth/login");

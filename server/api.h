@@ -73,6 +73,9 @@ class Api {
   static bool IsIngest(std::string_view method, std::string_view path);
   // True for GET /api/v1/stream (the WebSocket endpoint).
   static bool IsStream(std::string_view path);
+  // True when an ingest body of this Content-Type is a batch (NDJSON) rather than one story;
+  // decides the shape of IngestResponse.
+  static bool IsBatchIngest(std::string_view content_type);
   // True for routes that need no principal.
   static bool IsPublic(std::string_view method, std::string_view path);
 

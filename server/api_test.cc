@@ -67,7 +67,7 @@ class ApiTest : public ::testing::Test {
     if (!stories.ok()) return ApiResponse::Error(stories.status());
     std::vector<Result<AppendOutcome>> out;
     for (auto& s : *stories) out.push_back(store_->AppendAndWait(std::move(s)));
-    return api_->IngestResponse(!content_type.starts_with("application/json"), out);
+    return api_->IngestResponse(Api::IsBatchIngest(content_type), out);
   }
   ApiResponse Get(std::string_view target) const { return api_->Handle(Request("GET", target)); }
 
@@ -91,7 +91,7 @@ TEST_F(ApiTest, PostGetListAndVersions) {
   EXPECT_EQ(j["seq"], 1);
 
   // Identical re-send: same answer, 200, nothing new written.
-  r = Ingest("application/json; charset=utf-8", R"({"source":"s","source_id":"1","headline":"First"})");
+  r = Ingest("Application/JSON; charset=utf-8", R"({"source":"s","source_id":"1","headline":"First"})");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(nlohmann::json::parse(r.body)["seq"], 1);
   EXPECT_TRUE(nlohmann::json::parse(r.body)["duplicate"]);

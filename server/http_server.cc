@@ -81,7 +81,7 @@ asio::awaitable<ApiResponse> Handle(http::request<http::string_body>& req, Serve
     ctx.metrics.ingest_rejected.fetch_add(1, std::memory_order_relaxed);
     co_return ApiResponse::Error(stories.status());
   }
-  const bool batch = !ToStd(req[http::field::content_type]).starts_with("application/json");
+  const bool batch = Api::IsBatchIngest(api_req.content_type);
   auto outcomes = co_await AsyncAppend(ctx.store, std::move(*stories), asio::use_awaitable);
   for (const auto& o : outcomes) {
     if (o.ok()) {
