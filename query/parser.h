@@ -1,0 +1,48 @@
+// Parser for the query language (docs/query-language.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+#include "query/ast.h"
+
+namespace dateline::query {
+
+// Limits that keep a query from making search or alert matching slow for everyone.
+struct Limits {
+  std::size_t max_length = 20000;   // characters (code points) of the query text
+  std::size_t max_depth = 32;       // nesting of operators
+  std::size_t max_terms = 1024;     // terms, phrase words, prefixes and field values
+  std::size_t max_expansion = 1000; // words a prefix (infla*) may expand to; enforced by index/match
+};
+
+// A query that could not be parsed: where and what was expected.
+struct ParseError {
+  std::size_t column = 0;    // 1-based, in code points
+  std::string code;          // "syntax", "too_long", "too_deep", "too_many_terms", "bad_date", ...
+  std::string message;       // "column 14: expected ')' to close '(' at column 3"
+};
+
+class ParseResult {
+ public:
+  ParseResult(NodePtr node) : node_(std::move(node)) {}       // NOLINT
+  ParseResult(ParseError error) : error_(std::move(error)) {} // NOLINT
+  bool ok() const { return node_ != nullptr; }
+  const ParseError& error() const { return error_; }
+  NodePtr& node() { return node_; }
+  const Node& operator*() const { return *node_; }
+
+ private:
+  NodePtr node_;
+  ParseError error_;
+};
+
+ParseResult Parse(std::string_view input, const Limits& limits = {});
+
+// The ParseError as a Status (kInvalidArgument or kTooLarge, field "q").
+Status ToStatus(const ParseError& error);
+
+}  // namespace dateline::query
