@@ -480,6 +480,9 @@ void StoryStoreImpl::WriterLoop() {
       dirty = true;
       sync_due = Steady::now() + std::chrono::milliseconds(options_.sync_interval_ms);
     }
+    // The listener (search index, live push) sees a batch before its writers are acknowledged,
+    // so a story is searchable by the time its POST returns.
+    if (listener && !durable.empty()) listener(durable);
     for (Pending& p : batch) {
       if (s.ok()) {
         p.done(p.outcome);
@@ -487,7 +490,6 @@ void StoryStoreImpl::WriterLoop() {
         p.done(s);
       }
     }
-    if (listener && !durable.empty()) listener(durable);
     l.lock();
   }
   // Close: a final sync so everything acknowledged under kInterval is on disk too.

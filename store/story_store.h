@@ -94,7 +94,8 @@ class StoryStore {
   virtual std::uint64_t StoryCount() const = 0;  // distinct story ids
   virtual std::vector<std::string> Sources() const = 0;  // every source with a story, sorted
 
-  // Called on the writer thread after each durable group commit, stories in seq order.
+  // Called on the writer thread after each durable group commit, stories in seq order, before
+  // the appends of that commit are acknowledged.
   // Set before the first Append.
   virtual void SetDurableListener(std::function<void(const std::vector<StoryPtr>&)> listener) = 0;
 
