@@ -143,10 +143,7 @@ bool Lexer::Next(Token* token, LexError* error) {
     ++pos_;
     return true;
   }
-  value_mode_ = value_mode;
-  bool ok = LexWord(token, error);
-  if (token->type != TokenType::kField) value_mode_ = false;
-  return ok;
+  return LexWord(token, error, value_mode);
 }
 
 bool Lexer::LexQuoted(Token* token, LexError* error) {
@@ -217,8 +214,7 @@ bool Lexer::LexRange(Token* token, LexError* error) {
   return true;
 }
 
-bool Lexer::LexWord(Token* token, LexError* error) {
-  const std::size_t start = pos_;
+bool Lexer::LexWord(Token* token, LexError* error, bool value_mode) {
   const std::size_t n = text_.size();
   std::string word;
   std::size_t stars = 0;
@@ -238,7 +234,7 @@ bool Lexer::LexWord(Token* token, LexError* error) {
       continue;
     }
     if (IsQuerySpace(c) || c == '(' || c == ')' || c == '"') break;
-    if (c == ':' && !value_mode_) {
+    if (c == ':' && !value_mode) {
       if (word.empty()) {
         *error = {static_cast<std::uint32_t>(pos_ + 1), "syntax", "expected a field name before ':'"};
         return false;
@@ -246,7 +242,6 @@ bool Lexer::LexWord(Token* token, LexError* error) {
       token->type = TokenType::kField;
       token->text = std::move(word);
       ++pos_;
-      value_mode_ = true;
       return true;
     }
     if (c == '*') {
@@ -276,7 +271,6 @@ bool Lexer::LexWord(Token* token, LexError* error) {
     token->type = Classify(word, &token->prox, &token->number);
   }
   token->text = std::move(word);
-  (void)start;
   return true;
 }
 

@@ -19,7 +19,7 @@ enum class TokenType : std::uint8_t {
   kStar,      // '*' alone
   kLParen,
   kRParen,
-  kField,     // `name:`; the token after it is read in value mode (colons belong to the word)
+  kField,     // `name:`
   kRange,     // [a TO b] or {a TO b}, read whole
   kAnd,
   kOr,
@@ -58,14 +58,18 @@ class Lexer {
   // The next token, or false with `error` set.
   bool Next(Token* token, LexError* error);
 
+  // Reads the next token as a keyword field's value: a colon or a leading + or - belongs to
+  // the word (ticker:BRK:B, published:2013-11-01T09:30:00Z).
+  void ReadNextAsValue() { value_mode_ = true; }
+
  private:
   bool LexQuoted(Token* token, LexError* error);
   bool LexRange(Token* token, LexError* error);
-  bool LexWord(Token* token, LexError* error);
+  bool LexWord(Token* token, LexError* error, bool value_mode);
 
   const std::vector<char32_t>& text_;
   std::size_t pos_ = 0;
-  bool value_mode_ = false;  // right after a `field:`
+  bool value_mode_ = false;
 };
 
 // Lexical rules the printer needs too, so that what it prints reads back the same.

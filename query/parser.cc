@@ -614,6 +614,9 @@ class Parser {
       return Fail(op.column, "unknown_field",
                   "unknown field '" + op.text + ":'; the fields are " + KnownFields());
     }
+    // A scope takes text, where a colon starts a field (hd:lead:x is a scope inside a scope);
+    // a keyword field takes a value, where it does not (ticker:BRK:B).
+    if (f->type != FieldType::kScope) lexer_.ReadNextAsValue();
     if (!Advance()) return {};
     if (f->type == FieldType::kPublished) return ParsePublished(op.column);
     if (f->type == FieldType::kSince) return ParseSince(op.column);
@@ -623,13 +626,16 @@ class Parser {
     if (cur_.type == TokenType::kStar) {
       return Fail(cur_.column, "bad_wildcard", name + ": needs a value before '*'");
     }
+    const bool scope_in_scope = f->type == FieldType::kScope && cur_.type == TokenType::kField;
     if (cur_.type != TokenType::kWord && cur_.type != TokenType::kQuoted &&
-        cur_.type != TokenType::kLParen) {
+        cur_.type != TokenType::kLParen && !scope_in_scope) {
       return Fail(cur_.column, "syntax",
                   "expected a value after " + name + ": at column " + std::to_string(op.column) +
                       ", found " + DescribeToken(cur_));
     }
-    Parsed p = ParseAtom();
+    if (scope_in_scope && !Enter(cur_.column)) return {};
+    Parsed p = scope_in_scope ? ParseScoped() : ParseAtom();
+    if (scope_in_scope) --nesting_;
     if (!p.node) return {};
     if (f->type == FieldType::kScope) {
       if (!ApplyScope(p.node.get(), f->scope, name)) return {};
