@@ -118,61 +118,97 @@ std::vector<char32_t> DecodeUtf8(std::string_view s) {
   return out;
 }
 
+char32_t Lexer::At(std::size_t pos, std::size_t* len) const {
+  const auto c = static_cast<unsigned char>(text_[pos]);
+  if (c < 0x80) {
+    *len = 1;
+    return c;
+  }
+  *len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  char32_t cp = *len == 2 ? (c & 0x1F) : *len == 3 ? (c & 0x0F) : (c & 0x07);
+  for (std::size_t k = 1; k < *len; ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(text_[pos + k]) & 0x3F);
+  }
+  return cp;
+}
+
+bool Lexer::SpaceAt(std::size_t pos) const {
+  const auto c = static_cast<unsigned char>(text_[pos]);
+  if (c < 0x80) return c == ' ' || (c >= 0x09 && c <= 0x0D);
+  std::size_t len;
+  return IsQuerySpace(At(pos, &len));
+}
+
+void Lexer::Step() {
+  const auto c = static_cast<unsigned char>(text_[pos_]);
+  pos_ += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  ++column_;
+}
+
 bool Lexer::Next(Token* token, LexError* error) {
-  *token = Token{};
+  // Reset without giving back the strings' memory.
+  token->text.clear();
+  token->words.clear();
+  token->escaped = token->prefix = token->exclusive_from = token->exclusive_to = false;
+  token->number = -1;
   const std::size_t n = text_.size();
-  while (pos_ < n && IsQuerySpace(text_[pos_])) ++pos_;
-  token->column = static_cast<std::uint32_t>(pos_ + 1);
+  while (pos_ < n && SpaceAt(pos_)) Step();
+  token->column = column_;
   const bool value_mode = value_mode_;
   value_mode_ = false;
   if (pos_ >= n) {
     token->type = TokenType::kEnd;
     return true;
   }
-  const char32_t c = text_[pos_];
+  const char c = text_[pos_];
   if (c == '(' || c == ')') {
     token->type = c == '(' ? TokenType::kLParen : TokenType::kRParen;
-    ++pos_;
+    Step();
     return true;
   }
   if (c == '"') return LexQuoted(token, error);
   if (c == '[' || c == '{') return LexRange(token, error);
   // A leading + or - is an operator when something follows it; "a - b" has a word "-".
-  if (!value_mode && (c == '+' || c == '-') && pos_ + 1 < n && !IsQuerySpace(text_[pos_ + 1])) {
+  if (!value_mode && (c == '+' || c == '-') && pos_ + 1 < n && !SpaceAt(pos_ + 1)) {
     token->type = c == '+' ? TokenType::kPlus : TokenType::kMinus;
-    ++pos_;
+    Step();
     return true;
   }
   return LexWord(token, error, value_mode);
 }
 
 bool Lexer::LexQuoted(Token* token, LexError* error) {
-  const std::size_t open = pos_;
+  const std::uint32_t open_column = column_;
   token->type = TokenType::kQuoted;
   std::string word;
   auto flush = [&] {
     if (!word.empty()) token->words.push_back(std::move(word));
     word.clear();
   };
-  ++pos_;
+  Step();
   for (;;) {
     if (pos_ >= text_.size()) {
-      *error = {static_cast<std::uint32_t>(open + 1), "unclosed_quote",
-                "the quote opened here is not closed"};
+      *error = {open_column, "unclosed_quote", "the quote opened here is not closed"};
       return false;
     }
-    char32_t c = text_[pos_++];
-    if (c == '"') break;
+    const char c = text_[pos_];
+    if (c == '"') {
+      Step();
+      break;
+    }
     if (c == '\\') {
+      Step();
       if (pos_ >= text_.size()) continue;  // reported as unclosed on the next turn
-      c = text_[pos_++];
     }
     // Whitespace always separates words inside quotes, escaped or not, so a phrase word
     // never holds a space and the printed phrase reads back the same.
-    if (IsQuerySpace(c)) {
+    const std::size_t at = pos_;
+    const bool space = SpaceAt(at);
+    Step();
+    if (space) {
       flush();
     } else {
-      AppendUtf8(c, &word);
+      word.append(text_.substr(at, pos_ - at));
     }
   }
   flush();
@@ -180,29 +216,34 @@ bool Lexer::LexQuoted(Token* token, LexError* error) {
 }
 
 bool Lexer::LexRange(Token* token, LexError* error) {
-  const std::size_t open = pos_;
-  const auto open_column = static_cast<std::uint32_t>(open + 1);
+  const std::uint32_t open_column = column_;
   token->type = TokenType::kRange;
-  token->exclusive_from = text_[open] == '{';
-  std::size_t close = open + 1;
-  while (close < text_.size() && text_[close] != ']' && text_[close] != '}') ++close;
-  if (close >= text_.size()) {
-    *error = {open_column, "bad_range",
-              "the range opened here is not closed by ']' or '}'"};
-    return false;
-  }
-  token->exclusive_to = text_[close] == '}';
+  token->exclusive_from = text_[pos_] == '{';
+  Step();
   std::vector<std::pair<std::string, std::uint32_t>> parts;
-  for (std::size_t i = open + 1; i < close;) {
-    if (IsQuerySpace(text_[i])) {
-      ++i;
+  for (;;) {
+    if (pos_ >= text_.size()) {
+      *error = {open_column, "bad_range", "the range opened here is not closed by ']' or '}'"};
+      return false;
+    }
+    const char c = text_[pos_];
+    if (c == ']' || c == '}') {
+      token->exclusive_to = c == '}';
+      Step();
+      break;
+    }
+    if (SpaceAt(pos_)) {
+      Step();
       continue;
     }
-    std::pair<std::string, std::uint32_t> part{{}, static_cast<std::uint32_t>(i + 1)};
-    while (i < close && !IsQuerySpace(text_[i])) AppendUtf8(text_[i++], &part.first);
+    std::pair<std::string, std::uint32_t> part{{}, column_};
+    const std::size_t begin = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ']' && text_[pos_] != '}' && !SpaceAt(pos_)) {
+      Step();
+    }
+    part.first.assign(text_.substr(begin, pos_ - begin));
     parts.push_back(std::move(part));
   }
-  pos_ = close + 1;
   if (parts.size() != 3 || parts[1].first != "TO") {
     *error = {open_column, "bad_range", "expected a range such as [2013-11-01 TO 2013-11-03]"};
     return false;
@@ -216,51 +257,55 @@ bool Lexer::LexRange(Token* token, LexError* error) {
 
 bool Lexer::LexWord(Token* token, LexError* error, bool value_mode) {
   const std::size_t n = text_.size();
-  std::string word;
+  std::string& word = token->text;
+  std::size_t run = pos_;             // start of the bytes not yet copied into `word`
   std::size_t stars = 0;
-  std::size_t first_star = 0;      // position of the first unescaped '*'
-  bool ends_with_star = false;     // the last character read was an unescaped '*'
+  std::uint32_t first_star = 0;       // column of the first unescaped '*'
+  bool ends_with_star = false;        // the last character read was an unescaped '*'
+  auto flush = [&] { word.append(text_.substr(run, pos_ - run)); };
   while (pos_ < n) {
-    const char32_t c = text_[pos_];
+    const char c = text_[pos_];
     if (c == '\\') {
-      if (pos_ + 1 >= n) {
-        *error = {static_cast<std::uint32_t>(pos_ + 1), "syntax", "nothing to escape after '\\'"};
+      flush();
+      const std::uint32_t column = column_;
+      Step();
+      if (pos_ >= n) {
+        *error = {column, "syntax", "nothing to escape after '\\'"};
         return false;
       }
-      AppendUtf8(text_[pos_ + 1], &word);
+      run = pos_;
+      Step();
       token->escaped = true;
       ends_with_star = false;
-      pos_ += 2;
       continue;
     }
-    if (IsQuerySpace(c) || c == '(' || c == ')' || c == '"') break;
+    if (c == '(' || c == ')' || c == '"' || SpaceAt(pos_)) break;
     if (c == ':' && !value_mode) {
+      flush();
       if (word.empty()) {
-        *error = {static_cast<std::uint32_t>(pos_ + 1), "syntax", "expected a field name before ':'"};
+        *error = {column_, "syntax", "expected a field name before ':'"};
         return false;
       }
       token->type = TokenType::kField;
-      token->text = std::move(word);
-      ++pos_;
+      Step();
       return true;
     }
     if (c == '*') {
-      if (stars++ == 0) first_star = pos_;
+      if (stars++ == 0) first_star = column_;
       ends_with_star = true;
     } else {
       ends_with_star = false;
     }
-    AppendUtf8(c, &word);
-    ++pos_;
+    Step();
   }
+  flush();
   if (stars == 1 && ends_with_star && word == "*") {
     token->type = TokenType::kStar;
     return true;
   }
   if (stars > 0) {
     if (stars > 1 || !ends_with_star) {
-      *error = {static_cast<std::uint32_t>(first_star + 1), "bad_wildcard",
-                "a wildcard may only end a word, as in infla*"};
+      *error = {first_star, "bad_wildcard", "a wildcard may only end a word, as in infla*"};
       return false;
     }
     word.pop_back();
@@ -270,7 +315,6 @@ bool Lexer::LexWord(Token* token, LexError* error, bool value_mode) {
   if (!token->escaped && !token->prefix) {
     token->type = Classify(word, &token->prox, &token->number);
   }
-  token->text = std::move(word);
   return true;
 }
 

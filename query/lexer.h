@@ -53,7 +53,8 @@ struct LexError {
 
 class Lexer {
  public:
-  explicit Lexer(const std::vector<char32_t>& text) : text_(text) {}
+  // `text` must be valid UTF-8 and outlive the lexer.
+  explicit Lexer(std::string_view text) : text_(text) {}
 
   // The next token, or false with `error` set.
   bool Next(Token* token, LexError* error);
@@ -63,12 +64,17 @@ class Lexer {
   void ReadNextAsValue() { value_mode_ = true; }
 
  private:
+  // The code point at byte `pos` and its length in bytes.
+  char32_t At(std::size_t pos, std::size_t* len) const;
+  bool SpaceAt(std::size_t pos) const;
+  void Step();  // past one code point
   bool LexQuoted(Token* token, LexError* error);
   bool LexRange(Token* token, LexError* error);
   bool LexWord(Token* token, LexError* error, bool value_mode);
 
-  const std::vector<char32_t>& text_;
-  std::size_t pos_ = 0;
+  std::string_view text_;
+  std::size_t pos_ = 0;         // byte offset
+  std::uint32_t column_ = 1;    // code points before pos_, plus one
   bool value_mode_ = false;
 };
 

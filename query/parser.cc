@@ -136,11 +136,14 @@ bool StartsUnary(TokenType t) {
 
 class Parser {
  public:
-  Parser(const std::vector<char32_t>& text, const Limits& limits)
-      : lexer_(text), limits_(limits) {}
+  Parser(std::string_view text, const Limits& limits) : lexer_(text), limits_(limits) {}
 
   ParseResult Run() {
     if (!Advance()) return std::move(error_);
+    if (cur_.type == TokenType::kEnd) {
+      Fail(1, "empty", "the query is empty");
+      return std::move(error_);
+    }
     Parsed p = ParseOr();
     if (!p.node) return std::move(error_);
     if (cur_.type != TokenType::kEnd) {
@@ -218,9 +221,10 @@ class Parser {
   }
 
   Parsed ParseOr() {
+    Parsed first = ParseAnd();
+    if (!first.node || cur_.type != TokenType::kOr) return first;
     std::vector<Parsed> items;
-    items.push_back(ParseAnd());
-    if (!items.back().node) return {};
+    items.push_back(std::move(first));
     while (cur_.type == TokenType::kOr) {
       const auto column = cur_.column;
       if (!Advance()) return {};
@@ -238,9 +242,10 @@ class Parser {
 
   // Explicit AND, or juxtaposition.
   Parsed ParseAnd() {
+    Parsed first = ParseUnary();
+    if (!first.node || (cur_.type != TokenType::kAnd && !StartsUnary(cur_.type))) return first;
     std::vector<Parsed> items;
-    items.push_back(ParseUnary());
-    if (!items.back().node) return {};
+    items.push_back(std::move(first));
     for (;;) {
       if (cur_.type == TokenType::kAnd) {
         const auto column = cur_.column;
@@ -647,62 +652,66 @@ class Parser {
   }
 
   Parsed ParseAtom() {
-    const Token t = cur_;
-    switch (t.type) {
+    const std::uint32_t column = cur_.column;
+    switch (cur_.type) {
       case TokenType::kWord: {
-        if (!HasLetterOrDigit(t.text)) {
-          return Fail(t.column, "syntax",
-                      "'" + t.text + (t.prefix ? "*" : "") + "' has no letter or digit");
+        if (!HasLetterOrDigit(cur_.text)) {
+          return Fail(column, "syntax",
+                      "'" + cur_.text + (cur_.prefix ? "*" : "") + "' has no letter or digit");
         }
-        if (!CountTerms(1, t.column) || !Advance()) return {};
+        if (!CountTerms(1, column)) return {};
         auto node = std::make_unique<Node>();
-        node->kind = t.prefix ? Kind::kPrefix : Kind::kTerm;
-        node->text = t.text;
-        node->column = t.column;
+        node->kind = cur_.prefix ? Kind::kPrefix : Kind::kTerm;
+        node->text = std::move(cur_.text);
+        node->column = column;
+        if (!Advance()) return {};
         return {std::move(node), 0};
       }
       case TokenType::kQuoted: {
-        const bool letters = std::any_of(t.words.begin(), t.words.end(),
-                                         [](const std::string& w) { return HasLetterOrDigit(w); });
-        if (!letters) return Fail(t.column, "syntax", "the quotes hold no letter or digit");
-        if (!CountTerms(t.words.size(), t.column) || !Advance()) return {};
+        auto& words = cur_.words;
+        if (std::none_of(words.begin(), words.end(),
+                         [](const std::string& w) { return HasLetterOrDigit(w); })) {
+          return Fail(column, "syntax", "the quotes hold no letter or digit");
+        }
+        if (!CountTerms(words.size(), column)) return {};
         auto node = std::make_unique<Node>();
-        node->column = t.column;
-        if (t.words.size() == 1) {
+        node->column = column;
+        if (words.size() == 1) {
           node->kind = Kind::kTerm;
           node->exact = true;
-          node->text = t.words[0];
+          node->text = std::move(words[0]);
         } else {
           node->kind = Kind::kPhrase;
-          node->words = t.words;
+          node->words = std::move(words);
         }
+        if (!Advance()) return {};
         return {std::move(node), 0};
       }
       case TokenType::kStar: {
         if (!Advance()) return {};
         auto node = std::make_unique<Node>();
         node->kind = Kind::kMatchAll;
-        node->column = t.column;
+        node->column = column;
         return {std::move(node), 0};
       }
       case TokenType::kLParen: {
-        if (!Enter(t.column) || !Advance()) return {};
-        if (cur_.type == TokenType::kRParen) return Fail(t.column, "syntax", "empty parentheses");
+        if (!Enter(column) || !Advance()) return {};
+        if (cur_.type == TokenType::kRParen) return Fail(column, "syntax", "empty parentheses");
         Parsed p = ParseOr();
         if (!p.node) return {};
         if (cur_.type != TokenType::kRParen) {
           return Fail(cur_.column, "unclosed_paren",
-                      "expected ')' to close '(' at column " + std::to_string(t.column));
+                      "expected ')' to close '(' at column " + std::to_string(column));
         }
         --nesting_;
         if (!Advance()) return {};
         return p;
       }
       case TokenType::kRange:
-        return Fail(t.column, "bad_range",
+        return Fail(column, "bad_range",
                     "a range needs a field, as in published:[2013-11-01 TO 2013-11-03]");
       default:
-        return Fail(t.column, "syntax", "expected a term, found " + DescribeToken(t));
+        return Fail(column, "syntax", "expected a term, found " + DescribeToken(cur_));
     }
   }
 
@@ -729,16 +738,14 @@ ParseResult Parse(std::string_view input, const Limits& limits) {
     }
     return MakeError(column, "invalid_utf8", "the query is not valid UTF-8");
   }
-  const std::vector<char32_t> text = DecodeUtf8(input);
-  if (text.size() > limits.max_length) {
+  std::size_t length = 0;
+  for (char c : input) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (length > limits.max_length) {
     return MakeError(limits.max_length + 1, "too_long",
                      "the query is longer than " + std::to_string(limits.max_length) +
                          " characters");
   }
-  if (std::all_of(text.begin(), text.end(), IsQuerySpace)) {
-    return MakeError(1, "empty", "the query is empty");
-  }
-  return Parser(text, limits).Run();
+  return Parser(input, limits).Run();
 }
 
 Status ToStatus(const ParseError& error) {
