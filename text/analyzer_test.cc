@@ -123,6 +123,7 @@ TEST(TokenizeTest, InvalidUtf8IsASeparator) {
   for (const Token& t : tokens) ASSERT_LE(t.end, text.size());
   EXPECT_EQ(Words(std::string("\xC3")), W{});
   EXPECT_EQ(Words(std::string("a\0b", 3)), (W{"a", "b"}));
+  EXPECT_EQ(Words("\xE3\x85\xA4 x"), W{"x"});  // U+3164 folds to nothing: no empty word
 }
 
 // --- Stem ---

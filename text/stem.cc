@@ -2,10 +2,12 @@
 // "inflation".
 #include <libstemmer.h>
 
+#include <array>
+#include <cstddef>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "core/utf8.h"
 #include "text/analyzer.h"
@@ -31,11 +33,18 @@ constexpr LanguageAlgorithm kAlgorithms[] = {
     {"tr", "turkish"},    {"yi", "yiddish"},
 };
 
-const char* AlgorithmFor(std::string_view language) {
-  for (const auto& entry : kAlgorithms) {
-    if (entry.language == language) return entry.algorithm;
+constexpr std::size_t kAlgorithmCount = std::size(kAlgorithms);
+
+// Index into kAlgorithms, or kAlgorithmCount. Called once per word, so a plain loop over
+// two-letter codes rather than a hash.
+std::size_t AlgorithmIndex(std::string_view language) {
+  if (language.size() != 2) return kAlgorithmCount;
+  for (std::size_t i = 0; i < kAlgorithmCount; ++i) {
+    if (kAlgorithms[i].language[0] == language[0] && kAlgorithms[i].language[1] == language[1]) {
+      return i;
+    }
   }
-  return nullptr;
+  return kAlgorithmCount;
 }
 
 struct StemmerDeleter {
@@ -44,27 +53,27 @@ struct StemmerDeleter {
 using StemmerPtr = std::unique_ptr<sb_stemmer, StemmerDeleter>;
 
 // An sb_stemmer holds its working buffer, so it must not be shared between threads; each thread
-// creates the stemmers it uses on first use. Keyed by algorithm so "no" and "nb" share one.
-sb_stemmer* ThreadStemmer(const char* algorithm) {
-  thread_local std::unordered_map<std::string_view, StemmerPtr> stemmers;
-  auto it = stemmers.find(algorithm);
-  if (it == stemmers.end()) {
-    it = stemmers.emplace(algorithm, StemmerPtr(sb_stemmer_new(algorithm, "UTF_8"))).first;
-  }
-  return it->second.get();
+// creates the stemmers it uses on first use.
+sb_stemmer* ThreadStemmer(std::size_t index) {
+  thread_local std::array<StemmerPtr, kAlgorithmCount> stemmers;
+  StemmerPtr& stemmer = stemmers[index];
+  if (!stemmer) stemmer.reset(sb_stemmer_new(kAlgorithms[index].algorithm, "UTF_8"));
+  return stemmer.get();
 }
 
 }  // namespace
 
-bool HasStemmer(std::string_view language) { return AlgorithmFor(language) != nullptr; }
+bool HasStemmer(std::string_view language) {
+  return AlgorithmIndex(language) != kAlgorithmCount;
+}
 
 std::string Stem(std::string_view folded_word, std::string_view language) {
-  const char* algorithm = AlgorithmFor(language);
+  const std::size_t index = AlgorithmIndex(language);
   // Snowball's UTF-8 code assumes valid input; anything else is returned unchanged.
-  if (algorithm == nullptr || folded_word.empty() || !IsValidUtf8(folded_word)) {
+  if (index == kAlgorithmCount || folded_word.empty() || !IsValidUtf8(folded_word)) {
     return std::string(folded_word);
   }
-  sb_stemmer* stemmer = ThreadStemmer(algorithm);
+  sb_stemmer* stemmer = ThreadStemmer(index);
   if (stemmer == nullptr) return std::string(folded_word);
   const sb_symbol* stem =
       sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(folded_word.data()),

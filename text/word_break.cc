@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "text/ascii.h"
 
@@ -43,8 +44,11 @@ bool HasWordCharacter(std::string_view segment) {
 
 void Emit(std::string_view word, std::uint32_t begin, std::vector<Token>& out,
           std::uint32_t* next_position) {
+  std::string exact = IsAscii(word) ? AsciiLower(word) : Fold(word);
+  // A word of default-ignorable letters alone (U+3164 HANGUL FILLER) folds to nothing.
+  if (exact.empty()) return;
   Token& t = out.emplace_back();
-  t.exact = IsAscii(word) ? AsciiLower(word) : Fold(word);
+  t.exact = std::move(exact);
   t.position = (*next_position)++;
   t.begin = begin;
   t.end = begin + static_cast<std::uint32_t>(word.size());
