@@ -5,9 +5,11 @@
 // run on every ingested story (hundreds of MB/s). It tells the 83 most common languages apart,
 // including every language Dateline can stem, Japanese and Chinese. libexttextcat was the other
 // Debian candidate; it needs its fingerprint files at run time, is much slower, and is weaker on
-// short texts.
+// short texts. In front of CLD2 sits a quick test for English prose (LooksEnglish), because most
+// stories without a language are English wire copy and the test is ~10 times cheaper.
 #include <cstdio>  // compact_lang_det.h uses FILE without including it
 
+#include <cld2/internal/compact_lang_det_impl.h>  // SpanInterchangeValid
 #include <cld2/public/compact_lang_det.h>
 
 #include <cstddef>
@@ -15,13 +17,15 @@
 #include <string_view>
 
 #include "text/analyzer.h"
+#include "text/language_id.h"
 #include "text/utf8_decode.h"
 
 namespace dateline::text {
 namespace {
 
-// Beyond this many bytes the verdict does not change; a limit keeps huge inputs cheap.
-constexpr std::size_t kMaxDetectBytes = 16 * 1024;
+// Beyond this many bytes the verdict does not change; CLD2 costs ~35 ns a byte, so a limit keeps
+// long stories cheap.
+constexpr std::size_t kMaxDetectBytes = 4 * 1024;
 // Fewer letters than this cannot be told apart reliably ("OK", "Re:", a name): "und".
 constexpr int kMinLetters = 8;
 
@@ -56,7 +60,57 @@ std::string CleanForCld2(std::string_view text, int* letters) {
   return out;
 }
 
+// Function words that are frequent in English prose and are not words of the other languages
+// CLD2 knows well ("in", "is", "was", "will", "for", "an" are left out for that reason).
+bool IsEnglishFunctionWord(std::string_view w) {
+  switch (w.size()) {
+    case 2: return w == "of" || w == "to" || w == "by";
+    case 3: return w == "the" || w == "and" || w == "has";
+    case 4: return w == "that" || w == "said" || w == "with" || w == "from" || w == "have" ||
+                   w == "were" || w == "been" || w == "this";
+    case 5: return w == "which" || w == "would";
+    default: return false;
+  }
+}
+
 }  // namespace
+
+// Most stories without a language are English wire copy. Running English prose has these words
+// as 15-25 % of its words, other languages next to none, so a story well above 8 % is English
+// without asking CLD2 (a scan of ~1 us instead of ~35 us for 1 KB). Mostly non-ASCII text is
+// left to CLD2.
+bool LooksEnglish(std::string_view text) {
+  int words = 0;
+  int function_words = 0;
+  std::size_t non_ascii = 0;
+  char word[6];
+  std::size_t len = 0;
+  bool long_word = false;
+  auto end_word = [&] {
+    if (len > 0 || long_word) {
+      ++words;
+      if (!long_word && IsEnglishFunctionWord(std::string_view(word, len))) ++function_words;
+    }
+    len = 0;
+    long_word = false;
+  };
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) ++non_ascii;
+    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : static_cast<char>(c);
+    if (lower >= 'a' && lower <= 'z') {
+      if (len < sizeof word) {
+        word[len++] = lower;
+      } else {
+        long_word = true;
+      }
+    } else {
+      end_word();
+    }
+  }
+  end_word();
+  return words >= 20 && function_words * 100 >= words * 8 && non_ascii * 20 < text.size();
+}
 
 std::string DetectLanguage(std::string_view text) {
   if (text.size() > kMaxDetectBytes) {
@@ -65,14 +119,29 @@ std::string DetectLanguage(std::string_view text) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text = text.substr(0, cut);
   }
+  if (LooksEnglish(text)) return "en";
+  return DetectLanguageWithCld2(text);
+}
+
+std::string DetectLanguageWithCld2(std::string_view text) {
   int letters = 0;
   const std::string clean = CleanForCld2(text, &letters);
   if (letters < kMinLetters) return "und";
+  CLD2::Language top3[3];
+  int percent3[3];
+  int text_bytes = 0;
   bool reliable = false;
-  int valid_prefix = 0;
-  const CLD2::Language lang = CLD2::DetectLanguageCheckUTF8(
-      clean.data(), static_cast<int>(clean.size()), /*is_plain_text=*/true, &reliable,
-      &valid_prefix);
+  // CleanForCld2 should leave nothing CLD2 rejects; its own check guards the rest, since
+  // DetectLanguageSummary reads past nothing but assumes interchange-valid text.
+  const int valid_prefix =
+      CLD2::SpanInterchangeValid(clean.data(), static_cast<int>(clean.size()));
+  CLD2::Language lang = CLD2::DetectLanguageSummary(clean.data(), valid_prefix,
+                                                    /*is_plain_text=*/true, top3, percent3,
+                                                    &text_bytes, &reliable);
+  // CLD2's summary prefers a second language over English whenever English shares the text
+  // with one (Chromium's choice for mixed web pages), so a Reuters story naming "Banque du
+  // Batiment" came out French. The language of the largest share is the story's language.
+  if (top3[0] != CLD2::UNKNOWN_LANGUAGE && top3[0] != CLD2::TG_UNKNOWN_LANGUAGE) lang = top3[0];
   if (lang == CLD2::UNKNOWN_LANGUAGE || lang == CLD2::TG_UNKNOWN_LANGUAGE) return "und";
   std::string code = PrimaryLanguage(CLD2::LanguageCode(lang));  // "zh-Hant" -> "zh"
   // CLD2 keeps a few withdrawn ISO 639 codes.

@@ -3,23 +3,16 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "core/utf8.h"
 #include "text/analyzer.h"
+#include "text/test_data.h"
 
 namespace dateline::text {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 void ExpectSameTokens(std::string_view text) {
   std::vector<Token> fast;
@@ -51,7 +44,7 @@ TEST(WordBreakTest, FastPathMatchesIcuOnHandPickedCases) {
 }
 
 TEST(WordBreakTest, FastPathMatchesIcuOnReuters) {
-  const std::string text = ReadFile(DATELINE_SHARED_DATA "/reuters21578/reut2-000.sgm");
+  const std::string text = ReutersSgm();
   ASSERT_GT(text.size(), 1'000'000u) << "missing " DATELINE_SHARED_DATA "/reuters21578";
   ASSERT_TRUE(IsValidUtf8(text));
   // Whole file at once, and line by line so that offsets and boundaries at text ends are checked
@@ -68,6 +61,22 @@ TEST(WordBreakTest, FastPathMatchesIcuOnReuters) {
     ++lines;
   }
   EXPECT_EQ(lines, 20000u);
+}
+
+TEST(WordBreakTest, FastPathMatchesIcuOnRandomAscii) {
+  // Short strings over the characters that take part in UAX #29's ASCII rules, so that every
+  // combination of letters, digits, '_' and the mid characters occurs many times.
+  const std::string alphabet = "aZ9_.',;:-/$% \n\t\x01";
+  std::mt19937 rng(20240101);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> length(1, 12);
+  for (int i = 0; i < 100'000; ++i) {
+    std::string text;
+    for (int k = length(rng); k > 0; --k) text.push_back(alphabet[pick(rng)]);
+    SCOPED_TRACE(::testing::PrintToString(text));
+    ExpectSameTokens(text);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
 }
 
 }  // namespace
