@@ -9,6 +9,7 @@
 
 #include "core/utf8.h"
 #include "text/analyzer.h"
+#include "text/language_id.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -31,7 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const std::string folded = t::Fold(text);
   if (!dateline::IsValidUtf8(folded)) __builtin_trap();
-  (void)t::DetectLanguage(text);
+  const std::string lang = t::DetectLanguage(text);
+  if (lang.empty()) __builtin_trap();  // a code or "und", never nothing
+  (void)t::DetectLanguageWithCld2(text.substr(0, 4096));
   (void)t::Stem(text, "de");
   (void)t::PrimaryLanguage(text);
   return 0;
