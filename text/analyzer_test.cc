@@ -31,18 +31,21 @@ TEST(FoldTest, AsciiIsLowerCased) {
 }
 
 TEST(FoldTest, NfkcCasefold) {
-  EXPECT_EQ(Fold("ＡＢＣ"), "abc");               // fullwidth
-  EXPECT_EQ(Fold("Straße"), "strasse");           // ß folds to ss
+  EXPECT_EQ(Fold("ＡＢＣ"), "abc");      // fullwidth
+  EXPECT_EQ(Fold("Straße"), "strasse");  // ß folds to ss
   EXPECT_EQ(Fold("ÉCOLE Über"), "école über");
-  EXPECT_EQ(Fold("e\xCC\x81"), "é");              // e + combining acute composes
-  EXPECT_EQ(Fold("ﬁnance"), "finance");          // ligature
+  EXPECT_EQ(Fold("e\xCC\x81"), "é");     // e + combining acute composes
+  EXPECT_EQ(Fold("ﬁnance"), "finance");  // ligature
   EXPECT_EQ(Fold("ＭＯＳＣＯＷ Москва"), "moscow москва");
-  EXPECT_EQ(Fold("ｶﾀｶﾅ"), "カタカナ");            // halfwidth katakana
+  EXPECT_EQ(Fold("ｶﾀｶﾅ"), "カタカナ");  // halfwidth katakana
 }
 
 TEST(FoldTest, InvalidUtf8BecomesReplacementCharacter) {
-  EXPECT_EQ(Fold("A\xFF" "B"), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(Fold("\xC3"), "\xEF\xBF\xBD");          // truncated at the end: not read past
+  EXPECT_EQ(Fold("A\xFF"
+                 "B"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(Fold("\xC3"), "\xEF\xBF\xBD");  // truncated at the end: not read past
   EXPECT_EQ(Fold("\xED\xA0\x80x"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDx");  // surrogate
 }
 
@@ -117,7 +120,10 @@ TEST(TokenizeTest, CyrillicAndGreek) {
 }
 
 TEST(TokenizeTest, InvalidUtf8IsASeparator) {
-  const std::string text = "abc\xFF" "def caf\xC3 \xE6\x97\xA5\xE6\x9C" "x \xF0\x9F\x98";
+  const std::string text =
+      "abc\xFF"
+      "def caf\xC3 \xE6\x97\xA5\xE6\x9C"
+      "x \xF0\x9F\x98";
   std::vector<Token> tokens = Tokens(text);
   EXPECT_EQ(Words(text), (W{"abc", "def", "caf", "日", "x"}));
   for (const Token& t : tokens) ASSERT_LE(t.end, text.size());
@@ -149,9 +155,9 @@ TEST(StemTest, OtherLanguages) {
 }
 
 TEST(StemTest, EveryMappedLanguageHasAWorkingStemmer) {
-  for (const char* lang : {"ar", "ca", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "hi",
-                           "hu", "hy", "id", "it", "lt", "nb", "ne", "nl", "nn", "no", "pt", "ro",
-                           "ru", "sr", "sv", "ta", "tr", "yi"}) {
+  for (const char* lang :
+       {"ar", "ca", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "hi", "hu", "hy", "id",
+        "it", "lt", "nb", "ne", "nl", "nn", "no", "pt", "ro", "ru", "sr", "sv", "ta", "tr", "yi"}) {
     EXPECT_TRUE(HasStemmer(lang)) << lang;
   }
   // A stemmer that failed to load would give the word back unchanged.
@@ -204,7 +210,8 @@ TEST(LanguageTest, ShortParagraphs) {
   EXPECT_EQ(DetectLanguage("Центральный банк России в пятницу сохранил ключевую ставку на "
                            "прежнем уровне, сообщил регулятор."),
             "ru");
-  EXPECT_EQ(DetectLanguage("日本銀行は金融政策決定会合で、短期金利をマイナス０．１％に据え置くことを決めた。"),
+  EXPECT_EQ(DetectLanguage(
+                "日本銀行は金融政策決定会合で、短期金利をマイナス０．１％に据え置くことを決めた。"),
             "ja");
   EXPECT_EQ(DetectLanguage("中国人民银行周五宣布下调存款准备金率，以支持实体经济发展。"), "zh");
   EXPECT_EQ(DetectLanguage("中國人民銀行週五宣布下調存款準備金率，以支持實體經濟發展。"), "zh");

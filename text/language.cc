@@ -7,12 +7,11 @@
 // Debian candidate; it needs its fingerprint files at run time, is much slower, and is weaker on
 // short texts. In front of CLD2 sits a quick test for English prose (LooksEnglish), because most
 // stories without a language are English wire copy and the test is ~10 times cheaper.
-#include <cstdio>  // compact_lang_det.h uses FILE without including it
-
 #include <cld2/internal/compact_lang_det_impl.h>  // SpanInterchangeValid
 #include <cld2/public/compact_lang_det.h>
 
 #include <cstddef>
+#include <cstdio>  // compact_lang_det.h uses FILE without including it
 #include <string>
 #include <string_view>
 
@@ -49,9 +48,9 @@ std::string CleanForCld2(std::string_view text, int* letters) {
     }
     // Everything above U+00BF that is not punctuation-like counts roughly as a letter; the
     // threshold only has to keep out near-empty strings.
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= 0xC0 && !(c >= 0x2000 && c <= 0x2BFF) &&
-                                                          !(c >= 0x3000 && c <= 0x303F) &&
-                                                          !(c >= 0xFF00 && c <= 0xFF0F))) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= 0xC0 && !(c >= 0x2000 && c <= 0x2BFF) && !(c >= 0x3000 && c <= 0x303F) &&
+         !(c >= 0xFF00 && c <= 0xFF0F))) {
       ++*letters;
     }
     out.append(reinterpret_cast<const char*>(p), d.length);
@@ -64,12 +63,17 @@ std::string CleanForCld2(std::string_view text, int* letters) {
 // CLD2 knows well ("in", "is", "was", "will", "for", "an" are left out for that reason).
 bool IsEnglishFunctionWord(std::string_view w) {
   switch (w.size()) {
-    case 2: return w == "of" || w == "to" || w == "by";
-    case 3: return w == "the" || w == "and" || w == "has";
-    case 4: return w == "that" || w == "said" || w == "with" || w == "from" || w == "have" ||
-                   w == "were" || w == "been" || w == "this";
-    case 5: return w == "which" || w == "would";
-    default: return false;
+    case 2:
+      return w == "of" || w == "to" || w == "by";
+    case 3:
+      return w == "the" || w == "and" || w == "has";
+    case 4:
+      return w == "that" || w == "said" || w == "with" || w == "from" || w == "have" ||
+             w == "were" || w == "been" || w == "this";
+    case 5:
+      return w == "which" || w == "would";
+    default:
+      return false;
   }
 }
 
@@ -133,11 +137,10 @@ std::string DetectLanguageWithCld2(std::string_view text) {
   bool reliable = false;
   // CleanForCld2 should leave nothing CLD2 rejects; its own check guards the rest, since
   // DetectLanguageSummary reads past nothing but assumes interchange-valid text.
-  const int valid_prefix =
-      CLD2::SpanInterchangeValid(clean.data(), static_cast<int>(clean.size()));
-  CLD2::Language lang = CLD2::DetectLanguageSummary(clean.data(), valid_prefix,
-                                                    /*is_plain_text=*/true, top3, percent3,
-                                                    &text_bytes, &reliable);
+  const int valid_prefix = CLD2::SpanInterchangeValid(clean.data(), static_cast<int>(clean.size()));
+  CLD2::Language lang =
+      CLD2::DetectLanguageSummary(clean.data(), valid_prefix,
+                                  /*is_plain_text=*/true, top3, percent3, &text_bytes, &reliable);
   // CLD2's summary prefers a second language over English whenever English shares the text
   // with one (Chromium's choice for mixed web pages), so a Reuters story naming "Banque du
   // Batiment" came out French. The language of the largest share is the story's language.

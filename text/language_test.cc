@@ -50,20 +50,20 @@ TEST(LanguageCorpusTest, EnglishShortcutAgreesWithCld2) {
 }
 
 TEST(LanguageCorpusTest, EnglishShortcutStaysOffOtherLanguages) {
-  for (const char* text : {
-           "Die Europäische Zentralbank hat den Leitzins am Donnerstag unverändert gelassen. Das "
-           "teilte die Notenbank in Frankfurt mit. Die Inflation in der Eurozone war zuletzt "
-           "deutlich gesunken, und die Wirtschaft wächst nur langsam. Was die Bank im Sommer tun "
-           "will, ist offen.",
-           "La Banque centrale européenne a laissé ses taux directeurs inchangés jeudi, a annoncé "
-           "l'institution à Francfort. L'inflation dans la zone euro a nettement reculé ces "
-           "derniers mois, et la croissance reste faible selon les économistes interrogés.",
-           "De Europese Centrale Bank heeft de rente donderdag ongewijzigd gelaten, zo maakte de "
-           "bank in Frankfurt bekend. De inflatie in de eurozone is de afgelopen maanden sterk "
-           "gedaald en de economie groeit maar langzaam, zeggen economen van de banken.",
-           "Den europeiske sentralbanken holdt renten uendret torsdag, opplyste banken i "
-           "Frankfurt. Inflasjonen i eurosonen har falt kraftig de siste månedene, og veksten er "
-           "svak, sier økonomer til nyhetsbyrået. Det er ventet at renten holdes for en tid."}) {
+  for (const char* text :
+       {"Die Europäische Zentralbank hat den Leitzins am Donnerstag unverändert gelassen. Das "
+        "teilte die Notenbank in Frankfurt mit. Die Inflation in der Eurozone war zuletzt "
+        "deutlich gesunken, und die Wirtschaft wächst nur langsam. Was die Bank im Sommer tun "
+        "will, ist offen.",
+        "La Banque centrale européenne a laissé ses taux directeurs inchangés jeudi, a annoncé "
+        "l'institution à Francfort. L'inflation dans la zone euro a nettement reculé ces "
+        "derniers mois, et la croissance reste faible selon les économistes interrogés.",
+        "De Europese Centrale Bank heeft de rente donderdag ongewijzigd gelaten, zo maakte de "
+        "bank in Frankfurt bekend. De inflatie in de eurozone is de afgelopen maanden sterk "
+        "gedaald en de economie groeit maar langzaam, zeggen economen van de banken.",
+        "Den europeiske sentralbanken holdt renten uendret torsdag, opplyste banken i "
+        "Frankfurt. Inflasjonen i eurosonen har falt kraftig de siste månedene, og veksten er "
+        "svak, sier økonomer til nyhetsbyrået. Det er ventet at renten holdes for en tid."}) {
     EXPECT_FALSE(LooksEnglish(text)) << text;
     EXPECT_NE(DetectLanguage(text), "en") << text;
   }

@@ -4,8 +4,8 @@
 
 #include <array>
 #include <cstddef>
-#include <iterator>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,20 +19,20 @@ namespace dateline::text {
 namespace {
 
 struct LanguageAlgorithm {
-  std::string_view language;   // ISO 639-1
-  const char* algorithm;       // libstemmer name
+  std::string_view language;  // ISO 639-1
+  const char* algorithm;      // libstemmer name
 };
 
 // Every algorithm of libstemmer 2.2 that has an ISO 639-1 code ("porter", the older English
 // stemmer, is left out: "english" is its successor).
 constexpr LanguageAlgorithm kAlgorithms[] = {
-    {"ar", "arabic"},     {"ca", "catalan"},    {"da", "danish"},     {"de", "german"},
-    {"el", "greek"},      {"en", "english"},    {"es", "spanish"},    {"eu", "basque"},
-    {"fi", "finnish"},    {"fr", "french"},     {"ga", "irish"},      {"hi", "hindi"},
-    {"hu", "hungarian"},  {"hy", "armenian"},   {"id", "indonesian"}, {"it", "italian"},
-    {"lt", "lithuanian"}, {"nb", "norwegian"},  {"ne", "nepali"},     {"nl", "dutch"},
-    {"nn", "norwegian"},  {"no", "norwegian"},  {"pt", "portuguese"}, {"ro", "romanian"},
-    {"ru", "russian"},    {"sr", "serbian"},    {"sv", "swedish"},    {"ta", "tamil"},
+    {"ar", "arabic"},     {"ca", "catalan"},   {"da", "danish"},     {"de", "german"},
+    {"el", "greek"},      {"en", "english"},   {"es", "spanish"},    {"eu", "basque"},
+    {"fi", "finnish"},    {"fr", "french"},    {"ga", "irish"},      {"hi", "hindi"},
+    {"hu", "hungarian"},  {"hy", "armenian"},  {"id", "indonesian"}, {"it", "italian"},
+    {"lt", "lithuanian"}, {"nb", "norwegian"}, {"ne", "nepali"},     {"nl", "dutch"},
+    {"nn", "norwegian"},  {"no", "norwegian"}, {"pt", "portuguese"}, {"ro", "romanian"},
+    {"ru", "russian"},    {"sr", "serbian"},   {"sv", "swedish"},    {"ta", "tamil"},
     {"tr", "turkish"},    {"yi", "yiddish"},
 };
 
@@ -76,9 +76,7 @@ struct CachedStem {
 
 }  // namespace
 
-bool HasStemmer(std::string_view language) {
-  return AlgorithmIndex(language) != kAlgorithmCount;
-}
+bool HasStemmer(std::string_view language) { return AlgorithmIndex(language) != kAlgorithmCount; }
 
 std::string StemWithSnowball(std::string_view folded_word, std::string_view language) {
   const std::size_t index = AlgorithmIndex(language);
@@ -103,7 +101,8 @@ std::string Stem(std::string_view folded_word, std::string_view language) {
   // Snowball takes ~150 ns a word; news vocabulary is so skewed that a small direct-mapped cache
   // per thread answers most words for the cost of a hash.
   thread_local std::vector<CachedStem> cache(kStemCacheSlots);
-  const std::size_t h = std::hash<std::string_view>{}(folded_word) ^ (index * 0x9E3779B97F4A7C15ULL);
+  const std::size_t h =
+      std::hash<std::string_view>{}(folded_word) ^ (index * 0x9E3779B97F4A7C15ULL);
   CachedStem& slot = cache[h & (kStemCacheSlots - 1)];
   if (slot.algorithm != index || slot.word != folded_word) {
     slot.word.assign(folded_word);

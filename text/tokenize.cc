@@ -1,12 +1,15 @@
 // Tokenize: words with positions and byte offsets.
 //
 // Text is cut into runs at ASCII whitespace and at invalid UTF-8 bytes (UAX #29 always breaks
-// there, so this changes no word). A run that is pure ASCII is split by AsciiWords below, which
-// implements the UAX #29 rules that ASCII characters can trigger and so yields exactly ICU's
-// words (word_break_test.cc checks this on Reuters text); any other run goes to ICU.
+// there, so this changes no word). A run of ASCII and Latin letters (é, ß …) is split by
+// LatinWords below, which implements the UAX #29 rules that these characters can trigger and so
+// yields exactly ICU's words (word_break_test.cc checks this on Reuters text, with and without
+// accents, and on random strings); any other run goes to ICU. Only words with a non-ASCII letter
+// are folded with ICU.
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -40,7 +43,8 @@ constexpr std::array<WordClass, 128> MakeClassTable() {
   t['\''] = WordClass::kMidNumLet;
   t[','] = WordClass::kMidNum;
   t[';'] = WordClass::kMidNum;
-  for (char c : {' ', '\t', '\n', '\v', '\f', '\r'}) t[static_cast<std::size_t>(c)] = WordClass::kSpace;
+  for (char c : {' ', '\t', '\n', '\v', '\f', '\r'})
+    t[static_cast<std::size_t>(c)] = WordClass::kSpace;
   return t;
 }
 constexpr std::array<WordClass, 128> kClass = MakeClassTable();
@@ -51,39 +55,59 @@ inline bool IsWordChar(WordClass c) {
   return c == WordClass::kLetter || c == WordClass::kDigit || c == WordClass::kExtendNumLet;
 }
 
-// Words of the ASCII run [p + begin, p + end).
-void AsciiWords(const char* p, std::size_t begin, std::size_t end, std::vector<Token>& out,
+// Latin letters outside ASCII that Latin-script news uses (é, ü, ß, ł, ő, ș …): U+00C0-U+024F
+// without × and ÷. UAX #29 classes all of them ALetter, like A-Z; all are two bytes in UTF-8.
+inline bool IsLatinLetter(char32_t c) { return c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7; }
+
+// Class and UTF-8 length of the character at p[k] in a run of ASCII and Latin letters only.
+inline WordClass ClassAt(const char* p, std::size_t k, std::size_t* length) {
+  const auto b = static_cast<unsigned char>(p[k]);
+  if (b < 0x80) {
+    *length = 1;
+    return ClassOf(b);
+  }
+  *length = 2;
+  return WordClass::kLetter;
+}
+
+// Words of the run [p + begin, p + end), which holds only ASCII and Latin letters (IsLatinLetter).
+void LatinWords(const char* p, std::size_t begin, std::size_t end, std::vector<Token>& out,
                 std::uint32_t* next_position) {
   std::size_t k = begin;
   while (k < end) {
-    WordClass cls = ClassOf(static_cast<unsigned char>(p[k]));
+    std::size_t len;
+    WordClass cls = ClassAt(p, k, &len);
     if (!IsWordChar(cls)) {
-      ++k;
+      k += len;
       continue;
     }
     const std::size_t start = k;
     bool alnum = cls != WordClass::kExtendNumLet;
+    bool ascii = len == 1;
     WordClass last = cls;  // class of the last character taken into the word
-    ++k;
+    k += len;
     while (k < end) {
-      const WordClass c = ClassOf(static_cast<unsigned char>(p[k]));
+      const WordClass c = ClassAt(p, k, &len);
       if (IsWordChar(c)) {
         // Letters, digits and '_' join in any order (WB5, WB8-10, WB13a/b).
         alnum |= c != WordClass::kExtendNumLet;
+        ascii &= len == 1;
         last = c;
-        ++k;
+        k += len;
         continue;
       }
-      if (k + 1 < end) {
-        const WordClass next = ClassOf(static_cast<unsigned char>(p[k + 1]));
+      if (k + 1 < end) {  // mid characters are ASCII: len == 1
+        std::size_t next_len;
+        const WordClass next = ClassAt(p, k + 1, &next_len);
         // A single mid character joins two letters (WB6/7) or two digits (WB11/12).
-        const bool letters = last == WordClass::kLetter && next == WordClass::kLetter &&
-                             c == WordClass::kMidNumLet;
+        const bool letters =
+            last == WordClass::kLetter && next == WordClass::kLetter && c == WordClass::kMidNumLet;
         const bool digits = last == WordClass::kDigit && next == WordClass::kDigit &&
                             (c == WordClass::kMidNum || c == WordClass::kMidNumLet);
         if (letters || digits) {
+          ascii &= next_len == 1;
           last = next;
-          k += 2;
+          k += 1 + next_len;
           continue;
         }
       }
@@ -91,21 +115,27 @@ void AsciiWords(const char* p, std::size_t begin, std::size_t end, std::vector<T
     }
     if (!alnum) continue;  // "___" is not a word
     Token& t = out.emplace_back();
-    t.exact.resize(k - start);
-    for (std::size_t i = start; i < k; ++i) t.exact[i - start] = AsciiLower(p[i]);
+    if (ascii) {
+      t.exact.resize(k - start);
+      for (std::size_t i = start; i < k; ++i) t.exact[i - start] = AsciiLower(p[i]);
+    } else {
+      t.exact = Fold(std::string_view(p + start, k - start));  // "Straße" -> "strasse"
+    }
     t.position = (*next_position)++;
     t.begin = static_cast<std::uint32_t>(start);
     t.end = static_cast<std::uint32_t>(k);
   }
 }
 
-inline bool IsAsciiSpace(unsigned char c) {
-  return c < 0x80 && ClassOf(c) == WordClass::kSpace;
-}
+inline bool IsAsciiSpace(unsigned char c) { return c < 0x80 && ClassOf(c) == WordClass::kSpace; }
 
 }  // namespace
 
 void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* next_position) {
+  // Offsets are 32-bit; nothing past 4 GiB is tokenized (no story comes near it).
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    text = text.substr(0, std::numeric_limits<std::uint32_t>::max());
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t i = 0;
@@ -117,7 +147,7 @@ void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* nex
     }
     // One run: up to the next ASCII space or invalid byte.
     std::size_t j = i;
-    bool ascii = true;
+    bool latin = true;  // only ASCII and Latin letters so far
     while (j < n) {
       const unsigned char b = p[j];
       if (b < 0x80) {
@@ -127,15 +157,14 @@ void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* nex
       }
       const DecodedCodePoint d = DecodeUtf8(p + j, p + n);
       if (d.length == 0) break;
-      ascii = false;
+      latin = latin && IsLatinLetter(d.cp);
       j += d.length;
     }
     if (j > i) {
-      if (ascii) {
-        AsciiWords(text.data(), i, j, out, next_position);
+      if (latin) {
+        LatinWords(text.data(), i, j, out, next_position);
       } else {
-        TokenizeWithIcu(text.substr(i, j - i), static_cast<std::uint32_t>(i), out,
-                        next_position);
+        TokenizeWithIcu(text.substr(i, j - i), static_cast<std::uint32_t>(i), out, next_position);
       }
       i = j;
     } else {

@@ -74,8 +74,8 @@ void TokenizeWithIcu(std::string_view text, std::uint32_t base_offset, std::vect
   std::int32_t start = breaker->first();
   for (std::int32_t end = breaker->next(); end != icu::BreakIterator::DONE;
        start = end, end = breaker->next()) {
-    std::string_view segment = text.substr(static_cast<std::size_t>(start),
-                                           static_cast<std::size_t>(end - start));
+    std::string_view segment =
+        text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(end - start));
     if (HasWordCharacter(segment)) {
       Emit(segment, base_offset + static_cast<std::uint32_t>(start), out, next_position);
     }

@@ -32,12 +32,55 @@ void ExpectSameTokens(std::string_view text) {
 }
 
 TEST(WordBreakTest, FastPathMatchesIcuOnHandPickedCases) {
-  for (const char* text :
-       {"U.S.", "Japan's", "3.5%", "1,000", "e-mail", "a.b.c", "1.2.3", "a.1", "1.a", "a..b",
-        "1,,2", "a:b", "1:2", "a;b", "1;2", "a'b'c", "'tis", "rock'n'roll", "x_1", "_", "__a__",
-        "a_.b", "1_,2", "3.5.", ".5", "a.b.", "A.B.C.", "Q1/Q2", "mid-1987", "10-K", "1.5-2.0",
-        "$1.5bln", "4.5pct", "a'1", "1'a", "1'2", "a\tb\nc\rd\x0b" "e\x0c" "f", "x\x01y\x7fz",
-        "a,b", "1.a.2", "USA.", "AT&T", "O'Neill's", "(Reuters)", "don't", "Jan.1", "1.Jan"}) {
+  for (const char* text : {"U.S.",
+                           "Japan's",
+                           "3.5%",
+                           "1,000",
+                           "e-mail",
+                           "a.b.c",
+                           "1.2.3",
+                           "a.1",
+                           "1.a",
+                           "a..b",
+                           "1,,2",
+                           "a:b",
+                           "1:2",
+                           "a;b",
+                           "1;2",
+                           "a'b'c",
+                           "'tis",
+                           "rock'n'roll",
+                           "x_1",
+                           "_",
+                           "__a__",
+                           "a_.b",
+                           "1_,2",
+                           "3.5.",
+                           ".5",
+                           "a.b.",
+                           "A.B.C.",
+                           "Q1/Q2",
+                           "mid-1987",
+                           "10-K",
+                           "1.5-2.0",
+                           "$1.5bln",
+                           "4.5pct",
+                           "a'1",
+                           "1'a",
+                           "1'2",
+                           "a\tb\nc\rd\x0b"
+                           "e\x0c"
+                           "f",
+                           "x\x01y\x7fz",
+                           "a,b",
+                           "1.a.2",
+                           "USA.",
+                           "AT&T",
+                           "O'Neill's",
+                           "(Reuters)",
+                           "don't",
+                           "Jan.1",
+                           "1.Jan"}) {
     SCOPED_TRACE(text);
     ExpectSameTokens(text);
   }
@@ -73,6 +116,51 @@ TEST(WordBreakTest, FastPathMatchesIcuOnRandomAscii) {
   for (int i = 0; i < 100'000; ++i) {
     std::string text;
     for (int k = length(rng); k > 0; --k) text.push_back(alphabet[pick(rng)]);
+    SCOPED_TRACE(::testing::PrintToString(text));
+    ExpectSameTokens(text);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+TEST(WordBreakTest, FastPathMatchesIcuOnReutersWithAccents) {
+  // Reuters text with accented Latin letters put in (and a few characters outside the fast path:
+  // × and the capital sharp s), as in German, French or Polish copy.
+  const std::string text = ReutersSgm();
+  ASSERT_GT(text.size(), 1'000'000u);
+  std::string accented;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == 'e' && i % 5 == 0) {
+      accented += "é";
+    } else if (c == 'U' && i % 3 == 0) {
+      accented += "Ü";
+    } else if (c == 's' && i % 11 == 0) {
+      accented += "ß";
+    } else if (c == 'l' && i % 7 == 0) {
+      accented += "ł";
+    } else if (c == 'x' && i % 13 == 0) {
+      accented += "×";
+    } else if (c == 'S' && i % 17 == 0) {
+      accented += "ẞ";
+    } else {
+      accented += c;
+    }
+  }
+  ExpectSameTokens(accented);
+}
+
+TEST(WordBreakTest, FastPathMatchesIcuOnRandomLatin) {
+  // As above with Latin letters, characters that send a run to ICU (×, ẞ, a combining accent,
+  // a Cyrillic letter) and a soft hyphen, which UAX #29 ignores inside words.
+  const std::vector<std::string> alphabet = {"a", "Z", "9",        "_", ".",        "'", ",", ";",
+                                             "-", " ", "\n",       "é", "ß",        "Ä", "ł", "ſ",
+                                             "×", "ẞ", "\xCC\x81", "д", "\xC2\xAD", "ǀ"};
+  std::mt19937 rng(20240102);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> length(1, 10);
+  for (int i = 0; i < 100'000; ++i) {
+    std::string text;
+    for (int k = length(rng); k > 0; --k) text += alphabet[pick(rng)];
     SCOPED_TRACE(::testing::PrintToString(text));
     ExpectSameTokens(text);
     if (::testing::Test::HasFatalFailure()) return;
