@@ -7,11 +7,12 @@
 // Debian candidate; it needs its fingerprint files at run time, is much slower, and is weaker on
 // short texts. In front of CLD2 sits a quick test for English prose (LooksEnglish), because most
 // stories without a language are English wire copy and the test is ~10 times cheaper.
+#include <cstdio>  // before CLD2's headers, which use FILE without including it
+
 #include <cld2/internal/compact_lang_det_impl.h>  // SpanInterchangeValid
 #include <cld2/public/compact_lang_det.h>
 
 #include <cstddef>
-#include <cstdio>  // compact_lang_det.h uses FILE without including it
 #include <string>
 #include <string_view>
 
