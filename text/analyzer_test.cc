@@ -30,6 +30,15 @@ TEST(FoldTest, AsciiIsLowerCased) {
   EXPECT_EQ(Fold(""), "");
 }
 
+TEST(FoldTest, AsciiFastPathAgreesWithIcu) {
+  // A non-ASCII character sends the string through ICU; the ASCII part must fold the same.
+  for (int c = 0; c < 128; ++c) {
+    const std::string ascii(1, static_cast<char>(c));
+    EXPECT_EQ(Fold(ascii + "é"), Fold(ascii) + "é") << c;
+  }
+  EXPECT_EQ(Fold("THE U.S. RATE é"), "the u.s. rate é");
+}
+
 TEST(FoldTest, NfkcCasefold) {
   EXPECT_EQ(Fold("ＡＢＣ"), "abc");      // fullwidth
   EXPECT_EQ(Fold("Straße"), "strasse");  // ß folds to ss
