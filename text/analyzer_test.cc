@@ -49,6 +49,18 @@ TEST(FoldTest, NfkcCasefold) {
   EXPECT_EQ(Fold("ｶﾀｶﾅ"), "カタカナ");  // halfwidth katakana
 }
 
+TEST(FoldTest, TypographicApostrophesBecomeAscii) {
+  EXPECT_EQ(Fold("Japan\u2019s"), "japan's");
+  EXPECT_EQ(Fold("Japan\u02BCs"), "japan's");
+  EXPECT_EQ(Fold("\u2018quoted\u2019 caf\u00E9\u2019s"), "\u2018quoted' caf\u00E9's");
+  std::vector<Token> tokens;
+  std::uint32_t next = 0;
+  Tokenize("Japan\u2019s navy", tokens, &next);
+  ASSERT_EQ(tokens.size(), 2u);
+  EXPECT_EQ(tokens[0].exact, "japan's");
+  EXPECT_EQ(Stem(tokens[0].exact, "en"), "japan");
+}
+
 TEST(FoldTest, InvalidUtf8BecomesReplacementCharacter) {
   EXPECT_EQ(Fold("A\xFF"
                  "B"),

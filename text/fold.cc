@@ -32,6 +32,29 @@ std::string ReplaceInvalidUtf8(std::string_view text, std::string_view replaceme
   return out;
 }
 
+namespace {
+
+// News text writes "Japan’s" with U+2019 as often as "Japan's"; a reader types the ASCII one.
+// Folding U+2019 and U+02BC (modifier letter apostrophe) to "'" makes both the same word (word
+// breaking already treats them alike) and lets the stemmers, which know only "'", strip "'s".
+std::string TypographicApostrophes(std::string s) {
+  std::size_t at = 0;
+  while ((at = s.find_first_of("\xE2\xCA", at)) != std::string::npos) {
+    if (s.compare(at, 3, "\xE2\x80\x99") == 0) {
+      s.replace(at, 3, "'");
+    } else if (s.compare(at, 2, "\xCA\xBC") == 0) {
+      s.replace(at, 2, "'");
+    } else {
+      ++at;
+      continue;
+    }
+    ++at;
+  }
+  return s;
+}
+
+}  // namespace
+
 std::string Fold(std::string_view text) {
   // Most news text is ASCII, where NFKC_Casefold is plain lower-casing.
   if (IsAscii(text)) return AsciiLower(text);
@@ -53,7 +76,7 @@ std::string Fold(std::string_view text) {
   kNfkcCasefold->normalizeUTF8(0, icu::StringPiece(text.data(), static_cast<int32_t>(text.size())),
                                sink, nullptr, status);
   if (U_FAILURE(status)) return std::string(text);
-  return out;
+  return TypographicApostrophes(std::move(out));
 }
 
 }  // namespace dateline::text
