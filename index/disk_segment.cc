@@ -282,7 +282,7 @@ Status DiskSegment::Validate() {
   for (std::size_t i = 0; i < terms_; ++i) {
     const segfile::DictEntry& e = dict_[i];
     if (std::uint64_t{e.key_offset} + e.key_length > keys_size_ ||
-        e.postings_offset + e.postings_length > postings_size_) {
+        e.postings_offset + e.postings_length > postings_size_ || e.doc_freq > doc_count_) {
       return Corrupt(path_, "term " + std::to_string(i) + " out of bounds");
     }
   }

@@ -45,7 +45,7 @@ DocList ReadDocs(const Segment& seg, std::string_view key) {
   DocList out;
   auto cur = seg.Postings(key);
   if (!cur) return out;
-  out.reserve(seg.DocFreq(key));
+  out.reserve(std::min(seg.DocFreq(key), seg.doc_count()));
   for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) out.push_back(d);
   return out;
 }
