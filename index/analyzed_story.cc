@@ -46,7 +46,7 @@ std::vector<std::string> QueryWords(std::string_view text) {
   return out;
 }
 
-AnalyzedStory Analyze(const Story& story) {
+AnalyzedStory Analyze(const Story& story, bool stems) {
   AnalyzedStory a;
   a.id = story.id;
   a.seq = story.seq;
@@ -65,7 +65,7 @@ AnalyzedStory Analyze(const Story& story) {
     for (std::size_t i = before; i < tokens.size(); ++i) {
       AnalyzedWord w;
       w.exact = std::move(tokens[i].exact);
-      w.stem = CachedStem(w.exact, a.language);
+      if (stems) w.stem = CachedStem(w.exact, a.language);
       w.position = tokens[i].position;
       w.paragraph = paragraph;
       a.words.push_back(std::move(w));

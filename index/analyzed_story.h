@@ -16,7 +16,7 @@ namespace dateline::index {
 
 struct AnalyzedWord {
   std::string exact;        // text::Fold form
-  std::string stem;         // text::Stem(exact, language)
+  std::string stem;         // text::Stem(exact, language); empty when not asked for
   std::uint32_t position = 0;
   std::uint32_t paragraph = 0;  // 0 = headline, then summary and body blocks
 };
@@ -36,7 +36,8 @@ struct AnalyzedStory {
   std::vector<std::pair<std::string, std::string>> fields;
 };
 
-AnalyzedStory Analyze(const Story& story);
+// `stems` = false leaves AnalyzedWord::stem empty (the index stems each distinct word once).
+AnalyzedStory Analyze(const Story& story, bool stems = true);
 
 // Language used for stemming a story: PrimaryLanguage(story.language), or detected.
 std::string StoryLanguage(const Story& story);

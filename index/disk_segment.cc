@@ -23,25 +23,19 @@ T Load(const std::uint8_t* p) {
   return v;
 }
 
-// Postings of one term: u32 doc count, u32 block count, SkipEntry per block, then the blocks
-// (FOR-packed docid deltas, FOR-packed tf-1, and for exact terms varint position deltas).
-// Every read is bounds-checked; damaged data ends the cursor instead of reading past the file.
+// Postings of one term (n documents from the dictionary): a SkipEntry per block when there is
+// more than one block, then the blocks (FOR-packed docid deltas, FOR-packed tf-1, and for exact
+// terms varint position deltas). Every read is bounds-checked; damaged data ends the cursor
+// instead of reading past the file.
 class DiskCursor final : public PostingCursor {
  public:
-  DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, bool positional,
-             std::uint32_t doc_limit)
-      : begin_(begin), end_(end), positional_(positional), doc_limit_(doc_limit) {
-    if (end - begin < 8) {
-      blocks_ = 0;
-      return;
-    }
-    n_ = Load<std::uint32_t>(begin);
-    blocks_ = Load<std::uint32_t>(begin + 4);
-    const std::size_t skip_bytes = std::size_t{blocks_} * sizeof(segfile::SkipEntry);
-    if (blocks_ != (n_ + kBlockSize - 1) / kBlockSize ||
-        skip_bytes > static_cast<std::size_t>(end - begin - 8)) {
-      blocks_ = 0;
-    }
+  DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, std::uint32_t n,
+             bool positional, std::uint32_t doc_limit)
+      : begin_(begin), end_(end), positional_(positional), doc_limit_(doc_limit), n_(n) {
+    blocks_ = static_cast<std::uint32_t>((std::uint64_t{n} + kBlockSize - 1) / kBlockSize);
+    const std::size_t skip_bytes =
+        blocks_ > 1 ? std::size_t{blocks_} * sizeof(segfile::SkipEntry) : 0;
+    if (skip_bytes > static_cast<std::size_t>(end - begin)) blocks_ = 0;
   }
 
   std::uint32_t Next() override {
@@ -60,7 +54,7 @@ class DiskCursor final : public PostingCursor {
     if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
     started_ = true;
     std::uint32_t b = loaded_ ? block_ : 0;
-    while (b < blocks_ && Skip(b).last_doc < target) ++b;
+    while (blocks_ > 1 && b < blocks_ && Skip(b).last_doc < target) ++b;
     if (b >= blocks_) return End();
     if (!loaded_ || b != block_) {
       if (LoadBlock(b) == kNoDoc) return kNoDoc;
@@ -84,8 +78,11 @@ class DiskCursor final : public PostingCursor {
   }
 
  private:
-  segfile::SkipEntry Skip(std::uint32_t b) const {
-    return Load<segfile::SkipEntry>(begin_ + 8 + std::size_t{b} * sizeof(segfile::SkipEntry));
+  segfile::SkipEntry Skip(std::uint32_t b) const {  // only when blocks_ > 1
+    return Load<segfile::SkipEntry>(begin_ + std::size_t{b} * sizeof(segfile::SkipEntry));
+  }
+  std::size_t BlockOffset(std::uint32_t b) const {
+    return blocks_ > 1 ? Skip(b).offset : 0;
   }
   std::uint32_t End() {
     doc_ = kNoDoc;
@@ -98,9 +95,10 @@ class DiskCursor final : public PostingCursor {
     loaded_ = true;
     positions_decoded_ = false;
     count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
-    const segfile::SkipEntry s = Skip(b);
-    if (s.offset > static_cast<std::size_t>(end_ - begin_)) return End();
-    const std::uint8_t* p = begin_ + s.offset;
+    const std::size_t size = static_cast<std::size_t>(end_ - begin_);
+    const std::size_t offset = BlockOffset(b);
+    if (offset > size) return End();
+    const std::uint8_t* p = begin_ + offset;
     std::size_t used = UnpackBlock(p, end_, count_, docs_);
     if (used == 0) return End();
     p += used;
@@ -108,9 +106,8 @@ class DiskCursor final : public PostingCursor {
     if (used == 0) return End();
     p += used;
     positions_begin_ = p;
-    positions_end_ = b + 1 < blocks_ && Skip(b + 1).offset <= static_cast<std::size_t>(end_ - begin_)
-                         ? begin_ + Skip(b + 1).offset
-                         : end_;
+    positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
+                                                                   : end_;
     // Docid deltas: the first against the previous block's last docid.
     std::uint64_t prev = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
     for (std::uint32_t i = 0; i < count_; ++i) {
@@ -150,7 +147,7 @@ class DiskCursor final : public PostingCursor {
   const std::uint8_t* end_;
   bool positional_;
   std::uint32_t doc_limit_;
-  std::uint32_t n_ = 0;
+  std::uint32_t n_;
   std::uint32_t blocks_ = 0;
   std::uint32_t block_ = 0;
   bool loaded_ = false;
@@ -316,8 +313,8 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
   const std::size_t i = LowerBound(key);
   if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return nullptr;
   const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
-  return std::make_unique<DiskCursor>(begin, begin + dict_[i].postings_length, HasPositions(key),
-                                      doc_count_);
+  return std::make_unique<DiskCursor>(begin, begin + dict_[i].postings_length, dict_[i].doc_freq,
+                                      HasPositions(key), doc_count_);
 }
 
 void DiskSegment::ForEachKey(std::string_view prefix,

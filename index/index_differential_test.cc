@@ -6,7 +6,7 @@
 // Knobs (environment):
 //   DATELINE_INDEX_TEST_DOCS     stories indexed; default all of Reuters-21578 + BBC News
 //                                (23,803) in optimised builds, 3,000 in debug/sanitizer builds
-//   DATELINE_INDEX_TEST_QUERIES  random queries per phase; default 600 (optimised), 150 (debug)
+//   DATELINE_INDEX_TEST_QUERIES  random queries per phase; default 200 (optimised), 150 (debug)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -32,7 +32,7 @@ using query::NodePtr;
 
 #ifdef NDEBUG
 constexpr std::size_t kDefaultDocs = 1000000;
-constexpr std::size_t kDefaultQueries = 600;
+constexpr std::size_t kDefaultQueries = 200;
 #else
 constexpr std::size_t kDefaultDocs = 3000;
 constexpr std::size_t kDefaultQueries = 150;

@@ -108,6 +108,29 @@ std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std:
   return static_cast<std::uint16_t>(table.size() - 1);
 }
 
+MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::string& language,
+                                           std::uint8_t ordinal) {
+  const std::string& stem = w.stem.empty() ? CachedStem(w.exact, language) : w.stem;
+  WordIds ids;
+  ids.language = ordinal;
+  scratch_key_.assign(1, kExactTerm);
+  scratch_key_ += w.exact;
+  ids.exact = TermId(scratch_key_);
+  scratch_key_.assign(1, kStemTerm);
+  scratch_key_ += language;
+  scratch_key_.push_back(kSep);
+  scratch_key_ += stem;
+  ids.stem = TermId(scratch_key_);
+  scratch_key_.assign(1, kStemForm);
+  scratch_key_ += language;
+  scratch_key_.push_back(kSep);
+  scratch_key_ += stem;
+  scratch_key_.push_back(kSep);
+  scratch_key_ += w.exact;
+  TermId(scratch_key_);
+  return ids;
+}
+
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   const auto docid = static_cast<std::uint32_t>(docs_.size());
   DocRecord r;
@@ -134,21 +157,16 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   scratch_exact_.clear();
   scratch_stem_.clear();
   for (const AnalyzedWord& w : s.words) {
-    scratch_key_.assign(1, kExactTerm);
-    scratch_key_ += w.exact;
-    scratch_exact_.emplace_back(TermId(scratch_key_), w.position);
-    scratch_key_.assign(1, kStemTerm);
-    scratch_key_ += s.language;
-    scratch_key_.push_back(kSep);
-    scratch_key_ += w.stem;
-    scratch_stem_.push_back(TermId(scratch_key_));
-    scratch_key_.assign(1, kStemForm);
-    scratch_key_ += s.language;
-    scratch_key_.push_back(kSep);
-    scratch_key_ += w.stem;
-    scratch_key_.push_back(kSep);
-    scratch_key_ += w.exact;
-    TermId(scratch_key_);
+    auto it = words_.find(w.exact);
+    WordIds ids;
+    if (it != words_.end() && it->second.language == r.language) {
+      ids = it->second;
+    } else {
+      ids = Ids(w, s.language, r.language);
+      if (it == words_.end()) words_.emplace(w.exact, ids);
+    }
+    scratch_exact_.emplace_back(ids.exact, w.position);
+    scratch_stem_.push_back(ids.stem);
   }
   std::stable_sort(scratch_exact_.begin(), scratch_exact_.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -200,7 +200,7 @@ Status IndexImpl::Add(const Story& story) {
     std::shared_lock lk(mu_);
     if (story.seq <= indexed_seq_) return Status::Ok();  // replayed: already indexed
   }
-  const AnalyzedStory a = Analyze(story);  // outside the lock: searches go on meanwhile
+  const AnalyzedStory a = Analyze(story, /*stems=*/false);  // outside the lock
   bool full = false;
   {
     std::unique_lock lk(mu_);

@@ -70,10 +70,9 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
   const std::size_t start = out.size();
   const auto n = static_cast<std::uint32_t>(docs.size());
   const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
-  Append(out, n);
-  Append(out, blocks);
+  // A list of one block needs no skip entry: its length is the dictionary's document count.
   const std::size_t skip_at = out.size();
-  out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
+  if (blocks > 1) out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
   std::uint32_t buf[kBlockSize];
   std::size_t pos_index = 0;
   for (std::uint32_t b = 0; b < blocks; ++b) {
@@ -102,7 +101,9 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
         }
       }
     }
-    std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
+    if (blocks > 1) {
+      std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
+    }
   }
 }
 
