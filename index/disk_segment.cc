@@ -190,6 +190,7 @@ Result<std::unique_ptr<DiskSegment>> DiskSegment::Open(const std::string& path) 
   std::unique_ptr<DiskSegment> seg(new DiskSegment());
   seg->path_ = path;
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return Corrupt(path, "missing");  // listed by the manifest
   if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

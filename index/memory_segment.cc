@@ -108,11 +108,11 @@ std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std:
   return static_cast<std::uint16_t>(table.size() - 1);
 }
 
-MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::string& language,
-                                           std::uint8_t ordinal) {
+MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::string& language) {
   const std::string& stem = w.stem.empty() ? CachedStem(w.exact, language) : w.stem;
   WordIds ids;
-  ids.language = ordinal;
+  std::string key;
+  scratch_key_.swap(key);  // the caller's key stays intact
   scratch_key_.assign(1, kExactTerm);
   scratch_key_ += w.exact;
   ids.exact = TermId(scratch_key_);
@@ -128,6 +128,7 @@ MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::stri
   scratch_key_.push_back(kSep);
   scratch_key_ += w.exact;
   TermId(scratch_key_);
+  scratch_key_.swap(key);
   return ids;
 }
 
@@ -157,19 +158,15 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   scratch_exact_.clear();
   scratch_stem_.clear();
   for (const AnalyzedWord& w : s.words) {
-    auto it = words_.find(w.exact);
-    WordIds ids;
-    if (it != words_.end() && it->second.language == r.language) {
-      ids = it->second;
-    } else {
-      ids = Ids(w, s.language, r.language);
-      if (it == words_.end()) words_.emplace(w.exact, ids);
-    }
+    scratch_key_.assign(1, static_cast<char>(r.language));
+    scratch_key_ += w.exact;
+    auto it = words_.find(scratch_key_);
+    if (it == words_.end()) it = words_.emplace(scratch_key_, Ids(w, s.language)).first;
+    const WordIds ids = it->second;
     scratch_exact_.emplace_back(ids.exact, w.position);
     scratch_stem_.push_back(ids.stem);
   }
-  std::stable_sort(scratch_exact_.begin(), scratch_exact_.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(scratch_exact_.begin(), scratch_exact_.end());  // by term, then position
   for (std::size_t i = 0; i < scratch_exact_.size();) {
     std::size_t j = i;
     scratch_positions_.clear();

@@ -55,15 +55,14 @@ class MemorySegment final : public Segment {
   std::map<std::string, std::uint32_t, std::less<>> sorted_;
   std::unordered_map<std::string_view, std::uint32_t> by_key_;  // views of sorted_'s keys
   std::vector<Term> terms_;
-  // Term ids of each distinct word, for the language it was first seen in: one hash lookup per
-  // word of text instead of three keys and a stem.
+  // Term ids of each distinct (language ordinal, word): one hash lookup per word of text
+  // instead of three keys and a stem.
   struct WordIds {
-    std::uint8_t language;
     std::uint32_t exact;
     std::uint32_t stem;
   };
   std::unordered_map<std::string, WordIds> words_;
-  WordIds Ids(const AnalyzedWord& w, const std::string& language, std::uint8_t ordinal);
+  WordIds Ids(const AnalyzedWord& w, const std::string& language);
   std::size_t memory_bytes_ = 0;
 
   // Scratch reused across Add calls so indexing does not allocate per word.

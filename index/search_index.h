@@ -40,7 +40,7 @@ struct Hit {
   std::uint64_t seq = 0;          // log seq of the (latest) version
   std::string story_id;
   std::string source;
-  std::int64_t published_us = 0;
+  std::int64_t published_us = 0;  // the story's time: published_us, or received_us when 0
   double score = 0;               // BM25 with recency boost (relevance sort); 0 for newest sort
 };
 
@@ -93,6 +93,8 @@ class SearchIndex {
   virtual Result<SearchResult> Search(const SearchRequest& request) const = 0;
 
   // Writes the in-memory segment to disk now and waits (used at shutdown and by tests).
+  // Destroying the index does not flush: whatever was only in memory is re-added from the story
+  // log after IndexedSeq() at the next start.
   virtual Status Flush() = 0;
   // Merges all on-disk segments into one and waits (tests, `dateline reindex`).
   virtual Status ForceMerge() = 0;
