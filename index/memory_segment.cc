@@ -116,11 +116,6 @@ MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::stri
   scratch_key_.assign(1, kExactTerm);
   scratch_key_ += w.exact;
   ids.exact = TermId(scratch_key_);
-  scratch_key_.assign(1, kStemTerm);
-  scratch_key_ += language;
-  scratch_key_.push_back(kSep);
-  scratch_key_ += stem;
-  ids.stem = TermId(scratch_key_);
   scratch_key_.assign(1, kStemForm);
   scratch_key_ += language;
   scratch_key_.push_back(kSep);
@@ -154,9 +149,8 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   total_length_ += r.length;
   memory_bytes_ += sizeof(DocRecord) + s.id.size() + 4 * s.paragraph_starts.size();
 
-  // Exact words with positions; stems with counts; each (stem, word) pair once.
+  // Exact words with positions; each (stem, word) pair once as a key without postings.
   scratch_exact_.clear();
-  scratch_stem_.clear();
   for (const AnalyzedWord& w : s.words) {
     scratch_key_.assign(1, static_cast<char>(r.language));
     scratch_key_ += w.exact;
@@ -164,7 +158,6 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
     if (it == words_.end()) it = words_.emplace(scratch_key_, Ids(w, s.language)).first;
     const WordIds ids = it->second;
     scratch_exact_.emplace_back(ids.exact, w.position);
-    scratch_stem_.push_back(ids.stem);
   }
   std::sort(scratch_exact_.begin(), scratch_exact_.end());  // by term, then position
   for (std::size_t i = 0; i < scratch_exact_.size();) {
@@ -176,13 +169,6 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
     }
     Post(scratch_exact_[i].first, docid, static_cast<std::uint32_t>(j - i),
          scratch_positions_.data());
-    i = j;
-  }
-  std::sort(scratch_stem_.begin(), scratch_stem_.end());
-  for (std::size_t i = 0; i < scratch_stem_.size();) {
-    std::size_t j = i;
-    while (j < scratch_stem_.size() && scratch_stem_[j] == scratch_stem_[i]) ++j;
-    Post(scratch_stem_[i], docid, static_cast<std::uint32_t>(j - i), nullptr);
     i = j;
   }
   for (const auto& [field, value] : s.fields) {  // sorted and unique

@@ -1,5 +1,5 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
-// as per-term byte vectors (varint docid delta, tf, then position deltas for exact terms); the
+// as per-term byte vectors (varint docid delta, tf, then position deltas for exact words); the
 // sorted std::map gives prefix expansion, the hash map the per-word lookups of indexing.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
@@ -59,7 +59,6 @@ class MemorySegment final : public Segment {
   // instead of three keys and a stem.
   struct WordIds {
     std::uint32_t exact;
-    std::uint32_t stem;
   };
   std::unordered_map<std::string, WordIds> words_;
   WordIds Ids(const AnalyzedWord& w, const std::string& language);
@@ -67,7 +66,6 @@ class MemorySegment final : public Segment {
 
   // Scratch reused across Add calls so indexing does not allocate per word.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_exact_;  // (term, position)
-  std::vector<std::uint32_t> scratch_stem_;
   std::vector<std::uint32_t> scratch_positions_;
   std::string scratch_key_;
 };

@@ -26,11 +26,22 @@ constexpr double kB = 0.75;
 struct ScoredWord {
   std::string word;
   bool exact = false;
-  // exact: one key; bare: the stem key of each language, by language name.
-  std::string exact_key;
-  std::map<std::string, std::string> stem_keys;
-  std::map<std::string, double> idf;  // by key
+  double exact_idf = 0;
+  std::map<std::string, double> idf_by_language;  // bare words
 };
+
+// Exact-word keys a query word counts as in documents of `language` of one segment.
+std::vector<std::string> FormsOf(const Segment& seg, const ScoredWord& w,
+                                 const std::string& language) {
+  if (w.exact) return {ExactKey(w.word)};
+  std::vector<std::string> out;
+  const std::string prefix = StemFormPrefix(language, CachedStem(w.word, language));
+  seg.ForEachKey(prefix, [&](std::string_view k) {
+    out.push_back(ExactKey(k.substr(prefix.size())));
+    return true;
+  });
+  return out;
+}
 
 void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
   switch (n.kind) {
@@ -130,21 +141,23 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       languages.insert(seg->languages().begin(), seg->languages().end());
     }
     avg_length = n == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / n);
-    auto idf = [&](const std::string& key) {
-      std::uint64_t df = 0;
-      for (const Segment* seg : segments) df += seg->DocFreq(key);
-      return std::log(1 + (static_cast<double>(n) - df + 0.5) / (df + 0.5));
+    // The document frequency of a bare word is approximated by the sum over its exact forms.
+    auto idf = [&](std::uint64_t df) {
+      return std::log(1 + (static_cast<double>(n) - static_cast<double>(df) + 0.5) / (df + 0.5));
     };
     for (ScoredWord& w : words) {
       if (w.exact) {
-        w.exact_key = ExactKey(w.word);
-        w.idf[w.exact_key] = idf(w.exact_key);
-      } else {
-        for (const std::string& lang : languages) {
-          std::string key = StemKey(lang, CachedStem(w.word, lang));
-          w.idf[key] = idf(key);
-          w.stem_keys[lang] = std::move(key);
+        std::uint64_t df = 0;
+        for (const Segment* seg : segments) df += seg->DocFreq(ExactKey(w.word));
+        w.exact_idf = idf(df);
+        continue;
+      }
+      for (const std::string& lang : languages) {
+        std::uint64_t df = 0;
+        for (const Segment* seg : segments) {
+          for (const std::string& key : FormsOf(*seg, w, lang)) df += seg->DocFreq(key);
         }
+        w.idf_by_language[lang] = idf(std::min<std::uint64_t>(df, n));
       }
     }
   }
@@ -180,28 +193,33 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     }
     result.total += kept.size();
 
-    // Scoring cursors for this segment, by key.
-    std::unordered_map<std::string, std::unique_ptr<PostingCursor>> cursors;
+    // Scoring cursors for this segment: per word and document language, one per exact form.
+    std::vector<std::map<std::uint8_t, std::vector<std::unique_ptr<PostingCursor>>>> cursors(
+        words.size());
     for (std::uint32_t d : kept) {
       const DocRecord& r = seg->doc(d);
       Candidate c{r.time_us, 0, r.seq, seg, d};
       if (relevance) {
         double bm25 = 0;
         const std::string& lang = seg->languages()[r.language];
-        for (const ScoredWord& w : words) {
-          const std::string* key = &w.exact_key;
-          if (!w.exact) {
-            auto it = w.stem_keys.find(lang);
-            if (it == w.stem_keys.end()) continue;
-            key = &it->second;
+        const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
+        for (std::size_t i = 0; i < words.size(); ++i) {
+          const ScoredWord& w = words[i];
+          auto it = cursors[i].find(w.exact ? 0 : r.language);
+          if (it == cursors[i].end()) {
+            std::vector<std::unique_ptr<PostingCursor>> list;
+            for (const std::string& key : FormsOf(*seg, w, lang)) {
+              if (auto cur = seg->Postings(key)) list.push_back(std::move(cur));
+            }
+            it = cursors[i].emplace(w.exact ? 0 : r.language, std::move(list)).first;
           }
-          auto cit = cursors.find(*key);
-          if (cit == cursors.end()) cit = cursors.emplace(*key, seg->Postings(*key)).first;
-          PostingCursor* cur = cit->second.get();
-          if (cur == nullptr || cur->Advance(d) != d) continue;
-          const double tf = cur->tf();
-          const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
-          bm25 += w.idf.at(*key) * tf * (kK1 + 1) / (tf + norm);
+          double tf = 0;
+          for (auto& cur : it->second) {
+            if (cur->Advance(d) == d) tf += cur->tf();
+          }
+          if (tf == 0) continue;
+          const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
+          bm25 += idf * tf * (kK1 + 1) / (tf + norm);
         }
         // Recency boost: up to +50% for a story published now, halving every day of age.
         const double age_days =

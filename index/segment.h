@@ -3,10 +3,11 @@
 //
 // Term keys (one sorted dictionary per segment, the first byte says the kind):
 //   kExactTerm  + folded word                    docids, term frequencies and positions
-//   kStemTerm   + lang + kSep + stem              docids and term frequencies
 //   kFieldTerm  + field + kSep + folded value     docids
-//   kStemForm   + lang + kSep + stem + kSep + word   no postings: the stem's exact forms, for
-//                                                    positional operators on a bare word
+//   kStemForm   + lang + kSep + stem + kSep + word   no postings: the exact words of a stem
+// A bare word matches by stem: its documents in language L are those of the exact words listed
+// under (L, stem), restricted to documents in L. Stems keep no postings of their own, which
+// saves a posting per word of text in size and indexing time.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,6 @@
 namespace dateline::index {
 
 inline constexpr char kExactTerm = '\x01';
-inline constexpr char kStemTerm = '\x02';
 inline constexpr char kFieldTerm = '\x03';
 inline constexpr char kStemForm = '\x04';
 inline constexpr char kSep = '\x1f';
@@ -27,13 +27,6 @@ inline constexpr char kSep = '\x1f';
 inline std::string ExactKey(std::string_view word) {
   std::string k(1, kExactTerm);
   k.append(word);
-  return k;
-}
-inline std::string StemKey(std::string_view lang, std::string_view stem) {
-  std::string k(1, kStemTerm);
-  k.append(lang);
-  k.push_back(kSep);
-  k.append(stem);
   return k;
 }
 inline std::string FieldKey(std::string_view field, std::string_view value) {

@@ -201,17 +201,26 @@ class Matcher {
     return out;
   }
 
-  // Documents that have every word of a sequence (a superset of the sequence's matches).
-  DocList WordDocs(const WordSpec& w) const {
+  // Documents holding a query word: the exact word, or for a bare word any exact word with its
+  // stem in the document's language.
+  DocList WordDocs(const WordSpec& w) {
     if (w.exact) return ReadDocs(seg_, ExactKey(w.word));
     DocList out;
-    for (const std::string& lang : seg_.languages()) {
-      out = Union(out, ReadDocs(seg_, StemKey(lang, CachedStem(w.word, lang))));
+    const std::vector<std::string>& languages = seg_.languages();
+    for (std::size_t l = 0; l < languages.size(); ++l) {
+      DocList docs;
+      for (const std::string& key : ExactForms(languages[l], w.word)) {
+        docs = Union(docs, ReadDocs(seg_, key));
+      }
+      if (languages.size() > 1) {
+        std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
+      }
+      out = Union(out, docs);
     }
     return out;
   }
 
-  DocList LeafDocs(const Node& n) const {
+  DocList LeafDocs(const Node& n) {
     if (n.kind == Kind::kPrefix) {
       DocList out;
       seg_.ForEachKey(ExactKey(text::Fold(n.text)), [&](std::string_view k) {
@@ -232,7 +241,7 @@ class Matcher {
   }
 
   // Documents that may hold an occurrence of a span operand (a word, phrase, prefix or OR).
-  DocList CandidateDocs(const Node& n) const {
+  DocList CandidateDocs(const Node& n) {
     if (!IsSpanNode(n)) return {};
     if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase || n.kind == Kind::kPrefix) {
       return LeafDocs(n);
