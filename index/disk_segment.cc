@@ -268,19 +268,24 @@ Status DiskSegment::Validate() {
       return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
     }
   }
-  if (sec[segfile::kDictionary].length % sizeof(segfile::DictEntry) != 0) {
+  if (sec[segfile::kDictionary].length % sizeof(segfile::DictEntry) != 0 ||
+      sec[segfile::kDictionary].length == 0) {
     return Corrupt(path_, "dictionary size");
   }
   dict_ = reinterpret_cast<const segfile::DictEntry*>(base_ + sec[segfile::kDictionary].offset);
-  terms_ = sec[segfile::kDictionary].length / sizeof(segfile::DictEntry);
+  terms_ = sec[segfile::kDictionary].length / sizeof(segfile::DictEntry) - 1;
   keys_ = reinterpret_cast<const char*>(base_ + sec[segfile::kKeys].offset);
   keys_size_ = sec[segfile::kKeys].length;
   postings_ = base_ + sec[segfile::kPostings].offset;
   postings_size_ = sec[segfile::kPostings].length;
+  if (dict_[terms_].key_offset != keys_size_ || dict_[terms_].postings_offset != postings_size_) {
+    return Corrupt(path_, "dictionary sentinel");
+  }
   for (std::size_t i = 0; i < terms_; ++i) {
     const segfile::DictEntry& e = dict_[i];
-    if (std::uint64_t{e.key_offset} + e.key_length > keys_size_ ||
-        e.postings_offset + e.postings_length > postings_size_ || e.doc_freq > doc_count_) {
+    const segfile::DictEntry& next = dict_[i + 1];
+    if (e.key_offset > next.key_offset || e.postings_offset > next.postings_offset ||
+        e.doc_freq > doc_count_) {
       return Corrupt(path_, "term " + std::to_string(i) + " out of bounds");
     }
   }
@@ -289,7 +294,7 @@ Status DiskSegment::Validate() {
 }
 
 std::string_view DiskSegment::Key(std::size_t i) const {
-  return {keys_ + dict_[i].key_offset, dict_[i].key_length};
+  return {keys_ + dict_[i].key_offset, dict_[i + 1].key_offset - dict_[i].key_offset};
 }
 
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
@@ -314,7 +319,8 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
   const std::size_t i = LowerBound(key);
   if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return nullptr;
   const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
-  return std::make_unique<DiskCursor>(begin, begin + dict_[i].postings_length, dict_[i].doc_freq,
+  return std::make_unique<DiskCursor>(begin, postings_ + dict_[i + 1].postings_offset,
+                                      dict_[i].doc_freq,
                                       HasPositions(key), doc_count_);
 }
 

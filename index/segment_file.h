@@ -15,7 +15,7 @@ enum Section : std::uint32_t {
   kParagraphs,     // u32 paragraph starts
   kSources,        // string table
   kLanguages,      // string table
-  kDictionary,     // DictEntry[terms], sorted by key
+  kDictionary,     // DictEntry[terms + 1], sorted by key, then the sentinel
   kKeys,           // term key bytes
   kPostings,       // posting lists
   kSectionCount,
@@ -36,14 +36,15 @@ struct SectionRef {
   std::uint64_t length;
 };
 
+// Term i's key is keys[key_offset(i), key_offset(i + 1)) and its postings
+// postings[postings_offset(i), postings_offset(i + 1)): a last, sentinel entry holds the section
+// lengths, so lengths need not be stored.
 struct DictEntry {
   std::uint32_t key_offset;
-  std::uint32_t key_length;
-  std::uint64_t postings_offset;
-  std::uint32_t postings_length;
   std::uint32_t doc_freq;
+  std::uint64_t postings_offset;
 };
-static_assert(sizeof(DictEntry) == 24);
+static_assert(sizeof(DictEntry) == 16);
 
 struct SkipEntry {
   std::uint32_t last_doc;

@@ -181,14 +181,16 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (pdocs.empty() && key[0] != kStemForm) continue;
     segfile::DictEntry e{};
     e.key_offset = static_cast<std::uint32_t>(key_bytes.size());
-    e.key_length = static_cast<std::uint32_t>(key.size());
     key_bytes += key;
     e.postings_offset = postings.size();
     if (!pdocs.empty()) EncodePostings(pdocs, ptfs, ppos, positional, postings);
-    e.postings_length = static_cast<std::uint32_t>(postings.size() - e.postings_offset);
     e.doc_freq = static_cast<std::uint32_t>(pdocs.size());
     Append(dict, e);
   }
+  segfile::DictEntry sentinel{};
+  sentinel.key_offset = static_cast<std::uint32_t>(key_bytes.size());
+  sentinel.postings_offset = postings.size();
+  Append(dict, sentinel);
 
   // Assemble: header, section table, 8-aligned sections, footer.
   std::string sections[segfile::kSectionCount];
