@@ -99,14 +99,35 @@ class Matcher {
       case Kind::kAnd: {
         DocList pos, neg;
         bool have_pos = false;
+        // Single words are checked last, by moving their cursors over the candidates left
+        // (skipping whole blocks) instead of reading their full posting lists.
+        std::vector<std::pair<std::uint64_t, WordSpec>> words;
         for (const auto& c : n.children) {
           if (c->kind == Kind::kNot) {
             if (!c->children.empty()) neg = Union(neg, Eval(*c->children[0]));
             continue;
           }
+          if (c->kind == Kind::kTerm && c->scope == query::Scope::kAll) {
+            std::vector<WordSpec> seq = SequenceOf(*c);
+            if (seq.size() == 1) {
+              words.emplace_back(EstimateDocs(seq[0]), std::move(seq[0]));
+              continue;
+            }
+          }
           DocList d = Eval(*c);
           pos = have_pos ? Intersect(pos, d) : std::move(d);
           have_pos = true;
+          if (pos.empty()) return pos;
+        }
+        std::sort(words.begin(), words.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [estimate, word] : words) {
+          if (!have_pos) {
+            pos = WordDocs(word);
+            have_pos = true;
+          } else {
+            pos = FilterByWord(pos, word);
+          }
           if (pos.empty()) return pos;
         }
         if (!have_pos) pos = All();
@@ -198,6 +219,44 @@ class Matcher {
       out = Union(out, ReadDocs(seg_, k));
       return true;
     });
+    return out;
+  }
+
+  // Documents a word's postings hold (an upper bound for a bare word: forms may overlap).
+  std::uint64_t EstimateDocs(const WordSpec& w) {
+    if (w.exact) return seg_.DocFreq(ExactKey(w.word));
+    std::uint64_t n = 0;
+    for (const std::string& lang : seg_.languages()) {
+      for (const std::string& key : ExactForms(lang, w.word)) n += seg_.DocFreq(key);
+    }
+    return n;
+  }
+
+  // The candidates that hold word `w`, found by advancing cursors (skip entries let them jump
+  // over blocks without candidates).
+  DocList FilterByWord(const DocList& cand, const WordSpec& w) {
+    DocList out;
+    std::map<std::uint8_t, std::vector<std::unique_ptr<PostingCursor>>> by_language;
+    for (std::uint32_t d : cand) {
+      const std::uint8_t lang = w.exact ? 0 : seg_.doc(d).language;
+      auto it = by_language.find(lang);
+      if (it == by_language.end()) {
+        std::vector<std::unique_ptr<PostingCursor>> cursors;
+        const std::vector<std::string> keys =
+            w.exact ? std::vector<std::string>{ExactKey(w.word)}
+                    : ExactForms(seg_.languages()[lang], w.word);
+        for (const std::string& key : keys) {
+          if (auto cur = seg_.Postings(key)) cursors.push_back(std::move(cur));
+        }
+        it = by_language.emplace(lang, std::move(cursors)).first;
+      }
+      for (auto& cur : it->second) {
+        if (cur->Advance(d) == d) {
+          out.push_back(d);
+          break;
+        }
+      }
+    }
     return out;
   }
 
