@@ -90,6 +90,10 @@ class SearchIndex {
   // Highest log seq indexed; the caller replays the log after it at start-up.
   virtual std::uint64_t IndexedSeq() const = 0;
 
+  // Errors: kInvalidArgument for a missing query (field "q"), a limit outside 1..1000 ("limit")
+  // or a cursor this search did not make ("cursor"); kTooLarge when a prefix expands to more
+  // than query::Limits::max_expansion words ("q": "prefix 'infla*' matches more than 1000
+  // words"). Facet fields are folded; their values are the folded field values.
   virtual Result<SearchResult> Search(const SearchRequest& request) const = 0;
 
   // Writes the in-memory segment to disk now and waits (used at shutdown and by tests).
