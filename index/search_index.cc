@@ -52,11 +52,11 @@ class IndexImpl final : public SearchIndex {
 
   Status Add(const Story& story) override;
   std::uint64_t IndexedSeq() const override {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     return indexed_seq_;
   }
   Result<SearchResult> Search(const SearchRequest& request) const override {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     std::vector<const Segment*> segs;
     for (const auto& d : disk_) segs.push_back(d.seg.get());
     for (const auto& f : frozen_) segs.push_back(f.get());
@@ -92,6 +92,18 @@ class IndexImpl final : public SearchIndex {
   const std::string dir_;
   IndexOptions options_;
 
+  // The shared mutex may favour readers (glibc's does), so a steady stream of searches could
+  // keep Add waiting for ever. Every lock first passes `turnstile_`; a writer holds it while it
+  // waits, so new searches queue behind the writer and the running ones drain.
+  std::shared_lock<std::shared_mutex> ReadLock() const {
+    { std::lock_guard<std::mutex> t(turnstile_); }
+    return std::shared_lock<std::shared_mutex>(mu_);
+  }
+  std::unique_lock<std::shared_mutex> WriteLock() {
+    std::lock_guard<std::mutex> t(turnstile_);
+    return std::unique_lock<std::shared_mutex>(mu_);
+  }
+  mutable std::mutex turnstile_;
   mutable std::shared_mutex mu_;
   std::vector<DiskEntry> disk_;                           // in log order
   std::deque<std::shared_ptr<MemorySegment>> frozen_;     // full, waiting to be written
@@ -197,13 +209,13 @@ void IndexImpl::FreezeLocked() {
 
 Status IndexImpl::Add(const Story& story) {
   {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     if (story.seq <= indexed_seq_) return Status::Ok();  // replayed: already indexed
   }
   const AnalyzedStory a = Analyze(story, /*stems=*/false);  // outside the lock
   bool full = false;
   {
-    std::unique_lock lk(mu_);
+    auto lk = WriteLock();
     if (story.seq <= indexed_seq_) return Status::Ok();
     const std::uint64_t hash = StoryIdHash(story.id);
     if (Loc* old = Find(story.id, hash)) old->seg->live[old->doc] = 0;
@@ -231,7 +243,7 @@ Status IndexImpl::Add(const Story& story) {
 Status IndexImpl::SaveManifest() {
   Manifest m;
   {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     for (const auto& d : disk_) m.segments.push_back(d.name);
     m.flushed_seq = flushed_seq_;
   }
@@ -244,7 +256,7 @@ Status IndexImpl::FlushFrozen() {
     std::shared_ptr<MemorySegment> seg;
     SegmentInput input;
     {
-      std::shared_lock lk(mu_);
+      auto lk = ReadLock();
       if (frozen_.empty()) return Status::Ok();
       seg = frozen_.front();
       input.segment = seg.get();
@@ -259,7 +271,7 @@ Status IndexImpl::FlushFrozen() {
     if (!opened.ok()) return opened.status();
     std::shared_ptr<DiskSegment> disk(std::move(opened).value());
     {
-      std::unique_lock lk(mu_);
+      auto lk = WriteLock();
       Install(disk.get());
       disk_.push_back({disk, name});
       frozen_.pop_front();
@@ -276,7 +288,7 @@ Status IndexImpl::MaybeMerge() {
   for (;;) {
     std::size_t begin = 0, end = 0;
     {
-      std::shared_lock lk(mu_);
+      auto lk = ReadLock();
       auto tier = [&](const DiskEntry& e) {
         const double ratio = std::max(1.0, static_cast<double>(e.seg->doc_count()) /
                                                static_cast<double>(options_.flush_docs));
@@ -304,7 +316,7 @@ Status IndexImpl::MergeRange(std::size_t begin, std::size_t end) {
   std::vector<SegmentInput> inputs;
   std::vector<DiskEntry> old;
   {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     for (std::size_t i = begin; i < end; ++i) {
       old.push_back(disk_[i]);
       inputs.push_back({disk_[i].seg.get(), disk_[i].seg->live});
@@ -318,7 +330,7 @@ Status IndexImpl::MergeRange(std::size_t begin, std::size_t end) {
   if (!opened.ok()) return opened.status();
   std::shared_ptr<DiskSegment> merged(std::move(opened).value());
   {
-    std::unique_lock lk(mu_);
+    auto lk = WriteLock();
     Install(merged.get());
     disk_.erase(disk_.begin() + static_cast<std::ptrdiff_t>(begin),
                 disk_.begin() + static_cast<std::ptrdiff_t>(end));
@@ -332,7 +344,7 @@ Status IndexImpl::MergeRange(std::size_t begin, std::size_t end) {
 
 Status IndexImpl::Flush() {
   {
-    std::unique_lock lk(mu_);
+    auto lk = WriteLock();
     FreezeLocked();
   }
   std::lock_guard<std::mutex> w(write_mu_);
@@ -347,7 +359,7 @@ Status IndexImpl::ForceMerge() {
   std::size_t n = 0;
   bool dead = false;
   {
-    std::shared_lock lk(mu_);
+    auto lk = ReadLock();
     n = disk_.size();
     for (const auto& d : disk_) {
       for (std::uint8_t l : d.seg->live) dead = dead || l == 0;
@@ -358,7 +370,7 @@ Status IndexImpl::ForceMerge() {
 }
 
 IndexStats IndexImpl::Stats() const {
-  std::shared_lock lk(mu_);
+  auto lk = ReadLock();
   IndexStats st;
   st.stories = latest_.size() + collided_.size();
   st.segments = disk_.size();

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <atomic>
+#include <thread>
 
 #include "index/analyzed_story.h"
 #include "index/linear_scan.h"
@@ -314,6 +316,51 @@ TEST_F(SearchIndexTest, BackgroundFlushKeepsEveryStorySearchable) {
   EXPECT_EQ(index->Stats().memory_docs, 0u);
   EXPECT_GE(index->Stats().segments, 1u);
   EXPECT_EQ(index->Stats().flushed_seq, 1000u);
+}
+
+// One writer, concurrent readers, background flushes and merges: a search sees every story
+// added before it started and never a half-added one (totals only grow, hits are consistent).
+TEST_F(SearchIndexTest, SearchesRunConcurrentlyWithAddFlushAndMerge) {
+  IndexOptions opt;
+  opt.flush_docs = 64;
+  opt.merge_factor = 3;
+  opt.background = true;
+  auto index = OpenIndex(opt);
+  std::atomic<std::size_t> added{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0};
+  auto reader = [&] {
+    NodePtr all = All();
+    NodePtr oil = Term("oil");
+    std::uint64_t last = 0;
+    while (!done.load()) {
+      const std::size_t before = added.load();
+      SearchRequest req;
+      req.query = all.get();
+      req.limit = 5;
+      auto r = index->Search(req);
+      const std::size_t after = added.load();
+      // The story being added may already be visible before `added` counts it.
+      if (!r.ok() || r->total < before || r->total > after + 1 || r->total < last) ++failures;
+      if (r.ok()) last = r->total;
+      req.query = oil.get();
+      req.sort = Sort::kRelevance;
+      auto o = index->Search(req);
+      if (!o.ok() || o->total > added.load() + 1) ++failures;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (std::size_t i = 0; i < 1200; ++i) {
+    ASSERT_TRUE(index->Add(Corpus()[i]).ok());
+    added.store(i + 1);
+  }
+  ASSERT_TRUE(index->Flush().ok());
+  done.store(true);
+  r1.join();
+  r2.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(Total(*index, *All()), 1200u);
+  EXPECT_EQ(index->Stats().flushed_seq, 1200u);
 }
 
 TEST_F(SearchIndexTest, WidePrefixIsTooLarge) {
