@@ -38,14 +38,18 @@ enum class Kind : std::uint8_t {
 
 struct Node {
   Kind kind = Kind::kMatchAll;
-  Scope scope = Scope::kAll;          // for kTerm, kPhrase, kPrefix, kNear, kWithin, kSame, kAtLeast
+  Scope scope = Scope::kAll;          // for kTerm, kPhrase, kPrefix, kNear, kWithin, kSame, kAtLeast;
+                                      // hd:(…) sets it on every text node below, so a proximity
+                                      // node and all its operands share one scope
   bool exact = false;                 // kTerm only
   bool prefix = false;                // kField only
   std::string field;                  // kField, kRange: "source", "published", ...
-  std::string text;                   // kTerm, kPrefix, kField: the word as typed (not folded)
+  std::string text;                   // kTerm, kPrefix, kField: the word as typed (not folded,
+                                      // escapes removed); a quoted field value's words are
+                                      // joined by single spaces (author:"Jane Smith")
   std::vector<std::string> words;     // kPhrase: the words as typed
   std::vector<std::unique_ptr<Node>> children;
-  std::uint32_t distance = 0;         // kNear, kWithin
+  std::uint32_t distance = 0;         // kNear, kWithin: 1..1000 (bare NEAR is 10); kSame: 0
   std::uint32_t count = 0;            // kAtLeast
   std::int64_t from_us = 0;           // kRange (inclusive); INT64_MIN when open
   std::int64_t to_us = 0;             // kRange (inclusive); INT64_MAX when open
@@ -55,7 +59,9 @@ struct Node {
 
 using NodePtr = std::unique_ptr<Node>;
 
-// Canonical form: fully parenthesised, upper-case operators, fields lower-case, words as typed.
+// Canonical form: fully parenthesised, upper-case operators, fields lower-case, words as typed
+// (escaped with '\' where the lexer would read them otherwise). Rules and examples:
+// docs/query-language.md, "Canonical form".
 std::string ToString(const Node& node);
 
 // Deep copy.

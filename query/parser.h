@@ -19,10 +19,14 @@ struct Limits {
   std::size_t max_expansion = 1000; // words a prefix (infla*) may expand to; enforced by index/match
 };
 
-// A query that could not be parsed: where and what was expected.
+// A query that could not be parsed: where and what was expected. The parser reports the first
+// problem from the left.
 struct ParseError {
   std::size_t column = 0;    // 1-based, in code points
-  std::string code;          // "syntax", "too_long", "too_deep", "too_many_terms", "bad_date", ...
+  // empty, syntax, unclosed_quote, unclosed_paren, unknown_field, bad_value, bad_date,
+  // bad_range, bad_wildcard, bad_distance, bad_count, bad_operand, too_long, too_deep,
+  // too_many_terms, invalid_utf8 (each with an example in docs/query-language.md, "Errors")
+  std::string code;
   std::string message;       // "column 14: expected ')' to close '(' at column 3"
 };
 
@@ -40,6 +44,10 @@ class ParseResult {
   ParseError error_;
 };
 
+// Never recurses deeper than limits.max_depth and runs in time linear in the input. On success
+// ToString(*result) parses again to the same tree, with the same limits except max_length: the
+// canonical form spells out what the input abbreviated (source:(a OR b), dates), so it can be
+// longer, but it is never deeper and never has more terms.
 ParseResult Parse(std::string_view input, const Limits& limits = {});
 
 // The ParseError as a Status (kInvalidArgument or kTooLarge, field "q").

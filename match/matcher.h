@@ -1,0 +1,72 @@
+// Matcher: standing queries (alerts) matched against each arriving story — a percolator.
+//
+// Every query is parsed with the search parser and compiled once. A presearcher index over the
+// compiled queries (terms a story must contain for a query to possibly match, each query indexed
+// under its most selective term by corpus statistics, top-level ORs split) selects candidates for a
+// story; only candidates are verified against the story's own in-memory postings. Queries with no
+// usable term (pure negations, MatchAll, time-only) are kept on an always-verify list. A story
+// matches a query exactly when a search run right after its ingest would return it
+// (docs/query-language.md). Thread-safe: Add/Remove may run while stories are matched.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/story.h"
+#include "query/ast.h"
+
+namespace dateline::match {
+
+struct MatcherOptions {
+  // Static cost limit of one compiled query (terms, prefixes and positional operators weighted);
+  // a query above it is refused by Add with kTooLarge naming the budget.
+  std::uint64_t max_query_cost = 20000;
+};
+
+struct Fired {
+  std::uint64_t query_id = 0;
+  std::vector<std::string> matched_terms;  // folded words of the story that satisfied the query
+};
+
+struct MatchStats {
+  std::uint64_t candidates = 0;  // queries verified for this story
+  std::uint64_t matched = 0;
+};
+
+struct MatcherStats {
+  std::uint64_t queries = 0;
+  std::uint64_t always_verified = 0;  // queries without a usable presearch term
+  std::uint64_t memory_bytes = 0;     // estimate of the matcher's own structures
+};
+
+class Matcher {
+ public:
+  explicit Matcher(MatcherOptions options = {});
+  ~Matcher();
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  // Compiles `query` and adds (or replaces) it under `id`; takes effect for the next story.
+  Status Add(std::uint64_t id, const query::Node& query);
+  // Returns false when there was no such id.
+  bool Remove(std::uint64_t id);
+
+  // The ids of every query the story matches, in increasing id order. `now_us` is "now" for
+  // since: (0 = the real clock).
+  std::vector<Fired> Match(const Story& story, std::int64_t now_us = 0,
+                           MatchStats* stats = nullptr) const;
+
+  // Static cost of a query as Add computes it (reported to users at save time).
+  static std::uint64_t Cost(const query::Node& query);
+
+  MatcherStats Stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dateline::match
