@@ -1,0 +1,28 @@
+// The reference evaluator: the query language applied to one analysed story with plain loops
+// over its word list, no postings and no cleverness. The index is tested against it
+// (index_differential_test.cc), and standing alerts can use it as their brute-force baseline.
+//
+// Rules the language document leaves to the evaluator, shared with the index:
+// - An occurrence of a word, phrase or prefix is a span [first, last] of positions; an OR of such
+//   operands has the occurrences of all of them. Other operands (AND, NOT, fields, nested
+//   proximity) have no occurrences, so NEAR/W/SAME/ATLEAST over them do not match.
+// - An occurrence is in a scope when its whole span is; a scoped operand inside a proximity
+//   operator must satisfy both scopes.
+// - SAME places an occurrence in the paragraph of its first word.
+// - `author:x*` matches when some byline word starts with Fold(x); `author:a b` needs every word.
+#pragma once
+
+#include <cstdint>
+
+#include "index/analyzed_story.h"
+#include "query/ast.h"
+
+namespace dateline::index {
+
+// True when `story` matches `query`; `now_us` is "now" for since:.
+bool Matches(const query::Node& query, const AnalyzedStory& story, std::int64_t now_us);
+
+// Words of a field value as the author field compares them.
+bool FieldMatches(const query::Node& node, const AnalyzedStory& story);
+
+}  // namespace dateline::index
