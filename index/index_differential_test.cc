@@ -88,6 +88,13 @@ class QueryGenerator {
 
   // A word, phrase, prefix or OR of them: an operand with occurrences.
   NodePtr SpanOperand(int depth) {
+    if (depth < 1 && Pick(8) == 0) {  // a proximity expression as an operand
+      static const Kind kinds[] = {Kind::kNear, Kind::kWithin, Kind::kSame};
+      auto n = Make(kinds[Pick(3)]);
+      for (int i = 0; i < 2; ++i) n->children.push_back(SpanOperand(depth + 1));
+      n->distance = static_cast<std::uint32_t>(1 + Pick(8));
+      return n;
+    }
     switch (Pick(depth < 2 ? 6 : 5)) {
       case 0:
       case 1: {

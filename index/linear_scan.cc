@@ -48,6 +48,9 @@ void SequenceSpans(const std::vector<std::string>& qs, bool exact, const Analyze
   }
 }
 
+void ProximitySpans(const query::Node& n, const AnalyzedStory& s, Window win,
+                    std::vector<Span>& out);
+
 void Spans(const query::Node& n, const AnalyzedStory& s, Window w, std::vector<Span>& out) {
   using query::Kind;
   std::vector<Span> raw;
@@ -73,6 +76,11 @@ void Spans(const query::Node& n, const AnalyzedStory& s, Window w, std::vector<S
     }
     case Kind::kOr:
       for (const auto& c : n.children) Spans(*c, s, win, out);
+      return;
+    case Kind::kNear:
+    case Kind::kWithin:
+    case Kind::kSame:
+      ProximitySpans(n, s, win, out);
       return;
     default:
       return;
@@ -106,6 +114,55 @@ bool AnyCombination(const std::vector<std::vector<Span>>& occ, std::size_t k,
     chosen.pop_back();
   }
   return false;
+}
+
+std::uint32_t ParagraphOf(const AnalyzedStory& s, std::uint32_t position);
+
+// Does this choice of one occurrence per operand satisfy the proximity operator?
+bool Satisfies(const query::Node& n, const AnalyzedStory& s, const std::vector<Span>& chosen) {
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    for (std::size_t j = i + 1; j < chosen.size(); ++j) {
+      if (n.kind == query::Kind::kSame) {
+        if (ParagraphOf(s, chosen[i].first) != ParagraphOf(s, chosen[j].first)) return false;
+      } else {
+        if (Gap(chosen[i], chosen[j]) > static_cast<std::int64_t>(n.distance)) return false;
+        if (n.kind == query::Kind::kWithin && !(chosen[i].first < chosen[j].first)) return false;
+      }
+    }
+  }
+  return true;
+}
+
+// Every combination (odometer over the operands' occurrences); each satisfying one is an
+// occurrence of the expression from its first start to its last end.
+void ProximitySpans(const query::Node& n, const AnalyzedStory& s, Window win,
+                    std::vector<Span>& out) {
+  const Window w = Narrow(win, n.scope, s);
+  std::vector<std::vector<Span>> occ;
+  for (const auto& c : n.children) {
+    occ.emplace_back();
+    Spans(*c, s, w, occ.back());
+    if (occ.back().empty()) return;
+  }
+  if (occ.empty()) return;
+  std::vector<std::size_t> at(occ.size(), 0);
+  std::set<std::pair<std::uint32_t, std::uint32_t>> found;
+  for (;;) {
+    std::vector<Span> chosen;
+    for (std::size_t i = 0; i < occ.size(); ++i) chosen.push_back(occ[i][at[i]]);
+    if (Satisfies(n, s, chosen)) {
+      Span sp{chosen[0].first, chosen[0].last};
+      for (const Span& c : chosen) {
+        sp.first = std::min(sp.first, c.first);
+        sp.last = std::max(sp.last, c.last);
+      }
+      found.emplace(sp.first, sp.last);
+    }
+    std::size_t i = 0;
+    while (i < occ.size() && ++at[i] == occ[i].size()) at[i++] = 0;
+    if (i == occ.size()) break;
+  }
+  for (const auto& [first, last] : found) out.push_back({first, last});
 }
 
 std::uint32_t ParagraphOf(const AnalyzedStory& s, std::uint32_t position) {
@@ -190,7 +247,8 @@ bool Eval(const query::Node& n, const AnalyzedStory& s, std::int64_t now_us) {
 
 bool FieldMatches(const query::Node& n, const AnalyzedStory& s) {
   const std::string field = text::Fold(n.field);
-  const std::string value = text::Fold(n.text);
+  // Language codes are compared by primary subtag, as stories record them ("en-GB" -> "en").
+  const std::string value = field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text);
   if (field == "author" && !n.prefix) {
     const std::vector<std::string> words = QueryWords(n.text);
     if (words.empty()) return false;

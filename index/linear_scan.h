@@ -3,13 +3,16 @@
 // (index_differential_test.cc), and standing alerts can use it as their brute-force baseline.
 //
 // Rules the language document leaves to the evaluator, shared with the index:
-// - An occurrence of a word, phrase or prefix is a span [first, last] of positions; an OR of such
-//   operands has the occurrences of all of them. Other operands (AND, NOT, fields, nested
-//   proximity) have no occurrences, so NEAR/W/SAME/ATLEAST over them do not match.
+// - An occurrence of a word, phrase or prefix is a span [first, last] of positions; an OR has
+//   the occurrences of all its operands; a proximity expression used as an operand
+//   (`(a NEAR/5 b) W/3 c`) has one occurrence per combination of its operands' occurrences that
+//   satisfies it, spanning from the earliest start to the latest end. Other operands (AND, NOT,
+//   fields; the parser refuses them) have no occurrences, so the operator does not match.
 // - An occurrence is in a scope when its whole span is; a scoped operand inside a proximity
 //   operator must satisfy both scopes.
 // - SAME places an occurrence in the paragraph of its first word.
-// - `author:x*` matches when some byline word starts with Fold(x); `author:a b` needs every word.
+// - `author:x*` matches when some byline word starts with Fold(x); `author:a b` needs every
+//   word. `lang:` values compare by primary subtag (text::PrimaryLanguage).
 #pragma once
 
 #include <cstdint>

@@ -70,7 +70,9 @@ std::vector<WordSpec> SequenceOf(const Node& n) {
 
 bool IsSpanNode(const Node& n) {
   if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase || n.kind == Kind::kPrefix) return true;
-  return n.kind == Kind::kOr;  // its word, phrase and prefix children give the occurrences
+  // An OR has its operands' occurrences; a proximity expression one per satisfying combination.
+  return n.kind == Kind::kOr || n.kind == Kind::kNear || n.kind == Kind::kWithin ||
+         n.kind == Kind::kSame;
 }
 
 class Matcher {
@@ -188,7 +190,8 @@ class Matcher {
       }
       return out;
     }
-    const std::string key = FieldKey(field, text::Fold(n.text));
+    const std::string key =
+        FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
     if (!n.prefix) return ReadDocs(seg_, key);
     DocList out;
     seg_.ForEachKey(key, [&](std::string_view k) {
@@ -230,9 +233,19 @@ class Matcher {
 
   // Documents that may hold an occurrence of a span operand (a word, phrase, prefix or OR).
   DocList CandidateDocs(const Node& n) const {
-    if (n.kind != Kind::kOr) return IsSpanNode(n) ? LeafDocs(n) : DocList{};
+    if (!IsSpanNode(n)) return {};
+    if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase || n.kind == Kind::kPrefix) {
+      return LeafDocs(n);
+    }
     DocList out;
-    for (const auto& c : n.children) out = Union(out, CandidateDocs(*c));
+    for (std::size_t i = 0; i < n.children.size(); ++i) {
+      if (n.kind == Kind::kOr) {
+        out = Union(out, CandidateDocs(*n.children[i]));
+      } else {
+        DocList d = CandidateDocs(*n.children[i]);
+        out = i == 0 ? std::move(d) : Intersect(out, d);
+      }
+    }
     return out;
   }
 
@@ -302,6 +315,10 @@ class Matcher {
       for (const auto& c : n.children) Spans(*c, d, win, out);
       return;
     }
+    if (n.kind == Kind::kNear || n.kind == Kind::kWithin || n.kind == Kind::kSame) {
+      NestedSpans(n, d, win, out);
+      return;
+    }
     if (n.kind == Kind::kPrefix) {
       std::vector<std::uint32_t> pos;
       for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
@@ -325,6 +342,64 @@ class Matcher {
         ok = std::binary_search(lists[i].begin(), lists[i].end(), p + i);
       }
       if (ok) emit({p, p + len - 1});
+    }
+  }
+
+  // A proximity expression used as an operand: one occurrence [first start, last end] per
+  // combination of its operands' occurrences that satisfies it. Partial combinations that
+  // already fail are cut: a larger one can only fail too.
+  void NestedSpans(const Node& n, std::uint32_t d, Window win, std::vector<Span>& out) {
+    if (n.children.empty()) return;
+    std::vector<std::vector<Span>> occ(n.children.size());
+    for (std::size_t i = 0; i < n.children.size(); ++i) {
+      Spans(*n.children[i], d, win, occ[i]);
+      if (occ[i].empty()) return;
+    }
+    std::vector<Span> found;
+    Enumerate(n, d, occ, 0, {}, found);
+    std::sort(found.begin(), found.end(), [](const Span& a, const Span& b) {
+      return a.first != b.first ? a.first < b.first : a.last < b.last;
+    });
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      if (i == 0 || found[i].first != found[i - 1].first || found[i].last != found[i - 1].last) {
+        out.push_back(found[i]);
+      }
+    }
+  }
+
+  struct Partial {
+    std::int64_t max_first = -1;
+    std::int64_t min_last = std::numeric_limits<std::int64_t>::max();
+    std::int64_t prev_first = -1;   // W/n: the previous operand's start
+    std::uint32_t first = std::numeric_limits<std::uint32_t>::max();
+    std::uint32_t last = 0;
+    std::uint32_t paragraph = std::numeric_limits<std::uint32_t>::max();
+  };
+
+  void Enumerate(const Node& n, std::uint32_t d, const std::vector<std::vector<Span>>& occ,
+                 std::size_t k, Partial p, std::vector<Span>& found) {
+    if (k == occ.size()) {
+      found.push_back({p.first, p.last});
+      return;
+    }
+    for (const Span& s : occ[k]) {
+      Partial q = p;
+      q.max_first = std::max<std::int64_t>(q.max_first, s.first);
+      q.min_last = std::min<std::int64_t>(q.min_last, s.last);
+      q.first = std::min(q.first, s.first);
+      q.last = std::max(q.last, s.last);
+      if (n.kind == Kind::kSame) {
+        const std::uint32_t para = Paragraph(d, s.first);
+        if (k > 0 && para != p.paragraph) continue;
+        q.paragraph = para;
+      } else {
+        if (q.max_first - q.min_last > static_cast<std::int64_t>(n.distance)) continue;
+        if (n.kind == Kind::kWithin) {
+          if (static_cast<std::int64_t>(s.first) <= p.prev_first) continue;
+          q.prev_first = s.first;
+        }
+      }
+      Enumerate(n, d, occ, k + 1, q, found);
     }
   }
 
