@@ -20,6 +20,7 @@
 #include "index/linear_scan.h"
 #include "index/search_index.h"
 #include "index/test_corpus.h"
+#include "query/parser.h"
 #include "text/analyzer.h"
 
 namespace dateline::index {
@@ -386,6 +387,48 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
   EXPECT_EQ((*reopened)->IndexedSeq(), last_seq);
   EXPECT_EQ((*reopened)->Stats().stories, latest_.size());
   Check(**reopened, "reopened", 5);
+}
+
+}  // namespace
+}  // namespace dateline::index
+
+namespace dateline::index {
+namespace {
+
+// Queries as users type them, through the real parser: the trees it builds (scopes pushed to
+// the leaves, n-ary chains, nested proximity, field groups) must agree too.
+TEST_F(Differential, ParsedQueries) {
+  IndexOptions opt;
+  opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 4);
+  opt.background = false;
+  auto index = SearchIndex::Open(dir_.string(), opt);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+  const char* queries[] = {
+      "oil", "\"oil\"", "oil prices", "oil OR gold", "oil -opec", "-oil", "NOT oil NOT gold",
+      "\"crude oil\"", "\"oil prices\" OR \"gold prices\"", "infla*", "hd:oil", "lead:oil",
+      "hd:(oil OR gold)", "hd:\"crude oil\"", "lead:(bank NEAR/5 rates)", "oil NEAR/5 prices",
+      "oil NEAR prices", "oil W/3 prices", "oil SAME prices", "oil NEAR/5 prices NEAR/5 opec",
+      "(oil NEAR/3 prices) W/10 opec", "(oil OR gold) NEAR/4 (prices OR price)",
+      "\"crude oil\" NEAR/10 opec", "ATLEAST 3 oil", "ATLEAST2 \"crude oil\"",
+      "hd:(ATLEAST 2 oil)", "topic:crude", "topic:(crude OR gold)", "place:usa -topic:earn",
+      "topic:ear*", "source:reuters", "lang:en", "priority:normal", "*",
+      "published:[1987-03-01 TO 1987-03-10]", "published:{1987-03-01 TO 1987-03-10}",
+      "published:1987-03-02", "since:100w", "U.S. trade", "\"U.S.\"", "shares AND NOT (oil OR gold)",
+      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)"};
+  for (const char* text : queries) {
+    auto parsed = query::Parse(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
+    SearchRequest req;
+    req.query = parsed.node().get();
+    req.limit = 1000;
+    req.now_us = now_us_;
+    auto r = (*index)->Search(req);
+    ASSERT_TRUE(r.ok()) << text << ": " << r.status().ToString();
+    const std::vector<std::uint64_t> want = Expected(*parsed.node());
+    ASSERT_EQ(r->total, want.size()) << text << " = " << query::ToString(*parsed.node());
+    for (std::size_t k = 0; k < r->hits.size(); ++k) ASSERT_EQ(r->hits[k].seq, want[k]) << text;
+  }
 }
 
 }  // namespace
