@@ -1,0 +1,95 @@
+#include "index/analyzed_story.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "text/analyzer.h"
+
+namespace dateline::index {
+
+std::string StoryLanguage(const Story& story) {
+  std::string lang = text::PrimaryLanguage(story.language);
+  if (!lang.empty()) return lang;
+  std::string sample = story.headline;
+  sample += '\n';
+  sample += story.summary;
+  for (const Block& b : story.body) {
+    if (sample.size() > 4096) break;  // enough text to tell the language
+    sample += '\n';
+    sample += b.text;
+  }
+  lang = text::DetectLanguage(sample);
+  return lang.empty() ? std::string("und") : lang;
+}
+
+const std::string& CachedStem(const std::string& folded_word, const std::string& language) {
+  // Keyed by language + NUL + word; cleared when it grows past a bound so memory stays flat on
+  // long runs with an open vocabulary (numbers, names).
+  thread_local std::unordered_map<std::string, std::string> cache;
+  thread_local std::string key;
+  key.assign(language);
+  key.push_back('\0');
+  key.append(folded_word);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() > 500000) cache.clear();
+  return cache.emplace(key, text::Stem(folded_word, language)).first->second;
+}
+
+std::vector<std::string> QueryWords(std::string_view text) {
+  std::vector<text::Token> tokens;
+  std::uint32_t next = 0;
+  text::Tokenize(text, tokens, &next);
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (text::Token& t : tokens) out.push_back(std::move(t.exact));
+  return out;
+}
+
+AnalyzedStory Analyze(const Story& story) {
+  AnalyzedStory a;
+  a.id = story.id;
+  a.seq = story.seq;
+  a.source = story.source;
+  a.language = StoryLanguage(story);
+  a.time_us = story.published_us != 0 ? story.published_us : story.received_us;
+  a.priority = story.priority;
+
+  std::vector<text::Token> tokens;
+  std::uint32_t next = 0;
+  std::uint32_t paragraph = 0;
+  auto add_paragraph = [&](std::string_view text) {
+    const std::size_t before = tokens.size();
+    text::Tokenize(text, tokens, &next);
+    if (tokens.size() > before) a.paragraph_starts.push_back(tokens[before].position);
+    for (std::size_t i = before; i < tokens.size(); ++i) {
+      AnalyzedWord w;
+      w.exact = std::move(tokens[i].exact);
+      w.stem = CachedStem(w.exact, a.language);
+      w.position = tokens[i].position;
+      w.paragraph = paragraph;
+      a.words.push_back(std::move(w));
+    }
+    ++paragraph;
+  };
+  add_paragraph(story.headline);
+  a.headline_words = next;
+  if (!story.summary.empty()) add_paragraph(story.summary);
+  for (const Block& b : story.body) add_paragraph(b.text);
+
+  a.fields.emplace_back("source", text::Fold(story.source));
+  a.fields.emplace_back("lang", a.language);
+  a.fields.emplace_back("priority", std::string(PriorityName(story.priority)));
+  for (const std::string& byline : story.bylines) {
+    std::vector<text::Token> bw;
+    std::uint32_t p = 0;
+    text::Tokenize(byline, bw, &p);
+    for (text::Token& t : bw) a.fields.emplace_back("author", std::move(t.exact));
+  }
+  for (const Tag& tag : story.tags) a.fields.emplace_back(text::Fold(tag.field), text::Fold(tag.value));
+  std::sort(a.fields.begin(), a.fields.end());
+  a.fields.erase(std::unique(a.fields.begin(), a.fields.end()), a.fields.end());
+  return a;
+}
+
+}  // namespace dateline::index

@@ -1,0 +1,332 @@
+#include "index/disk_segment.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "core/crc32c.h"
+#include "index/block_codec.h"
+#include "index/varint.h"
+
+namespace dateline::index {
+namespace {
+
+template <typename T>
+T Load(const std::uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Postings of one term: u32 doc count, u32 block count, SkipEntry per block, then the blocks
+// (FOR-packed docid deltas, FOR-packed tf-1, and for exact terms varint position deltas).
+// Every read is bounds-checked; damaged data ends the cursor instead of reading past the file.
+class DiskCursor final : public PostingCursor {
+ public:
+  DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, bool positional,
+             std::uint32_t doc_limit)
+      : begin_(begin), end_(end), positional_(positional), doc_limit_(doc_limit) {
+    if (end - begin < 8) {
+      blocks_ = 0;
+      return;
+    }
+    n_ = Load<std::uint32_t>(begin);
+    blocks_ = Load<std::uint32_t>(begin + 4);
+    const std::size_t skip_bytes = std::size_t{blocks_} * sizeof(segfile::SkipEntry);
+    if (blocks_ != (n_ + kBlockSize - 1) / kBlockSize ||
+        skip_bytes > static_cast<std::size_t>(end - begin - 8)) {
+      blocks_ = 0;
+    }
+  }
+
+  std::uint32_t Next() override {
+    if (doc_ == kNoDoc && started_) return doc_;
+    started_ = true;
+    if (!loaded_) return LoadBlock(0);
+    if (i_ + 1 < count_) {
+      ++i_;
+      doc_ = docs_[i_];
+      return doc_;
+    }
+    return LoadBlock(block_ + 1);
+  }
+
+  std::uint32_t Advance(std::uint32_t target) override {
+    if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
+    started_ = true;
+    std::uint32_t b = loaded_ ? block_ : 0;
+    while (b < blocks_ && Skip(b).last_doc < target) ++b;
+    if (b >= blocks_) return End();
+    if (!loaded_ || b != block_) {
+      if (LoadBlock(b) == kNoDoc) return kNoDoc;
+    }
+    while (docs_[i_] < target) {
+      if (++i_ >= count_) return End();
+    }
+    doc_ = docs_[i_];
+    return doc_;
+  }
+
+  std::uint32_t doc() const override { return doc_; }
+  std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
+
+  void Positions(std::vector<std::uint32_t>& out) override {
+    out.clear();
+    if (!positional_ || doc_ == kNoDoc || !started_) return;
+    if (!positions_decoded_) DecodePositions();
+    if (pos_offsets_.size() <= i_ + 1) return;
+    out.assign(positions_.begin() + pos_offsets_[i_], positions_.begin() + pos_offsets_[i_ + 1]);
+  }
+
+ private:
+  segfile::SkipEntry Skip(std::uint32_t b) const {
+    return Load<segfile::SkipEntry>(begin_ + 8 + std::size_t{b} * sizeof(segfile::SkipEntry));
+  }
+  std::uint32_t End() {
+    doc_ = kNoDoc;
+    return doc_;
+  }
+
+  std::uint32_t LoadBlock(std::uint32_t b) {
+    if (b >= blocks_) return End();
+    block_ = b;
+    loaded_ = true;
+    positions_decoded_ = false;
+    count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
+    const segfile::SkipEntry s = Skip(b);
+    if (s.offset > static_cast<std::size_t>(end_ - begin_)) return End();
+    const std::uint8_t* p = begin_ + s.offset;
+    std::size_t used = UnpackBlock(p, end_, count_, docs_);
+    if (used == 0) return End();
+    p += used;
+    used = UnpackBlock(p, end_, count_, tfs_);
+    if (used == 0) return End();
+    p += used;
+    positions_begin_ = p;
+    positions_end_ = b + 1 < blocks_ && Skip(b + 1).offset <= static_cast<std::size_t>(end_ - begin_)
+                         ? begin_ + Skip(b + 1).offset
+                         : end_;
+    // Docid deltas: the first against the previous block's last docid.
+    std::uint64_t prev = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    for (std::uint32_t i = 0; i < count_; ++i) {
+      const std::uint64_t d = prev + docs_[i];
+      if (d >= doc_limit_) return End();  // damaged: never hand out a docid past the segment
+      docs_[i] = static_cast<std::uint32_t>(d);
+      prev = d + 1;
+      tfs_[i] += 1;
+    }
+    i_ = 0;
+    doc_ = docs_[0];
+    return doc_;
+  }
+
+  void DecodePositions() {
+    positions_decoded_ = true;
+    positions_.clear();
+    pos_offsets_.assign(1, 0);
+    const std::uint8_t* p = positions_begin_;
+    if (positions_end_ < p) return;
+    for (std::uint32_t i = 0; i < count_; ++i) {
+      std::uint32_t pos = 0;
+      for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
+        std::uint32_t d = 0;
+        if (!GetVarint(&p, positions_end_, &d)) {
+          pos_offsets_.clear();
+          return;
+        }
+        pos += d;
+        positions_.push_back(pos);
+      }
+      pos_offsets_.push_back(static_cast<std::uint32_t>(positions_.size()));
+    }
+  }
+
+  const std::uint8_t* begin_;
+  const std::uint8_t* end_;
+  bool positional_;
+  std::uint32_t doc_limit_;
+  std::uint32_t n_ = 0;
+  std::uint32_t blocks_ = 0;
+  std::uint32_t block_ = 0;
+  bool loaded_ = false;
+  bool started_ = false;
+  std::uint32_t count_ = 0;
+  std::uint32_t i_ = 0;
+  std::uint32_t doc_ = kNoDoc;
+  std::uint32_t docs_[kBlockSize];
+  std::uint32_t tfs_[kBlockSize];
+  const std::uint8_t* positions_begin_ = nullptr;
+  const std::uint8_t* positions_end_ = nullptr;
+  bool positions_decoded_ = false;
+  std::vector<std::uint32_t> positions_;
+  std::vector<std::uint32_t> pos_offsets_;
+};
+
+Status Corrupt(const std::string& path, const std::string& what) {
+  return Status::Corruption("index segment " + path + ": " + what);
+}
+
+bool ParseStrings(const std::uint8_t* p, std::size_t n, std::vector<std::string>& out) {
+  // u32 count, then per string u32 length and bytes.
+  if (n < 4) return false;
+  const auto count = Load<std::uint32_t>(p);
+  std::size_t off = 4;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    if (n - off < 4) return false;
+    const auto len = Load<std::uint32_t>(p + off);
+    off += 4;
+    if (n - off < len) return false;
+    out.emplace_back(reinterpret_cast<const char*>(p + off), len);
+    off += len;
+  }
+  return off == n;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DiskSegment>> DiskSegment::Open(const std::string& path) {
+  std::unique_ptr<DiskSegment> seg(new DiskSegment());
+  seg->path_ = path;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    ::close(fd);
+    return Status::IOError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  seg->size_ = static_cast<std::size_t>(st.st_size);
+  if (seg->size_ < sizeof(segfile::Header) + sizeof(segfile::Footer)) {
+    ::close(fd);
+    return Corrupt(path, "truncated (" + std::to_string(seg->size_) + " bytes)");
+  }
+  void* m = ::mmap(nullptr, seg->size_, PROT_READ, MAP_SHARED, fd, 0);
+  ::close(fd);
+  if (m == MAP_FAILED) return Status::IOError("cannot map " + path + ": " + std::strerror(errno));
+  seg->base_ = static_cast<const std::uint8_t*>(m);
+  Status s = seg->Validate();
+  if (!s.ok()) return s;
+  return seg;
+}
+
+DiskSegment::~DiskSegment() {
+  if (base_ != nullptr) ::munmap(const_cast<std::uint8_t*>(base_), size_);
+}
+
+Status DiskSegment::Validate() {
+  const auto footer = Load<segfile::Footer>(base_ + size_ - sizeof(segfile::Footer));
+  if (footer.magic != segfile::kFooterMagic || footer.body_length != size_ - sizeof footer) {
+    return Corrupt(path_, "bad footer (truncated or not a segment file)");
+  }
+  const std::uint32_t crc = crc32c::Value(
+      std::string_view(reinterpret_cast<const char*>(base_), footer.body_length));
+  if (crc32c::Unmask(footer.crc) != crc) return Corrupt(path_, "checksum mismatch");
+  const auto h = Load<segfile::Header>(base_);
+  if (std::memcmp(h.magic, segfile::kMagic, sizeof h.magic) != 0) {
+    return Corrupt(path_, "bad magic");
+  }
+  if (h.version != segfile::kVersion) {
+    return Corrupt(path_, "unsupported version " + std::to_string(h.version));
+  }
+  if (h.section_count != segfile::kSectionCount) return Corrupt(path_, "bad section count");
+  const std::size_t table_end =
+      sizeof(segfile::Header) + segfile::kSectionCount * sizeof(segfile::SectionRef);
+  if (table_end > footer.body_length) return Corrupt(path_, "truncated section table");
+  segfile::SectionRef sec[segfile::kSectionCount];
+  for (std::uint32_t i = 0; i < segfile::kSectionCount; ++i) {
+    sec[i] = Load<segfile::SectionRef>(base_ + sizeof(segfile::Header) +
+                                       i * sizeof(segfile::SectionRef));
+    if (sec[i].offset < table_end || sec[i].offset % 8 != 0 ||
+        sec[i].offset > footer.body_length || sec[i].length > footer.body_length - sec[i].offset) {
+      return Corrupt(path_, "section " + std::to_string(i) + " out of bounds");
+    }
+  }
+  doc_count_ = h.doc_count;
+  total_length_ = h.total_length;
+  if (sec[segfile::kDocs].length != std::uint64_t{doc_count_} * sizeof(DocRecord)) {
+    return Corrupt(path_, "document table size");
+  }
+  docs_ = reinterpret_cast<const DocRecord*>(base_ + sec[segfile::kDocs].offset);
+  ids_ = reinterpret_cast<const char*>(base_ + sec[segfile::kIds].offset);
+  ids_size_ = sec[segfile::kIds].length;
+  if (sec[segfile::kParagraphs].length % 4 != 0) return Corrupt(path_, "paragraph table size");
+  paras_ = reinterpret_cast<const std::uint32_t*>(base_ + sec[segfile::kParagraphs].offset);
+  para_count_ = sec[segfile::kParagraphs].length / 4;
+  if (!ParseStrings(base_ + sec[segfile::kSources].offset, sec[segfile::kSources].length,
+                    sources_) ||
+      !ParseStrings(base_ + sec[segfile::kLanguages].offset, sec[segfile::kLanguages].length,
+                    languages_)) {
+    return Corrupt(path_, "string tables");
+  }
+  for (std::uint32_t d = 0; d < doc_count_; ++d) {
+    const DocRecord& r = docs_[d];
+    if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
+        std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
+        r.language >= languages_.size()) {
+      return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
+    }
+  }
+  if (sec[segfile::kDictionary].length % sizeof(segfile::DictEntry) != 0) {
+    return Corrupt(path_, "dictionary size");
+  }
+  dict_ = reinterpret_cast<const segfile::DictEntry*>(base_ + sec[segfile::kDictionary].offset);
+  terms_ = sec[segfile::kDictionary].length / sizeof(segfile::DictEntry);
+  keys_ = reinterpret_cast<const char*>(base_ + sec[segfile::kKeys].offset);
+  keys_size_ = sec[segfile::kKeys].length;
+  postings_ = base_ + sec[segfile::kPostings].offset;
+  postings_size_ = sec[segfile::kPostings].length;
+  for (std::size_t i = 0; i < terms_; ++i) {
+    const segfile::DictEntry& e = dict_[i];
+    if (std::uint64_t{e.key_offset} + e.key_length > keys_size_ ||
+        e.postings_offset + e.postings_length > postings_size_) {
+      return Corrupt(path_, "term " + std::to_string(i) + " out of bounds");
+    }
+  }
+  live.assign(doc_count_, 1);
+  return Status::Ok();
+}
+
+std::string_view DiskSegment::Key(std::size_t i) const {
+  return {keys_ + dict_[i].key_offset, dict_[i].key_length};
+}
+
+std::size_t DiskSegment::LowerBound(std::string_view key) const {
+  std::size_t lo = 0, hi = terms_;
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (Key(mid) < key) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+std::uint32_t DiskSegment::DocFreq(std::string_view key) const {
+  const std::size_t i = LowerBound(key);
+  return i < terms_ && Key(i) == key ? dict_[i].doc_freq : 0;
+}
+
+std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const {
+  const std::size_t i = LowerBound(key);
+  if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return nullptr;
+  const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
+  return std::make_unique<DiskCursor>(begin, begin + dict_[i].postings_length, HasPositions(key),
+                                      doc_count_);
+}
+
+void DiskSegment::ForEachKey(std::string_view prefix,
+                             const std::function<bool(std::string_view)>& fn) const {
+  for (std::size_t i = LowerBound(prefix); i < terms_; ++i) {
+    const std::string_view k = Key(i);
+    if (k.substr(0, prefix.size()) != prefix) break;
+    if (!fn(k)) break;
+  }
+}
+
+}  // namespace dateline::index

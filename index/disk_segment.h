@@ -1,0 +1,67 @@
+// An immutable segment file, mmap-ed. Open verifies the footer checksum over the whole file
+// and every offset the reader will follow, so a damaged file is a kCorruption error naming it.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "index/segment.h"
+#include "index/segment_file.h"
+
+namespace dateline::index {
+
+class DiskSegment final : public Segment {
+ public:
+  static Result<std::unique_ptr<DiskSegment>> Open(const std::string& path);
+  ~DiskSegment() override;
+  DiskSegment(const DiskSegment&) = delete;
+  DiskSegment& operator=(const DiskSegment&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::uint64_t file_bytes() const { return size_; }
+
+  std::uint32_t doc_count() const override { return doc_count_; }
+  const DocRecord& doc(std::uint32_t d) const override { return docs_[d]; }
+  std::string_view story_id(std::uint32_t d) const override {
+    return std::string_view(ids_ + docs_[d].id_offset, docs_[d].id_length);
+  }
+  const std::uint32_t* paragraphs(std::uint32_t d) const override {
+    return paras_ + docs_[d].para_offset;
+  }
+  const std::vector<std::string>& sources() const override { return sources_; }
+  const std::vector<std::string>& languages() const override { return languages_; }
+  std::uint64_t total_length() const override { return total_length_; }
+
+  std::uint32_t DocFreq(std::string_view key) const override;
+  std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
+  void ForEachKey(std::string_view prefix,
+                  const std::function<bool(std::string_view)>& fn) const override;
+
+ private:
+  DiskSegment() = default;
+  Status Validate();
+  std::string_view Key(std::size_t i) const;
+  std::size_t LowerBound(std::string_view key) const;
+
+  std::string path_;
+  const std::uint8_t* base_ = nullptr;
+  std::size_t size_ = 0;
+  std::uint32_t doc_count_ = 0;
+  std::uint64_t total_length_ = 0;
+  const DocRecord* docs_ = nullptr;
+  const char* ids_ = nullptr;
+  std::size_t ids_size_ = 0;
+  const std::uint32_t* paras_ = nullptr;
+  std::size_t para_count_ = 0;
+  std::vector<std::string> sources_;
+  std::vector<std::string> languages_;
+  const segfile::DictEntry* dict_ = nullptr;
+  std::size_t terms_ = 0;
+  const char* keys_ = nullptr;
+  std::size_t keys_size_ = 0;
+  const std::uint8_t* postings_ = nullptr;
+  std::size_t postings_size_ = 0;
+};
+
+}  // namespace dateline::index

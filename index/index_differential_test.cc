@@ -1,0 +1,435 @@
+// The index against the linear scan (linear_scan.h) on real text: thousands of random queries
+// built from the corpus's own vocabulary, bigrams and field values must give exactly the linear
+// scan's matches and total — in the memory segment, across flushed and merged segments, after
+// new versions of stories replace old ones, after ForceMerge and after reopening the directory.
+//
+// Knobs (environment):
+//   DATELINE_INDEX_TEST_DOCS     stories indexed; default all of Reuters-21578 + BBC News
+//                                (23,803) in optimised builds, 3,000 in debug/sanitizer builds
+//   DATELINE_INDEX_TEST_QUERIES  random queries per phase; default 600 (optimised), 150 (debug)
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+#include "index/analyzed_story.h"
+#include "index/linear_scan.h"
+#include "index/search_index.h"
+#include "index/test_corpus.h"
+#include "query/parser.h"
+#include "text/analyzer.h"
+
+namespace dateline::index {
+namespace {
+
+using query::Kind;
+using query::Node;
+using query::NodePtr;
+
+#ifdef NDEBUG
+constexpr std::size_t kDefaultDocs = 1000000;
+constexpr std::size_t kDefaultQueries = 600;
+#else
+constexpr std::size_t kDefaultDocs = 3000;
+constexpr std::size_t kDefaultQueries = 150;
+#endif
+
+NodePtr Make(Kind k) {
+  auto n = std::make_unique<Node>();
+  n->kind = k;
+  return n;
+}
+
+// Vocabulary of the corpus as the generator draws from it.
+struct Vocabulary {
+  std::vector<std::string> words;        // exact forms, repeated by frequency (capped)
+  std::vector<std::vector<std::string>> bigrams;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::int64_t min_time = 0, max_time = 0;
+};
+
+Vocabulary BuildVocabulary(const std::vector<AnalyzedStory>& stories, std::mt19937& rng) {
+  Vocabulary v;
+  std::unordered_map<std::string, int> freq;
+  std::set<std::pair<std::string, std::string>> fields;
+  v.min_time = INT64_MAX;
+  v.max_time = INT64_MIN;
+  for (const AnalyzedStory& s : stories) {
+    for (std::size_t i = 0; i < s.words.size(); ++i) {
+      if (++freq[s.words[i].exact] <= 3) v.words.push_back(s.words[i].exact);
+      if (i + 1 < s.words.size() && rng() % 40 == 0) {
+        v.bigrams.push_back({s.words[i].exact, s.words[i + 1].exact});
+      }
+    }
+    for (const auto& f : s.fields) fields.insert(f);
+    v.min_time = std::min(v.min_time, s.time_us);
+    v.max_time = std::max(v.max_time, s.time_us);
+  }
+  v.fields.assign(fields.begin(), fields.end());
+  return v;
+}
+
+class QueryGenerator {
+ public:
+  QueryGenerator(const Vocabulary& v, std::uint32_t seed) : v_(v), rng_(seed) {}
+
+  NodePtr Query() { return Any(0); }
+
+ private:
+  std::size_t Pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+  const std::string& Word() { return v_.words[Pick(v_.words.size())]; }
+  query::Scope Scope() {
+    const std::size_t r = Pick(10);
+    return r == 0 ? query::Scope::kHeadline : r == 1 ? query::Scope::kLead : query::Scope::kAll;
+  }
+
+  // A word, phrase, prefix or OR of them: an operand with occurrences.
+  NodePtr SpanOperand(int depth) {
+    if (depth < 1 && Pick(8) == 0) {  // a proximity expression as an operand
+      static const Kind kinds[] = {Kind::kNear, Kind::kWithin, Kind::kSame};
+      auto n = Make(kinds[Pick(3)]);
+      for (int i = 0; i < 2; ++i) n->children.push_back(SpanOperand(depth + 1));
+      n->distance = static_cast<std::uint32_t>(1 + Pick(8));
+      return n;
+    }
+    switch (Pick(depth < 2 ? 6 : 5)) {
+      case 0:
+      case 1: {
+        auto n = Make(Kind::kTerm);
+        n->text = Word();
+        n->exact = Pick(3) == 0;
+        n->scope = Pick(4) == 0 ? Scope() : query::Scope::kAll;
+        return n;
+      }
+      case 2: {
+        auto n = Make(Kind::kPhrase);
+        n->words = v_.bigrams[Pick(v_.bigrams.size())];
+        if (Pick(4) == 0) n->words.pop_back();
+        n->scope = Pick(4) == 0 ? Scope() : query::Scope::kAll;
+        return n;
+      }
+      case 3: {
+        auto n = Make(Kind::kPrefix);
+        const std::string& w = Word();
+        n->text = w.substr(0, std::min<std::size_t>(w.size(), 3 + Pick(4)));
+        return n;
+      }
+      case 4: {
+        auto n = Make(Kind::kTerm);
+        n->text = Word();
+        return n;
+      }
+      default: {
+        auto n = Make(Kind::kOr);
+        for (int i = 0; i < 2; ++i) n->children.push_back(SpanOperand(depth + 1));
+        return n;
+      }
+    }
+  }
+
+  NodePtr Leaf() {
+    switch (Pick(12)) {
+      case 0: {
+        auto n = Make(Kind::kField);
+        const auto& f = v_.fields[Pick(v_.fields.size())];
+        n->field = f.first;
+        n->text = f.second;
+        if (Pick(4) == 0 && f.second.size() > 2) {
+          n->prefix = true;
+          n->text = f.second.substr(0, 2);
+        }
+        return n;
+      }
+      case 1: {
+        auto n = Make(Kind::kRange);
+        const std::int64_t span = std::max<std::int64_t>(1, v_.max_time - v_.min_time);
+        std::int64_t a = v_.min_time + static_cast<std::int64_t>(Pick(1000)) * (span / 1000);
+        std::int64_t b = a + static_cast<std::int64_t>(Pick(300)) * (span / 1000);
+        n->field = "published";
+        n->from_us = Pick(6) == 0 ? INT64_MIN : a;
+        n->to_us = Pick(6) == 0 ? INT64_MAX : b;
+        return n;
+      }
+      case 2: {
+        auto n = Make(Kind::kSince);
+        n->seconds = static_cast<std::int64_t>(Pick(2000)) * 86400;
+        return n;
+      }
+      case 3:
+      case 4: {  // proximity
+        static const Kind kinds[] = {Kind::kNear, Kind::kWithin, Kind::kSame};
+        auto n = Make(kinds[Pick(3)]);
+        const std::size_t arity = 2 + (Pick(4) == 0 ? 1 : 0);
+        for (std::size_t i = 0; i < arity; ++i) n->children.push_back(SpanOperand(0));
+        n->distance = static_cast<std::uint32_t>(Pick(12));
+        n->scope = Pick(5) == 0 ? Scope() : query::Scope::kAll;
+        return n;
+      }
+      case 5: {
+        auto n = Make(Kind::kAtLeast);
+        n->count = static_cast<std::uint32_t>(1 + Pick(4));
+        n->children.push_back(SpanOperand(1));
+        n->scope = Pick(5) == 0 ? Scope() : query::Scope::kAll;
+        return n;
+      }
+      case 6:
+        return Make(Kind::kMatchAll);
+      default:
+        return SpanOperand(0);
+    }
+  }
+
+  NodePtr Any(int depth) {
+    if (depth >= 3 || Pick(3) == 0) return Leaf();
+    switch (Pick(4)) {
+      case 0:
+      case 1: {
+        auto n = Make(Kind::kAnd);
+        const std::size_t k = 2 + Pick(2);
+        for (std::size_t i = 0; i < k; ++i) {
+          if (Pick(4) == 0) {
+            auto no = Make(Kind::kNot);
+            no->children.push_back(Any(depth + 1));
+            n->children.push_back(std::move(no));
+          } else {
+            n->children.push_back(Any(depth + 1));
+          }
+        }
+        return n;
+      }
+      case 2: {
+        auto n = Make(Kind::kOr);
+        const std::size_t k = 2 + Pick(2);
+        for (std::size_t i = 0; i < k; ++i) n->children.push_back(Any(depth + 1));
+        return n;
+      }
+      default: {
+        auto n = Make(Kind::kNot);
+        n->children.push_back(Any(depth + 1));
+        return n;
+      }
+    }
+  }
+
+  const Vocabulary& v_;
+  std::mt19937 rng_;
+};
+
+// A readable form for failure messages (the query part's ToString may not know every node yet).
+std::string Show(const Node& n) {
+  std::string s;
+  switch (n.kind) {
+    case Kind::kMatchAll: return "*";
+    case Kind::kTerm: s = n.exact ? "\"" + n.text + "\"" : n.text; break;
+    case Kind::kPhrase: {
+      s = "\"";
+      for (std::size_t i = 0; i < n.words.size(); ++i) s += (i ? " " : "") + n.words[i];
+      s += "\"";
+      break;
+    }
+    case Kind::kPrefix: s = n.text + "*"; break;
+    case Kind::kField: s = n.field + ":" + n.text + (n.prefix ? "*" : ""); break;
+    case Kind::kRange: return "published:[" + std::to_string(n.from_us) + " TO " + std::to_string(n.to_us) + "]";
+    case Kind::kSince: return "since:" + std::to_string(n.seconds) + "s";
+    default: {
+      const char* op = n.kind == Kind::kAnd ? " AND " : n.kind == Kind::kOr ? " OR " :
+                       n.kind == Kind::kSame ? " SAME " : " ";
+      std::string sep = op;
+      if (n.kind == Kind::kNear) sep = " NEAR/" + std::to_string(n.distance) + " ";
+      if (n.kind == Kind::kWithin) sep = " W/" + std::to_string(n.distance) + " ";
+      if (n.kind == Kind::kNot) s = "NOT ";
+      if (n.kind == Kind::kAtLeast) s = "ATLEAST " + std::to_string(n.count) + " ";
+      s += "(";
+      for (std::size_t i = 0; i < n.children.size(); ++i) s += (i ? sep : "") + Show(*n.children[i]);
+      s += ")";
+    }
+  }
+  if (n.scope == query::Scope::kHeadline) s = "hd:" + s;
+  if (n.scope == query::Scope::kLead) s = "lead:" + s;
+  return s;
+}
+
+class Differential : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stories_ = testing::LoadCorpus(testing::EnvSize("DATELINE_INDEX_TEST_DOCS", kDefaultDocs));
+    ASSERT_GT(stories_.size(), 100u) << "test corpus missing under " DATELINE_SHARED_DATA;
+    for (const Story& s : stories_) {
+      analyzed_.push_back(Analyze(s));
+      latest_[s.id] = analyzed_.size() - 1;
+    }
+    std::mt19937 rng(7);
+    vocab_ = BuildVocabulary(analyzed_, rng);
+    now_us_ = vocab_.max_time + 86400LL * 1000000 * 30;
+    queries_ = testing::EnvSize("DATELINE_INDEX_TEST_QUERIES", kDefaultQueries);
+    dir_ = std::filesystem::temp_directory_path() /
+           ("dateline-index-diff-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // Expected seqs in newest-first order.
+  std::vector<std::uint64_t> Expected(const Node& q) const {
+    std::vector<std::pair<std::int64_t, std::uint64_t>> keyed;
+    for (const auto& [id, i] : latest_) {
+      const AnalyzedStory& s = analyzed_[i];
+      if (Matches(q, s, now_us_)) keyed.emplace_back(s.time_us, s.seq);
+    }
+    std::sort(keyed.rbegin(), keyed.rend());
+    std::vector<std::uint64_t> out;
+    for (const auto& k : keyed) out.push_back(k.second);
+    return out;
+  }
+
+  void Check(SearchIndex& index, const std::string& phase, std::uint32_t seed) {
+    QueryGenerator gen(vocab_, seed);
+    std::size_t nonempty = 0, checked = 0;
+    for (std::size_t i = 0; i < queries_; ++i) {
+      NodePtr q = gen.Query();
+      SearchRequest req;
+      req.query = q.get();
+      req.limit = 1000;
+      req.now_us = now_us_;
+      auto r = index.Search(req);
+      if (!r.ok()) {
+        // Only an over-wide prefix may be refused.
+        ASSERT_EQ(r.status().code(), StatusCode::kTooLarge) << r.status().ToString();
+        continue;
+      }
+      const std::vector<std::uint64_t> want = Expected(*q);
+      ++checked;
+      if (!want.empty()) ++nonempty;
+      ASSERT_EQ(r->total, want.size()) << phase << ": " << Show(*q);
+      const std::size_t n = std::min<std::size_t>(want.size(), 1000);
+      ASSERT_EQ(r->hits.size(), n) << phase << ": " << Show(*q);
+      for (std::size_t k = 0; k < n; ++k) {
+        ASSERT_EQ(r->hits[k].seq, want[k]) << phase << ": hit " << k << " of " << Show(*q);
+      }
+    }
+    // The generator must produce queries that match something, or the test proves little.
+    EXPECT_GT(nonempty, checked / 3) << phase;
+    std::printf("%s: %zu queries checked, %zu with matches\n", phase.c_str(), checked, nonempty);
+  }
+
+  Status AddStory(SearchIndex& index, const Story& s) {
+    analyzed_.push_back(Analyze(s));
+    latest_[s.id] = analyzed_.size() - 1;
+    return index.Add(s);
+  }
+
+  std::vector<Story> stories_;
+  std::vector<AnalyzedStory> analyzed_;
+  std::map<std::string, std::size_t> latest_;  // story id -> newest analysed version
+  Vocabulary vocab_;
+  std::int64_t now_us_ = 0;
+  std::size_t queries_ = 0;
+  std::filesystem::path dir_;
+};
+
+TEST_F(Differential, MemorySegment) {
+  IndexOptions opt;
+  opt.flush_docs = stories_.size() + 1;
+  opt.background = false;
+  auto index = SearchIndex::Open(dir_.string(), opt);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+  EXPECT_EQ((*index)->Stats().segments, 0u);
+  Check(**index, "memory", 1);
+}
+
+TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
+  IndexOptions opt;
+  opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 9);
+  opt.merge_factor = 3;
+  opt.background = false;
+  std::uint64_t last_seq = stories_.back().seq;
+  {
+    auto index = SearchIndex::Open(dir_.string(), opt);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+    ASSERT_TRUE((*index)->Flush().ok());
+    EXPECT_GE((*index)->Stats().segments, 2u);
+    Check(**index, "flushed segments", 2);
+
+    // New versions of some stories: a changed headline, a dropped body, a new tag. Only the
+    // newest version may match; half of them stay in the memory segment for the next check.
+    std::mt19937 rng(11);
+    for (int i = 0; i < 300; ++i) {
+      Story s = stories_[rng() % stories_.size()];
+      const std::size_t was = latest_[s.id];
+      s.headline = "Revised: " + s.headline + " zyxwvut";
+      if (i % 3 == 0) s.body.clear();
+      if (i % 5 == 0) s.tags.push_back({"topic", "revised"});
+      s.version = 2;
+      s.previous_seq = analyzed_[was].seq;
+      s.seq = ++last_seq;
+      ASSERT_TRUE(AddStory(**index, s).ok());
+      if (i == 150) {
+        ASSERT_TRUE((*index)->Flush().ok());
+      }
+    }
+    // A replayed (already indexed) story is ignored.
+    ASSERT_TRUE((*index)->Add(stories_[0]).ok());
+    EXPECT_EQ((*index)->IndexedSeq(), last_seq);
+    Check(**index, "new versions", 3);
+
+    ASSERT_TRUE((*index)->ForceMerge().ok());
+    EXPECT_EQ((*index)->Stats().segments, 1u);
+    Check(**index, "force merged", 4);
+    EXPECT_EQ((*index)->Stats().stories, latest_.size());
+  }
+  auto reopened = SearchIndex::Open(dir_.string(), opt);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*reopened)->IndexedSeq(), last_seq);
+  EXPECT_EQ((*reopened)->Stats().stories, latest_.size());
+  Check(**reopened, "reopened", 5);
+}
+
+}  // namespace
+}  // namespace dateline::index
+
+namespace dateline::index {
+namespace {
+
+// Queries as users type them, through the real parser: the trees it builds (scopes pushed to
+// the leaves, n-ary chains, nested proximity, field groups) must agree too.
+TEST_F(Differential, ParsedQueries) {
+  IndexOptions opt;
+  opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 4);
+  opt.background = false;
+  auto index = SearchIndex::Open(dir_.string(), opt);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+  const char* queries[] = {
+      "oil", "\"oil\"", "oil prices", "oil OR gold", "oil -opec", "-oil", "NOT oil NOT gold",
+      "\"crude oil\"", "\"oil prices\" OR \"gold prices\"", "infla*", "hd:oil", "lead:oil",
+      "hd:(oil OR gold)", "hd:\"crude oil\"", "lead:(bank NEAR/5 rates)", "oil NEAR/5 prices",
+      "oil NEAR prices", "oil W/3 prices", "oil SAME prices", "oil NEAR/5 prices NEAR/5 opec",
+      "(oil NEAR/3 prices) W/10 opec", "(oil OR gold) NEAR/4 (prices OR price)",
+      "\"crude oil\" NEAR/10 opec", "ATLEAST 3 oil", "ATLEAST2 \"crude oil\"",
+      "hd:(ATLEAST 2 oil)", "topic:crude", "topic:(crude OR gold)", "place:usa -topic:earn",
+      "topic:ear*", "source:reuters", "lang:en", "priority:normal", "*",
+      "published:[1987-03-01 TO 1987-03-10]", "published:{1987-03-01 TO 1987-03-10}",
+      "published:1987-03-02", "since:100w", "U.S. trade", "\"U.S.\"", "shares AND NOT (oil OR gold)",
+      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)"};
+  for (const char* text : queries) {
+    auto parsed = query::Parse(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
+    SearchRequest req;
+    req.query = parsed.node().get();
+    req.limit = 1000;
+    req.now_us = now_us_;
+    auto r = (*index)->Search(req);
+    ASSERT_TRUE(r.ok()) << text << ": " << r.status().ToString();
+    const std::vector<std::uint64_t> want = Expected(*parsed.node());
+    ASSERT_EQ(r->total, want.size()) << text << " = " << query::ToString(*parsed.node());
+    for (std::size_t k = 0; k < r->hits.size(); ++k) ASSERT_EQ(r->hits[k].seq, want[k]) << text;
+  }
+}
+
+}  // namespace
+}  // namespace dateline::index

@@ -1,0 +1,119 @@
+// What the searcher needs from a segment, in memory or on disk: per-document records, a sorted
+// term dictionary and posting cursors. Docids are segment-local and follow log seq order.
+//
+// Term keys (one sorted dictionary per segment, the first byte says the kind):
+//   kExactTerm  + folded word                    docids, term frequencies and positions
+//   kStemTerm   + lang + kSep + stem              docids and term frequencies
+//   kFieldTerm  + field + kSep + folded value     docids
+//   kStemForm   + lang + kSep + stem + kSep + word   no postings: the stem's exact forms, for
+//                                                    positional operators on a bare word
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dateline::index {
+
+inline constexpr char kExactTerm = '\x01';
+inline constexpr char kStemTerm = '\x02';
+inline constexpr char kFieldTerm = '\x03';
+inline constexpr char kStemForm = '\x04';
+inline constexpr char kSep = '\x1f';
+
+inline std::string ExactKey(std::string_view word) {
+  std::string k(1, kExactTerm);
+  k.append(word);
+  return k;
+}
+inline std::string StemKey(std::string_view lang, std::string_view stem) {
+  std::string k(1, kStemTerm);
+  k.append(lang);
+  k.push_back(kSep);
+  k.append(stem);
+  return k;
+}
+inline std::string FieldKey(std::string_view field, std::string_view value) {
+  std::string k(1, kFieldTerm);
+  k.append(field);
+  k.push_back(kSep);
+  k.append(value);
+  return k;
+}
+inline std::string StemFormPrefix(std::string_view lang, std::string_view stem) {
+  std::string k(1, kStemForm);
+  k.append(lang);
+  k.push_back(kSep);
+  k.append(stem);
+  k.push_back(kSep);
+  return k;
+}
+inline bool HasPositions(std::string_view key) { return !key.empty() && key[0] == kExactTerm; }
+
+// Fixed-size per-document record; the same layout in memory and in segment files.
+struct DocRecord {
+  std::uint64_t seq = 0;
+  std::uint64_t id_hash = 0;      // StoryIdHash(story id)
+  std::int64_t time_us = 0;       // published_us, or received_us when 0
+  std::uint32_t id_offset = 0;    // story id bytes in the segment's id table
+  std::uint32_t id_length = 0;
+  std::uint32_t para_offset = 0;  // first paragraph start in the segment's paragraph table
+  std::uint32_t para_count = 0;
+  std::uint32_t length = 0;       // words (BM25 document length)
+  std::uint32_t headline_words = 0;
+  std::uint16_t source = 0;       // ordinal into the segment's source table
+  std::uint8_t language = 0;      // ordinal into the segment's language table
+  std::uint8_t priority = 0;
+  std::uint32_t reserved = 0;
+};
+static_assert(sizeof(DocRecord) == 56);
+
+std::uint64_t StoryIdHash(std::string_view id);
+
+inline constexpr std::uint32_t kNoDoc = 0xffffffffu;
+
+// Iterates one term's postings in docid order. Starts before the first document: call Next or
+// Advance first.
+class PostingCursor {
+ public:
+  virtual ~PostingCursor() = default;
+  // Moves to the next document; kNoDoc at the end.
+  virtual std::uint32_t Next() = 0;
+  // Moves to the first document >= target (never backwards); kNoDoc at the end.
+  virtual std::uint32_t Advance(std::uint32_t target) = 0;
+  virtual std::uint32_t doc() const = 0;
+  virtual std::uint32_t tf() const = 0;
+  // Positions of the current document, ascending (exact terms only).
+  virtual void Positions(std::vector<std::uint32_t>& out) = 0;
+};
+
+class Segment {
+ public:
+  virtual ~Segment() = default;
+  virtual std::uint32_t doc_count() const = 0;
+  virtual const DocRecord& doc(std::uint32_t docid) const = 0;
+  virtual std::string_view story_id(std::uint32_t docid) const = 0;
+  // Paragraph start positions of a document (ascending).
+  virtual const std::uint32_t* paragraphs(std::uint32_t docid) const = 0;
+  virtual const std::vector<std::string>& sources() const = 0;
+  virtual const std::vector<std::string>& languages() const = 0;
+  // Total words of all documents (BM25 average length).
+  virtual std::uint64_t total_length() const = 0;
+
+  // Documents containing `key`, 0 when absent.
+  virtual std::uint32_t DocFreq(std::string_view key) const = 0;
+  // Cursor over the postings of `key`; nullptr when absent.
+  virtual std::unique_ptr<PostingCursor> Postings(std::string_view key) const = 0;
+  // Calls fn(key) for every key starting with `prefix` in sorted order until fn returns false.
+  virtual void ForEachKey(std::string_view prefix,
+                          const std::function<bool(std::string_view)>& fn) const = 0;
+
+  // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
+  // index's lock.
+  std::vector<std::uint8_t> live;
+};
+
+}  // namespace dateline::index

@@ -1,0 +1,172 @@
+// Segments: posting cursors over random lists (memory and disk must agree with the lists they
+// were built from, also when skipping), and damaged segment files.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "index/analyzed_story.h"
+#include "index/disk_segment.h"
+#include "index/memory_segment.h"
+#include "index/segment_writer.h"
+
+namespace dateline::index {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SegmentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dateline-segment-test-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+// A memory segment whose word "w<k>" occurs in document d when (d % (k + 1)) == 0, at
+// positions k, k + 3, ... (k % 5 + 1 of them), so lists of every length and block count exist.
+std::unique_ptr<MemorySegment> Synthetic(std::uint32_t docs) {
+  auto seg = std::make_unique<MemorySegment>();
+  for (std::uint32_t d = 0; d < docs; ++d) {
+    AnalyzedStory s;
+    s.id = "story-" + std::to_string(d);
+    s.seq = d + 1;
+    s.source = d % 3 == 0 ? "reuters" : "bbc";
+    s.language = "en";
+    s.time_us = 1000 + d;
+    std::uint32_t pos = 0;
+    for (std::uint32_t k = 0; k < 300; ++k) {
+      if (d % (k + 1) != 0) continue;
+      for (std::uint32_t r = 0; r <= k % 5; ++r) {
+        AnalyzedWord w;
+        w.exact = "w" + std::to_string(k);
+        w.stem = w.exact;
+        w.position = pos++;
+        s.words.push_back(w);
+      }
+    }
+    std::sort(s.words.begin(), s.words.end(),
+              [](const AnalyzedWord& a, const AnalyzedWord& b) { return a.position < b.position; });
+    s.paragraph_starts = {0};
+    s.fields = {{"source", s.source}};
+    seg->Add(s);
+  }
+  return seg;
+}
+
+void ExpectSamePostings(const Segment& a, const Segment& b, std::uint32_t docs) {
+  std::mt19937 rng(5);
+  std::vector<std::uint32_t> pa, pb;
+  for (std::uint32_t k = 0; k < 300; k += 7) {
+    const std::string key = ExactKey("w" + std::to_string(k));
+    ASSERT_EQ(a.DocFreq(key), b.DocFreq(key)) << key;
+    auto ca = a.Postings(key), cb = b.Postings(key);
+    ASSERT_TRUE(ca && cb);
+    // Alternate Next and Advance with random jumps.
+    for (;;) {
+      std::uint32_t da, db;
+      if (rng() % 3 == 0) {
+        const std::uint32_t target = (ca->doc() == kNoDoc ? 0 : ca->doc()) + rng() % 700;
+        da = ca->Advance(target);
+        db = cb->Advance(target);
+      } else {
+        da = ca->Next();
+        db = cb->Next();
+      }
+      ASSERT_EQ(da, db) << key;
+      if (da == kNoDoc) break;
+      ASSERT_LT(da, docs);
+      ASSERT_EQ(da % (k + 1), 0u);
+      ASSERT_EQ(ca->tf(), cb->tf());
+      ASSERT_EQ(ca->tf(), k % 5 + 1);
+      ca->Positions(pa);
+      cb->Positions(pb);
+      ASSERT_EQ(pa, pb);
+      ASSERT_EQ(pa.size(), k % 5 + 1);
+    }
+  }
+}
+
+TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
+  const std::uint32_t docs = 2000;
+  auto mem = Synthetic(docs);
+  const std::string path = (dir_ / "seg-000001.dix").string();
+  auto w = WriteSegment({{mem.get(), mem->live}}, path);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_EQ(w->docs, docs);
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  ASSERT_EQ((*disk)->doc_count(), docs);
+  ExpectSamePostings(*mem, **disk, docs);
+  EXPECT_EQ((*disk)->story_id(17), "story-17");
+  EXPECT_EQ((*disk)->doc(17).seq, 18u);
+  EXPECT_EQ((*disk)->sources()[(*disk)->doc(3).source], "reuters");
+  // Prefix enumeration over the sorted dictionary.
+  std::vector<std::string> keys;
+  (*disk)->ForEachKey(ExactKey("w29"), [&](std::string_view k) {
+    keys.emplace_back(k);
+    return true;
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{ExactKey("w29"), ExactKey("w290"), ExactKey("w291"),
+                                            ExactKey("w292"), ExactKey("w293"), ExactKey("w294"),
+                                            ExactKey("w295"), ExactKey("w296"), ExactKey("w297"),
+                                            ExactKey("w298"), ExactKey("w299")}));
+}
+
+TEST_F(SegmentTest, DeadDocumentsAreDroppedWhenWritten) {
+  auto mem = Synthetic(300);
+  std::vector<std::uint8_t> live = mem->live;
+  for (std::uint32_t d = 0; d < 300; d += 2) live[d] = 0;
+  const std::string path = (dir_ / "seg-000002.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), live}}, path).ok());
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok());
+  ASSERT_EQ((*disk)->doc_count(), 150u);
+  for (std::uint32_t d = 0; d < 150; ++d) EXPECT_EQ((*disk)->doc(d).seq, 2 * d + 2);
+  EXPECT_EQ((*disk)->DocFreq(ExactKey("w0")), 150u);
+}
+
+TEST_F(SegmentTest, DamagedFilesAreCorruptionNamingTheFile) {
+  auto mem = Synthetic(400);
+  const std::string path = (dir_ / "seg-000003.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& b) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(b.data(), static_cast<std::streamsize>(b.size()));
+  };
+  // Every kind of damage: a flipped byte anywhere (header, docs, postings, footer), a cut.
+  std::mt19937 rng(9);
+  std::vector<std::size_t> offsets = {0, 9, 40, bytes.size() / 2, bytes.size() - 20,
+                                      bytes.size() - 1};
+  for (int i = 0; i < 20; ++i) offsets.push_back(rng() % bytes.size());
+  for (std::size_t off : offsets) {
+    std::string b = bytes;
+    b[off] = static_cast<char>(b[off] ^ 0x5a);
+    write(b);
+    auto s = DiskSegment::Open(path);
+    ASSERT_FALSE(s.ok()) << "flip at " << off;
+    EXPECT_EQ(s.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(s.status().message().find(path), std::string::npos) << s.status().message();
+  }
+  for (std::size_t len : {std::size_t{0}, std::size_t{10}, bytes.size() / 3, bytes.size() - 1}) {
+    write(bytes.substr(0, len));
+    auto s = DiskSegment::Open(path);
+    ASSERT_FALSE(s.ok()) << "cut at " << len;
+    EXPECT_EQ(s.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(s.status().message().find(path), std::string::npos);
+  }
+  write(bytes);
+  EXPECT_TRUE(DiskSegment::Open(path).ok());
+}
+
+}  // namespace
+}  // namespace dateline::index

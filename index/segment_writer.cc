@@ -1,0 +1,233 @@
+#include "index/segment_writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <unordered_map>
+
+#include "core/crc32c.h"
+#include "index/block_codec.h"
+#include "index/segment_file.h"
+#include "index/varint.h"
+
+namespace dateline::index {
+namespace {
+
+template <typename T>
+void Append(std::string& out, const T& v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void PadTo8(std::string& out) {
+  while (out.size() % 8 != 0) out.push_back('\0');
+}
+
+std::string StringTable(const std::vector<std::string>& strings) {
+  std::string out;
+  Append(out, static_cast<std::uint32_t>(strings.size()));
+  for (const std::string& s : strings) {
+    Append(out, static_cast<std::uint32_t>(s.size()));
+    out += s;
+  }
+  return out;
+}
+
+Status WriteFileSynced(const std::string& path, const std::string& data) {
+  const std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+      ::close(fd);
+      return s;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Status s = Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
+    ::close(fd);
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
+                    const std::vector<std::uint32_t>& positions, bool positional,
+                    std::string& out) {
+  const std::size_t start = out.size();
+  const auto n = static_cast<std::uint32_t>(docs.size());
+  const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
+  Append(out, n);
+  Append(out, blocks);
+  const std::size_t skip_at = out.size();
+  out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
+  std::uint32_t buf[kBlockSize];
+  std::size_t pos_index = 0;
+  for (std::uint32_t b = 0; b < blocks; ++b) {
+    const std::size_t first = std::size_t{b} * kBlockSize;
+    const std::size_t count = std::min<std::size_t>(kBlockSize, n - first);
+    segfile::SkipEntry skip{};
+    skip.last_doc = docs[first + count - 1];
+    skip.offset = static_cast<std::uint32_t>(out.size() - start);
+    std::uint32_t prev = b == 0 ? 0 : docs[first - 1] + 1;
+    for (std::size_t i = 0; i < count; ++i) {
+      buf[i] = docs[first + i] - prev;
+      prev = docs[first + i] + 1;
+    }
+    PackBlock(buf, count, out);
+    for (std::size_t i = 0; i < count; ++i) {
+      buf[i] = tfs[first + i] - 1;
+      skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
+    }
+    PackBlock(buf, count, out);
+    if (positional) {
+      for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t p = 0;
+        for (std::uint32_t k = 0; k < tfs[first + i]; ++k) {
+          PutVarint(out, positions[pos_index] - p);
+          p = positions[pos_index++];
+        }
+      }
+    }
+    std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
+  }
+}
+
+Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
+                                    const std::string& path) {
+  // Documents: live ones, in input order, with new docids.
+  std::vector<std::vector<std::uint32_t>> remap(inputs.size());
+  std::string docs, ids;
+  std::vector<std::uint32_t> paras;
+  std::vector<std::string> sources, languages;
+  std::unordered_map<std::string, std::uint16_t> source_ord, language_ord;
+  std::uint64_t total_length = 0;
+  std::uint32_t next = 0;
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    const Segment& seg = *inputs[k].segment;
+    remap[k].assign(seg.doc_count(), kNoDoc);
+    for (std::uint32_t d = 0; d < seg.doc_count(); ++d) {
+      if (d >= inputs[k].live.size() || inputs[k].live[d] == 0) continue;
+      remap[k][d] = next++;
+      DocRecord r = seg.doc(d);
+      const std::string_view id = seg.story_id(d);
+      r.id_offset = static_cast<std::uint32_t>(ids.size());
+      ids.append(id);
+      const std::uint32_t* p = seg.paragraphs(d);
+      r.para_offset = static_cast<std::uint32_t>(paras.size());
+      paras.insert(paras.end(), p, p + r.para_count);
+      auto intern = [](std::vector<std::string>& table,
+                       std::unordered_map<std::string, std::uint16_t>& ord,
+                       const std::string& v) {
+        auto [it, fresh] = ord.emplace(v, static_cast<std::uint16_t>(table.size()));
+        if (fresh) table.push_back(v);
+        return it->second;
+      };
+      r.source = intern(sources, source_ord, seg.sources()[r.source]);
+      r.language =
+          static_cast<std::uint8_t>(intern(languages, language_ord, seg.languages()[r.language]));
+      total_length += r.length;
+      Append(docs, r);
+    }
+  }
+
+  // Terms: the sorted union of the inputs' dictionaries.
+  std::vector<std::string> keys;
+  for (const SegmentInput& in : inputs) {
+    in.segment->ForEachKey("", [&](std::string_view k) {
+      keys.emplace_back(k);
+      return true;
+    });
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+
+  std::string dict, key_bytes, postings;
+  std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
+  for (const std::string& key : keys) {
+    const bool positional = HasPositions(key);
+    pdocs.clear();
+    ptfs.clear();
+    ppos.clear();
+    for (std::size_t k = 0; k < inputs.size(); ++k) {
+      auto cur = inputs[k].segment->Postings(key);
+      if (!cur) continue;
+      for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
+        if (remap[k][d] == kNoDoc) continue;
+        pdocs.push_back(remap[k][d]);
+        ptfs.push_back(cur->tf());
+        if (positional) {
+          cur->Positions(scratch);
+          ppos.insert(ppos.end(), scratch.begin(), scratch.end());
+          ptfs.back() = static_cast<std::uint32_t>(scratch.size());
+        }
+      }
+    }
+    // Keys without postings survive only as stem forms (their meaning is the key itself).
+    if (pdocs.empty() && key[0] != kStemForm) continue;
+    segfile::DictEntry e{};
+    e.key_offset = static_cast<std::uint32_t>(key_bytes.size());
+    e.key_length = static_cast<std::uint32_t>(key.size());
+    key_bytes += key;
+    e.postings_offset = postings.size();
+    if (!pdocs.empty()) EncodePostings(pdocs, ptfs, ppos, positional, postings);
+    e.postings_length = static_cast<std::uint32_t>(postings.size() - e.postings_offset);
+    e.doc_freq = static_cast<std::uint32_t>(pdocs.size());
+    Append(dict, e);
+  }
+
+  // Assemble: header, section table, 8-aligned sections, footer.
+  std::string sections[segfile::kSectionCount];
+  sections[segfile::kDocs] = std::move(docs);
+  sections[segfile::kIds] = std::move(ids);
+  sections[segfile::kParagraphs].assign(reinterpret_cast<const char*>(paras.data()),
+                                        paras.size() * sizeof(std::uint32_t));
+  sections[segfile::kSources] = StringTable(sources);
+  sections[segfile::kLanguages] = StringTable(languages);
+  sections[segfile::kDictionary] = std::move(dict);
+  sections[segfile::kKeys] = std::move(key_bytes);
+  sections[segfile::kPostings] = std::move(postings);
+
+  std::string file;
+  segfile::Header h{};
+  std::memcpy(h.magic, segfile::kMagic, sizeof h.magic);
+  h.version = segfile::kVersion;
+  h.section_count = segfile::kSectionCount;
+  h.doc_count = next;
+  h.total_length = total_length;
+  Append(file, h);
+  const std::size_t table_at = file.size();
+  file.resize(file.size() + segfile::kSectionCount * sizeof(segfile::SectionRef));
+  PadTo8(file);
+  for (std::uint32_t i = 0; i < segfile::kSectionCount; ++i) {
+    segfile::SectionRef ref{file.size(), sections[i].size()};
+    std::memcpy(file.data() + table_at + i * sizeof ref, &ref, sizeof ref);
+    file += sections[i];
+    sections[i].clear();
+    sections[i].shrink_to_fit();
+    PadTo8(file);
+  }
+  segfile::Footer f{};
+  f.body_length = file.size();
+  f.crc = crc32c::Mask(crc32c::Value(file));
+  f.magic = segfile::kFooterMagic;
+  Append(file, f);
+  Status s = WriteFileSynced(path, file);
+  if (!s.ok()) return s;
+  return WrittenSegment{file.size(), next};
+}
+
+}  // namespace dateline::index
