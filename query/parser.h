@@ -15,7 +15,8 @@ namespace dateline::query {
 struct Limits {
   std::size_t max_length = 20000;   // characters (code points) of the query text
   std::size_t max_depth = 32;       // nesting of operators
-  std::size_t max_terms = 1024;     // terms, phrase words, prefixes and field values
+  std::size_t max_terms = 4096;     // terms, phrase words, prefixes and field values (a
+                                    // 20,000-character stored search of short words has ~3,000)
   std::size_t max_expansion = 1000; // words a prefix (infla*) may expand to; enforced by index/match
 };
 
