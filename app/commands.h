@@ -41,6 +41,8 @@ struct IngestArgs {
 int RunServe(const ServeArgs& args);
 int RunIngest(const IngestArgs& args);
 int RunRepair(const std::string& data_dir);
+// Rebuilds DATA/index from the story log.
+int RunReindex(const std::string& data_dir);
 
 // `dateline user …` and `dateline token create` work on the data folder's metadata database
 // (also while a server runs: SQLite coordinates the two processes).

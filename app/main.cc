@@ -63,6 +63,10 @@ int main(int argc, char** argv) {
   auto* r = app.add_subcommand("repair", "Salvage every good frame of a damaged story log");
   r->add_option("--data", repair_dir, "Data folder")->required();
 
+  std::string reindex_dir;
+  auto* ri = app.add_subcommand("reindex", "Rebuild the search index from the story log (server stopped)");
+  ri->add_option("--data", reindex_dir, "Data folder")->required();
+
   UserArgs user;
   auto* u = app.add_subcommand("user", "Manage accounts in a data folder: add, list, disable, "
                                        "enable, reset-password, reset-2fa");
@@ -93,5 +97,6 @@ int main(int argc, char** argv) {
   if (s->parsed()) return RunServe(serve);
   if (i->parsed()) return RunIngest(ingest);
   if (r->parsed()) return RunRepair(repair_dir);
+  if (ri->parsed()) return RunReindex(reindex_dir);
   return 2;
 }

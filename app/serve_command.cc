@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "app/demo_replay.h"
+#include "app/search_index_setup.h"
 #include "auth/auth_service.h"
 #include "server/http_server.h"
 #include "store/metadata_db.h"
@@ -92,7 +93,17 @@ int RunServe(const ServeArgs& args) {
     }
   }
 
-  HttpServer server(opt, **store, auth);
+  // The story log is the source of truth; the index catches up with it before serving.
+  auto search_index = OpenSearchIndex(**store, SearchIndexDir(args.data_dir));
+  if (!search_index.ok()) {
+    std::fprintf(stderr,
+                 "dateline serve: cannot open the search index: %s\n"
+                 "  the index is rebuilt from the story log with: dateline reindex --data %s\n",
+                 search_index.status().ToString().c_str(), args.data_dir.c_str());
+    return 1;
+  }
+
+  HttpServer server(opt, **store, auth, search_index->get());
   if (Status st = server.Start(); !st.ok()) {
     std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
     return 1;
@@ -119,6 +130,10 @@ int RunServe(const ServeArgs& args) {
   server.Run();
   if (demo) demo->Stop();
   (*store)->Close();
+  // Not needed for correctness (start-up re-indexes from the log), but makes the next start fast.
+  if (Status s = (*search_index)->Flush(); !s.ok()) {
+    std::fprintf(stderr, "dateline: could not flush the search index: %s\n", s.ToString().c_str());
+  }
   std::fprintf(stderr, "dateline: shut down cleanly (last seq %llu)\n",
                static_cast<unsigned long long>((*store)->LastDurableSeq()));
   return 0;

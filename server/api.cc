@@ -213,6 +213,13 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     }
     return GetStory(rest, target, who);
   }
+  if (path == "/api/v1/search") {
+    if (!HasScope(who.principal, Scope::kStoriesRead)) {
+      return ApiResponse::Error(403, "forbidden", "searching needs the stories:read scope");
+    }
+    if (!get && req.method != "POST") return MethodNotAllowed(req.method, path, "GET, HEAD, POST");
+    return Search(req, target, who);
+  }
   if (path == kStreamPath) {
     return ApiResponse::Error(426, "upgrade_required",
                               "the live stream is a WebSocket: connect with Upgrade: websocket");

@@ -18,11 +18,16 @@
 #include "auth/auth_service.h"
 #include "core/status.h"
 #include "ingest/story_json.h"
+#include "query/parser.h"
 #include "server/metrics.h"
 #include "server/push_hub.h"
 #include "store/story_store.h"
 
 namespace dateline {
+
+namespace index {
+class SearchIndex;
+}  // namespace index
 
 struct ApiRequest {
   std::string_view method;         // "GET", "POST", ...
@@ -51,6 +56,7 @@ struct ApiResponse {
 struct ApiOptions {
   JsonLimits json;
   std::size_t max_list_limit = 1000;
+  query::Limits query_limits;  // for searches (and, with the same parser, alerts)
 };
 
 // Who is asking, and what they may see.
@@ -66,8 +72,11 @@ inline constexpr std::string_view kCsrfCookie = "dateline_csrf";
 
 class Api {
  public:
-  Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub, ApiOptions options = {})
-      : store_(store), auth_(auth), metrics_(metrics), hub_(hub), options_(options) {}
+  // `index` may be null (then search answers 503).
+  Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub,
+      const index::SearchIndex* index, ApiOptions options = {})
+      : store_(store), auth_(auth), metrics_(metrics), hub_(hub), index_(index),
+        options_(options) {}
 
   // True for the request that ParseIngest/IngestResponse serve (POST /api/v1/stories).
   static bool IsIngest(std::string_view method, std::string_view path);
@@ -106,6 +115,9 @@ class Api {
   ApiResponse GetVersions(std::string_view id, const AuthContext& who) const;
   ApiResponse ListStories(const struct Target& target, const AuthContext& who) const;
   ApiResponse Health() const;
+  // server/search_route.cc
+  ApiResponse Search(const ApiRequest& req, const struct Target& target,
+                     const AuthContext& who) const;
   Result<std::vector<Story>> ParseIngestBody(const ApiRequest& req) const;
 
   // server/auth_routes.cc
@@ -119,6 +131,7 @@ class Api {
   AuthService& auth_;
   Metrics& metrics_;
   PushHub& hub_;
+  const index::SearchIndex* index_;
   ApiOptions options_;
 };
 

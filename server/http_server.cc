@@ -1,5 +1,7 @@
 #include "server/http_server.h"
 
+#include "index/search_index.h"
+
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -261,8 +263,8 @@ ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::
 }
 
 struct HttpServer::Impl {
-  Impl(ServerOptions o, StoryStore& s, AuthService& a)
-      : ctx(std::move(o), s, a),
+  Impl(ServerOptions o, StoryStore& s, AuthService& a, index::SearchIndex* i)
+      : ctx(std::move(o), s, a, i),
         ioc(ctx.options.threads > 0 ? ctx.options.threads
                                     : std::max(1u, std::thread::hardware_concurrency())),
         acceptor(asio::make_strand(ioc)),
@@ -303,10 +305,23 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& auth)
-    : impl_(std::make_unique<Impl>(std::move(options), store, auth)) {
-  impl_->ctx.store.SetDurableListener(
-      [this](const std::vector<StoryPtr>& stories) { impl_->ctx.hub.Publish(stories); });
+HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& auth,
+                       index::SearchIndex* search_index)
+    : impl_(std::make_unique<Impl>(std::move(options), store, auth, search_index)) {
+  // Runs on the log's writer thread before the appends are acknowledged: a story is searchable
+  // (and on its way to live clients) by the time its POST returns.
+  impl_->ctx.store.SetDurableListener([this](const std::vector<StoryPtr>& stories) {
+    if (index::SearchIndex* index = impl_->ctx.search_index) {
+      for (const StoryPtr& story : stories) {
+        if (Status s = index->Add(*story); !s.ok()) {
+          // The log holds the story; a restart (or `dateline reindex`) indexes it again.
+          std::fprintf(stderr, "search index: cannot index seq %llu: %s\n",
+                       static_cast<unsigned long long>(story->seq), s.ToString().c_str());
+        }
+      }
+    }
+    impl_->ctx.hub.Publish(stories);
+  });
   auth.SetSessionEndListener([this](const std::string& session_id, std::int64_t,
                                     SessionEndReason reason) {
     CloseStreamsOfSession(impl_->ctx, session_id, SessionEndReasonName(reason));

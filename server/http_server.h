@@ -19,6 +19,10 @@
 
 namespace dateline {
 
+namespace index {
+class SearchIndex;
+}  // namespace index
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;            // 0 picks a free port
@@ -36,8 +40,10 @@ struct ServerOptions {
 
 class HttpServer {
  public:
-  // Borrows `store` and `auth`; both must outlive the server.
-  HttpServer(ServerOptions options, StoryStore& store, AuthService& auth);
+  // Borrows `store`, `auth` and `search_index` (may be null: no search); they must outlive the
+  // server. Every durable story goes to the index before its append is acknowledged.
+  HttpServer(ServerOptions options, StoryStore& store, AuthService& auth,
+             index::SearchIndex* search_index = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

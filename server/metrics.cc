@@ -59,8 +59,11 @@ std::string Metrics::Render() const {
           "Frames sent to live-stream clients.", ws_frames_sent);
   Counter(&out, "dateline_stream_slow_disconnects_total", "counter",
           "Live-stream clients disconnected because they could not keep up.", ws_slow_disconnects);
+  Counter(&out, "dateline_searches_total", "counter", "Searches answered.", searches);
   ingest_latency.Render("dateline_ingest_latency_seconds",
                         "Time from a complete ingest request to its durable acknowledgement.", &out);
+  search_latency.Render("dateline_search_latency_seconds",
+                        "Time to answer a search: parse, search, fetch and render the hits.", &out);
   return out;
 }
 

@@ -32,7 +32,9 @@ struct Metrics {
   std::atomic<std::int64_t> ws_clients{0};
   std::atomic<std::uint64_t> ws_frames_sent{0};
   std::atomic<std::uint64_t> ws_slow_disconnects{0};
+  std::atomic<std::uint64_t> searches{0};
   Histogram ingest_latency;  // request read -> durable acknowledgement
+  Histogram search_latency;  // parse + search + hits fetched and rendered
 
   std::string Render() const;
 };

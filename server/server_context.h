@@ -43,13 +43,14 @@ class StreamSessionBase : public StreamClient {
 inline std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
 struct ServerContext {
-  ServerContext(ServerOptions o, StoryStore& s, AuthService& a)
-      : options(std::move(o)), store(s), auth(a), hub(s.LastDurableSeq()),
-        api(s, a, metrics, hub, options.api) {}
+  ServerContext(ServerOptions o, StoryStore& s, AuthService& a, index::SearchIndex* i)
+      : options(std::move(o)), store(s), auth(a), search_index(i), hub(s.LastDurableSeq()),
+        api(s, a, metrics, hub, i, options.api) {}
 
   ServerOptions options;
   StoryStore& store;
   AuthService& auth;
+  index::SearchIndex* search_index;  // may be null
   Metrics metrics;
   PushHub hub;
   Api api;
