@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
       o.runs = 1;
       o.clients = {1, 20};
       o.push_stories = 50;
-      o.search_docs = 6000;
+      o.search_docs = 4000;
       o.search_queries = 10;
     }
     if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||

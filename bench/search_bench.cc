@@ -3,11 +3,13 @@
 // single-threaded: indexing throughput, size on disk, time to reopen, and per-query latency of
 // top-10 and exact counts for six query classes.
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -93,7 +95,8 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
   std::vector<Story> batch;
   std::uint64_t raw_bytes = 0;
   double add_s = 0;
-  auto last_report = Clock::now();
+  const auto index_start = Clock::now();
+  auto last_report = index_start;
   for (std::size_t first = 0; first < n; first += batch_size) {
     const std::size_t end = std::min(n, first + batch_size);
     batch.clear();
@@ -106,9 +109,10 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
     add_s += Seconds(Clock::now() - t0);
     if (!o.smoke && (Seconds(Clock::now() - last_report) >= 15 || end == n)) {
       last_report = Clock::now();
-      std::printf("  %-8s indexed %9s / %s stories, %.0f stories/s so far\n",
+      std::printf("  %-8s indexed %9s / %s stories, %.0f stories/s so far (%.0f s with making "
+                  "the stories)\n",
                   engine.Name().c_str(), Thousands(end).c_str(), Thousands(n).c_str(),
-                  static_cast<double>(end) / add_s);
+                  static_cast<double>(end) / add_s, Seconds(Clock::now() - index_start));
       std::fflush(stdout);
     }
   }
@@ -174,6 +178,7 @@ json RunInChild(const Options& o, const std::string& name, const CorpusGenerator
   const pid_t pid = ::fork();
   if (pid < 0) throw BenchError("fork failed");
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an interrupted bench
     ::close(fds[0]);
     std::string out;
     int code = 0;
@@ -276,6 +281,15 @@ bool RunSearch(const Options& o) {
               static_cast<unsigned long long>(o.search_seed),
               FormatRfc3339(gopt.start_us).substr(0, 10).c_str(),
               FormatRfc3339(gopt.start_us + gopt.span_us - 1).substr(0, 10).c_str());
+  if (gen.size() > real.stories.size()) {
+    const Story sample = gen.Make(real.stories.size());
+    std::string body = sample.BodyText().substr(0, 240);
+    for (char& ch : body) {
+      if (ch == '\n') ch = ' ';
+    }
+    std::printf("a generated story (%s): %s -- %s...\n", sample.source.c_str(),
+                sample.headline.c_str(), body.c_str());
+  }
   std::printf("queries: %zu per class from the real vocabulary, e.g.\n", o.search_queries);
   for (std::size_t c = 0; c < kQueryClassCount; ++c) {
     for (std::size_t q = 0; q < queries.size(); ++q) {
@@ -322,24 +336,25 @@ bool RunSearch(const Options& o) {
   std::printf("\nindexing and opening (each engine in its own process; RSS = peak above the %.0f "
               "MiB the process held at fork)\n",
               results[0]["baseline_kib"].get<double>() / 1024);
-  std::printf("%-8s %9s %9s %7s %8s %8s %8s %9s %9s %11s %9s\n", "engine", "stories", "stories/s",
-              "MB/s", "index s", "size MB", "size/raw", "idx RSS", "open ms", "open+1q ms",
-              "query RSS");
+  std::printf("%-8s %9s %9s %7s %8s %8s %8s %8s %9s %9s %11s %9s\n", "engine", "stories",
+              "stories/s", "MB/s", "index s", "commit s", "size MB", "size/raw", "idx RSS",
+              "open ms", "open+1q ms", "query RSS");
   for (const auto& r : results) {
     const double secs = r["add_s"].get<double>() + r["commit_s"].get<double>();
     const double raw = r["raw_bytes"].get<double>();
     const double base = r["baseline_kib"].get<double>();
-    std::printf("%-8s %9s %9.0f %7.2f %8.1f %8.1f %7.0f%% %6.0fMiB %9.1f %11.1f %6.0fMiB\n",
+    std::printf("%-8s %9s %9.0f %7.2f %8.1f %8.2f %8.1f %7.0f%% %6.0fMiB %9.1f %11.1f %6.0fMiB\n",
                 r["engine"].get<std::string>().c_str(),
                 Thousands(r["stories"].get<std::uint64_t>()).c_str(),
                 r["stories"].get<double>() / secs, raw / 1e6 / secs, secs,
+                r["commit_s"].get<double>(),
                 r["size_bytes"].get<double>() / 1e6, 100.0 * r["size_bytes"].get<double>() / raw,
                 (r["index_peak_kib"].get<double>() - base) / 1024,
                 r["open_us"].get<double>() / 1000, r["open_first_query_us"].get<double>() / 1000,
                 (r["query_peak_kib"].get<double>() - base) / 1024);
   }
   std::printf("raw text: %.1f MB (headline + summary + body bytes); index s includes the final "
-              "commit/flush\n", results[0]["raw_bytes"].get<double>() / 1e6);
+              "commit/flush (commit s)\n", results[0]["raw_bytes"].get<double>() / 1e6);
   for (const auto& r : results) {
     if (!r["notes"].get<std::string>().empty()) {
       std::printf("  %-8s %s\n", r["engine"].get<std::string>().c_str(),

@@ -126,7 +126,7 @@ class XapianEngine final : public SearchEngine {
   }
 
   std::string dir_;
-  std::string flush_threshold_ = "50000";
+  std::string flush_threshold_ = std::getenv("XAPIAN_FLUSH_THRESHOLD") ? std::getenv("XAPIAN_FLUSH_THRESHOLD") : "10000";
   std::unique_ptr<Xapian::WritableDatabase> wdb_;
   std::unique_ptr<Xapian::Database> db_;
   Xapian::TermGenerator generator_;
