@@ -1,6 +1,6 @@
 // dateline-bench: named benchmark scenarios against the real `dateline serve` binary.
 //
-//   dateline-bench ingest|push|all [--smoke] [--runs N] [options]
+//   dateline-bench ingest|push|search|all [--smoke] [--runs N] [options]
 //
 // See bench/README.md and bench/RESULTS.md.
 #include <signal.h>
@@ -18,19 +18,23 @@ namespace {
 
 using namespace dateline::bench;
 
-constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|all [options]
+constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|search|all [options]
 
 scenarios:
   ingest   POST Reuters-21578 to a fresh `dateline serve` (NDJSON batches and one story per
            request, --sync always and never) and insert the same stories into SQLite (the peer)
   push     ingest-to-push latency: K WebSocket clients on /api/v1/stream, N stories posted one
            per request at a fixed rate; latency = frame arrival - 201 acknowledgement
-  all      both
+  search   the same stories (Reuters-21578 + BBC News grown to N by a model of their text) and
+           the same queries through Dateline's search index, Xapian and SQLite FTS5, each in its
+           own process, single-threaded: indexing rate, size, reopen time, top-10/count latency
+  all      all three
 
 options:
   --smoke                 tiny sizes, one run: checks that every scenario works (a few seconds)
   --runs N                repetitions of every configuration; medians are reported (default 3)
   --data-dir DIR          folder with reut2-*.sgm (default: the compiled-in shared data)
+  --bbc-dir DIR           BBC News folder for search (default: the compiled-in shared data)
   --binary PATH           the dateline executable (default: the one built with the bench)
   --tmp-dir DIR           parent of the temporary data folders (default: $TMPDIR or /tmp)
   --threads N             dateline serve --threads (default 2)
@@ -48,6 +52,11 @@ push:
   --rate R                stories per second from the one poster connection (default 500)
   --push-sync S           dateline serve --sync for the push scenario (default always)
   --stream-queue N        dateline serve --stream-queue (default 8192)
+search:
+  --docs N                stories in each index (default 1000000; at least the real ones)
+  --queries N             queries per class (default 200)
+  --seed S                corpus and query seed (default 20250101)
+  --engines LIST          comma-separated engines (default dateline,xapian,fts5)
 )";
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -78,6 +87,7 @@ int main(int argc, char** argv) {
   Options o;
   o.binary = DATELINE_BINARY;
   o.data_dir = std::string(DATELINE_SHARED_DATA) + "/reuters21578";
+  o.bbc_dir = std::string(DATELINE_SHARED_DATA) + "/bbc";
   std::string scenario;
   std::string command = argv[0];
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
@@ -98,6 +108,20 @@ int main(int argc, char** argv) {
         if (o.runs < 1) throw BenchError("--runs must be at least 1");
       } else if (a == "--data-dir") {
         o.data_dir = value();
+      } else if (a == "--bbc-dir") {
+        o.bbc_dir = value();
+      } else if (a == "--docs") {
+        o.search_docs = ToSize(a, value());
+      } else if (a == "--queries") {
+        o.search_queries = ToSize(a, value());
+        if (o.search_queries == 0) throw BenchError("--queries must be at least 1");
+      } else if (a == "--seed") {
+        o.search_seed = ToSize(a, value());
+      } else if (a == "--engines") {
+        o.search_engines = SplitList(value());
+        for (const auto& e : o.search_engines) {
+          if (e != "dateline" && e != "xapian" && e != "fts5") throw BenchError("bad --engines " + e);
+        }
       } else if (a == "--binary") {
         o.binary = value();
       } else if (a == "--tmp-dir") {
@@ -138,7 +162,7 @@ int main(int argc, char** argv) {
         throw BenchError("unknown argument " + a + "\n" + kUsage);
       }
     }
-    if (scenario != "ingest" && scenario != "push" && scenario != "all") {
+    if (scenario != "ingest" && scenario != "push" && scenario != "search" && scenario != "all") {
       std::fputs(kUsage, stderr);
       return 2;
     }
@@ -146,6 +170,8 @@ int main(int argc, char** argv) {
       o.runs = 1;
       o.clients = {1, 20};
       o.push_stories = 50;
+      o.search_docs = 4000;
+      o.search_queries = 10;
     }
     if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||
         o.push_stories == 0) {
@@ -159,6 +185,7 @@ int main(int argc, char** argv) {
     bool ok = true;
     if (scenario == "ingest" || scenario == "all") ok &= RunIngest(o);
     if (scenario == "push" || scenario == "all") ok &= RunPush(o);
+    if (scenario == "search" || scenario == "all") ok &= RunSearch(o);
     std::printf("\n%s\n", ok ? "dateline-bench: done" : "dateline-bench: FAILED");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@ namespace dateline::bench {
 struct Options {
   std::string binary;        // the dateline executable
   std::string data_dir;      // folder with reut2-*.sgm
+  std::string bbc_dir;       // BBC News (business/, entertainment/, ...); search only
   std::string tmp_dir;       // parent of the temporary data folders ("" = $TMPDIR or /tmp)
   bool smoke = false;        // tiny sizes: checks that everything runs
   int runs = 3;              // repetitions of each configuration; medians are reported
@@ -29,9 +31,16 @@ struct Options {
   double push_rate = 500;              // stories per second, one poster connection
   std::string push_sync = "always";
   std::size_t stream_queue = 8192;
+
+  // search
+  std::size_t search_docs = 1'000'000;  // stories in the index (real ones + generated)
+  std::size_t search_queries = 200;     // queries per class
+  std::uint64_t search_seed = 20250101;
+  std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
 };
 
 bool RunIngest(const Options& o);
 bool RunPush(const Options& o);
+bool RunSearch(const Options& o);
 
 }  // namespace dateline::bench

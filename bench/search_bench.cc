@@ -1,0 +1,486 @@
+// Scenario `search`: the same stories and the same queries through Dateline's SearchIndex, Xapian
+// and SQLite FTS5, one engine per forked child process (so their memory does not mix), each
+// single-threaded: indexing throughput, size on disk, time to reopen, and per-query latency of
+// top-10 and exact counts for six query classes.
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bench/bench_util.h"
+#include "bench/corpus_gen.h"
+#include "bench/scenarios.h"
+#include "bench/search_engines.h"
+#include "bench/search_queries.h"
+#include "core/time_format.h"
+
+namespace dateline::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::size_t kTopK = 10;
+
+std::string Thousands(std::uint64_t n) {
+  std::string s = std::to_string(n);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+// A line of /proc/self/status in KiB ("VmHWM", "VmRSS").
+std::uint64_t StatusKiB(const char* key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  const std::string prefix = std::string(key) + ":";
+  while (std::getline(in, line)) {
+    if (line.starts_with(prefix)) return std::strtoull(line.c_str() + prefix.size(), nullptr, 10);
+  }
+  return 0;
+}
+
+// Resets VmHWM to the current RSS (Linux: "5" to clear_refs), so the next phase's peak is its own.
+void ResetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+}
+
+std::uint64_t DiskBytes(const std::string& dir) {
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  }
+  return total;
+}
+
+std::size_t RawBytes(const Story& s) {
+  std::size_t n = s.headline.size() + s.summary.size();
+  for (const Block& b : s.body) n += b.text.size();
+  return n;
+}
+
+double MicrosSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+// Everything one engine does, inside its own child process; the result as JSON.
+json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& gen,
+               const std::vector<BenchQuery>& queries) {
+  json r;
+  r["engine"] = engine.Name();
+  r["describe"] = engine.Describe();
+  const std::uint64_t baseline_kib = StatusKiB("VmRSS");
+  r["baseline_kib"] = baseline_kib;
+  TempDir dir(o.tmp_dir);
+  engine.Create(dir.path());
+
+  // Indexing: stories are made in batches outside the clock; only the engine's calls are timed.
+  const std::size_t n = gen.size();
+  const std::size_t batch_size = 10000;
+  std::vector<Story> batch;
+  std::uint64_t raw_bytes = 0;
+  double add_s = 0;
+  const auto index_start = Clock::now();
+  auto last_report = index_start;
+  for (std::size_t first = 0; first < n; first += batch_size) {
+    const std::size_t end = std::min(n, first + batch_size);
+    batch.clear();
+    for (std::size_t i = first; i < end; ++i) {
+      batch.push_back(gen.Make(i));
+      raw_bytes += RawBytes(batch.back());
+    }
+    const auto t0 = Clock::now();
+    for (const Story& s : batch) engine.Add(s);
+    add_s += Seconds(Clock::now() - t0);
+    if (!o.smoke && (Seconds(Clock::now() - last_report) >= 15 || end == n)) {
+      last_report = Clock::now();
+      std::printf("  %-8s indexed %9s / %s stories, %.0f stories/s so far (%.0f s with making "
+                  "the stories)\n",
+                  engine.Name().c_str(), Thousands(end).c_str(), Thousands(n).c_str(),
+                  static_cast<double>(end) / add_s, Seconds(Clock::now() - index_start));
+      std::fflush(stdout);
+    }
+  }
+  const auto c0 = Clock::now();
+  engine.Commit();
+  const double commit_s = Seconds(Clock::now() - c0);
+  r["stories"] = n;
+  r["raw_bytes"] = raw_bytes;
+  r["add_s"] = add_s;
+  r["commit_s"] = commit_s;
+  r["index_peak_kib"] = StatusKiB("VmHWM");
+  r["notes"] = engine.Notes();
+  r["size_bytes"] = DiskBytes(dir.path());
+
+  // Reopen: close, then open the committed index and run the first query.
+  engine.Prepare(queries);
+  engine.Close();
+  ResetPeakRss();
+  const auto o0 = Clock::now();
+  engine.Reopen();
+  r["open_us"] = MicrosSince(o0);
+  engine.TopK(0, Order::kRelevance, kTopK);
+  r["open_first_query_us"] = MicrosSince(o0);
+
+  // One warm-up pass, then every query timed alone, one operation at a time.
+  for (std::size_t q = 0; q < queries.size(); ++q) engine.TopK(q, Order::kRelevance, kTopK);
+  std::vector<double> rel_us, new_us, count_us;
+  std::vector<std::uint64_t> hits, counts;
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    const auto t0 = Clock::now();
+    hits.push_back(engine.TopK(q, Order::kRelevance, kTopK));
+    rel_us.push_back(MicrosSince(t0));
+  }
+  if (engine.SupportsNewest()) {
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      const auto t0 = Clock::now();
+      engine.TopK(q, Order::kNewest, kTopK);
+      new_us.push_back(MicrosSince(t0));
+    }
+  }
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    const auto t0 = Clock::now();
+    counts.push_back(engine.Count(q));
+    count_us.push_back(MicrosSince(t0));
+  }
+  r["query_peak_kib"] = StatusKiB("VmHWM");
+  r["rel_us"] = rel_us;
+  r["new_us"] = new_us;
+  r["count_us"] = count_us;
+  r["hits"] = hits;
+  r["counts"] = counts;
+  engine.Close();
+  return r;
+}
+
+// Forks, runs the engine in the child and returns its JSON ({"error": ...} on failure).
+json RunInChild(const Options& o, const std::string& name, const CorpusGenerator& gen,
+                const std::vector<BenchQuery>& queries) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw BenchError("pipe failed");
+  std::fflush(stdout);
+  std::fflush(stderr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw BenchError("fork failed");
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an interrupted bench
+    ::close(fds[0]);
+    std::string out;
+    int code = 0;
+    try {
+      std::unique_ptr<SearchEngine> engine = name == "dateline" ? MakeDatelineEngine()
+                                             : name == "xapian" ? MakeXapianEngine()
+                                                                : MakeFts5Engine();
+      out = RunEngine(o, *engine, gen, queries).dump();
+    } catch (const std::exception& e) {
+      out = json{{"engine", name}, {"error", e.what()}}.dump();
+      code = 1;
+    }
+    std::fflush(stdout);
+    for (std::size_t off = 0; off < out.size();) {
+      const ssize_t w = ::write(fds[1], out.data() + off, out.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) break;
+      off += static_cast<std::size_t>(w);
+    }
+    ::_exit(code);
+  }
+  ::close(fds[1]);
+  std::string in;
+  char buf[65536];
+  for (;;) {
+    const ssize_t got = ::read(fds[0], buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    in.append(buf, static_cast<std::size_t>(got));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (in.empty()) {
+    return json{{"engine", name},
+                {"error", Format("the child process died (status %d) without a result", status)}};
+  }
+  return json::parse(in);
+}
+
+struct Stats {
+  double p50 = 0, p99 = 0, mean = 0;
+};
+
+Stats Summarise(std::vector<double> v) {
+  Stats s;
+  if (v.empty()) return s;
+  double sum = 0;
+  for (double x : v) sum += x;
+  s.mean = sum / static_cast<double>(v.size());
+  SortSample(v);
+  s.p50 = Percentile(v, 0.50);
+  s.p99 = Percentile(v, 0.99);
+  return s;
+}
+
+// The values of `key` (an array over all queries) for the queries of class c.
+template <typename T>
+std::vector<T> OfClass(const json& r, const char* key, const std::vector<BenchQuery>& queries,
+                       QueryClass c) {
+  std::vector<T> out;
+  const json& a = r.at(key);
+  for (std::size_t q = 0; q < queries.size() && q < a.size(); ++q) {
+    if (queries[q].cls == c) out.push_back(a[q].get<T>());
+  }
+  return out;
+}
+
+std::string Cell(double us) {
+  if (us >= 100000) return Format("%.0fms", us / 1000);
+  if (us >= 10000) return Format("%.1fms", us / 1000);
+  return Format("%.0f", us);
+}
+
+}  // namespace
+
+bool RunSearch(const Options& o) {
+  const auto t_load = Clock::now();
+  const RealCorpus real = LoadRealCorpus(o.data_dir, o.bbc_dir, o.smoke ? 1 : 0);
+  const double load_s = Seconds(Clock::now() - t_load);
+  GeneratorOptions gopt;
+  gopt.seed = o.search_seed;
+  gopt.total = o.search_docs;
+  const auto t_model = Clock::now();
+  const CorpusGenerator gen(real, gopt);
+  const double model_s = Seconds(Clock::now() - t_model);
+  const std::vector<BenchQuery> queries = MakeQueries(real, gen.options(), o.search_queries,
+                                                      o.search_seed);
+
+  std::printf("\n== search: top-%zu and exact counts, Dateline vs Xapian vs SQLite FTS5, "
+              "single-threaded\n", kTopK);
+  std::printf("corpus: %s real stories (Reuters-21578 %s + BBC News %s, loaded in %.1f s), grown "
+              "to %s by a word-bigram model\n        of the real text (%s words, %s body and %s "
+              "headline bigrams, built in %.1f s; seed %llu),\n        lengths and tags from "
+              "real template stories, published over %s .. %s\n",
+              Thousands(real.stories.size()).c_str(), Thousands(real.reuters).c_str(),
+              Thousands(real.bbc).c_str(), load_s, Thousands(gen.size()).c_str(),
+              Thousands(gen.vocabulary()).c_str(), Thousands(gen.body_bigrams()).c_str(),
+              Thousands(gen.headline_bigrams()).c_str(), model_s,
+              static_cast<unsigned long long>(o.search_seed),
+              FormatRfc3339(gopt.start_us).substr(0, 10).c_str(),
+              FormatRfc3339(gopt.start_us + gopt.span_us - 1).substr(0, 10).c_str());
+  if (gen.size() > real.stories.size()) {
+    const Story sample = gen.Make(real.stories.size());
+    std::string body = sample.BodyText().substr(0, 240);
+    for (char& ch : body) {
+      if (ch == '\n') ch = ' ';
+    }
+    std::printf("a generated story (%s): %s -- %s...\n", sample.source.c_str(),
+                sample.headline.c_str(), body.c_str());
+  }
+  std::printf("queries: %zu per class from the real vocabulary, e.g.\n", o.search_queries);
+  for (std::size_t c = 0; c < kQueryClassCount; ++c) {
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      if (static_cast<std::size_t>(queries[q].cls) == c) {
+        std::printf("  %-8s %s\n", QueryClassName(queries[q].cls),
+                    ToDatelineQuery(queries[q]).c_str());
+        break;
+      }
+    }
+  }
+  std::printf("index folders in %s (%s)\n", o.tmp_dir.empty() ? "$TMPDIR or /tmp" : o.tmp_dir.c_str(),
+              FileSystemType(o.tmp_dir.empty() ? "/tmp" : o.tmp_dir).c_str());
+  std::fflush(stdout);
+
+  std::vector<std::string> names;
+  bool ok = true;
+  for (const auto& name : o.search_engines) {
+    if (name == "dateline" && MakeDatelineEngine() == nullptr) {
+      std::printf("dateline: NOT MEASURED: this dateline-bench was built without the index "
+                  "library (index/)\n");
+      continue;
+    }
+    names.push_back(name);
+  }
+  std::vector<json> results;
+  for (const auto& name : names) {
+    std::printf("%s: indexing %s stories ...\n", name.c_str(), Thousands(gen.size()).c_str());
+    std::fflush(stdout);
+    json r = RunInChild(o, name, gen, queries);
+    if (r.contains("error")) {
+      std::printf("%s: FAILED: %s\n", name.c_str(), r["error"].get<std::string>().c_str());
+      ok = false;
+      continue;
+    }
+    results.push_back(std::move(r));
+  }
+  if (results.empty()) return false;
+
+  std::printf("\nengines:\n");
+  for (const auto& r : results) {
+    std::printf("  %-8s %s\n", r["engine"].get<std::string>().c_str(),
+                r["describe"].get<std::string>().c_str());
+  }
+  std::printf("\nindexing and opening (each engine in its own process; RSS = peak above the %.0f "
+              "MiB the process held at fork)\n",
+              results[0]["baseline_kib"].get<double>() / 1024);
+  std::printf("%-8s %9s %9s %7s %8s %8s %8s %8s %9s %9s %11s %9s\n", "engine", "stories",
+              "stories/s", "MB/s", "index s", "commit s", "size MB", "size/raw", "idx RSS",
+              "open ms", "open+1q ms", "query RSS");
+  for (const auto& r : results) {
+    const double secs = r["add_s"].get<double>() + r["commit_s"].get<double>();
+    const double raw = r["raw_bytes"].get<double>();
+    const double base = r["baseline_kib"].get<double>();
+    std::printf("%-8s %9s %9.0f %7.2f %8.1f %8.2f %8.1f %7.0f%% %6.0fMiB %9.1f %11.1f %6.0fMiB\n",
+                r["engine"].get<std::string>().c_str(),
+                Thousands(r["stories"].get<std::uint64_t>()).c_str(),
+                r["stories"].get<double>() / secs, raw / 1e6 / secs, secs,
+                r["commit_s"].get<double>(),
+                r["size_bytes"].get<double>() / 1e6, 100.0 * r["size_bytes"].get<double>() / raw,
+                (r["index_peak_kib"].get<double>() - base) / 1024,
+                r["open_us"].get<double>() / 1000, r["open_first_query_us"].get<double>() / 1000,
+                (r["query_peak_kib"].get<double>() - base) / 1024);
+  }
+  std::printf("raw text: %.1f MB (headline + summary + body bytes); index s includes the final "
+              "commit/flush (commit s)\n", results[0]["raw_bytes"].get<double>() / 1e6);
+  for (const auto& r : results) {
+    if (!r["notes"].get<std::string>().empty()) {
+      std::printf("  %-8s %s\n", r["engine"].get<std::string>().c_str(),
+                  r["notes"].get<std::string>().c_str());
+    }
+  }
+
+  // Latency table: one row per class and operation, p50/p99/mean µs per engine, then ratios.
+  const json* dl = nullptr;
+  for (const auto& r : results) {
+    if (r["engine"] == "dateline") dl = &r;
+  }
+  std::printf("\nquery latency in µs (each query timed alone after a warm-up pass; p50 / p99 / "
+              "mean);\nratio = peer p50 / dateline p50 (> 1: Dateline is faster); count = mean "
+              "matches per query\n");
+  std::printf("%-8s %-9s", "class", "op");
+  for (const auto& r : results) {
+    std::printf(" | %-23s", (r["engine"].get<std::string>() + " p50/p99/mean").c_str());
+  }
+  if (dl) {
+    for (const auto& r : results) {
+      if (&r != dl) std::printf(" | %7s", (r["engine"].get<std::string>().substr(0, 1) + "/d").c_str());
+    }
+  }
+  std::printf(" | count");
+  for (const auto& r : results) std::printf(" %s", r["engine"].get<std::string>().substr(0, 1).c_str());
+  std::printf("\n");
+  struct Op {
+    const char* name;
+    const char* key;
+  };
+  const Op ops[] = {{"top10 rel", "rel_us"}, {"top10 new", "new_us"}, {"count", "count_us"}};
+  for (std::size_t c = 0; c < kQueryClassCount; ++c) {
+    const auto cls = static_cast<QueryClass>(c);
+    for (const Op& op : ops) {
+      bool any = false;
+      for (const auto& r : results) any |= !r[op.key].empty();
+      if (!any) continue;
+      std::printf("%-8s %-9s", QueryClassName(cls), op.name);
+      std::map<std::string, Stats> st;
+      for (const auto& r : results) {
+        const auto v = OfClass<double>(r, op.key, queries, cls);
+        if (v.empty()) {
+          std::printf(" | %-23s", "-");
+          continue;
+        }
+        const Stats s = Summarise(v);
+        st[r["engine"].get<std::string>()] = s;
+        std::printf(" | %7s %7s %7s", Cell(s.p50).c_str(), Cell(s.p99).c_str(), Cell(s.mean).c_str());
+      }
+      if (dl) {
+        for (const auto& r : results) {
+          if (&r == dl) continue;
+          const auto peer = st.find(r["engine"].get<std::string>());
+          const auto own = st.find("dateline");
+          if (peer == st.end() || own == st.end() || own->second.p50 <= 0) {
+            std::printf(" | %7s", "-");
+          } else {
+            std::printf(" | %7.2f", peer->second.p50 / own->second.p50);
+          }
+        }
+      }
+      std::printf(" |");
+      if (std::string(op.key) == "count_us") {
+        for (const auto& r : results) {
+          const auto counts = OfClass<std::uint64_t>(r, "counts", queries, cls);
+          double sum = 0;
+          for (auto x : counts) sum += static_cast<double>(x);
+          std::printf(" %s", Thousands(static_cast<std::uint64_t>(sum / std::max<std::size_t>(1, counts.size()))).c_str());
+        }
+      }
+      std::printf("\n");
+    }
+  }
+
+  // Agreement of the exact counts with Xapian (same stemmer family and the same exact-form
+  // phrase/NEAR semantics; FTS5's Porter stemmer and its own tokenizer differ more).
+  const json* xa = nullptr;
+  for (const auto& r : results) {
+    if (r["engine"] == "xapian") xa = &r;
+  }
+  if (xa) {
+    std::printf("\ncounts equal to Xapian's, per class (queries with the same exact count):\n");
+    for (const auto& r : results) {
+      if (&r == xa) continue;
+      std::printf("  %-8s", r["engine"].get<std::string>().c_str());
+      for (std::size_t c = 0; c < kQueryClassCount; ++c) {
+        const auto cls = static_cast<QueryClass>(c);
+        const auto a = OfClass<std::uint64_t>(r, "counts", queries, cls);
+        const auto b = OfClass<std::uint64_t>(*xa, "counts", queries, cls);
+        std::size_t same = 0;
+        for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) same += a[i] == b[i];
+        std::printf(" %s %zu/%zu", QueryClassName(cls), same, a.size());
+      }
+      std::printf("\n");
+    }
+  }
+
+  // Sanity checks (what --smoke asserts; a full run fails on them too).
+  for (const auto& r : results) {
+    const std::string name = r["engine"].get<std::string>();
+    const auto hits = OfClass<std::uint64_t>(r, "hits", queries, QueryClass::kTerm);
+    const auto counts = OfClass<std::uint64_t>(r, "counts", queries, QueryClass::kTerm);
+    std::uint64_t h = 0, n = 0;
+    for (auto x : hits) h += x;
+    for (auto x : counts) n += x;
+    if (h == 0 || n == 0) {
+      std::printf("check FAILED: %s returned no hits for the term queries\n", name.c_str());
+      ok = false;
+    }
+  }
+  if (dl && xa) {
+    for (QueryClass cls : {QueryClass::kTerm, QueryClass::kAnd}) {
+      const auto a = OfClass<std::uint64_t>(*dl, "counts", queries, cls);
+      const auto b = OfClass<std::uint64_t>(*xa, "counts", queries, cls);
+      std::size_t agree = 0;
+      for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) agree += (a[i] > 0) == (b[i] > 0);
+      if (10 * agree < 9 * a.size()) {
+        std::printf("check FAILED: %s queries: Dateline and Xapian agree on whether anything "
+                    "matches for only %zu of %zu\n", QueryClassName(cls), agree, a.size());
+        ok = false;
+      }
+    }
+  }
+  std::fflush(stdout);
+  return ok;
+}
+
+}  // namespace dateline::bench
