@@ -196,12 +196,14 @@ TEST(Parser, DefaultLimits) {
   for (int i = 0; i < 10000; ++i) kanji += "株";
   EXPECT_TRUE(Parse(kanji).ok());
 
-  std::string terms;
-  for (int i = 0; i < 1025; ++i) terms += "t" + std::to_string(i) + " OR ";
-  terms += "last";
-  r = Parse(terms);
+  // 4,096 terms (juxtaposed one-letter words, 8,191 characters) pass; one more does not.
+  std::string terms = "a";
+  for (int i = 1; i < 4096; ++i) terms += " a";
+  EXPECT_TRUE(Parse(terms).ok());
+  r = Parse(terms + " b");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, "too_many_terms");
+  EXPECT_EQ(r.error().column, 8193u);
 }
 
 TEST(Parser, HostileNestingFailsWithoutRecursingDeep) {
