@@ -5,32 +5,12 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/hash.h"
 #include "match/presearch_keys.h"
 #include "match/story_view.h"
 #include "text/analyzer.h"
 
 namespace dateline::match {
-
-std::uint32_t CompiledQuery::U32(std::uint32_t* offset) const {
-  std::uint32_t v;
-  std::memcpy(&v, pool() + *offset, 4);
-  *offset += 4;
-  return v;
-}
-
-std::string_view CompiledQuery::Str(std::uint32_t* offset) const {
-  const std::uint32_t n = U32(offset);
-  std::string_view s(pool() + *offset, n);
-  *offset += n;
-  return s;
-}
-
-std::int64_t CompiledQuery::I64(std::uint32_t* offset) const {
-  std::int64_t v;
-  std::memcpy(&v, pool() + *offset, 8);
-  *offset += 8;
-  return v;
-}
 
 const std::vector<std::string>& StemmerLanguages() {
   static const std::vector<std::string> languages = [] {
@@ -111,18 +91,19 @@ class QueryCompiler {
       add_entry(0, Extract(root));
     }
     CompiledQuery q;
-    const std::size_t bytes = 16 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
+    const std::size_t bytes = 32 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
     q.words_ = (bytes + 7) / 8;
     q.blob_ = std::make_unique<std::uint64_t[]>(q.words_);
     char* p = reinterpret_cast<char*>(q.blob_.get());
     const CompiledQuery::Header h{static_cast<std::uint32_t>(nodes_.size()),
                                   static_cast<std::uint32_t>(entries.size()),
-                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u};
-    std::memcpy(p, &h, 16);
-    std::memcpy(p + 16, nodes_.data(), 16 * nodes_.size());
-    if (!entries.empty()) std::memcpy(p + 16 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
+                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u,
+                                  prefix_lengths_, field_prefix_lengths_};
+    std::memcpy(p, &h, 32);
+    std::memcpy(p + 32, nodes_.data(), 16 * nodes_.size());
+    if (!entries.empty()) std::memcpy(p + 32 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
     if (!pool_.empty()) {
-      std::memcpy(p + 16 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
+      std::memcpy(p + 32 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
     }
     return q;
   }
@@ -133,6 +114,10 @@ class QueryCompiler {
   void PutStr(std::string_view s) {
     PutU32(static_cast<std::uint32_t>(s.size()));
     pool_.append(s);
+  }
+  void PutWord(std::string_view s) {
+    PutI64(static_cast<std::int64_t>(Hash64(s)));
+    PutStr(s);
   }
 
   void Emit(const query::Node& n) {
@@ -149,8 +134,8 @@ class QueryCompiler {
         c.flags = n.exact ? kExact : 0;
         PutU32(static_cast<std::uint32_t>(words.size()));
         for (const std::string& w : words) {
-          PutStr(w);
-          if (!n.exact) PutStr(CachedStem(w, "en"));
+          PutWord(w);
+          if (!n.exact) PutWord(CachedStem(w, "en"));
         }
         break;
       }
@@ -161,12 +146,15 @@ class QueryCompiler {
         }
         c.flags = kExact;
         PutU32(static_cast<std::uint32_t>(words.size()));
-        for (const std::string& w : words) PutStr(w);
+        for (const std::string& w : words) PutWord(w);
         break;
       }
-      case Kind::kPrefix:
-        PutStr(text::Fold(n.text));
+      case Kind::kPrefix: {
+        const std::string p = text::Fold(n.text);
+        prefix_lengths_ |= PrefixLengthBit(p.size());
+        PutStr(p);
         break;
+      }
       case Kind::kField: {
         const std::string field = text::Fold(n.field);
         PutStr(field);
@@ -177,7 +165,9 @@ class QueryCompiler {
           PutU32(static_cast<std::uint32_t>(words.size()));
           for (const std::string& w : words) PutStr(w);
         } else {
-          PutStr(text::Fold(n.text));
+          const std::string value = text::Fold(n.text);
+          if (n.prefix) field_prefix_lengths_ |= PrefixLengthBit(value.size());
+          PutStr(value);
         }
         break;
       }
@@ -343,6 +333,8 @@ class QueryCompiler {
   const KeyFrequency& frequency_;
   std::vector<CompiledNode> nodes_;
   std::string pool_;
+  std::uint64_t prefix_lengths_ = 0;
+  std::uint64_t field_prefix_lengths_ = 0;
 };
 
 CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency) {

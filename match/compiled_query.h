@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
@@ -32,9 +33,16 @@ inline constexpr std::uint8_t kExact = 1;        // kTerm: exact folded form, no
 inline constexpr std::uint8_t kFieldPrefix = 2;  // kField: value is a prefix (ticker:72*)
 inline constexpr std::uint8_t kAuthorWords = 4;  // kField: every word of the value among bylines
 
+// Bit of a prefix length in CompiledQuery::prefix_lengths.
+inline std::uint64_t PrefixLengthBit(std::size_t bytes) {
+  return std::uint64_t{1} << (bytes < 64 ? bytes : 0);
+}
+
 // Pool layouts (integers little-endian u32 unless said otherwise, strings as u32 length + bytes):
-//   kTerm, kPhrase  u32 n, then n words; a stemmed kTerm follows each word with its English stem
-//                   (most stories are English; other languages stem at verification)
+//   kTerm, kPhrase  u32 n, then n words, each as u64 Hash64(word) + string; a stemmed kTerm
+//                   follows each word with its English stem the same way (most stories are
+//                   English; other languages stem at verification). The hashes let the verifier
+//                   test a story's word filter and table without hashing again.
 //   kPrefix         the folded prefix
 //   kField          folded field name, then folded value, or for kAuthorWords u32 n and n words
 //   kRange          i64 from_us, i64 to_us;  kSince: i64 seconds
@@ -43,24 +51,44 @@ class CompiledQuery {
   CompiledQuery() = default;
   std::uint32_t node_count() const { return header().nodes; }
   const CompiledNode* nodes() const {
-    return reinterpret_cast<const CompiledNode*>(blob_.get() + 2);
+    return reinterpret_cast<const CompiledNode*>(blob_.get() + 4);
   }
   // Presearch entries: the query matches exactly when one of its entry nodes does (the root, or
   // each child of a top-level OR, so a long OR is verified only in the branches a story can
   // satisfy). Each entry is one word `node << 32 | key count` followed by that many keys; an
   // entry with no keys has no term every match needs and is verified for every story.
   std::uint32_t entry_words() const { return header().entry_words; }
-  const std::uint64_t* entries() const { return blob_.get() + 2 + 2 * header().nodes; }
+  const std::uint64_t* entries() const { return blob_.get() + 4 + 2 * header().nodes; }
   // True when some entry is verified for every story.
   bool always_verify() const { return header().always != 0; }
+  // Lengths of the word and field-value prefixes in the query: bit n for n bytes (bit 0 for 64
+  // and more). A story offers prefix keys only of lengths some query uses.
+  std::uint64_t prefix_lengths() const { return header().prefix_lengths; }
+  std::uint64_t field_prefix_lengths() const { return header().field_prefix_lengths; }
   const char* pool() const { return reinterpret_cast<const char*>(entries() + header().entry_words); }
   std::size_t bytes() const { return 8 * words_; }
   explicit operator bool() const { return blob_ != nullptr; }
 
-  // Reads a u32 / string / i64 at `*offset` of the pool and advances it.
-  std::uint32_t U32(std::uint32_t* offset) const;
-  std::string_view Str(std::uint32_t* offset) const;
-  std::int64_t I64(std::uint32_t* offset) const;
+  // Reads a u32 / string / i64 / u64 at `*offset` of the pool and advances it.
+  std::uint32_t U32(std::uint32_t* offset) const {
+    std::uint32_t v;
+    std::memcpy(&v, pool() + *offset, 4);
+    *offset += 4;
+    return v;
+  }
+  std::string_view Str(std::uint32_t* offset) const {
+    const std::uint32_t n = U32(offset);
+    std::string_view s(pool() + *offset, n);
+    *offset += n;
+    return s;
+  }
+  std::int64_t I64(std::uint32_t* offset) const {
+    std::int64_t v;
+    std::memcpy(&v, pool() + *offset, 8);
+    *offset += 8;
+    return v;
+  }
+  std::uint64_t U64(std::uint32_t* offset) const { return static_cast<std::uint64_t>(I64(offset)); }
 
  private:
   friend class QueryCompiler;
@@ -69,8 +97,10 @@ class CompiledQuery {
     std::uint32_t entry_words;
     std::uint32_t pool_bytes;
     std::uint32_t always;
+    std::uint64_t prefix_lengths;
+    std::uint64_t field_prefix_lengths;
   };
-  static_assert(sizeof(Header) == 16);
+  static_assert(sizeof(Header) == 32);
   const Header& header() const { return *reinterpret_cast<const Header*>(blob_.get()); }
   std::unique_ptr<std::uint64_t[]> blob_;
   std::size_t words_ = 0;

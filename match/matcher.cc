@@ -23,6 +23,8 @@ constexpr std::size_t kSlotsPerChunk = 4096;
 constexpr std::size_t kVerifyGroup = 256;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
+constexpr int kFilterLog2 = 25;  // 4 MiB of bits
+constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
 struct Slot {
   std::uint64_t id = 0;
@@ -50,6 +52,14 @@ struct Matcher::Impl {
   std::uint64_t blob_bytes = 0;
   std::uint64_t posting_entries = 0;
 
+  // Prefix lengths some filed query uses (bits as PrefixLengthBit); only ever gain bits.
+  std::atomic<std::uint64_t> prefix_lengths{0};
+  std::atomic<std::uint64_t> field_prefix_lengths{0};
+  // One bit per presearch key ever filed (bits are never cleared): a story's key without its bit
+  // skips the hash-map probe. Most of a story's keys (prefixes, common words) have no queries.
+  std::vector<std::uint64_t> key_filter = std::vector<std::uint64_t>(kFilterBits / 64);
+  static std::size_t FilterBit(std::uint64_t key) { return (key * 0x9e3779b97f4a7c15ULL) >> (64 - kFilterLog2); }
+
   mutable std::mutex df_mu;  // term statistics
   mutable std::unordered_map<std::uint64_t, std::uint32_t> df;
 
@@ -71,11 +81,18 @@ struct Matcher::Impl {
 
   // Requires mu held exclusively.
   void File(std::uint32_t s) {
-    if (slot(s).query.always_verify()) ++always_queries;
+    const CompiledQuery& q = slot(s).query;
+    if (q.always_verify()) ++always_queries;
+    prefix_lengths.fetch_or(q.prefix_lengths());
+    field_prefix_lengths.fetch_or(q.field_prefix_lengths());
     ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
       const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
       if (n == 0) always.push_back(entry);
-      for (std::uint32_t k = 0; k < n; ++k) postings[Shard(keys[k])][keys[k]].push_back(entry);
+      for (std::uint32_t k = 0; k < n; ++k) {
+        postings[Shard(keys[k])][keys[k]].push_back(entry);
+        const std::size_t bit = FilterBit(keys[k]);
+        key_filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
+      }
       posting_entries += n;
     });
   }
@@ -187,7 +204,7 @@ bool Matcher::Remove(std::uint64_t id) {
 std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
   const Impl& m = *impl_;
   thread_local StoryView view;
-  BuildStoryView(story, view);
+  BuildStoryView(story, view, m.prefix_lengths.load(), m.field_prefix_lengths.load());
   if (now_us == 0) {
     now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
@@ -203,6 +220,8 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   {
     std::shared_lock lock(m.mu);
     for (std::uint64_t key : view.keys) {
+      const std::size_t bit = Impl::FilterBit(key);
+      if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
       if (it != shard.end()) entries.insert(entries.end(), it->second.begin(), it->second.end());
@@ -266,7 +285,7 @@ MatcherStats Matcher::Stats() const {
   MatcherStats st;
   st.queries = m.queries;
   st.always_verified = m.always_queries;
-  std::uint64_t bytes = m.blob_bytes + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
+  std::uint64_t bytes = m.blob_bytes + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
   std::uint64_t keys = 0, ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
     keys += m.postings[i].size();

@@ -12,6 +12,7 @@ namespace dateline::match {
 void WordTable::Clear() {
   words_.clear();
   hashes_.clear();
+  std::fill(std::begin(filter_), std::end(filter_), 0);
   std::fill(slots_.begin(), slots_.end(), 0);
 }
 
@@ -25,9 +26,8 @@ void WordTable::Grow() {
   }
 }
 
-std::uint32_t WordTable::Find(std::string_view word) const {
-  if (slots_.empty()) return kMissing;
-  const std::uint64_t h = Hash64(word);
+std::uint32_t WordTable::Find(std::string_view word, std::uint64_t h) const {
+  if (slots_.empty() || !MayContain(h)) return kMissing;
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = h & mask;; i = (i + 1) & mask) {
     const std::uint32_t s = slots_[i];
@@ -47,6 +47,8 @@ std::uint32_t WordTable::Intern(std::string_view word) {
     if (hashes_[s - 1] == h && words_[s - 1] == word) return s - 1;
   }
   const auto id = static_cast<std::uint32_t>(words_.size());
+  filter_[(h >> 6) & 63] |= std::uint64_t{1} << (h & 63);
+  filter_[(h >> 18) & 63] |= std::uint64_t{1} << ((h >> 12) & 63);
   words_.emplace_back(word);
   hashes_.push_back(h);
   slots_[i] = id + 1;
@@ -113,7 +115,8 @@ void BuildPostings(const std::vector<std::uint32_t>& id_of, std::size_t ids,
 
 }  // namespace
 
-void BuildStoryView(const Story& story, StoryView& v) {
+void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengths,
+                    std::uint64_t field_prefix_lengths) {
   v.language = StoryLanguage(story);
   v.time_us = story.published_us != 0 ? story.published_us : story.received_us;
   v.exact_of.clear();
@@ -170,13 +173,24 @@ void BuildStoryView(const Story& story, StoryView& v) {
   for (std::uint32_t id = 0; id < v.stems.size(); ++id) v.keys.push_back(WordKey(v.stems.word(id)));
   for (const auto& [f, value] : v.fields) v.keys.push_back(FieldKey(f, value));
   v.statistics_keys = v.keys;
-  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
-    const std::string& w = v.exacts.word(id);
-    for (std::size_t k = 1; k <= w.size(); ++k) v.keys.push_back(PrefixKey(std::string_view(w).substr(0, k)));
+  auto wanted = [](std::uint64_t lengths, std::size_t k) {
+    return (lengths & (std::uint64_t{1} << (k < 64 ? k : 0))) != 0;
+  };
+  if (prefix_lengths != 0) {
+    for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
+      const std::string& w = v.exacts.word(id);
+      for (std::size_t k = 1; k <= w.size(); ++k) {
+        if (wanted(prefix_lengths, k)) v.keys.push_back(PrefixKey(std::string_view(w).substr(0, k)));
+      }
+    }
   }
-  for (const auto& [f, value] : v.fields) {
-    for (std::size_t k = 1; k <= value.size(); ++k) {
-      v.keys.push_back(FieldPrefixKey(f, std::string_view(value).substr(0, k)));
+  if (field_prefix_lengths != 0) {
+    for (const auto& [f, value] : v.fields) {
+      for (std::size_t k = 1; k <= value.size(); ++k) {
+        if (wanted(field_prefix_lengths, k)) {
+          v.keys.push_back(FieldPrefixKey(f, std::string_view(value).substr(0, k)));
+        }
+      }
     }
   }
   std::sort(v.keys.begin(), v.keys.end());

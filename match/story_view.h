@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/hash.h"
 #include "core/story.h"
 
 namespace dateline::match {
@@ -22,7 +23,15 @@ class WordTable {
   void Clear();
   // Id of `word`, adding it (with the next id) when new.
   std::uint32_t Intern(std::string_view word);
-  std::uint32_t Find(std::string_view word) const;
+  std::uint32_t Find(std::string_view word) const { return Find(word, Hash64(word)); }
+  // `hash` must be Hash64(word).
+  std::uint32_t Find(std::string_view word, std::uint64_t hash) const;
+  // False when the table surely lacks a word of this Hash64 (a 4,096-bit filter that fits in L1:
+  // most words of a long OR are not in the story).
+  bool MayContain(std::uint64_t hash) const {
+    return (filter_[(hash >> 6) & 63] >> (hash & 63) & 1) != 0 &&
+           (filter_[(hash >> 18) & 63] >> ((hash >> 12) & 63) & 1) != 0;
+  }
   std::size_t size() const { return words_.size(); }
   const std::string& word(std::uint32_t id) const { return words_[id]; }
 
@@ -31,6 +40,7 @@ class WordTable {
   std::vector<std::string> words_;
   std::vector<std::uint64_t> hashes_;
   std::vector<std::uint32_t> slots_;  // id + 1, 0 = empty
+  std::uint64_t filter_[64] = {};
 };
 
 struct StoryView {
@@ -57,8 +67,10 @@ struct StoryView {
   std::uint32_t size() const { return static_cast<std::uint32_t>(exact_of.size()); }
 };
 
-// Fills `view` (reusing its buffers) from `story`.
-void BuildStoryView(const Story& story, StoryView& view);
+// Fills `view` (reusing its buffers) from `story`. Prefix keys are made only for the lengths set
+// in `prefix_lengths` / `field_prefix_lengths` (bits as PrefixLengthBit; bit 0: 64 bytes and more).
+void BuildStoryView(const Story& story, StoryView& view, std::uint64_t prefix_lengths = ~std::uint64_t{0},
+                    std::uint64_t field_prefix_lengths = ~std::uint64_t{0});
 
 // Language used for stemming a story: PrimaryLanguage(story.language), or detected; "und".
 std::string StoryLanguage(const Story& story);

@@ -44,16 +44,18 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
   std::size_t rarest = 0;
   std::uint32_t rarest_count = UINT32_MAX;
   for (std::uint32_t j = 0; j < count; ++j) {
+    const std::uint64_t hash = q_->U64(&off);
     const std::string_view w = q_->Str(&off);
     std::uint32_t id;
     std::uint32_t occurrences;
     if (exact) {
-      id = s_.exacts.Find(w);
+      id = s_.exacts.Find(w, hash);
       if (id == WordTable::kMissing) return;
       occurrences = s_.exact_offsets[id + 1] - s_.exact_offsets[id];
     } else {
+      const std::uint64_t en_hash = q_->U64(&off);
       const std::string_view en_stem = q_->Str(&off);
-      id = s_.stems.Find(english_ ? en_stem : std::string_view(CachedStem(w, s_.language)));
+      id = english_ ? s_.stems.Find(en_stem, en_hash) : s_.stems.Find(CachedStem(w, s_.language));
       if (id == WordTable::kMissing) return;
       occurrences = s_.stem_offsets[id + 1] - s_.stem_offsets[id];
     }
@@ -178,10 +180,12 @@ bool Verifier::Eval(std::uint32_t i) {
         // One word anywhere: a lookup, no positions (the common leaf of ANDs and long ORs).
         std::uint32_t off = n.data;
         if (q_->U32(&off) == 1) {
+          const std::uint64_t hash = q_->U64(&off);
           const std::string_view w = q_->Str(&off);
-          if (n.flags & kExact) return s_.exacts.Find(w) != WordTable::kMissing;
+          if (n.flags & kExact) return s_.exacts.Find(w, hash) != WordTable::kMissing;
+          const std::uint64_t en_hash = q_->U64(&off);
           const std::string_view en_stem = q_->Str(&off);
-          return s_.stems.Find(english_ ? en_stem : std::string_view(CachedStem(w, s_.language))) !=
+          return (english_ ? s_.stems.Find(en_stem, en_hash) : s_.stems.Find(CachedStem(w, s_.language))) !=
                  WordTable::kMissing;
         }
       }
