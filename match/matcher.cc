@@ -28,7 +28,7 @@ constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
 struct Slot {
   std::uint64_t id = 0;
-  std::uint32_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
+  std::uint16_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
   bool live = false;
   CompiledQuery query;
   std::atomic<std::uint64_t> work{0};
@@ -44,7 +44,8 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  // key -> entries (slot << 32 | node: the query in that slot matches if that node does)
+  // key -> entries (slot << 32 | generation << 16 | node: the query in that slot matches if that
+  // node does). The generation in the entry spares reading the slot to recognise a stale one.
   std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> postings[kShards];
   std::vector<std::uint64_t> always;  // entries verified for every story
   std::uint64_t queries = 0;
@@ -66,6 +67,10 @@ struct Matcher::Impl {
   Slot& slot(std::uint32_t i) const { return chunks[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
   static std::size_t Shard(std::uint64_t h) { return (h ^ (h >> 29)) % kShards; }
 
+  std::uint64_t Entry(std::uint32_t s, std::uint32_t node) const {
+    return static_cast<std::uint64_t>(s) << 32 | static_cast<std::uint64_t>(slot(s).generation) << 16 | node;
+  }
+
   // Calls f(node, keys, key_count) for each presearch entry of `q`.
   template <typename F>
   static void ForEachEntry(const CompiledQuery& q, F f) {
@@ -86,7 +91,7 @@ struct Matcher::Impl {
     prefix_lengths.fetch_or(q.prefix_lengths());
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
     ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
-      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      const std::uint64_t entry = Entry(s, node);
       if (n == 0) always.push_back(entry);
       for (std::uint32_t k = 0; k < n; ++k) {
         postings[Shard(keys[k])][keys[k]].push_back(entry);
@@ -103,7 +108,7 @@ struct Matcher::Impl {
     const CompiledQuery& q = sl.query;
     if (q.always_verify()) --always_queries;
     ForEachEntry(q, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
-      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      const std::uint64_t entry = Entry(s, node);
       if (n == 0) {
         auto it = std::find(always.begin(), always.end(), entry);
         if (it != always.end()) {
@@ -161,6 +166,11 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
       return it == df.end() ? 0 : it->second;
     });
   }
+  if (compiled.node_count() > 0xffff) {  // entries hold node numbers in 16 bits
+    return Status::TooLarge("query has " + std::to_string(compiled.node_count()) +
+                                " operators and terms, above the limit of 65535",
+                            "q");
+  }
   Impl& m = *impl_;
   std::unique_lock lock(m.mu);
   auto& ids = m.ids[Impl::Shard(id)];
@@ -211,11 +221,8 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
                  .count();
   }
 
-  // Candidates: the entries (slot << 32 | node) filed under a key the story offers and those
-  // verified for every story, each with its slot's generation.
-  thread_local std::vector<std::uint64_t> entries;
-  thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> candidates;
-  entries.clear();
+  // Candidates: the entries filed under a key the story offers and those verified for every story.
+  thread_local std::vector<std::uint64_t> candidates;
   candidates.clear();
   {
     std::shared_lock lock(m.mu);
@@ -224,14 +231,12 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it != shard.end()) entries.insert(entries.end(), it->second.begin(), it->second.end());
+      if (it != shard.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
     }
-    entries.insert(entries.end(), m.always.begin(), m.always.end());
-    std::sort(entries.begin(), entries.end());
-    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
-    candidates.reserve(entries.size());
-    for (std::uint64_t e : entries) candidates.emplace_back(e, m.slot(static_cast<std::uint32_t>(e >> 32)).generation);
+    candidates.insert(candidates.end(), m.always.begin(), m.always.end());
   }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
   std::vector<Fired> fired;
   Verifier verifier(view, now_us);
@@ -240,18 +245,18 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   while (c < candidates.size()) {
     std::shared_lock lock(m.mu);
     for (std::size_t group_end = std::min(candidates.size(), c + kVerifyGroup); c < group_end;) {
-      const auto s = static_cast<std::uint32_t>(candidates[c].first >> 32);
+      const auto s = static_cast<std::uint32_t>(candidates[c] >> 32);
       // The entries of one query are adjacent; the first that matches decides.
       std::size_t next = c;
-      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next].first >> 32) == s) ++next;
+      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next] >> 32) == s) ++next;
       const Slot& sl = m.slot(s);
       // Removed or replaced since the candidates were taken: the change wins.
-      if (sl.live && sl.generation == candidates[c].second) {
+      if (sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c] >> 16)) {
         ++verified;
         std::uint64_t work = 0;
         bool hit = false;
         for (std::size_t k = c; k < next && !hit; ++k) {
-          hit = verifier.Matches(sl.query, static_cast<std::uint32_t>(candidates[k].first), &work);
+          hit = verifier.Matches(sl.query, static_cast<std::uint16_t>(candidates[k]), &work);
         }
         const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
         if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
