@@ -27,6 +27,11 @@ const std::vector<std::string>& StemmerLanguages() {
 
 namespace {
 
+// A field value as stories hold it: folded; a language code by its primary subtag ("en-GB").
+std::string FieldValue(const std::string& field, const std::string& text) {
+  return field == "lang" ? text::PrimaryLanguage(text) : text::Fold(text);
+}
+
 std::uint64_t SaturatingAdd(std::uint64_t a, std::uint64_t b) {
   return a + b < a ? UINT64_MAX : a + b;
 }
@@ -165,7 +170,7 @@ class QueryCompiler {
           PutU32(static_cast<std::uint32_t>(words.size()));
           for (const std::string& w : words) PutStr(w);
         } else {
-          const std::string value = text::Fold(n.text);
+          const std::string value = FieldValue(field, n.text);
           if (n.prefix) field_prefix_lengths_ |= PrefixLengthBit(value.size());
           PutStr(value);
         }
@@ -214,13 +219,16 @@ class QueryCompiler {
   }
 
   // The occurrences of a text operand need one of these keys (NEAR, W, SAME, ATLEAST operands).
-  // Operands without occurrences (nested proximity, AND) never produce any: the empty set.
+  // Operands without occurrences (AND, NOT, fields) never produce any: the empty set.
   std::optional<KeySet> ExtractSpans(const query::Node& n) const {
     using query::Kind;
     switch (n.kind) {
       case Kind::kTerm:
       case Kind::kPhrase:
       case Kind::kPrefix:
+      case Kind::kNear:  // a nested proximity expression has occurrences when all its operands do
+      case Kind::kWithin:
+      case Kind::kSame:
         return Extract(n);
       case Kind::kOr: {
         KeySet all;
@@ -309,7 +317,7 @@ class QueryCompiler {
           }
           return best;
         }
-        const std::string value = text::Fold(n.text);
+        const std::string value = FieldValue(field, n.text);
         KeySet ks;
         if (n.prefix) {
           if (value.empty()) return std::nullopt;

@@ -116,7 +116,7 @@ std::string RandomQueries::Text(int depth, bool allow_scope) {
   std::string scope;
   if (allow_scope && Chance(0.15)) scope = Chance(0.5) ? "hd:" : "lead:";
   std::string body;
-  switch (Pick(depth > 0 ? 9 : 7)) {
+  switch (Pick(depth > 0 ? 10 : 8)) {
     case 0:
     case 1:
     case 2:
@@ -132,6 +132,11 @@ std::string RandomQueries::Text(int depth, bool allow_scope) {
       body = "(" + s + ")";
       break;
     }
+    case 7:
+      // A proximity expression as an operand: (a NEAR/3 b) W/4 c.
+      body = "((" + Operand() + " NEAR/" + std::to_string(1 + Pick(5)) + " " + Operand() + ") " +
+             (Chance(0.5) ? "W/" : "NEAR/") + std::to_string(1 + Pick(8)) + " " + Operand() + ")";
+      break;
     case 4:
       body = "ATLEAST " + std::to_string(1 + Pick(4)) + " " + (Chance(0.7) ? Word() : Operand());
       if (body.find('(') != std::string::npos) body = "ATLEAST 2 " + Word();

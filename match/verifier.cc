@@ -107,6 +107,11 @@ void Verifier::Spans(std::uint32_t i, Window w, std::vector<Span>& out) {
     case Kind::kOr:
       for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) Spans(c, win, out);
       return;
+    case Kind::kNear:
+    case Kind::kWithin:
+    case Kind::kSame:
+      ProximitySpans(i, w, out);
+      return;
     default:
       return;
   }
@@ -116,6 +121,61 @@ void Verifier::Spans(std::uint32_t i, Window w, std::vector<Span>& out) {
     if (out[k].first >= win.lo && out[k].last < win.hi) out[kept++] = out[k];
   }
   out.resize(kept);
+}
+
+// A proximity expression used as an operand ((a NEAR/5 b) W/3 c): one occurrence per combination
+// of its operands' occurrences that satisfies it, from the earliest start to the latest end.
+void Verifier::ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out) {
+  using query::Kind;
+  const CompiledNode& n = q_->nodes()[i];
+  const Window win = Narrow(w, n.scope);
+  const std::size_t base = depth_;
+  std::vector<std::vector<Span>*> lists;
+  for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) {
+    std::vector<Span>& occ = Scratch();
+    Spans(c, win, occ);
+    lists.push_back(&occ);
+    if (occ.empty()) {
+      depth_ = base;
+      return;
+    }
+  }
+  if (lists.empty()) return;
+  std::vector<std::size_t> at(lists.size(), 0);
+  std::vector<Span> found;
+  for (;;) {
+    ++work_;
+    bool ok = true;
+    for (std::size_t a = 0; a < lists.size() && ok; ++a) {
+      const Span& x = (*lists[a])[at[a]];
+      for (std::size_t b = a + 1; b < lists.size() && ok; ++b) {
+        const Span& y = (*lists[b])[at[b]];
+        if (n.kind == Kind::kSame) {
+          ok = s_.paragraph_of[x.first] == s_.paragraph_of[y.first];
+        } else {
+          ok = Gap(x, y) <= static_cast<std::int64_t>(n.arg) && (n.kind != Kind::kWithin || x.first < y.first);
+        }
+      }
+    }
+    if (ok) {
+      Span sp = (*lists[0])[at[0]];
+      for (std::size_t a = 1; a < lists.size(); ++a) {
+        sp.first = std::min(sp.first, (*lists[a])[at[a]].first);
+        sp.last = std::max(sp.last, (*lists[a])[at[a]].last);
+      }
+      found.push_back(sp);
+    }
+    std::size_t a = 0;
+    while (a < lists.size() && ++at[a] == lists[a]->size()) at[a++] = 0;
+    if (a == lists.size()) break;
+  }
+  depth_ = base;
+  std::sort(found.begin(), found.end(),
+            [](const Span& x, const Span& y) { return x.first != y.first ? x.first < y.first : x.last < y.last; });
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const Span& x, const Span& y) { return x.first == y.first && x.last == y.last; }),
+              found.end());
+  out.insert(out.end(), found.begin(), found.end());
 }
 
 bool Verifier::AnyCombination(std::size_t k, std::uint32_t distance, bool ordered) {

@@ -1,8 +1,9 @@
 // Verification of one compiled query against one analysed story: the semantics of
 // docs/query-language.md, "Semantics of each operator", with the rules index/linear_scan.h states
-// for what the document leaves open (an occurrence is a span of positions; only words, phrases,
-// prefixes and ORs of them have occurrences; an occurrence is in a scope when its whole span is;
-// SAME places an occurrence in the paragraph of its first word). Must agree with the reference
+// for what the document leaves open (an occurrence is a span of positions; words, phrases,
+// prefixes, ORs of them and proximity expressions used as operands have occurrences; an
+// occurrence is in a scope when its whole span is; SAME places an occurrence in the paragraph of
+// its first word; lang: compares primary subtags). Must agree with the reference
 // evaluator on every story and query (matcher_differential_test.cc).
 #pragma once
 
@@ -44,6 +45,7 @@ class Verifier {
   bool Eval(std::uint32_t i);
   void Spans(std::uint32_t i, Window w, std::vector<Span>& out);
   void SequenceSpans(const CompiledNode& n, std::vector<Span>& raw);
+  void ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out);
   bool FieldMatches(const CompiledNode& n);
   bool AnyCombination(std::size_t k, std::uint32_t distance, bool ordered);
   void CollectTerms(std::uint32_t i, std::vector<std::string>& out);
