@@ -243,7 +243,8 @@ std::string RandomQueries::Alert(const Companies& companies) {
 }
 
 std::string RandomQueries::Long(std::size_t chars) {
-  // The parser allows 1,024 terms, so a query this long is made of long words in NEAR pairs.
+  // Long stored searches are mostly lists of proximity clauses: an OR of NEAR pairs of long words
+  // (under 1,000 terms, so it also parses with the older limit of 1,024).
   auto long_word = [&] {
     std::string w;
     for (int tries = 0; tries < 50 && w.size() < 9; ++tries) w = v_.distinct_words[Pick(v_.distinct_words.size())];

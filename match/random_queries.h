@@ -42,7 +42,7 @@ class RandomQueries {
   using Companies = std::vector<std::pair<std::string, std::string>>;
   std::string Alert(const Companies& companies);
 
-  // An OR of words about `chars` characters long (Bloomberg's longest stored searches).
+  // An OR of NEAR pairs about `chars` characters long (Bloomberg's longest stored searches).
   std::string Long(std::size_t chars);
 
   std::string Word();
