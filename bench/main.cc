@@ -1,6 +1,6 @@
 // dateline-bench: named benchmark scenarios against the real `dateline serve` binary.
 //
-//   dateline-bench ingest|push|search|all [--smoke] [--runs N] [options]
+//   dateline-bench ingest|push|search|alerts|all [--smoke] [--runs N] [options]
 //
 // See bench/README.md and bench/RESULTS.md.
 #include <signal.h>
@@ -18,7 +18,7 @@ namespace {
 
 using namespace dateline::bench;
 
-constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|search|all [options]
+constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|search|alerts|all [options]
 
 scenarios:
   ingest   POST Reuters-21578 to a fresh `dateline serve` (NDJSON batches and one story per
@@ -28,7 +28,10 @@ scenarios:
   search   the same stories (Reuters-21578 + BBC News grown to N by a model of their text) and
            the same queries through Dateline's search index, Xapian and SQLite FTS5, each in its
            own process, single-threaded: indexing rate, size, reopen time, top-10/count latency
-  all      all three
+  alerts   the standing-query matcher in-process, one thread: build time, per-story latency and
+           memory at 10k to 1.5M alerts drawn from the Reuters + BBC vocabulary; the peer is
+           brute force (the reference evaluator over every alert) on a sample of stories
+  all      ingest, push and search (alerts runs on its own: it takes minutes and ~2 GB)
 
 options:
   --smoke                 tiny sizes, one run: checks that every scenario works (a few seconds)
@@ -57,6 +60,9 @@ search:
   --queries N             queries per class (default 200)
   --seed S                corpus and query seed (default 20250101)
   --engines LIST          comma-separated engines (default dateline,xapian,fts5)
+alerts:
+  --queries LIST          comma-separated numbers of standing queries (default
+                          10000,100000,1000000,1500000; --smoke: 2000)
 )";
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
   o.data_dir = std::string(DATELINE_SHARED_DATA) + "/reuters21578";
   o.bbc_dir = std::string(DATELINE_SHARED_DATA) + "/bbc";
   std::string scenario;
+  std::string queries_flag;
   std::string command = argv[0];
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
   try {
@@ -113,8 +120,7 @@ int main(int argc, char** argv) {
       } else if (a == "--docs") {
         o.search_docs = ToSize(a, value());
       } else if (a == "--queries") {
-        o.search_queries = ToSize(a, value());
-        if (o.search_queries == 0) throw BenchError("--queries must be at least 1");
+        queries_flag = value();  // search: one number; alerts: a list (read below)
       } else if (a == "--seed") {
         o.search_seed = ToSize(a, value());
       } else if (a == "--engines") {
@@ -162,9 +168,18 @@ int main(int argc, char** argv) {
         throw BenchError("unknown argument " + a + "\n" + kUsage);
       }
     }
-    if (scenario != "ingest" && scenario != "push" && scenario != "search" && scenario != "all") {
+    if (scenario != "ingest" && scenario != "push" && scenario != "search" &&
+        scenario != "alerts" && scenario != "all") {
       std::fputs(kUsage, stderr);
       return 2;
+    }
+    if (!queries_flag.empty() && scenario == "alerts") {
+      o.alert_queries.clear();
+      for (const auto& s : SplitList(queries_flag)) o.alert_queries.push_back(ToSize("--queries", s));
+      if (o.alert_queries.empty()) throw BenchError("--queries needs at least one size");
+    } else if (!queries_flag.empty()) {
+      o.search_queries = ToSize("--queries", queries_flag);
+      if (o.search_queries == 0) throw BenchError("--queries must be at least 1");
     }
     if (o.smoke) {
       o.runs = 1;
@@ -172,6 +187,7 @@ int main(int argc, char** argv) {
       o.push_stories = 50;
       o.search_docs = 4000;
       o.search_queries = 10;
+      o.alert_queries = {2000};
     }
     if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||
         o.push_stories == 0) {
@@ -186,6 +202,7 @@ int main(int argc, char** argv) {
     if (scenario == "ingest" || scenario == "all") ok &= RunIngest(o);
     if (scenario == "push" || scenario == "all") ok &= RunPush(o);
     if (scenario == "search" || scenario == "all") ok &= RunSearch(o);
+    if (scenario == "alerts") ok &= RunAlerts(o);
     std::printf("\n%s\n", ok ? "dateline-bench: done" : "dateline-bench: FAILED");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

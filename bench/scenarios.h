@@ -37,10 +37,14 @@ struct Options {
   std::size_t search_queries = 200;     // queries per class
   std::uint64_t search_seed = 20250101;
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
+
+  // alerts
+  std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};
 };
 
 bool RunIngest(const Options& o);
 bool RunPush(const Options& o);
 bool RunSearch(const Options& o);
+bool RunAlerts(const Options& o);
 
 }  // namespace dateline::bench
