@@ -58,16 +58,19 @@ std::uint64_t SaturatingMul(std::uint64_t a, std::uint64_t b) {
 // offers its words and their stems in its own language, so whatever that language is, a story
 // word with the query word's stem shares a key with it (languages without a stemmer compare the
 // words themselves).
-const std::vector<std::uint64_t>& StemVariantKeys(const std::string& word) {
+std::vector<std::uint64_t> StemVariantKeys(const std::string& word) {
+  // Cached per word (a saved alert's words come from a bounded vocabulary); once full the cache
+  // stops growing rather than being cleared inside some unlucky Add.
+  constexpr std::size_t kMaxEntries = 1 << 19;
   thread_local std::unordered_map<std::string, std::vector<std::uint64_t>> cache;
   auto it = cache.find(word);
   if (it != cache.end()) return it->second;
-  if (cache.size() > 200000) cache.clear();
   std::vector<std::uint64_t> keys{WordKey(word)};
-  for (const std::string& l : StemmerLanguages()) keys.push_back(WordKey(CachedStem(word, l)));
+  for (const std::string& l : StemmerLanguages()) keys.push_back(WordKey(text::Stem(word, l)));
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return cache.emplace(word, std::move(keys)).first->second;
+  if (cache.size() < kMaxEntries) cache.emplace(word, keys);
+  return keys;
 }
 
 // A set of keys at least one of which every matching story offers; empty when the node can never

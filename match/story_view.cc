@@ -79,16 +79,22 @@ std::vector<std::string> QueryWords(std::string_view text) {
 }
 
 const std::string& CachedStem(std::string_view folded_word, std::string_view language) {
-  // Keyed by language + NUL + word; cleared past a bound so an open vocabulary (numbers, names)
-  // cannot grow it without limit.
+  // Keyed by language + NUL + word. Once full it stops growing and stems what it lacks each time:
+  // an open vocabulary (numbers, names) cannot grow it without limit, and no call pays for
+  // clearing it.
+  constexpr std::size_t kMaxEntries = 1 << 20;
   thread_local std::unordered_map<std::string, std::string> cache;
   thread_local std::string key;
+  thread_local std::string uncached;
   key.assign(language);
   key.push_back('\0');
   key.append(folded_word);
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
-  if (cache.size() > 500000) cache.clear();
+  if (cache.size() >= kMaxEntries) {
+    uncached = text::Stem(folded_word, language);
+    return uncached;
+  }
   return cache.emplace(key, text::Stem(folded_word, language)).first->second;
 }
 

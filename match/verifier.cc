@@ -39,7 +39,6 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
   const std::uint32_t count = q_->U32(&off);
   if (count == 0) return;
   const bool exact = (n.flags & kExact) != 0;
-  const bool english = s_.language == "en";
   // Resolve every word to the story's id for it; a word the story lacks means no occurrence.
   ids_.clear();
   std::size_t rarest = 0;
@@ -54,7 +53,7 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
       occurrences = s_.exact_offsets[id + 1] - s_.exact_offsets[id];
     } else {
       const std::string_view en_stem = q_->Str(&off);
-      id = s_.stems.Find(english ? en_stem : std::string_view(CachedStem(w, s_.language)));
+      id = s_.stems.Find(english_ ? en_stem : std::string_view(CachedStem(w, s_.language)));
       if (id == WordTable::kMissing) return;
       occurrences = s_.stem_offsets[id + 1] - s_.stem_offsets[id];
     }
@@ -175,6 +174,17 @@ bool Verifier::Eval(std::uint32_t i) {
     case Kind::kTerm:
     case Kind::kPhrase:
     case Kind::kPrefix: {
+      if (n.scope == query::Scope::kAll && n.kind == Kind::kTerm) {
+        // One word anywhere: a lookup, no positions (the common leaf of ANDs and long ORs).
+        std::uint32_t off = n.data;
+        if (q_->U32(&off) == 1) {
+          const std::string_view w = q_->Str(&off);
+          if (n.flags & kExact) return s_.exacts.Find(w) != WordTable::kMissing;
+          const std::string_view en_stem = q_->Str(&off);
+          return s_.stems.Find(english_ ? en_stem : std::string_view(CachedStem(w, s_.language))) !=
+                 WordTable::kMissing;
+        }
+      }
       std::vector<Span>& out = Scratch();
       Spans(i, Window{}, out);
       --depth_;

@@ -19,7 +19,8 @@ namespace dateline::match {
 
 class Verifier {
  public:
-  Verifier(const StoryView& story, std::int64_t now_us) : s_(story), now_us_(now_us) {}
+  Verifier(const StoryView& story, std::int64_t now_us)
+      : s_(story), now_us_(now_us), english_(story.language == "en") {}
 
   // True when the story matches `q`. Adds the positions and nodes it looked at to `*work`.
   bool Matches(const CompiledQuery& q, std::uint64_t* work);
@@ -51,6 +52,7 @@ class Verifier {
 
   const StoryView& s_;
   const std::int64_t now_us_;
+  const bool english_;  // queries carry English stems; other languages stem at verification
   const CompiledQuery* q_ = nullptr;
   std::uint64_t work_ = 0;
   std::deque<std::vector<Span>> scratch_;  // a deque: growing it keeps references valid
