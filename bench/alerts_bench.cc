@@ -40,11 +40,11 @@ std::pair<std::uint64_t, std::uint64_t> RssKiB() {
   return {rss, hwm};
 }
 
-// Company names and tickers of the S&P 500 (Symbol, Security columns).
-std::vector<std::string> Sp500Names(const std::string& path) {
+// (ticker, company name) of the S&P 500 (Symbol, Security columns).
+match::RandomQueries::Companies Sp500(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw BenchError("missing " + path);
-  std::vector<std::string> out;
+  match::RandomQueries::Companies out;
   std::string line;
   std::getline(in, line);  // header
   while (std::getline(in, line)) {
@@ -62,11 +62,12 @@ std::vector<std::string> Sp500Names(const std::string& path) {
       }
     }
     cols.push_back(cur);
-    if (cols.size() < 2) continue;
-    for (const std::string& v : {cols[0], cols[1]}) {
-      // Characters the query lexer reads specially are left out of the names.
-      if (v.find_first_of("\"():*\\[]{}") == std::string::npos && !v.empty()) out.push_back(v);
+    // Characters the query lexer reads specially are left out.
+    if (cols.size() < 2 || cols[0].empty() || cols[1].empty() ||
+        (cols[0] + cols[1]).find_first_of("\"():*\\[]{}") != std::string::npos) {
+      continue;
     }
+    out.emplace_back(cols[0], cols[1]);
   }
   return out;
 }
@@ -96,14 +97,14 @@ bool RunAlerts(const Options& o) {
   for (std::size_t i = 0; i < stories.size(); ++i) {
     if (stories[i].received_us == 0) stories[i].received_us = 536457600000000 + static_cast<std::int64_t>(i);
   }
-  const std::vector<std::string> names = Sp500Names(shared + "/gazetteers/sp500-constituents.csv");
+  const match::RandomQueries::Companies companies = Sp500(shared + "/gazetteers/sp500-constituents.csv");
   const match::Vocabulary vocabulary = match::BuildVocabulary(stories, 42);
   const std::size_t stream = o.smoke ? 300 : stories.size();
   const std::int64_t now_us = vocabulary.max_time;
   std::printf("corpus: %zu stories (Reuters-21578 + BBC News), %zu distinct words, %zu bigrams, "
-              "%zu S&P 500 names and tickers; streamed: %zu\n",
+              "%zu S&P 500 companies; streamed: %zu\n",
               stories.size(), vocabulary.distinct_words.size(), vocabulary.bigrams.size(),
-              names.size(), stream);
+              companies.size(), stream);
 
   std::vector<SizeResult> results;
   bool ok = true;
@@ -117,7 +118,7 @@ bool RunAlerts(const Options& o) {
     texts.reserve(size);
     std::size_t text_bytes = 0;
     for (std::size_t i = 0; i < size; ++i) {
-      texts.push_back(i % 2000 == 1999 ? gen.Long(20000) : gen.Alert(names));
+      texts.push_back(i % 2000 == 1999 ? gen.Long(20000) : gen.Alert(companies));
       text_bytes += texts.back().capacity() + sizeof(std::string);
     }
 
@@ -210,7 +211,7 @@ bool RunAlerts(const Options& o) {
     // Changes at full size: new alerts, replaced alerts, removed alerts.
     std::vector<double> add_us, remove_us;
     for (std::size_t i = 0; i < (o.smoke ? 100 : 2000); ++i) {
-      query::ParseResult parsed = query::Parse(gen.Alert(names));
+      query::ParseResult parsed = query::Parse(gen.Alert(companies));
       if (!parsed.ok()) continue;
       const std::uint64_t id = i % 2 == 0 ? size + 1 + i : 1 + (i * 7919) % size;  // new / replace
       const auto a = Clock::now();

@@ -88,24 +88,42 @@ class QueryCompiler {
 
   CompiledQuery Build(const query::Node& root) {
     Emit(root);
-    std::optional<KeySet> ks = Extract(root);
-    if (ks) {
-      std::sort(ks->keys.begin(), ks->keys.end());
-      ks->keys.erase(std::unique(ks->keys.begin(), ks->keys.end()), ks->keys.end());
+    std::vector<std::uint64_t> entries;
+    bool always = false;
+    auto add_entry = [&](std::uint32_t node, std::optional<KeySet> ks) {
+      if (ks && ks->keys.empty()) return;  // this branch can never match
+      if (ks) {
+        std::sort(ks->keys.begin(), ks->keys.end());
+        ks->keys.erase(std::unique(ks->keys.begin(), ks->keys.end()), ks->keys.end());
+      } else {
+        always = true;
+      }
+      entries.push_back(static_cast<std::uint64_t>(node) << 32 | (ks ? ks->keys.size() : 0));
+      if (ks) entries.insert(entries.end(), ks->keys.begin(), ks->keys.end());
+    };
+    if (root.kind == query::Kind::kOr) {
+      std::uint32_t node = 1;
+      for (const auto& child : root.children) {
+        add_entry(node, Extract(*child));
+        node = nodes_[node].end;
+      }
+    } else {
+      add_entry(0, Extract(root));
     }
     CompiledQuery q;
-    const std::size_t keys = ks ? ks->keys.size() : 0;
-    const std::size_t bytes = 16 + 16 * nodes_.size() + 8 * keys + pool_.size();
+    const std::size_t bytes = 16 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
     q.words_ = (bytes + 7) / 8;
     q.blob_ = std::make_unique<std::uint64_t[]>(q.words_);
     char* p = reinterpret_cast<char*>(q.blob_.get());
     const CompiledQuery::Header h{static_cast<std::uint32_t>(nodes_.size()),
-                                  static_cast<std::uint32_t>(keys),
-                                  static_cast<std::uint32_t>(pool_.size()), ks ? 0u : 1u};
+                                  static_cast<std::uint32_t>(entries.size()),
+                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u};
     std::memcpy(p, &h, 16);
     std::memcpy(p + 16, nodes_.data(), 16 * nodes_.size());
-    if (keys > 0) std::memcpy(p + 16 + 16 * nodes_.size(), ks->keys.data(), 8 * keys);
-    if (!pool_.empty()) std::memcpy(p + 16 + 16 * nodes_.size() + 8 * keys, pool_.data(), pool_.size());
+    if (!entries.empty()) std::memcpy(p + 16 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
+    if (!pool_.empty()) {
+      std::memcpy(p + 16 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
+    }
     return q;
   }
 

@@ -1,5 +1,5 @@
 // A standing query compiled once into one flat allocation: its nodes in pre-order (each knowing
-// where its subtree ends), the presearch keys it is filed under, and a pool holding the folded
+// where its subtree ends), its presearch entries, and a pool holding the folded
 // words, field values and time bounds the nodes point into. At 1.5 million queries this costs a
 // few hundred bytes per query instead of one heap-allocated AST node per operator and term.
 #pragma once
@@ -45,11 +45,15 @@ class CompiledQuery {
   const CompiledNode* nodes() const {
     return reinterpret_cast<const CompiledNode*>(blob_.get() + 2);
   }
-  std::uint32_t key_count() const { return header().keys; }
-  const std::uint64_t* keys() const { return blob_.get() + 2 + 2 * header().nodes; }
-  // True when presearch found no term every match needs: the query is verified for every story.
+  // Presearch entries: the query matches exactly when one of its entry nodes does (the root, or
+  // each child of a top-level OR, so a long OR is verified only in the branches a story can
+  // satisfy). Each entry is one word `node << 32 | key count` followed by that many keys; an
+  // entry with no keys has no term every match needs and is verified for every story.
+  std::uint32_t entry_words() const { return header().entry_words; }
+  const std::uint64_t* entries() const { return blob_.get() + 2 + 2 * header().nodes; }
+  // True when some entry is verified for every story.
   bool always_verify() const { return header().always != 0; }
-  const char* pool() const { return reinterpret_cast<const char*>(keys() + header().keys); }
+  const char* pool() const { return reinterpret_cast<const char*>(entries() + header().entry_words); }
   std::size_t bytes() const { return 8 * words_; }
   explicit operator bool() const { return blob_ != nullptr; }
 
@@ -62,7 +66,7 @@ class CompiledQuery {
   friend class QueryCompiler;
   struct Header {
     std::uint32_t nodes;
-    std::uint32_t keys;
+    std::uint32_t entry_words;
     std::uint32_t pool_bytes;
     std::uint32_t always;
   };
@@ -76,7 +80,8 @@ class CompiledQuery {
 using KeyFrequency = std::function<std::uint64_t(std::uint64_t key)>;
 
 // Compiles `query`. The presearch keys are chosen with `frequency` (rarest term of an AND, union
-// of an OR); which keys are chosen changes speed only, never which stories match.
+// of an OR, a top-level OR split into one entry per child); which keys are chosen changes speed
+// only, never which stories match.
 CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency);
 
 // Static cost: 1 per word, phrase word, field value or time bound, 10 per prefix; a NEAR or W

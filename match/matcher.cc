@@ -42,9 +42,11 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> postings[kShards];  // key -> slots
-  std::vector<std::uint32_t> always;  // slots verified for every story
+  // key -> entries (slot << 32 | node: the query in that slot matches if that node does)
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> postings[kShards];
+  std::vector<std::uint64_t> always;  // entries verified for every story
   std::uint64_t queries = 0;
+  std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
   std::uint64_t posting_entries = 0;
 
@@ -54,30 +56,58 @@ struct Matcher::Impl {
   Slot& slot(std::uint32_t i) const { return chunks[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
   static std::size_t Shard(std::uint64_t h) { return (h ^ (h >> 29)) % kShards; }
 
+  // Calls f(node, keys, key_count) for each presearch entry of `q`.
+  template <typename F>
+  static void ForEachEntry(const CompiledQuery& q, F f) {
+    const std::uint64_t* e = q.entries();
+    const std::uint64_t* end = e + q.entry_words();
+    while (e < end) {
+      const auto node = static_cast<std::uint32_t>(*e >> 32);
+      const auto count = static_cast<std::uint32_t>(*e);
+      f(node, e + 1, count);
+      e += 1 + count;
+    }
+  }
+
+  // Requires mu held exclusively.
+  void File(std::uint32_t s) {
+    if (slot(s).query.always_verify()) ++always_queries;
+    ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      if (n == 0) always.push_back(entry);
+      for (std::uint32_t k = 0; k < n; ++k) postings[Shard(keys[k])][keys[k]].push_back(entry);
+      posting_entries += n;
+    });
+  }
+
   // Requires mu held exclusively.
   void Unfile(std::uint32_t s) {
     Slot& sl = slot(s);
     const CompiledQuery& q = sl.query;
-    if (q.always_verify()) {
-      auto it = std::find(always.begin(), always.end(), s);
-      if (it != always.end()) {
-        *it = always.back();
-        always.pop_back();
+    if (q.always_verify()) --always_queries;
+    ForEachEntry(q, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      if (n == 0) {
+        auto it = std::find(always.begin(), always.end(), entry);
+        if (it != always.end()) {
+          *it = always.back();
+          always.pop_back();
+        }
       }
-    }
-    for (std::uint32_t k = 0; k < q.key_count(); ++k) {
-      auto& shard = postings[Shard(q.keys()[k])];
-      auto it = shard.find(q.keys()[k]);
-      if (it == shard.end()) continue;
-      auto& list = it->second;
-      auto pos = std::find(list.begin(), list.end(), s);
-      if (pos != list.end()) {
-        *pos = list.back();
-        list.pop_back();
-        --posting_entries;
+      for (std::uint32_t k = 0; k < n; ++k) {
+        auto& shard = postings[Shard(keys[k])];
+        auto it = shard.find(keys[k]);
+        if (it == shard.end()) continue;
+        auto& list = it->second;
+        auto pos = std::find(list.begin(), list.end(), entry);
+        if (pos != list.end()) {
+          *pos = list.back();
+          list.pop_back();
+          --posting_entries;
+        }
+        if (list.empty()) shard.erase(it);
       }
-      if (list.empty()) shard.erase(it);
-    }
+    });
     blob_bytes -= q.bytes();
     sl.query = CompiledQuery();
     sl.live = false;
@@ -136,13 +166,8 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
   sl.live = true;
   sl.work.store(0, std::memory_order_relaxed);
   sl.query = std::move(compiled);
-  const CompiledQuery& q = sl.query;
-  if (q.always_verify()) m.always.push_back(s);
-  for (std::uint32_t k = 0; k < q.key_count(); ++k) {
-    m.postings[Impl::Shard(q.keys()[k])][q.keys()[k]].push_back(s);
-  }
-  m.posting_entries += q.key_count();
-  m.blob_bytes += q.bytes();
+  m.File(s);
+  m.blob_bytes += sl.query.bytes();
   ++m.queries;
   ids.emplace(id, s);
   return Status::Ok();
@@ -169,41 +194,50 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
                  .count();
   }
 
-  // Candidates: (slot, generation) of every query filed under a key the story offers, and of
-  // the always-verified ones.
-  thread_local std::vector<std::uint32_t> slots;
-  thread_local std::vector<std::pair<std::uint32_t, std::uint32_t>> candidates;
-  slots.clear();
+  // Candidates: the entries (slot << 32 | node) filed under a key the story offers and those
+  // verified for every story, each with its slot's generation.
+  thread_local std::vector<std::uint64_t> entries;
+  thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> candidates;
+  entries.clear();
   candidates.clear();
   {
     std::shared_lock lock(m.mu);
     for (std::uint64_t key : view.keys) {
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it != shard.end()) slots.insert(slots.end(), it->second.begin(), it->second.end());
+      if (it != shard.end()) entries.insert(entries.end(), it->second.begin(), it->second.end());
     }
-    slots.insert(slots.end(), m.always.begin(), m.always.end());
-    std::sort(slots.begin(), slots.end());
-    slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
-    candidates.reserve(slots.size());
-    for (std::uint32_t s : slots) candidates.emplace_back(s, m.slot(s).generation);
+    entries.insert(entries.end(), m.always.begin(), m.always.end());
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    candidates.reserve(entries.size());
+    for (std::uint64_t e : entries) candidates.emplace_back(e, m.slot(static_cast<std::uint32_t>(e >> 32)).generation);
   }
 
   std::vector<Fired> fired;
   Verifier verifier(view, now_us);
   std::uint64_t verified = 0;
-  for (std::size_t g = 0; g < candidates.size(); g += kVerifyGroup) {
+  std::size_t c = 0;
+  while (c < candidates.size()) {
     std::shared_lock lock(m.mu);
-    const std::size_t end = std::min(candidates.size(), g + kVerifyGroup);
-    for (std::size_t c = g; c < end; ++c) {
-      const Slot& sl = m.slot(candidates[c].first);
+    for (std::size_t group_end = std::min(candidates.size(), c + kVerifyGroup); c < group_end;) {
+      const auto s = static_cast<std::uint32_t>(candidates[c].first >> 32);
+      // The entries of one query are adjacent; the first that matches decides.
+      std::size_t next = c;
+      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next].first >> 32) == s) ++next;
+      const Slot& sl = m.slot(s);
       // Removed or replaced since the candidates were taken: the change wins.
-      if (!sl.live || sl.generation != candidates[c].second) continue;
-      ++verified;
-      std::uint64_t work = 0;
-      const bool hit = verifier.Matches(sl.query, &work);
-      const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
-      if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
+      if (sl.live && sl.generation == candidates[c].second) {
+        ++verified;
+        std::uint64_t work = 0;
+        bool hit = false;
+        for (std::size_t k = c; k < next && !hit; ++k) {
+          hit = verifier.Matches(sl.query, static_cast<std::uint32_t>(candidates[k].first), &work);
+        }
+        const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
+        if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
+      }
+      c = next;
     }
   }
   std::sort(fired.begin(), fired.end(),
@@ -231,7 +265,7 @@ MatcherStats Matcher::Stats() const {
   std::shared_lock lock(m.mu);
   MatcherStats st;
   st.queries = m.queries;
-  st.always_verified = m.always.size();
+  st.always_verified = m.always_queries;
   std::uint64_t bytes = m.blob_bytes + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
   std::uint64_t keys = 0, ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
@@ -240,7 +274,7 @@ MatcherStats Matcher::Stats() const {
     bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
   }
   // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
-  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * 4 * 3 / 2 + m.always.capacity() * 4;
+  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * 8 * 3 / 2 + m.always.capacity() * 8;
   st.memory_bytes = bytes;
   return st;
 }

@@ -60,13 +60,31 @@ Vocabulary BuildVocabulary(const std::vector<Story>& stories, std::uint32_t seed
     v.max_time = std::max(v.max_time, time);
   }
   v.fields.assign(fields.begin(), fields.end());
+  std::vector<std::pair<int, std::string>> by_freq;
+  for (const auto& [w, f] : freq) by_freq.emplace_back(-f, w);
+  std::sort(by_freq.begin(), by_freq.end());
+  std::set<std::string> common;
+  for (std::size_t i = 0; i < by_freq.size() && i < 500; ++i) common.insert(by_freq[i].second);
+  for (const std::string& w : v.words) {
+    if (common.count(w) == 0) v.content_words.push_back(w);
+  }
+  for (const auto& b : v.bigrams) {
+    if (common.count(b.first) == 0 && common.count(b.second) == 0) v.content_bigrams.push_back(b);
+  }
   return v;
 }
 
 std::string RandomQueries::Word() { return v_.words[Pick(v_.words.size())]; }
 
+std::string RandomQueries::ContentWord() { return v_.content_words[Pick(v_.content_words.size())]; }
+
 std::string RandomQueries::Bigram() {
   const auto& b = v_.bigrams[Pick(v_.bigrams.size())];
+  return "\"" + b.first + " " + b.second + "\"";
+}
+
+std::string RandomQueries::ContentBigram() {
+  const auto& b = v_.content_bigrams[Pick(v_.content_bigrams.size())];
   return "\"" + b.first + " " + b.second + "\"";
 }
 
@@ -192,30 +210,31 @@ std::string RandomQueries::Any() {
   }
 }
 
-std::string RandomQueries::Alert(const std::vector<std::string>& names) {
+std::string RandomQueries::Alert(const Companies& companies) {
   const std::size_t r = Pick(100);
   if (r < 40) {  // 1-5 words
-    std::string s = Word();
-    for (std::size_t i = Pick(5); i > 0; --i) s += " " + Word();
+    std::string s = ContentWord();
+    for (std::size_t i = Pick(5); i > 0; --i) s += " " + ContentWord();
     return s;
   }
-  if (r < 52) return Bigram() + (Chance(0.5) ? " " + Word() : "");
-  if (r < 64 && !names.empty()) {
-    const std::string& n = names[Pick(names.size())];
-    return (n.find(' ') != std::string::npos ? "\"" + n + "\"" : n) + (Chance(0.4) ? " " + Word() : "");
+  if (r < 52) return ContentBigram() + (Chance(0.5) ? " " + ContentWord() : "");
+  if (r < 64 && !companies.empty()) {  // a company: its name, or its ticker as a field
+    const auto& [symbol, name] = companies[Pick(companies.size())];
+    if (Chance(0.5)) return "ticker:" + symbol + (Chance(0.4) ? " " + ContentWord() : "");
+    return "\"" + name + "\"" + (Chance(0.4) ? " " + ContentWord() : "");
   }
-  if (r < 74) {  // ORs of 10-50 words, often with a filter
-    std::string s = "(" + Word();
-    for (std::size_t i = 9 + Pick(41); i > 0; --i) s += " OR " + Word();
+  if (r < 74) {  // ORs of 10-50 words (names, synonyms) narrowed by a topic word or a name
+    std::string s = "(" + ContentWord();
+    for (std::size_t i = 9 + Pick(41); i > 0; --i) s += " OR " + ContentWord();
     s += ")";
-    if (Chance(0.5)) s += " " + Word();
-    return s;
+    if (Chance(0.8) || companies.empty()) return s + " " + ContentWord();
+    return s + " \"" + companies[Pick(companies.size())].second + "\"";
   }
-  if (r < 82) return Word() + " NEAR/" + std::to_string(2 + Pick(9)) + " " + (Chance(0.5) ? Word() : Bigram());
-  if (r < 90) return Word() + " " + Word() + " -" + Word() + (Chance(0.3) ? " -" + Word() : "");
-  if (r < 96) return Word() + " " + Field();
-  if (r < 98) return "hd:" + Word() + (Chance(0.5) ? " " + Word() : "");
-  return Word().substr(0, 4) + "* " + Word();
+  if (r < 82) return ContentWord() + " NEAR/" + std::to_string(2 + Pick(9)) + " " + (Chance(0.5) ? ContentWord() : ContentBigram());
+  if (r < 90) return ContentWord() + " " + ContentWord() + " -" + ContentWord() + (Chance(0.3) ? " -" + ContentWord() : "");
+  if (r < 96) return ContentWord() + " " + Field();
+  if (r < 98) return "hd:" + ContentWord() + (Chance(0.5) ? " " + ContentWord() : "");
+  return ContentWord().substr(0, 4) + "* " + ContentWord();
 }
 
 std::string RandomQueries::Long(std::size_t chars) {

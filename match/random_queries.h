@@ -17,7 +17,9 @@ namespace dateline::match {
 struct Vocabulary {
   std::vector<std::string> words;  // folded words, repeated by frequency (capped per word)
   std::vector<std::string> distinct_words;
+  std::vector<std::string> content_words;  // `words` without the 500 most frequent (the, said, ...)
   std::vector<std::pair<std::string, std::string>> bigrams;
+  std::vector<std::pair<std::string, std::string>> content_bigrams;  // neither word a stop word
   std::vector<std::pair<std::string, std::string>> fields;  // folded (field, value) of stories
   std::int64_t min_time = 0;
   std::int64_t max_time = 0;
@@ -34,16 +36,19 @@ class RandomQueries {
   // since:, field prefixes and proximity over ORs: for differential testing.
   std::string Any();
 
-  // A standing alert as people write them: mostly 1-5 word ANDs, phrases, company names, ORs of
-  // 10-50 words, some NEAR, negations and field filters. `extra_names` are company names and
-  // tickers (e.g. from the S&P 500 list).
-  std::string Alert(const std::vector<std::string>& extra_names);
+  // A standing alert as people write them: mostly 1-5 word ANDs, phrases, companies (a name as a
+  // phrase or a ticker: field), ORs of 10-50 words narrowed by a word or a company, some NEAR,
+  // negations and field filters. `companies` are (ticker, name) pairs, e.g. the S&P 500.
+  using Companies = std::vector<std::pair<std::string, std::string>>;
+  std::string Alert(const Companies& companies);
 
   // An OR of words about `chars` characters long (Bloomberg's longest stored searches).
   std::string Long(std::size_t chars);
 
   std::string Word();
+  std::string ContentWord();  // what alerts are written with: no stop words
   std::string Bigram();
+  std::string ContentBigram();
 
  private:
   std::string Date();

@@ -270,11 +270,11 @@ bool Verifier::Eval(std::uint32_t i) {
   return false;
 }
 
-bool Verifier::Matches(const CompiledQuery& q, std::uint64_t* work) {
+bool Verifier::Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t* work) {
   q_ = &q;
   work_ = 0;
   depth_ = 0;
-  const bool m = q.node_count() > 0 && Eval(0);
+  const bool m = node < q.node_count() && Eval(node);
   if (work != nullptr) *work += work_;
   return m;
 }

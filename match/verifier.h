@@ -22,8 +22,9 @@ class Verifier {
   Verifier(const StoryView& story, std::int64_t now_us)
       : s_(story), now_us_(now_us), english_(story.language == "en") {}
 
-  // True when the story matches `q`. Adds the positions and nodes it looked at to `*work`.
-  bool Matches(const CompiledQuery& q, std::uint64_t* work);
+  // True when the story matches node `node` of `q` (0: the whole query). Adds the positions and
+  // nodes it looked at to `*work`.
+  bool Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t* work);
 
   // The folded story words that satisfied positive (not negated) word, phrase and prefix nodes
   // of `q`, sorted and unique.
