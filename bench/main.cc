@@ -1,6 +1,6 @@
 // dateline-bench: named benchmark scenarios against the real `dateline serve` binary.
 //
-//   dateline-bench ingest|push|all [--smoke] [--runs N] [options]
+//   dateline-bench ingest|push|alerts|all [--smoke] [--runs N] [options]
 //
 // See bench/README.md and bench/RESULTS.md.
 #include <signal.h>
@@ -18,14 +18,17 @@ namespace {
 
 using namespace dateline::bench;
 
-constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|all [options]
+constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|alerts|all [options]
 
 scenarios:
   ingest   POST Reuters-21578 to a fresh `dateline serve` (NDJSON batches and one story per
            request, --sync always and never) and insert the same stories into SQLite (the peer)
   push     ingest-to-push latency: K WebSocket clients on /api/v1/stream, N stories posted one
            per request at a fixed rate; latency = frame arrival - 201 acknowledgement
-  all      both
+  alerts   the standing-query matcher in-process, one thread: build time, per-story latency and
+           memory at 10k to 1.5M alerts drawn from the Reuters + BBC vocabulary; the peer is
+           brute force (the reference evaluator over every alert) on a sample of stories
+  all      ingest and push (alerts runs on its own: it takes minutes and ~2 GB)
 
 options:
   --smoke                 tiny sizes, one run: checks that every scenario works (a few seconds)
@@ -48,6 +51,9 @@ push:
   --rate R                stories per second from the one poster connection (default 500)
   --push-sync S           dateline serve --sync for the push scenario (default always)
   --stream-queue N        dateline serve --stream-queue (default 8192)
+alerts:
+  --queries LIST          comma-separated numbers of standing queries (default
+                          10000,100000,1000000,1500000; --smoke: 2000)
 )";
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -132,13 +138,17 @@ int main(int argc, char** argv) {
         o.push_sync = value();
       } else if (a == "--stream-queue") {
         o.stream_queue = ToSize(a, value());
+      } else if (a == "--queries") {
+        o.alert_queries.clear();
+        for (const auto& s : SplitList(value())) o.alert_queries.push_back(ToSize(a, s));
+        if (o.alert_queries.empty()) throw BenchError("--queries needs at least one size");
       } else if (!a.empty() && a[0] != '-' && scenario.empty()) {
         scenario = a;
       } else {
         throw BenchError("unknown argument " + a + "\n" + kUsage);
       }
     }
-    if (scenario != "ingest" && scenario != "push" && scenario != "all") {
+    if (scenario != "ingest" && scenario != "push" && scenario != "alerts" && scenario != "all") {
       std::fputs(kUsage, stderr);
       return 2;
     }
@@ -146,6 +156,7 @@ int main(int argc, char** argv) {
       o.runs = 1;
       o.clients = {1, 20};
       o.push_stories = 50;
+      o.alert_queries = {2000};
     }
     if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||
         o.push_stories == 0) {
@@ -159,6 +170,7 @@ int main(int argc, char** argv) {
     bool ok = true;
     if (scenario == "ingest" || scenario == "all") ok &= RunIngest(o);
     if (scenario == "push" || scenario == "all") ok &= RunPush(o);
+    if (scenario == "alerts") ok &= RunAlerts(o);
     std::printf("\n%s\n", ok ? "dateline-bench: done" : "dateline-bench: FAILED");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

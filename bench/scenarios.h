@@ -29,9 +29,13 @@ struct Options {
   double push_rate = 500;              // stories per second, one poster connection
   std::string push_sync = "always";
   std::size_t stream_queue = 8192;
+
+  // alerts
+  std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};
 };
 
 bool RunIngest(const Options& o);
 bool RunPush(const Options& o);
+bool RunAlerts(const Options& o);
 
 }  // namespace dateline::bench

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -55,7 +56,8 @@ class Matcher {
   bool Remove(std::uint64_t id);
 
   // The ids of every query the story matches, in increasing id order. `now_us` is "now" for
-  // since: (0 = the real clock).
+  // since: (0 = the real clock). Also counts the story's words into the statistics that choose
+  // the presearch terms of queries added afterwards (which terms are chosen changes speed only).
   std::vector<Fired> Match(const Story& story, std::int64_t now_us = 0,
                            MatchStats* stats = nullptr) const;
 
@@ -63,6 +65,12 @@ class Matcher {
   static std::uint64_t Cost(const query::Node& query);
 
   MatcherStats Stats() const;
+
+  // The `n` queries that have cost the most verification work so far, as (id, work) pairs, most
+  // expensive first. Work counts the nodes evaluated and the story positions and occurrences
+  // examined while verifying the query, summed over every story it was a candidate for: a
+  // pathological query (a NEAR of two common words, an OR of short prefixes) stands out here.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> CostliestQueries(std::size_t n) const;
 
  private:
   struct Impl;

@@ -1,0 +1,377 @@
+#include "match/compiled_query.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+#include "match/presearch_keys.h"
+#include "match/story_view.h"
+#include "text/analyzer.h"
+
+namespace dateline::match {
+
+std::uint32_t CompiledQuery::U32(std::uint32_t* offset) const {
+  std::uint32_t v;
+  std::memcpy(&v, pool() + *offset, 4);
+  *offset += 4;
+  return v;
+}
+
+std::string_view CompiledQuery::Str(std::uint32_t* offset) const {
+  const std::uint32_t n = U32(offset);
+  std::string_view s(pool() + *offset, n);
+  *offset += n;
+  return s;
+}
+
+std::int64_t CompiledQuery::I64(std::uint32_t* offset) const {
+  std::int64_t v;
+  std::memcpy(&v, pool() + *offset, 8);
+  *offset += 8;
+  return v;
+}
+
+const std::vector<std::string>& StemmerLanguages() {
+  static const std::vector<std::string> languages = [] {
+    std::vector<std::string> out;
+    for (const char* l : {"ar", "ca", "da", "de", "el", "en", "es", "eu", "fi", "fr", "ga", "hi",
+                          "hu", "hy", "id", "it", "lt", "nb", "ne", "nl", "nn", "no", "pt", "ro",
+                          "ru", "sr", "sv", "ta", "tr", "yi"}) {
+      if (text::HasStemmer(l)) out.emplace_back(l);
+    }
+    return out;
+  }();
+  return languages;
+}
+
+namespace {
+
+std::uint64_t SaturatingAdd(std::uint64_t a, std::uint64_t b) {
+  return a + b < a ? UINT64_MAX : a + b;
+}
+std::uint64_t SaturatingMul(std::uint64_t a, std::uint64_t b) {
+  return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+// Keys under which a bare word is filed: the word and its stem in every stemmer language. A story
+// offers its words and their stems in its own language, so whatever that language is, a story
+// word with the query word's stem shares a key with it (languages without a stemmer compare the
+// words themselves).
+std::vector<std::uint64_t> StemVariantKeys(const std::string& word) {
+  // Cached per word (a saved alert's words come from a bounded vocabulary); once full the cache
+  // stops growing rather than being cleared inside some unlucky Add.
+  constexpr std::size_t kMaxEntries = 1 << 19;
+  thread_local std::unordered_map<std::string, std::vector<std::uint64_t>> cache;
+  auto it = cache.find(word);
+  if (it != cache.end()) return it->second;
+  std::vector<std::uint64_t> keys{WordKey(word)};
+  for (const std::string& l : StemmerLanguages()) keys.push_back(WordKey(text::Stem(word, l)));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (cache.size() < kMaxEntries) cache.emplace(word, keys);
+  return keys;
+}
+
+// A set of keys at least one of which every matching story offers; empty when the node can never
+// match. std::nullopt when no such set is known (negations, time, MatchAll).
+struct KeySet {
+  std::vector<std::uint64_t> keys;
+  double cost = 0;  // expected candidates: the summed frequency of the keys
+};
+
+}  // namespace
+
+class QueryCompiler {
+ public:
+  explicit QueryCompiler(const KeyFrequency& frequency) : frequency_(frequency) {}
+
+  CompiledQuery Build(const query::Node& root) {
+    Emit(root);
+    std::vector<std::uint64_t> entries;
+    bool always = false;
+    auto add_entry = [&](std::uint32_t node, std::optional<KeySet> ks) {
+      if (ks && ks->keys.empty()) return;  // this branch can never match
+      if (ks) {
+        std::sort(ks->keys.begin(), ks->keys.end());
+        ks->keys.erase(std::unique(ks->keys.begin(), ks->keys.end()), ks->keys.end());
+      } else {
+        always = true;
+      }
+      entries.push_back(static_cast<std::uint64_t>(node) << 32 | (ks ? ks->keys.size() : 0));
+      if (ks) entries.insert(entries.end(), ks->keys.begin(), ks->keys.end());
+    };
+    if (root.kind == query::Kind::kOr) {
+      std::uint32_t node = 1;
+      for (const auto& child : root.children) {
+        add_entry(node, Extract(*child));
+        node = nodes_[node].end;
+      }
+    } else {
+      add_entry(0, Extract(root));
+    }
+    CompiledQuery q;
+    const std::size_t bytes = 16 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
+    q.words_ = (bytes + 7) / 8;
+    q.blob_ = std::make_unique<std::uint64_t[]>(q.words_);
+    char* p = reinterpret_cast<char*>(q.blob_.get());
+    const CompiledQuery::Header h{static_cast<std::uint32_t>(nodes_.size()),
+                                  static_cast<std::uint32_t>(entries.size()),
+                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u};
+    std::memcpy(p, &h, 16);
+    std::memcpy(p + 16, nodes_.data(), 16 * nodes_.size());
+    if (!entries.empty()) std::memcpy(p + 16 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
+    if (!pool_.empty()) {
+      std::memcpy(p + 16 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
+    }
+    return q;
+  }
+
+ private:
+  void PutU32(std::uint32_t v) { pool_.append(reinterpret_cast<const char*>(&v), 4); }
+  void PutI64(std::int64_t v) { pool_.append(reinterpret_cast<const char*>(&v), 8); }
+  void PutStr(std::string_view s) {
+    PutU32(static_cast<std::uint32_t>(s.size()));
+    pool_.append(s);
+  }
+
+  void Emit(const query::Node& n) {
+    using query::Kind;
+    const std::size_t index = nodes_.size();
+    nodes_.emplace_back();
+    CompiledNode c;
+    c.kind = n.kind;
+    c.scope = n.scope;
+    c.data = static_cast<std::uint32_t>(pool_.size());
+    switch (n.kind) {
+      case Kind::kTerm: {
+        const std::vector<std::string> words = QueryWords(n.text);
+        c.flags = n.exact ? kExact : 0;
+        PutU32(static_cast<std::uint32_t>(words.size()));
+        for (const std::string& w : words) {
+          PutStr(w);
+          if (!n.exact) PutStr(CachedStem(w, "en"));
+        }
+        break;
+      }
+      case Kind::kPhrase: {
+        std::vector<std::string> words;
+        for (const std::string& word : n.words) {
+          for (std::string& w : QueryWords(word)) words.push_back(std::move(w));
+        }
+        c.flags = kExact;
+        PutU32(static_cast<std::uint32_t>(words.size()));
+        for (const std::string& w : words) PutStr(w);
+        break;
+      }
+      case Kind::kPrefix:
+        PutStr(text::Fold(n.text));
+        break;
+      case Kind::kField: {
+        const std::string field = text::Fold(n.field);
+        PutStr(field);
+        if (n.prefix) c.flags |= kFieldPrefix;
+        if (field == "author" && !n.prefix) {
+          c.flags |= kAuthorWords;
+          const std::vector<std::string> words = QueryWords(n.text);
+          PutU32(static_cast<std::uint32_t>(words.size()));
+          for (const std::string& w : words) PutStr(w);
+        } else {
+          PutStr(text::Fold(n.text));
+        }
+        break;
+      }
+      case Kind::kRange:
+        PutI64(n.from_us);
+        PutI64(n.to_us);
+        break;
+      case Kind::kSince:
+        PutI64(n.seconds);
+        break;
+      case Kind::kNear:
+      case Kind::kWithin:
+        c.arg = n.distance;
+        break;
+      case Kind::kAtLeast:
+        c.arg = n.count;
+        break;
+      default:
+        break;
+    }
+    for (const auto& child : n.children) Emit(*child);
+    c.end = static_cast<std::uint32_t>(nodes_.size());
+    nodes_[index] = c;
+  }
+
+  double Frequency(std::uint64_t key) const { return static_cast<double>(frequency_(key)); }
+
+  // Cost of one word's keys; among equally frequent (e.g. all unseen) words a longer one is
+  // taken, as longer words tend to be rarer.
+  KeySet WordKeys(const std::string& word, bool stemmed) const {
+    KeySet ks;
+    if (stemmed) {
+      ks.keys = StemVariantKeys(word);
+    } else {
+      ks.keys = {WordKey(word)};
+    }
+    for (std::uint64_t k : ks.keys) ks.cost += Frequency(k);
+    ks.cost += 1.0 / (1.0 + static_cast<double>(word.size()));
+    return ks;
+  }
+
+  static void Cheapest(std::optional<KeySet>& best, std::optional<KeySet> candidate) {
+    if (candidate && (!best || candidate->cost < best->cost)) best = std::move(candidate);
+  }
+
+  // The occurrences of a text operand need one of these keys (NEAR, W, SAME, ATLEAST operands).
+  // Operands without occurrences (nested proximity, AND) never produce any: the empty set.
+  std::optional<KeySet> ExtractSpans(const query::Node& n) const {
+    using query::Kind;
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase:
+      case Kind::kPrefix:
+        return Extract(n);
+      case Kind::kOr: {
+        KeySet all;
+        for (const auto& c : n.children) {
+          std::optional<KeySet> ks = ExtractSpans(*c);
+          if (!ks) return std::nullopt;
+          all.keys.insert(all.keys.end(), ks->keys.begin(), ks->keys.end());
+          all.cost += ks->cost;
+        }
+        return all;
+      }
+      default:
+        return KeySet{};
+    }
+  }
+
+  std::optional<KeySet> Extract(const query::Node& n) const {
+    using query::Kind;
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase: {
+        std::vector<std::string> words;
+        if (n.kind == Kind::kTerm) {
+          words = QueryWords(n.text);
+        } else {
+          for (const std::string& word : n.words) {
+            for (std::string& w : QueryWords(word)) words.push_back(std::move(w));
+          }
+        }
+        std::optional<KeySet> best;
+        if (words.empty()) return KeySet{};  // never matches
+        const bool stemmed = n.kind == Kind::kTerm && !n.exact;
+        for (const std::string& w : words) Cheapest(best, WordKeys(w, stemmed));
+        return best;
+      }
+      case Kind::kPrefix: {
+        const std::string p = text::Fold(n.text);
+        if (p.empty()) return std::nullopt;  // every word starts with ""
+        KeySet ks;
+        ks.keys = {PrefixKey(p)};
+        // Prefixes are not counted; a short one is assumed to match many stories.
+        ks.cost = 1e6 / static_cast<double>(p.size() * p.size());
+        return ks;
+      }
+      case Kind::kAnd: {
+        std::optional<KeySet> best;
+        for (const auto& c : n.children) Cheapest(best, Extract(*c));
+        return best;
+      }
+      case Kind::kOr: {
+        KeySet all;
+        for (const auto& c : n.children) {
+          std::optional<KeySet> ks = Extract(*c);
+          if (!ks) return std::nullopt;
+          all.keys.insert(all.keys.end(), ks->keys.begin(), ks->keys.end());
+          all.cost += ks->cost;
+        }
+        return all;
+      }
+      case Kind::kNear:
+      case Kind::kWithin:
+      case Kind::kSame: {
+        if (n.children.empty()) return KeySet{};
+        std::optional<KeySet> best;
+        for (const auto& c : n.children) {
+          std::optional<KeySet> ks = ExtractSpans(*c);
+          Cheapest(best, std::move(ks));
+        }
+        return best;
+      }
+      case Kind::kAtLeast:
+        if (n.children.empty()) return KeySet{};
+        if (n.count == 0) return std::nullopt;
+        return ExtractSpans(*n.children[0]);
+      case Kind::kField: {
+        const std::string field = text::Fold(n.field);
+        if (field == "author" && !n.prefix) {
+          std::optional<KeySet> best;
+          const std::vector<std::string> words = QueryWords(n.text);
+          if (words.empty()) return KeySet{};
+          for (const std::string& w : words) {
+            KeySet ks;
+            ks.keys = {FieldKey(field, w)};
+            ks.cost = Frequency(ks.keys[0]) + 1.0 / (1.0 + static_cast<double>(w.size()));
+            Cheapest(best, std::move(ks));
+          }
+          return best;
+        }
+        const std::string value = text::Fold(n.text);
+        KeySet ks;
+        if (n.prefix) {
+          if (value.empty()) return std::nullopt;
+          ks.keys = {FieldPrefixKey(field, value)};
+          ks.cost = 1e6 / static_cast<double>(value.size() * value.size());
+        } else {
+          ks.keys = {FieldKey(field, value)};
+          ks.cost = Frequency(ks.keys[0]) + 1.0 / (1.0 + static_cast<double>(value.size()));
+        }
+        return ks;
+      }
+      case Kind::kNot:
+      case Kind::kMatchAll:
+      case Kind::kRange:
+      case Kind::kSince:
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  const KeyFrequency& frequency_;
+  std::vector<CompiledNode> nodes_;
+  std::string pool_;
+};
+
+CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency) {
+  return QueryCompiler(frequency).Build(query);
+}
+
+std::uint64_t StaticCost(const query::Node& n) {
+  using query::Kind;
+  std::uint64_t children = 0;
+  for (const auto& c : n.children) children = SaturatingAdd(children, StaticCost(*c));
+  switch (n.kind) {
+    case Kind::kTerm:
+    case Kind::kField:
+    case Kind::kRange:
+    case Kind::kSince:
+      return n.kind == Kind::kField && n.prefix ? 10 : 1;
+    case Kind::kPhrase:
+      return std::max<std::uint64_t>(1, n.words.size());
+    case Kind::kPrefix:
+      return 10;
+    case Kind::kNear:
+    case Kind::kWithin:
+      return SaturatingMul(children, 4);
+    case Kind::kSame:
+    case Kind::kAtLeast:
+      return SaturatingMul(children, 2);
+    default:
+      return children;
+  }
+}
+
+}  // namespace dateline::match

@@ -1,0 +1,96 @@
+// A standing query compiled once into one flat allocation: its nodes in pre-order (each knowing
+// where its subtree ends), its presearch entries, and a pool holding the folded
+// words, field values and time bounds the nodes point into. At 1.5 million queries this costs a
+// few hundred bytes per query instead of one heap-allocated AST node per operator and term.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "query/ast.h"
+
+namespace dateline::match {
+
+// One node; `end` is the index one past its subtree, so children are [index + 1, end) walked by
+// jumping to each child's `end`.
+struct CompiledNode {
+  query::Kind kind = query::Kind::kMatchAll;
+  query::Scope scope = query::Scope::kAll;
+  std::uint8_t flags = 0;     // kExact, kFieldPrefix, kAuthorWords
+  std::uint8_t unused = 0;
+  std::uint32_t end = 0;
+  std::uint32_t arg = 0;      // distance (kNear, kWithin), count (kAtLeast)
+  std::uint32_t data = 0;     // offset of the node's data in the pool
+};
+static_assert(sizeof(CompiledNode) == 16);
+
+inline constexpr std::uint8_t kExact = 1;        // kTerm: exact folded form, no stemming
+inline constexpr std::uint8_t kFieldPrefix = 2;  // kField: value is a prefix (ticker:72*)
+inline constexpr std::uint8_t kAuthorWords = 4;  // kField: every word of the value among bylines
+
+// Pool layouts (integers little-endian u32 unless said otherwise, strings as u32 length + bytes):
+//   kTerm, kPhrase  u32 n, then n words; a stemmed kTerm follows each word with its English stem
+//                   (most stories are English; other languages stem at verification)
+//   kPrefix         the folded prefix
+//   kField          folded field name, then folded value, or for kAuthorWords u32 n and n words
+//   kRange          i64 from_us, i64 to_us;  kSince: i64 seconds
+class CompiledQuery {
+ public:
+  CompiledQuery() = default;
+  std::uint32_t node_count() const { return header().nodes; }
+  const CompiledNode* nodes() const {
+    return reinterpret_cast<const CompiledNode*>(blob_.get() + 2);
+  }
+  // Presearch entries: the query matches exactly when one of its entry nodes does (the root, or
+  // each child of a top-level OR, so a long OR is verified only in the branches a story can
+  // satisfy). Each entry is one word `node << 32 | key count` followed by that many keys; an
+  // entry with no keys has no term every match needs and is verified for every story.
+  std::uint32_t entry_words() const { return header().entry_words; }
+  const std::uint64_t* entries() const { return blob_.get() + 2 + 2 * header().nodes; }
+  // True when some entry is verified for every story.
+  bool always_verify() const { return header().always != 0; }
+  const char* pool() const { return reinterpret_cast<const char*>(entries() + header().entry_words); }
+  std::size_t bytes() const { return 8 * words_; }
+  explicit operator bool() const { return blob_ != nullptr; }
+
+  // Reads a u32 / string / i64 at `*offset` of the pool and advances it.
+  std::uint32_t U32(std::uint32_t* offset) const;
+  std::string_view Str(std::uint32_t* offset) const;
+  std::int64_t I64(std::uint32_t* offset) const;
+
+ private:
+  friend class QueryCompiler;
+  struct Header {
+    std::uint32_t nodes;
+    std::uint32_t entry_words;
+    std::uint32_t pool_bytes;
+    std::uint32_t always;
+  };
+  static_assert(sizeof(Header) == 16);
+  const Header& header() const { return *reinterpret_cast<const Header*>(blob_.get()); }
+  std::unique_ptr<std::uint64_t[]> blob_;
+  std::size_t words_ = 0;
+};
+
+// How rare a presearch key is: the number of stories seen that offered it (0 when unknown).
+using KeyFrequency = std::function<std::uint64_t(std::uint64_t key)>;
+
+// Compiles `query`. The presearch keys are chosen with `frequency` (rarest term of an AND, union
+// of an OR, a top-level OR split into one entry per child); which keys are chosen changes speed
+// only, never which stories match.
+CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency);
+
+// Static cost: 1 per word, phrase word, field value or time bound, 10 per prefix; a NEAR or W
+// node costs 4 times its operands, SAME and ATLEAST 2 times (they enumerate occurrences).
+// Saturates instead of overflowing.
+std::uint64_t StaticCost(const query::Node& query);
+
+// Languages with a Snowball stemmer (text::HasStemmer); a bare word is filed under its stem in
+// each of them, because the story's language is not known when the query is saved.
+const std::vector<std::string>& StemmerLanguages();
+
+}  // namespace dateline::match

@@ -1,0 +1,299 @@
+#include "match/matcher.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "match/compiled_query.h"
+#include "match/story_view.h"
+#include "match/verifier.h"
+
+namespace dateline::match {
+namespace {
+
+// Maps are split into shards by hash so that no single rehash (which copies the whole table
+// inside the exclusive section) makes an Add slow at millions of queries.
+constexpr std::size_t kShards = 256;
+constexpr std::size_t kSlotsPerChunk = 4096;
+// Candidates verified per hold of the shared lock: a waiting Add gets in between groups.
+constexpr std::size_t kVerifyGroup = 256;
+// Bound on the term statistics (distinct keys); past it only known keys are counted.
+constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
+
+struct Slot {
+  std::uint64_t id = 0;
+  std::uint32_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
+  bool live = false;
+  CompiledQuery query;
+  std::atomic<std::uint64_t> work{0};
+};
+
+}  // namespace
+
+struct Matcher::Impl {
+  MatcherOptions options;
+
+  mutable std::shared_mutex mu;  // queries, slots and presearch index
+  std::vector<std::unique_ptr<Slot[]>> chunks;
+  std::vector<std::uint32_t> free_slots;
+  std::uint32_t slot_count = 0;  // slots ever handed out
+  std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
+  // key -> entries (slot << 32 | node: the query in that slot matches if that node does)
+  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> postings[kShards];
+  std::vector<std::uint64_t> always;  // entries verified for every story
+  std::uint64_t queries = 0;
+  std::uint64_t always_queries = 0;  // queries with an entry in `always`
+  std::uint64_t blob_bytes = 0;
+  std::uint64_t posting_entries = 0;
+
+  mutable std::mutex df_mu;  // term statistics
+  mutable std::unordered_map<std::uint64_t, std::uint32_t> df;
+
+  Slot& slot(std::uint32_t i) const { return chunks[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
+  static std::size_t Shard(std::uint64_t h) { return (h ^ (h >> 29)) % kShards; }
+
+  // Calls f(node, keys, key_count) for each presearch entry of `q`.
+  template <typename F>
+  static void ForEachEntry(const CompiledQuery& q, F f) {
+    const std::uint64_t* e = q.entries();
+    const std::uint64_t* end = e + q.entry_words();
+    while (e < end) {
+      const auto node = static_cast<std::uint32_t>(*e >> 32);
+      const auto count = static_cast<std::uint32_t>(*e);
+      f(node, e + 1, count);
+      e += 1 + count;
+    }
+  }
+
+  // Requires mu held exclusively.
+  void File(std::uint32_t s) {
+    if (slot(s).query.always_verify()) ++always_queries;
+    ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      if (n == 0) always.push_back(entry);
+      for (std::uint32_t k = 0; k < n; ++k) postings[Shard(keys[k])][keys[k]].push_back(entry);
+      posting_entries += n;
+    });
+  }
+
+  // Requires mu held exclusively.
+  void Unfile(std::uint32_t s) {
+    Slot& sl = slot(s);
+    const CompiledQuery& q = sl.query;
+    if (q.always_verify()) --always_queries;
+    ForEachEntry(q, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+      const std::uint64_t entry = static_cast<std::uint64_t>(s) << 32 | node;
+      if (n == 0) {
+        auto it = std::find(always.begin(), always.end(), entry);
+        if (it != always.end()) {
+          *it = always.back();
+          always.pop_back();
+        }
+      }
+      for (std::uint32_t k = 0; k < n; ++k) {
+        auto& shard = postings[Shard(keys[k])];
+        auto it = shard.find(keys[k]);
+        if (it == shard.end()) continue;
+        auto& list = it->second;
+        auto pos = std::find(list.begin(), list.end(), entry);
+        if (pos != list.end()) {
+          *pos = list.back();
+          list.pop_back();
+          --posting_entries;
+        }
+        if (list.empty()) shard.erase(it);
+      }
+    });
+    blob_bytes -= q.bytes();
+    sl.query = CompiledQuery();
+    sl.live = false;
+    sl.work.store(0, std::memory_order_relaxed);
+    free_slots.push_back(s);
+    --queries;
+  }
+};
+
+Matcher::Matcher(MatcherOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+}
+
+Matcher::~Matcher() = default;
+
+std::uint64_t Matcher::Cost(const query::Node& query) { return StaticCost(query); }
+
+Status Matcher::Add(std::uint64_t id, const query::Node& query) {
+  const std::uint64_t cost = Cost(query);
+  if (cost > impl_->options.max_query_cost) {
+    return Status::TooLarge("query cost " + std::to_string(cost) + " is above the budget of " +
+                                std::to_string(impl_->options.max_query_cost) +
+                                " (fewer prefixes or proximity operators lower it)",
+                            "q");
+  }
+  // Compiling (analysis, stemming, choosing presearch terms) happens outside the exclusive
+  // section; only filing the result blocks matching.
+  CompiledQuery compiled;
+  {
+    std::lock_guard lock(impl_->df_mu);
+    const auto& df = impl_->df;
+    compiled = Compile(query, [&df](std::uint64_t key) -> std::uint64_t {
+      auto it = df.find(key);
+      return it == df.end() ? 0 : it->second;
+    });
+  }
+  Impl& m = *impl_;
+  std::unique_lock lock(m.mu);
+  auto& ids = m.ids[Impl::Shard(id)];
+  auto existing = ids.find(id);
+  if (existing != ids.end()) {
+    m.Unfile(existing->second);
+    ids.erase(existing);
+  }
+  std::uint32_t s;
+  if (!m.free_slots.empty()) {
+    s = m.free_slots.back();
+    m.free_slots.pop_back();
+  } else {
+    if (m.slot_count % kSlotsPerChunk == 0) m.chunks.push_back(std::make_unique<Slot[]>(kSlotsPerChunk));
+    s = m.slot_count++;
+  }
+  Slot& sl = m.slot(s);
+  sl.id = id;
+  ++sl.generation;
+  sl.live = true;
+  sl.work.store(0, std::memory_order_relaxed);
+  sl.query = std::move(compiled);
+  m.File(s);
+  m.blob_bytes += sl.query.bytes();
+  ++m.queries;
+  ids.emplace(id, s);
+  return Status::Ok();
+}
+
+bool Matcher::Remove(std::uint64_t id) {
+  Impl& m = *impl_;
+  std::unique_lock lock(m.mu);
+  auto& ids = m.ids[Impl::Shard(id)];
+  auto it = ids.find(id);
+  if (it == ids.end()) return false;
+  m.Unfile(it->second);
+  ids.erase(it);
+  return true;
+}
+
+std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
+  const Impl& m = *impl_;
+  thread_local StoryView view;
+  BuildStoryView(story, view);
+  if (now_us == 0) {
+    now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  }
+
+  // Candidates: the entries (slot << 32 | node) filed under a key the story offers and those
+  // verified for every story, each with its slot's generation.
+  thread_local std::vector<std::uint64_t> entries;
+  thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> candidates;
+  entries.clear();
+  candidates.clear();
+  {
+    std::shared_lock lock(m.mu);
+    for (std::uint64_t key : view.keys) {
+      const auto& shard = m.postings[Impl::Shard(key)];
+      auto it = shard.find(key);
+      if (it != shard.end()) entries.insert(entries.end(), it->second.begin(), it->second.end());
+    }
+    entries.insert(entries.end(), m.always.begin(), m.always.end());
+    std::sort(entries.begin(), entries.end());
+    entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+    candidates.reserve(entries.size());
+    for (std::uint64_t e : entries) candidates.emplace_back(e, m.slot(static_cast<std::uint32_t>(e >> 32)).generation);
+  }
+
+  std::vector<Fired> fired;
+  Verifier verifier(view, now_us);
+  std::uint64_t verified = 0;
+  std::size_t c = 0;
+  while (c < candidates.size()) {
+    std::shared_lock lock(m.mu);
+    for (std::size_t group_end = std::min(candidates.size(), c + kVerifyGroup); c < group_end;) {
+      const auto s = static_cast<std::uint32_t>(candidates[c].first >> 32);
+      // The entries of one query are adjacent; the first that matches decides.
+      std::size_t next = c;
+      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next].first >> 32) == s) ++next;
+      const Slot& sl = m.slot(s);
+      // Removed or replaced since the candidates were taken: the change wins.
+      if (sl.live && sl.generation == candidates[c].second) {
+        ++verified;
+        std::uint64_t work = 0;
+        bool hit = false;
+        for (std::size_t k = c; k < next && !hit; ++k) {
+          hit = verifier.Matches(sl.query, static_cast<std::uint32_t>(candidates[k].first), &work);
+        }
+        const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
+        if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
+      }
+      c = next;
+    }
+  }
+  std::sort(fired.begin(), fired.end(),
+            [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
+
+  {
+    std::lock_guard lock(m.df_mu);
+    for (std::uint64_t key : view.statistics_keys) {
+      if (m.df.size() < kMaxStatisticsKeys) {
+        ++m.df[key];
+      } else if (auto it = m.df.find(key); it != m.df.end()) {
+        ++it->second;
+      }
+    }
+  }
+  if (stats != nullptr) {
+    stats->candidates = verified;
+    stats->matched = fired.size();
+  }
+  return fired;
+}
+
+MatcherStats Matcher::Stats() const {
+  const Impl& m = *impl_;
+  std::shared_lock lock(m.mu);
+  MatcherStats st;
+  st.queries = m.queries;
+  st.always_verified = m.always_queries;
+  std::uint64_t bytes = m.blob_bytes + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
+  std::uint64_t keys = 0, ids = 0;
+  for (std::size_t i = 0; i < kShards; ++i) {
+    keys += m.postings[i].size();
+    ids += m.ids[i].size();
+    bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
+  }
+  // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
+  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * 8 * 3 / 2 + m.always.capacity() * 8;
+  st.memory_bytes = bytes;
+  return st;
+}
+
+std::vector<std::pair<std::uint64_t, std::uint64_t>> Matcher::CostliestQueries(std::size_t n) const {
+  const Impl& m = *impl_;
+  std::shared_lock lock(m.mu);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> all;
+  for (std::uint32_t s = 0; s < m.slot_count; ++s) {
+    const Slot& sl = m.slot(s);
+    if (sl.live) all.emplace_back(sl.id, sl.work.load(std::memory_order_relaxed));
+  }
+  n = std::min(n, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
+                    [](const auto& a, const auto& b) {
+                      return a.second != b.second ? a.second > b.second : a.first < b.first;
+                    });
+  all.resize(n);
+  return all;
+}
+
+}  // namespace dateline::match

@@ -1,0 +1,273 @@
+// The matcher on hand-made stories: each operator, scopes, fields, time, Add/Remove/replace taking
+// effect for the next story, the cost budget, matched terms, the costliest-query report and
+// changes made while another thread matches.
+#include "match/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "query/parser.h"
+
+namespace dateline::match {
+namespace {
+
+constexpr std::int64_t kNow = 1700000000000000;  // 2023-11-14T22:13:20Z
+
+Story MakeStory(std::string headline, std::vector<std::string> paragraphs) {
+  Story s;
+  s.id = "s1";
+  s.source = "Reuters";
+  s.language = "en";
+  s.headline = std::move(headline);
+  for (std::string& p : paragraphs) s.body.push_back(Block{Block::Kind::kParagraph, std::move(p)});
+  s.published_us = kNow - 3600LL * 1000000;  // an hour ago
+  s.bylines = {"Jane Smith"};
+  s.tags = {{"ticker", "7203.T"}, {"country", "JP"}};
+  return s;
+}
+
+const Story& Sample() {
+  static const Story s = MakeStory(
+      "Fed signals interest rate cuts",
+      {"The Federal Reserve said on Wednesday that inflation was easing and interest rates could "
+       "fall next year.",
+       "Markets rallied. Inflation expectations dropped, and inflation data will come Friday."});
+  return s;
+}
+
+query::NodePtr Q(const std::string& text) {
+  query::ParseResult r = query::Parse(text);
+  EXPECT_TRUE(r.ok()) << text << ": " << r.error().message;
+  return r.ok() ? std::move(r.node()) : nullptr;
+}
+
+// True when `text`, alone in a matcher, fires for `story`.
+bool Fires(const std::string& text, const Story& story = Sample()) {
+  Matcher m;
+  query::NodePtr q = Q(text);
+  if (!q) return false;
+  EXPECT_TRUE(m.Add(1, *q).ok()) << text;
+  const std::vector<Fired> f = m.Match(story, kNow);
+  return f.size() == 1 && f[0].query_id == 1;
+}
+
+TEST(Matcher, TermsStemExactAndPhrases) {
+  EXPECT_TRUE(Fires("rate"));            // "rates" and "rate" share the stem
+  EXPECT_TRUE(Fires("easing"));
+  EXPECT_TRUE(Fires("ease"));            // stem of "easing"
+  EXPECT_FALSE(Fires("\"ease\""));       // exact form is not in the story
+  EXPECT_TRUE(Fires("\"rates\""));
+  EXPECT_FALSE(Fires("bonds"));
+  EXPECT_TRUE(Fires("\"interest rates\""));
+  EXPECT_FALSE(Fires("\"rates interest\""));
+  EXPECT_TRUE(Fires("\"federal reserve said\""));
+  EXPECT_TRUE(Fires("FED"));             // folded
+}
+
+TEST(Matcher, PrefixesAndBooleans) {
+  EXPECT_TRUE(Fires("infla*"));
+  EXPECT_FALSE(Fires("deflat*"));
+  EXPECT_TRUE(Fires("fed inflation"));
+  EXPECT_FALSE(Fires("fed deflation"));
+  EXPECT_TRUE(Fires("deflation OR inflation"));
+  EXPECT_TRUE(Fires("fed -deflation"));
+  EXPECT_FALSE(Fires("fed -inflation"));
+  EXPECT_TRUE(Fires("-deflation"));      // pure negation: every story without it
+  EXPECT_FALSE(Fires("NOT inflation"));
+  EXPECT_TRUE(Fires("*"));
+  EXPECT_TRUE(Fires("(bonds OR (fed AND cuts)) -(gold OR silver)"));
+}
+
+TEST(Matcher, Proximity) {
+  // Positions: fed 0, signals 1, interest 2, rate 3, cuts 4, the 5, federal 6, reserve 7 ...
+  EXPECT_TRUE(Fires("fed NEAR/3 rate"));
+  EXPECT_FALSE(Fires("fed NEAR/2 rate"));
+  EXPECT_TRUE(Fires("rate NEAR/3 fed"));   // any order
+  EXPECT_FALSE(Fires("rate W/3 fed"));     // W keeps the order
+  EXPECT_TRUE(Fires("fed W/3 rate"));
+  EXPECT_TRUE(Fires("\"interest rate\" NEAR/1 cuts"));
+  EXPECT_TRUE(Fires("fed NEAR/4 rate NEAR/4 cuts"));
+  EXPECT_FALSE(Fires("fed NEAR/3 rate NEAR/3 cuts"));  // fed to cuts is 4
+  EXPECT_TRUE(Fires("markets SAME friday"));
+  EXPECT_FALSE(Fires("fed SAME friday"));
+  EXPECT_TRUE(Fires("(gold OR markets) NEAR/2 rallied"));
+  EXPECT_TRUE(Fires("ATLEAST 3 inflation"));
+  EXPECT_FALSE(Fires("ATLEAST 4 inflation"));
+  EXPECT_TRUE(Fires("ATLEAST 2 \"interest rates\" OR ATLEAST 1 \"interest rates\""));
+}
+
+TEST(Matcher, Scopes) {
+  EXPECT_TRUE(Fires("hd:fed"));
+  EXPECT_FALSE(Fires("hd:inflation"));
+  EXPECT_TRUE(Fires("lead:inflation"));   // the first 50 words after the headline
+  EXPECT_TRUE(Fires("lead:friday"));
+  std::string long_text;
+  for (int i = 0; i < 50; ++i) long_text += "filler ";
+  const Story long_story = MakeStory("Headline words", {long_text + "zebra"});
+  EXPECT_FALSE(Fires("lead:zebra", long_story));  // word 51 after the headline
+  EXPECT_TRUE(Fires("zebra", long_story));
+  EXPECT_TRUE(Fires("lead:filler", long_story));
+  EXPECT_FALSE(Fires("lead:headline", long_story));
+  EXPECT_TRUE(Fires("hd:(signals NEAR/3 cuts)"));
+  EXPECT_FALSE(Fires("hd:(signals NEAR/2 cuts)"));
+  EXPECT_FALSE(Fires("hd:(ATLEAST 2 rate)"));
+  EXPECT_TRUE(Fires("ATLEAST 2 rate"));
+}
+
+TEST(Matcher, FieldsAndTime) {
+  EXPECT_TRUE(Fires("source:reuters fed"));
+  EXPECT_FALSE(Fires("source:bloomberg fed"));
+  EXPECT_TRUE(Fires("lang:en"));
+  EXPECT_FALSE(Fires("lang:de"));
+  EXPECT_TRUE(Fires("priority:normal"));
+  EXPECT_FALSE(Fires("priority:flash"));
+  EXPECT_TRUE(Fires("author:smith"));
+  EXPECT_TRUE(Fires("author:\"jane smith\""));
+  EXPECT_FALSE(Fires("author:\"john smith\""));
+  EXPECT_TRUE(Fires("ticker:7203.T"));
+  EXPECT_TRUE(Fires("ticker:72*"));
+  EXPECT_FALSE(Fires("ticker:73*"));
+  EXPECT_TRUE(Fires("country:jp"));
+  EXPECT_TRUE(Fires("since:2h"));
+  EXPECT_FALSE(Fires("since:30m"));
+  EXPECT_TRUE(Fires("published:[2023-11-14 TO *]"));
+  EXPECT_FALSE(Fires("published:[* TO 2023-11-13]"));
+}
+
+TEST(Matcher, OtherLanguagesStemInTheirOwnLanguage) {
+  Story de = MakeStory("Die Zentralbank senkt die Zinsen", {"Die Inflation sinkt weiter."});
+  de.language = "de";
+  EXPECT_TRUE(Fires("zentralbanken", de));
+  EXPECT_FALSE(Fires("\"zins\"", de));
+  Story ja = MakeStory("日本銀行が金利を引き上げ", {});
+  ja.language = "ja";
+  EXPECT_TRUE(Fires("日本銀行", ja));    // a word that analyses into two tokens is their phrase
+  EXPECT_TRUE(Fires("lang:ja", ja));
+}
+
+TEST(Matcher, AddRemoveReplaceTakeEffectForTheNextStory) {
+  Matcher m;
+  ASSERT_TRUE(m.Add(7, *Q("inflation")).ok());
+  ASSERT_TRUE(m.Add(3, *Q("bonds")).ok());
+  ASSERT_TRUE(m.Add(5, *Q("-bonds")).ok());
+  auto ids = [&] {
+    std::vector<std::uint64_t> out;
+    for (const Fired& f : m.Match(Sample(), kNow)) out.push_back(f.query_id);
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{5, 7}));  // increasing ids
+  ASSERT_TRUE(m.Add(3, *Q("fed")).ok());                 // replace
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{3, 5, 7}));
+  EXPECT_TRUE(m.Remove(7));
+  EXPECT_FALSE(m.Remove(7));
+  EXPECT_FALSE(m.Remove(99));
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{3, 5}));
+  ASSERT_TRUE(m.Add(5, *Q("deflation")).ok());           // always-verified -> presearched
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(m.Stats().queries, 2u);
+  EXPECT_EQ(m.Stats().always_verified, 0u);
+  EXPECT_GT(m.Stats().memory_bytes, 0u);
+}
+
+TEST(Matcher, CandidatesComeFromThePresearcher) {
+  Matcher m;
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(m.Add(i, *Q("word" + std::to_string(i) + " fed")).ok());
+  }
+  ASSERT_TRUE(m.Add(5000, *Q("-nothing")).ok());
+  MatchStats stats;
+  const std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].query_id, 5000u);
+  // "wordN" is longer than "fed", so with no statistics each query is filed under it.
+  EXPECT_EQ(stats.candidates, 1u);
+  EXPECT_EQ(stats.matched, 1u);
+}
+
+TEST(Matcher, CostBudget) {
+  EXPECT_EQ(Matcher::Cost(*Q("a b")), 2u);
+  EXPECT_EQ(Matcher::Cost(*Q("a*")), 10u);
+  EXPECT_EQ(Matcher::Cost(*Q("a NEAR/5 b")), 8u);
+  EXPECT_GT(Matcher::Cost(*Q("(a* NEAR b*) W/3 c*")), Matcher::Cost(*Q("a* b* c*")));
+  Matcher m(MatcherOptions{.max_query_cost = 30});
+  EXPECT_TRUE(m.Add(1, *Q("a* b* c*")).ok());
+  const Status s = m.Add(2, *Q("(a* NEAR b*) W/3 c*"));
+  EXPECT_EQ(s.code(), StatusCode::kTooLarge);
+  EXPECT_EQ(Matcher::Cost(*Q("(a* NEAR b*) W/3 c*")), 360u);
+  EXPECT_NE(s.message().find("360"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("30"), std::string::npos) << s.message();
+  EXPECT_EQ(m.Stats().queries, 1u);
+}
+
+TEST(Matcher, InvalidQueriesNeverReachTheMatcher) {
+  for (const char* bad : {"a OR", "in*la", "a NEAR/5 -b", "hd:lead:a", "published:[2013-11-03 TO 2013-11-01]"}) {
+    EXPECT_FALSE(query::Parse(bad).ok()) << bad;
+  }
+}
+
+TEST(Matcher, MatchedTermsAreTheStoryWordsThatSatisfiedPositiveTerms) {
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate \"interest rates\" infla* -bonds")).ok());
+  const std::vector<Fired> f = m.Match(Sample(), kNow);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].matched_terms,
+            (std::vector<std::string>{"inflation", "interest", "rate", "rates"}));
+}
+
+TEST(Matcher, CostliestQueriesReportsVerificationWork) {
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("hd:fed")).ok());
+  ASSERT_TRUE(m.Add(2, *Q("(inflation OR the OR and) NEAR/1 (inflation OR the OR and)")).ok());
+  for (int i = 0; i < 3; ++i) m.Match(Sample(), kNow);
+  const auto top = m.CostliestQueries(5);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].first, 2u);
+  EXPECT_GT(top[0].second, top[1].second);
+  EXPECT_EQ(m.CostliestQueries(1).size(), 1u);
+}
+
+TEST(Matcher, ChangesWhileAnotherThreadMatches) {
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("inflation")).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> rounds{0};
+  std::thread matcher_thread([&] {
+    while (!stop.load()) {
+      const std::vector<Fired> f = m.Match(Sample(), kNow);
+      // Query 1 is never touched, so it fires every time.
+      if (f.empty() || f[0].query_id != 1) bad.fetch_add(1);
+      rounds.fetch_add(1);
+    }
+  });
+  std::map<std::uint64_t, bool> fires;  // final state: id -> whether it fires on Sample()
+  for (std::uint64_t i = 0; i < 3000; ++i) {
+    const std::uint64_t id = 100 + i % 50;
+    ASSERT_TRUE(m.Add(id, *Q(i % 3 ? "fed" : "-fed")).ok());
+    fires[id] = i % 3 != 0;
+    if (i % 7 == 0) {
+      const std::uint64_t gone = 100 + (i * 13) % 50;
+      EXPECT_EQ(m.Remove(gone), fires.erase(gone) == 1);
+    }
+  }
+  while (rounds.load() < 3) std::this_thread::yield();
+  stop.store(true);
+  matcher_thread.join();
+  EXPECT_EQ(bad.load(), 0);
+  // Afterwards a story sees exactly the final set.
+  std::vector<std::uint64_t> expect{1};
+  for (const auto& [id, f] : fires) {
+    if (f) expect.push_back(id);
+  }
+  std::vector<std::uint64_t> got;
+  for (const Fired& f : m.Match(Sample(), kNow)) got.push_back(f.query_id);
+  EXPECT_EQ(got, expect);
+  EXPECT_EQ(m.Stats().queries, 1 + fires.size());
+}
+
+}  // namespace
+}  // namespace dateline::match

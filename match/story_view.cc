@@ -1,0 +1,189 @@
+#include "match/story_view.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "core/hash.h"
+#include "match/presearch_keys.h"
+#include "text/analyzer.h"
+
+namespace dateline::match {
+
+void WordTable::Clear() {
+  words_.clear();
+  hashes_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);
+}
+
+void WordTable::Grow() {
+  slots_.assign(slots_.empty() ? 64 : slots_.size() * 2, 0);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint32_t id = 0; id < words_.size(); ++id) {
+    std::size_t i = hashes_[id] & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = id + 1;
+  }
+}
+
+std::uint32_t WordTable::Find(std::string_view word) const {
+  if (slots_.empty()) return kMissing;
+  const std::uint64_t h = Hash64(word);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const std::uint32_t s = slots_[i];
+    if (s == 0) return kMissing;
+    if (hashes_[s - 1] == h && words_[s - 1] == word) return s - 1;
+  }
+}
+
+std::uint32_t WordTable::Intern(std::string_view word) {
+  // Load factor at most 1/2 keeps probe chains short.
+  if ((words_.size() + 1) * 2 > slots_.size()) Grow();
+  const std::uint64_t h = Hash64(word);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  for (; slots_[i] != 0; i = (i + 1) & mask) {
+    const std::uint32_t s = slots_[i];
+    if (hashes_[s - 1] == h && words_[s - 1] == word) return s - 1;
+  }
+  const auto id = static_cast<std::uint32_t>(words_.size());
+  words_.emplace_back(word);
+  hashes_.push_back(h);
+  slots_[i] = id + 1;
+  return id;
+}
+
+std::string StoryLanguage(const Story& story) {
+  std::string lang = text::PrimaryLanguage(story.language);
+  if (!lang.empty()) return lang;
+  std::string sample = story.headline;
+  sample += '\n';
+  sample += story.summary;
+  for (const Block& b : story.body) {
+    if (sample.size() > 4096) break;  // DetectLanguage reads no more
+    sample += '\n';
+    sample += b.text;
+  }
+  lang = text::DetectLanguage(sample);
+  return lang.empty() ? std::string("und") : lang;
+}
+
+std::vector<std::string> QueryWords(std::string_view text) {
+  std::vector<text::Token> tokens;
+  std::uint32_t next = 0;
+  text::Tokenize(text, tokens, &next);
+  std::vector<std::string> out;
+  out.reserve(tokens.size());
+  for (text::Token& t : tokens) out.push_back(std::move(t.exact));
+  return out;
+}
+
+const std::string& CachedStem(std::string_view folded_word, std::string_view language) {
+  // Keyed by language + NUL + word. Once full it stops growing and stems what it lacks each time:
+  // an open vocabulary (numbers, names) cannot grow it without limit, and no call pays for
+  // clearing it.
+  constexpr std::size_t kMaxEntries = 1 << 20;
+  thread_local std::unordered_map<std::string, std::string> cache;
+  thread_local std::string key;
+  thread_local std::string uncached;
+  key.assign(language);
+  key.push_back('\0');
+  key.append(folded_word);
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= kMaxEntries) {
+    uncached = text::Stem(folded_word, language);
+    return uncached;
+  }
+  return cache.emplace(key, text::Stem(folded_word, language)).first->second;
+}
+
+namespace {
+
+// Postings of a table of ids: a counting sort of positions by id.
+void BuildPostings(const std::vector<std::uint32_t>& id_of, std::size_t ids,
+                   std::vector<std::uint32_t>& offsets, std::vector<std::uint32_t>& positions) {
+  offsets.assign(ids + 1, 0);
+  for (std::uint32_t id : id_of) ++offsets[id + 1];
+  for (std::size_t i = 1; i <= ids; ++i) offsets[i] += offsets[i - 1];
+  positions.resize(id_of.size());
+  std::vector<std::uint32_t> fill(offsets.begin(), offsets.end() - 1);
+  for (std::uint32_t p = 0; p < id_of.size(); ++p) positions[fill[id_of[p]]++] = p;
+}
+
+}  // namespace
+
+void BuildStoryView(const Story& story, StoryView& v) {
+  v.language = StoryLanguage(story);
+  v.time_us = story.published_us != 0 ? story.published_us : story.received_us;
+  v.exact_of.clear();
+  v.stem_of.clear();
+  v.paragraph_of.clear();
+  v.exacts.Clear();
+  v.stems.Clear();
+  v.fields.clear();
+  v.keys.clear();
+  v.statistics_keys.clear();
+
+  thread_local std::vector<text::Token> tokens;
+  tokens.clear();
+  std::uint32_t next = 0;
+  std::uint32_t paragraph = 0;
+  auto add_paragraph = [&](std::string_view text) {
+    const std::size_t before = tokens.size();
+    text::Tokenize(text, tokens, &next);
+    for (std::size_t i = before; i < tokens.size(); ++i) {
+      v.exact_of.push_back(v.exacts.Intern(tokens[i].exact));
+      v.paragraph_of.push_back(paragraph);
+    }
+    ++paragraph;
+  };
+  add_paragraph(story.headline);
+  v.headline_words = next;
+  if (!story.summary.empty()) add_paragraph(story.summary);
+  for (const Block& b : story.body) add_paragraph(b.text);
+
+  // Stems once per distinct word.
+  std::vector<std::uint32_t> stem_of_exact(v.exacts.size());
+  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
+    stem_of_exact[id] = v.stems.Intern(CachedStem(v.exacts.word(id), v.language));
+  }
+  v.stem_of.resize(v.exact_of.size());
+  for (std::size_t p = 0; p < v.exact_of.size(); ++p) v.stem_of[p] = stem_of_exact[v.exact_of[p]];
+  BuildPostings(v.exact_of, v.exacts.size(), v.exact_offsets, v.exact_positions);
+  BuildPostings(v.stem_of, v.stems.size(), v.stem_offsets, v.stem_positions);
+
+  v.fields.emplace_back("source", text::Fold(story.source));
+  v.fields.emplace_back("lang", v.language);
+  v.fields.emplace_back("priority", std::string(PriorityName(story.priority)));
+  for (const std::string& byline : story.bylines) {
+    std::vector<text::Token> bw;
+    std::uint32_t p = 0;
+    text::Tokenize(byline, bw, &p);
+    for (text::Token& t : bw) v.fields.emplace_back("author", std::move(t.exact));
+  }
+  for (const Tag& tag : story.tags) v.fields.emplace_back(text::Fold(tag.field), text::Fold(tag.value));
+  std::sort(v.fields.begin(), v.fields.end());
+  v.fields.erase(std::unique(v.fields.begin(), v.fields.end()), v.fields.end());
+
+  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) v.keys.push_back(WordKey(v.exacts.word(id)));
+  for (std::uint32_t id = 0; id < v.stems.size(); ++id) v.keys.push_back(WordKey(v.stems.word(id)));
+  for (const auto& [f, value] : v.fields) v.keys.push_back(FieldKey(f, value));
+  v.statistics_keys = v.keys;
+  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
+    const std::string& w = v.exacts.word(id);
+    for (std::size_t k = 1; k <= w.size(); ++k) v.keys.push_back(PrefixKey(std::string_view(w).substr(0, k)));
+  }
+  for (const auto& [f, value] : v.fields) {
+    for (std::size_t k = 1; k <= value.size(); ++k) {
+      v.keys.push_back(FieldPrefixKey(f, std::string_view(value).substr(0, k)));
+    }
+  }
+  std::sort(v.keys.begin(), v.keys.end());
+  v.keys.erase(std::unique(v.keys.begin(), v.keys.end()), v.keys.end());
+  std::sort(v.statistics_keys.begin(), v.statistics_keys.end());
+  v.statistics_keys.erase(std::unique(v.statistics_keys.begin(), v.statistics_keys.end()),
+                          v.statistics_keys.end());
+}
+
+}  // namespace dateline::match
