@@ -4,7 +4,11 @@
 #include "app/commands.h"
 #include "app/demo_replay.h"
 #include "app/search_index_setup.h"
+#include "alerts/alert_service.h"
+#include "alerts/alert_worker.h"
+#include "alerts/webhook_dispatcher.h"
 #include "auth/auth_service.h"
+#include "match/matcher.h"
 #include "server/http_server.h"
 #include "store/metadata_db.h"
 
@@ -103,7 +107,47 @@ int RunServe(const ServeArgs& args) {
     return 1;
   }
 
-  HttpServer server(opt, **store, auth, search_index->get());
+  // Alerts: the matcher, the service over its own database connection (it runs transactions),
+  // the webhook dispatcher over another, and the worker thread that matches every new story.
+  auto alerts_db = MetadataDb::Open(args.data_dir + "/metadata.db");
+  auto webhooks_db = MetadataDb::Open(args.data_dir + "/metadata.db");
+  if (!alerts_db.ok() || !webhooks_db.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot open the metadata database for alerts: %s\n",
+                 (!alerts_db.ok() ? alerts_db.status() : webhooks_db.status()).ToString().c_str());
+    return 1;
+  }
+  match::Matcher matcher;
+  alerts::WebhookDispatcher webhooks(**webhooks_db, Clock::System());
+  alerts::AlertService alert_service(
+      **alerts_db, matcher, Clock::System(),
+      [&auth](std::int64_t user_id, std::string_view source) {
+        Principal who;
+        who.user_id = user_id;
+        auto view = auth.ForPrincipal(who);
+        return view.ok() && (*view)->CanSee(source);
+      },
+      &webhooks);
+  auto loaded = alert_service.Load();
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot load the alerts: %s\n",
+                 loaded.status().ToString().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "alerts: %zu standing queries compiled in %.2f s\n", loaded->loaded,
+               static_cast<double>(loaded->elapsed_us) / 1e6);
+  for (std::int64_t id : loaded->failed) {
+    std::fprintf(stderr, "alerts: alert %lld no longer compiles and is not matched\n",
+                 static_cast<long long>(id));
+  }
+  if (Status s = webhooks.Start(); !s.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot start webhook delivery: %s\n", s.ToString().c_str());
+    return 1;
+  }
+  alerts::AlertWorker alert_worker(alert_service, Clock::System());
+  alert_worker.Start();
+
+  HttpServer server(opt, **store, auth,
+                    ServerServices{search_index->get(), &alert_service, &alert_worker});
   if (Status st = server.Start(); !st.ok()) {
     std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
     return 1;
@@ -130,6 +174,8 @@ int RunServe(const ServeArgs& args) {
   server.Run();
   if (demo) demo->Stop();
   (*store)->Close();
+  alert_worker.Stop();  // matches what the log acknowledged before the close
+  webhooks.Stop();
   // Not needed for correctness (start-up re-indexes from the log), but makes the next start fast.
   if (Status s = (*search_index)->Flush(); !s.ok()) {
     std::fprintf(stderr, "dateline: could not flush the search index: %s\n", s.ToString().c_str());

@@ -213,6 +213,7 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     }
     return GetStory(rest, target, who);
   }
+  if (IsAlertsPath(path)) return AlertRoute(req, target, who);
   if (path == "/api/v1/search") {
     if (!HasScope(who.principal, Scope::kStoriesRead)) {
       return ApiResponse::Error(403, "forbidden", "searching needs the stories:read scope");

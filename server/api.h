@@ -28,6 +28,15 @@ namespace dateline {
 namespace index {
 class SearchIndex;
 }  // namespace index
+namespace alerts {
+class AlertService;
+}  // namespace alerts
+
+// The engines behind the API that a server may run without (tests, tools): null answers 503.
+struct ApiServices {
+  const index::SearchIndex* search = nullptr;
+  alerts::AlertService* alerts = nullptr;
+};
 
 struct ApiRequest {
   std::string_view method;         // "GET", "POST", ...
@@ -72,11 +81,10 @@ inline constexpr std::string_view kCsrfCookie = "dateline_csrf";
 
 class Api {
  public:
-  // `index` may be null (then search answers 503).
-  Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub,
-      const index::SearchIndex* index, ApiOptions options = {})
-      : store_(store), auth_(auth), metrics_(metrics), hub_(hub), index_(index),
-        options_(options) {}
+  Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub, ApiServices services,
+      ApiOptions options = {})
+      : store_(store), auth_(auth), metrics_(metrics), hub_(hub), index_(services.search),
+        alerts_(services.alerts), options_(options) {}
 
   // True for the request that ParseIngest/IngestResponse serve (POST /api/v1/stories).
   static bool IsIngest(std::string_view method, std::string_view path);
@@ -115,6 +123,10 @@ class Api {
   ApiResponse GetVersions(std::string_view id, const AuthContext& who) const;
   ApiResponse ListStories(const struct Target& target, const AuthContext& who) const;
   ApiResponse Health() const;
+  // server/alert_routes.cc
+  static bool IsAlertsPath(std::string_view path);
+  ApiResponse AlertRoute(const ApiRequest& req, const struct Target& target,
+                         const AuthContext& who) const;
   // server/search_route.cc
   ApiResponse Search(const ApiRequest& req, const struct Target& target,
                      const AuthContext& who) const;
@@ -132,6 +144,7 @@ class Api {
   Metrics& metrics_;
   PushHub& hub_;
   const index::SearchIndex* index_;
+  alerts::AlertService* alerts_;
   ApiOptions options_;
 };
 

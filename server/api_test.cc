@@ -41,7 +41,7 @@ class ApiTest : public ::testing::Test {
     auto token = auth_->CreateTokenForUser(Actor::System(), "desk-admin", "test", kAllScopes);
     ASSERT_TRUE(token.ok()) << token.status().ToString();
     bearer_ = "Bearer " + token->token;
-    api_ = std::make_unique<Api>(*store_, *auth_, metrics_, *hub_, nullptr);
+    api_ = std::make_unique<Api>(*store_, *auth_, metrics_, *hub_, ApiServices{});
   }
   void TearDown() override {
     store_->Close();

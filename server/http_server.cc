@@ -1,5 +1,8 @@
 #include "server/http_server.h"
 
+#include "alerts/alert_json.h"
+#include "alerts/alert_service.h"
+#include "alerts/alert_worker.h"
 #include "index/search_index.h"
 
 #include <chrono>
@@ -263,8 +266,8 @@ ApiRequest ToApiRequest(const http::request<http::string_body>& req, const std::
 }
 
 struct HttpServer::Impl {
-  Impl(ServerOptions o, StoryStore& s, AuthService& a, index::SearchIndex* i)
-      : ctx(std::move(o), s, a, i),
+  Impl(ServerOptions o, StoryStore& s, AuthService& a, ServerServices services)
+      : ctx(std::move(o), s, a, services),
         ioc(ctx.options.threads > 0 ? ctx.options.threads
                                     : std::max(1u, std::thread::hardware_concurrency())),
         acceptor(asio::make_strand(ioc)),
@@ -306,8 +309,8 @@ struct HttpServer::Impl {
 };
 
 HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& auth,
-                       index::SearchIndex* search_index)
-    : impl_(std::make_unique<Impl>(std::move(options), store, auth, search_index)) {
+                       ServerServices services)
+    : impl_(std::make_unique<Impl>(std::move(options), store, auth, services)) {
   // Runs on the log's writer thread before the appends are acknowledged: a story is searchable
   // (and on its way to live clients) by the time its POST returns.
   impl_->ctx.store.SetDurableListener([this](const std::vector<StoryPtr>& stories) {
@@ -321,7 +324,21 @@ HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& au
       }
     }
     impl_->ctx.hub.Publish(stories);
+    // Matching runs on the alert worker's thread: this only queues.
+    if (alerts::AlertWorker* worker = impl_->ctx.alert_worker) worker->Submit(stories);
   });
+  if (alerts::AlertService* service = impl_->ctx.alerts) {
+    service->SetNotificationListener([this](const alerts::AlertNotification& n) {
+      StreamFrame frame;
+      frame.seq = n.seq;
+      frame.json = std::make_shared<const std::string>(alerts::AlertFrameJson(n));
+      if (n.kind == alerts::NotificationKind::kMatch) {
+        // The stream re-checks entitlements at send time, as for stories.
+        if (auto story = impl_->ctx.store.GetBySeq(n.seq); story.ok()) frame.source = (*story)->source;
+      }
+      PushAlert(impl_->ctx, n.user_id, frame);
+    });
+  }
   auth.SetSessionEndListener([this](const std::string& session_id, std::int64_t,
                                     SessionEndReason reason) {
     CloseStreamsOfSession(impl_->ctx, session_id, SessionEndReasonName(reason));
@@ -330,6 +347,7 @@ HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& au
 
 HttpServer::~HttpServer() {
   impl_->ctx.auth.SetSessionEndListener(nullptr);
+  if (impl_->ctx.alerts) impl_->ctx.alerts->SetNotificationListener(nullptr);
   if (impl_->shutdown_thread.joinable()) impl_->shutdown_thread.join();
 }
 

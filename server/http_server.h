@@ -19,9 +19,9 @@
 
 namespace dateline {
 
-namespace index {
-class SearchIndex;
-}  // namespace index
+namespace alerts {
+class AlertWorker;
+}  // namespace alerts
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -38,12 +38,17 @@ struct ServerOptions {
   ApiOptions api;
 };
 
+// What the server runs besides the store: each may be null (that feature answers 503).
+struct ServerServices {
+  index::SearchIndex* search = nullptr;         // gets every durable story before its ack
+  alerts::AlertService* alerts = nullptr;       // the alerts API; live notifications are pushed
+  alerts::AlertWorker* alert_worker = nullptr;  // gets every durable story to match
+};
+
 class HttpServer {
  public:
-  // Borrows `store`, `auth` and `search_index` (may be null: no search); they must outlive the
-  // server. Every durable story goes to the index before its append is acknowledged.
-  HttpServer(ServerOptions options, StoryStore& store, AuthService& auth,
-             index::SearchIndex* search_index = nullptr);
+  // Borrows `store`, `auth` and the services; they must outlive the server.
+  HttpServer(ServerOptions options, StoryStore& store, AuthService& auth, ServerServices services = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

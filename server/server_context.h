@@ -38,19 +38,26 @@ class StreamSessionBase : public StreamClient {
   virtual const std::string& session_id() const = 0;
   virtual void Shutdown() = 0;                          // server going away (1001)
   virtual void EndSession(std::string_view reason) = 0; // login session ended (4003)
+  virtual std::int64_t user_id() const = 0;
+  // A notification of one of this user's alerts (only streams whose principal has the alerts
+  // scope receive them). Queued like a story frame; any thread.
+  virtual void OfferAlert(const StreamFrame& frame) = 0;
 };
 
 inline std::string_view ToStd(beast::string_view s) { return {s.data(), s.size()}; }
 
 struct ServerContext {
-  ServerContext(ServerOptions o, StoryStore& s, AuthService& a, index::SearchIndex* i)
-      : options(std::move(o)), store(s), auth(a), search_index(i), hub(s.LastDurableSeq()),
-        api(s, a, metrics, hub, i, options.api) {}
+  ServerContext(ServerOptions o, StoryStore& s, AuthService& a, ServerServices services)
+      : options(std::move(o)), store(s), auth(a), search_index(services.search),
+        alerts(services.alerts), alert_worker(services.alert_worker), hub(s.LastDurableSeq()),
+        api(s, a, metrics, hub, ApiServices{services.search, services.alerts}, options.api) {}
 
   ServerOptions options;
   StoryStore& store;
   AuthService& auth;
-  index::SearchIndex* search_index;  // may be null
+  index::SearchIndex* search_index;    // may be null
+  alerts::AlertService* alerts;        // may be null
+  alerts::AlertWorker* alert_worker;   // may be null
   Metrics metrics;
   PushHub hub;
   Api api;
@@ -74,6 +81,9 @@ asio::awaitable<void> ServeStream(TlsStream stream, http::request<http::string_b
 
 // Closes every live stream with 1001 "going away" (called once at shutdown).
 void CloseAllStreams(ServerContext& ctx);
+
+// Sends an alert frame to every live stream of `user_id` that may receive alerts.
+void PushAlert(ServerContext& ctx, std::int64_t user_id, const StreamFrame& frame);
 
 // Closes the live streams opened by this login session (logout, revocation, expiry) with 4003.
 void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,

@@ -21,10 +21,19 @@ class StreamSession : public StreamSessionBase,
                       public std::enable_shared_from_this<StreamSession<Stream>> {
  public:
   StreamSession(Stream stream, AuthContext who, ServerContext& ctx)
-      : ws_(std::move(stream)), who_(std::move(who)), ctx_(ctx), wake_(ws_.get_executor()),
+      : ws_(std::move(stream)), who_(std::move(who)), ctx_(ctx),
+        wants_alerts_(HasScope(who_.principal, Scope::kAlerts)), wake_(ws_.get_executor()),
         deadline_(ws_.get_executor()), recheck_(ws_.get_executor()) {}
 
   const std::string& session_id() const override { return who_.principal.session_id; }
+  std::int64_t user_id() const override { return who_.principal.user_id; }
+
+  // Alert worker thread. Same queue and overflow rule as stories; alert frames have no seq of
+  // their own, so they never move the stream's cursor.
+  void OfferAlert(const StreamFrame& frame) override {
+    if (!wants_alerts_) return;
+    Offer({frame});
+  }
 
   asio::awaitable<void> Run(http::request<http::string_body> req);
 
@@ -153,6 +162,7 @@ class StreamSession : public StreamSessionBase,
   websocket::stream<Stream> ws_;
   AuthContext who_;
   ServerContext& ctx_;
+  const bool wants_alerts_;       // the principal has the alerts scope
   asio::steady_timer wake_;
   asio::steady_timer deadline_;   // bounds a write stuck on a client that does not read
   asio::steady_timer recheck_;    // paces Recheck
@@ -265,7 +275,8 @@ asio::awaitable<void> StreamSession<Stream>::Run(http::request<http::string_body
     }
     bool sent = true;
     for (const auto& f : frames) {
-      if (!Visible(f.source)) continue;
+      // Alert digests carry no source: the alert service checked each story it lists.
+      if (!f.source.empty() && !Visible(f.source)) continue;
       if (!(sent = co_await Send(*f.json))) break;
     }
     if (!sent) break;
@@ -304,6 +315,13 @@ void CloseAllStreams(ServerContext& ctx) {
   std::lock_guard lock(ctx.sessions_mu);
   for (auto& w : ctx.sessions) {
     if (auto s = w.lock()) s->Shutdown();
+  }
+}
+
+void PushAlert(ServerContext& ctx, std::int64_t user_id, const StreamFrame& frame) {
+  std::lock_guard lock(ctx.sessions_mu);
+  for (auto& w : ctx.sessions) {
+    if (auto s = w.lock(); s && s->user_id() == user_id) s->OfferAlert(frame);
   }
 }
 
