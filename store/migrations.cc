@@ -125,6 +125,59 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql";
 
+// Alerts (alerts/): delivery settings and rate-limit state on alerts, the inbox of fired alerts
+// (one row per notification: a match, or a digest summarising matches the rate limit held back)
+// and the persisted webhook deliveries, so a restart resumes the pending ones.
+constexpr const char* kMigration3 = R"sql(
+ALTER TABLE alerts ADD COLUMN live INTEGER NOT NULL DEFAULT 1 CHECK (live IN (0, 1));
+ALTER TABLE alerts ADD COLUMN webhook_url TEXT;
+ALTER TABLE alerts ADD COLUMN webhook_secret TEXT;
+ALTER TABLE alerts ADD COLUMN rate_max INTEGER NOT NULL DEFAULT 0 CHECK (rate_max >= 0);
+ALTER TABLE alerts ADD COLUMN rate_window_seconds INTEGER NOT NULL DEFAULT 0
+  CHECK (rate_window_seconds >= 0);
+ALTER TABLE alerts ADD COLUMN cost INTEGER NOT NULL DEFAULT 0;
+-- Rate-limit state, written with each notification so a restart does not reset a window.
+ALTER TABLE alerts ADD COLUMN window_start INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN window_sent INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alerts ADD COLUMN suppressed TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(suppressed));
+ALTER TABLE alerts ADD COLUMN suppressed_count INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX alerts_by_enabled ON alerts(enabled);
+
+CREATE TABLE alert_inbox (
+  id             INTEGER PRIMARY KEY,           -- also the paging cursor (newest first)
+  alert_id       INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind           TEXT    NOT NULL CHECK (kind IN ('match', 'digest')),
+  story_id       TEXT    NOT NULL DEFAULT '',   -- match: the story; digest: the newest held back
+  seq            INTEGER NOT NULL DEFAULT 0,
+  headline       TEXT    NOT NULL DEFAULT '',
+  matched_terms  TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(matched_terms)),
+  digest_count   INTEGER NOT NULL DEFAULT 0,    -- digest: matches held back in the window
+  digest         TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(digest)),
+  fired_at       INTEGER NOT NULL,
+  read_at        INTEGER
+);
+CREATE INDEX alert_inbox_by_user ON alert_inbox(user_id, id);
+CREATE INDEX alert_inbox_by_alert ON alert_inbox(alert_id, id);
+CREATE INDEX alert_inbox_unread ON alert_inbox(user_id, alert_id) WHERE read_at IS NULL;
+
+CREATE TABLE webhook_deliveries (
+  id               INTEGER PRIMARY KEY,         -- X-Dateline-Delivery
+  alert_id         INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+  user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  url              TEXT    NOT NULL,
+  payload          TEXT    NOT NULL CHECK (json_valid(payload)),
+  state            TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL,
+  last_error       TEXT    NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries(state, next_attempt_at);
+CREATE INDEX webhook_deliveries_by_user ON webhook_deliveries(user_id, state, id);
+)sql";
+
 Status Exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -142,6 +195,7 @@ const std::vector<Migration>& Migrations() {
       {1, "sources, groups, users, user_groups, source_grants, alerts", kMigration1},
       {2, "accounts: 2fa, everyone group, sessions, recovery codes, api tokens, audit log",
        kMigration2},
+      {3, "alerts: delivery, rate limit, inbox, webhook deliveries", kMigration3},
   };
   return kAll;
 }
