@@ -148,7 +148,7 @@ CREATE TABLE alert_inbox (
   alert_id       INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
   user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   kind           TEXT    NOT NULL CHECK (kind IN ('match', 'digest')),
-  story_id       TEXT    NOT NULL DEFAULT '',   -- match: the story; digest: the newest held back
+  story_id       TEXT    NOT NULL DEFAULT '',   -- match only (a digest lists its stories in digest)
   seq            INTEGER NOT NULL DEFAULT 0,
   headline       TEXT    NOT NULL DEFAULT '',
   matched_terms  TEXT    NOT NULL DEFAULT '[]' CHECK (json_valid(matched_terms)),
@@ -162,7 +162,7 @@ CREATE INDEX alert_inbox_by_alert ON alert_inbox(alert_id, id);
 CREATE INDEX alert_inbox_unread ON alert_inbox(user_id, alert_id) WHERE read_at IS NULL;
 
 CREATE TABLE webhook_deliveries (
-  id               INTEGER PRIMARY KEY,         -- X-Dateline-Delivery
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,  -- X-Dateline-Delivery, never reused
   alert_id         INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
   user_id          INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   url              TEXT    NOT NULL,
