@@ -1,8 +1,8 @@
 #include "alerts/alert_json.h"
 
-#include <nlohmann/json.hpp>
-
 #include <limits>
+
+#include <nlohmann/json.hpp>
 
 #include "core/time_format.h"
 #include "core/utf8.h"

@@ -1,7 +1,5 @@
 #include "alerts/alert_service.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -560,7 +558,11 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
     auto fail = [&](Status s) -> Status {
       for (auto& [id, rt] : before) {
         runtime_[id] = rt;
-        if (rt.suppressed > 0) with_suppressed_.insert(id);
+        if (rt.suppressed > 0) {
+          with_suppressed_.insert(id);
+        } else {
+          with_suppressed_.erase(id);
+        }
       }
       return s;
     };
@@ -581,13 +583,16 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
 
       if (rt.rate_max > 0) {
         if (rt.window_start_us != 0 && now_us >= rt.window_start_us + rt.window_us) {
-          // The window has ended: its digest goes first, then this match opens a new one.
-          auto digest = DigestLocked(id, rt, now_us);
-          if (!digest.ok()) return fail(digest.status());
-          if (*digest) {
-            pending.push_back(std::move(**digest));
-            ++report.notified;
+          // The window has ended: its digest (if any) goes first, then this match opens a new one.
+          if (rt.suppressed > 0) {
+            auto digest = DigestLocked(id, rt, now_us);
+            if (!digest.ok()) return fail(digest.status());
+            if (*digest) {
+              pending.push_back(std::move(**digest));
+              ++report.notified;
+            }
           }
+          rt.window_start_us = 0;
         }
         if (rt.window_start_us == 0) {
           rt.window_start_us = now_us;
@@ -720,6 +725,14 @@ std::size_t AlertService::Deliver(std::vector<Pending>& pending,
     }
   }
   return webhooks;
+}
+
+Result<std::int64_t> AlertService::PruneInbox(std::int64_t now_us) {
+  std::lock_guard lock(mu_);
+  Stmt s(db_.handle(), "DELETE FROM alert_inbox WHERE fired_at < ?");
+  s.Bind(1, now_us - options_.inbox_keep_us);
+  if (Status st = s.Run(); !st.ok()) return st;
+  return Changes(db_.handle());
 }
 
 Result<InboxPage> AlertService::ListInbox(std::int64_t user_id, const InboxQuery& q) {

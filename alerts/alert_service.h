@@ -5,8 +5,8 @@
 // Contract for callers (the server):
 //
 //  * Wiring. At start-up call Load() once (it compiles every enabled alert into the Matcher),
-//    then OnStory for every new story after it is durable, in log order, and FlushDigests
-//    every second or so. The service owns the alerts, alert_inbox tables and the rate-limit
+//    then OnStory for every new story after it is durable, in log order, FlushDigests every
+//    second or so and PruneInbox hourly. The service owns the alerts, alert_inbox tables and the rate-limit
 //    columns of alerts; webhook_deliveries belong to the WebhookDispatcher.
 //  * Ownership. The service borrows `db`, `matcher`, `clock` and `webhooks`; they must outlive
 //    it. `db` must be a connection of its own (MetadataDb::Open on the same file), because the
@@ -63,6 +63,7 @@ struct AlertOptions {
   int max_rate_notifications = 10000;         // rate_limit.max
   std::int64_t max_rate_window_seconds = 7 * 24 * 3600;
   std::size_t digest_max_stories = 50;        // stories listed in one digest (all are counted)
+  std::int64_t inbox_keep_us = 90LL * 24 * 3600 * 1'000'000;  // PruneInbox deletes older entries
 };
 
 // Whether `user_id` may see stories of `source` (the server passes the auth entitlements).
@@ -119,8 +120,9 @@ class AlertService {
   Result<Alert> Create(std::int64_t user_id, const AlertInput& input);
   Result<Alert> Get(std::int64_t user_id, std::int64_t alert_id);
   Result<std::vector<Alert>> List(std::int64_t user_id);  // by id
-  // Replaces every field. A changed rate limit starts a fresh window (a pending digest is kept
-  // and sent at the next notification or by FlushDigests).
+  // Replaces every field (a webhook without a secret keeps the current one). A changed rate
+  // limit applies to the window in progress; matches held back stay for its digest, also across
+  // disable and enable.
   Result<Alert> Update(std::int64_t user_id, std::int64_t alert_id, const AlertInput& input);
   Status Delete(std::int64_t user_id, std::int64_t alert_id);  // its inbox and deliveries too
 
@@ -138,6 +140,9 @@ class AlertService {
   // ---- Inbox ----
   Result<InboxPage> ListInbox(std::int64_t user_id, const InboxQuery& query);
   Result<UnreadCounts> CountUnread(std::int64_t user_id);
+  // Deletes inbox entries older than AlertOptions::inbox_keep_us (read or not); returns how
+  // many. Call it now and then (hourly).
+  Result<std::int64_t> PruneInbox(std::int64_t now_us);
   Status MarkRead(std::int64_t user_id, std::int64_t inbox_id);  // kNotFound if not the user's
   // Return how many rows changed from unread to read.
   Result<std::int64_t> MarkAlertRead(std::int64_t user_id, std::int64_t alert_id);

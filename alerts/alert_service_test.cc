@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -392,6 +393,21 @@ TEST_F(AlertServiceTest, DigestGoesOutAtTheNextAllowedNotification) {
   EXPECT_EQ(*service_->FlushDigests(kT0 + 30 * kSecond), 0u) << "nothing held back since";
 }
 
+TEST_F(AlertServiceTest, WindowWithNothingHeldBackEndsWithoutADigest) {
+  AlertInput in = Input("calm", "fed");
+  in.rate_limit = RateLimit{1, 10};
+  Create(kAnn, in);
+  Fire(MakeStory("Fed A", 1), kT0);
+  EXPECT_EQ(*service_->FlushDigests(kT0 + 10 * kSecond), 0u);
+  const StoryReport r = Fire(MakeStory("Fed B", 2), kT0 + 12 * kSecond);
+  EXPECT_EQ(r.notified, 1u);
+  EXPECT_EQ(r.suppressed, 0u);
+  // B opened a new window: C, in it, is held back.
+  EXPECT_EQ(Fire(MakeStory("Fed C", 3), kT0 + 13 * kSecond).suppressed, 1u);
+  ASSERT_EQ(notified_.size(), 2u);
+  EXPECT_EQ(notified_[1].kind, NotificationKind::kMatch);
+}
+
 TEST_F(AlertServiceTest, DigestListsAtMostTheConfiguredStoriesButCountsAll) {
   AlertOptions options;
   options.digest_max_stories = 2;
@@ -532,6 +548,54 @@ TEST_F(AlertServiceTest, InboxPagesNewestFirstFiltersAndMarksRead) {
   EXPECT_EQ(service_->CountUnread(kAnn)->total, 0);
   EXPECT_TRUE(service_->CountUnread(kAnn)->by_alert.empty());
   EXPECT_EQ(service_->CountUnread(kBob)->total, 3) << "bob's inbox untouched";
+}
+
+TEST_F(AlertServiceTest, PruneInboxDeletesOldEntries) {
+  AlertOptions options;
+  options.inbox_keep_us = 3600 * kSecond;
+  Reset(options);
+  Create(kAnn, Input("fed", "fed"));
+  Fire(MakeStory("Fed old", 1), kT0);
+  Fire(MakeStory("Fed new", 2), kT0 + 1800 * kSecond);
+  EXPECT_EQ(*service_->PruneInbox(kT0 + 3600 * kSecond), 0);
+  EXPECT_EQ(*service_->PruneInbox(kT0 + 3601 * kSecond), 1);
+  auto inbox = service_->ListInbox(kAnn, {});
+  ASSERT_EQ(inbox->entries.size(), 1u);
+  EXPECT_EQ(inbox->entries[0].headline, "Fed new");
+}
+
+TEST_F(AlertServiceTest, ChangesWhileStoriesArriveFromAnotherThread) {
+  const std::int64_t stable = Create(kAnn, Input("stable", "fed"));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 60; ++i) {
+      auto a = service_->Create(kBob, Input("churn " + std::to_string(i), "fed OR ecb"));
+      EXPECT_TRUE(a.ok()) << a.status().ToString();
+      if (!a.ok()) break;
+      AlertInput off = Input("churn", "ecb");
+      off.enabled = i % 2 == 0;
+      EXPECT_TRUE(service_->Update(kBob, a->id, off).ok());
+      if (i % 3 == 0) {
+        EXPECT_TRUE(service_->Delete(kBob, a->id).ok());
+      }
+    }
+    done = true;
+  });
+  std::uint64_t seq = 1;
+  while (!done || seq < 50) {
+    auto r = service_->OnStory(MakeStory("Fed and ECB", seq), kT0 + static_cast<std::int64_t>(seq));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    ++seq;
+  }
+  writer.join();
+  // The stable alert fired for every story; every inbox row belongs to an alert that exists.
+  InboxQuery q;
+  q.alert_id = stable;
+  q.limit = 200;
+  EXPECT_EQ(service_->ListInbox(kAnn, q)->entries.size(), std::min<std::size_t>(seq - 1, 200));
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert_inbox WHERE alert_id NOT IN (SELECT id FROM alerts)"),
+            "0");
+  EXPECT_EQ(service_->List(kBob)->size(), 40u);
 }
 
 // ---- Webhooks ----
