@@ -218,11 +218,13 @@ Result<std::int64_t> WebhookDispatcher::Enqueue(const NewDelivery& d) {
   if (Status s = insert.Run(); !s.ok()) return s;
   {
     std::lock_guard lock(mu_);
-    // While there is a backlog, new rows join it (ids only grow, so the refill that reads ids
-    // above loaded_up_to_ finds them in order); otherwise they go straight to memory.
-    if (backlog_) return id;
-    if (jobs_.size() >= options_.max_queued) {
+    // While there is a backlog, new rows join it: the refill reads pending ids above
+    // loaded_up_to_. A concurrent Enqueue may already have moved loaded_up_to_ past this id
+    // (it locked first), so it is lowered to keep this row findable; rows the refill meets
+    // again that are in memory already are skipped.
+    if (backlog_ || jobs_.size() >= options_.max_queued) {
       backlog_ = true;
+      loaded_up_to_ = std::min(loaded_up_to_, id - 1);
       return id;
     }
     if (jobs_.count(id) == 0) {
@@ -373,14 +375,17 @@ void WebhookDispatcher::Work() {
     if (--endpoint_in_flight_[snapshot.endpoint] <= 0) endpoint_in_flight_.erase(snapshot.endpoint);
     auto it = jobs_.find(snapshot.id);
     if (it != jobs_.end()) {
-      if (!still_pending || state != "pending") {
+      Job& j = it->second;
+      j.in_flight = false;
+      if (j.revived) {
+        // Retry made the row pending again between our update and this lock: keep the job,
+        // with the fresh attempt budget Retry gave it.
+        j.revived = false;
+      } else if (!still_pending || state != "pending") {
         jobs_.erase(it);
-      } else {
-        it->second.in_flight = false;
-        if (!outcome.aborted) {
-          it->second.attempts = attempt;
-          it->second.next_attempt_at_us = next_at;
-        }
+      } else if (!outcome.aborted) {
+        j.attempts = attempt;
+        j.next_attempt_at_us = next_at;
       }
     }
     if (still_pending && !outcome.aborted) {
@@ -437,8 +442,15 @@ Status WebhookDispatcher::Retry(std::int64_t user_id, std::int64_t id) {
   if (Status st = s.Run(); !st.ok()) return st;
   {
     std::lock_guard lock(mu_);
-    // A row above loaded_up_to_ is found by the next refill; below it, nobody would look again.
-    if (!(backlog_ && id > loaded_up_to_) && jobs_.count(id) == 0) AddLocked(std::move(job));
+    if (auto it = jobs_.find(id); it != jobs_.end()) {
+      // The attempt that made it dead is still settling; tell it the job lives on.
+      it->second.revived = true;
+      it->second.attempts = 0;
+      it->second.next_attempt_at_us = now;
+    } else if (!(backlog_ && id > loaded_up_to_)) {
+      // A row above loaded_up_to_ is found by the next refill; below it, nobody would look again.
+      AddLocked(std::move(job));
+    }
   }
   cv_.notify_one();
   return Status::Ok();

@@ -127,6 +127,7 @@ class WebhookDispatcher {
     int attempts = 0;
     std::int64_t next_attempt_at_us = 0;
     bool in_flight = false;
+    bool revived = false;  // Retry ran while the attempt that made it dead was settling
   };
 
   void Work();

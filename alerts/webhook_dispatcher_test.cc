@@ -158,6 +158,31 @@ TEST_F(WebhookDispatcherTest, DeadLetterAfterMaxAttemptsThenRetry) {
   EXPECT_TRUE(d.ListDead(1)->empty());
 }
 
+TEST_F(WebhookDispatcherTest, RetryTheMomentADeliveryDiesIsNotLost) {
+  // Retry can land between the attempt's database update (dead) and its bookkeeping in memory.
+  HttpReceiver receiver([](const ReceivedRequest&, int) { return Reply{500}; });
+  auto db = OpenDb();
+  WebhookOptions options = Fast();
+  options.max_attempts = 1;
+  WebhookDispatcher d(*db, Clock::System(), options);
+  ASSERT_TRUE(d.Start().ok());
+  auto id = d.Enqueue(To(receiver.Url()));
+  ASSERT_TRUE(id.ok());
+  auto dead = [](const Delivery& x) { return x.state == DeliveryState::kDead; };
+  for (int round = 1; round <= 30; ++round) {
+    // Spin (no sleep) so the Retry follows the death as closely as possible.
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < until) {
+      auto got = d.Get(1, *id);
+      if (got.ok() && dead(*got)) break;
+    }
+    ASSERT_TRUE(dead(*d.Get(1, *id))) << "round " << round << ": the retried delivery was lost";
+    ASSERT_TRUE(d.Retry(1, *id).ok());
+  }
+  ASSERT_TRUE(Eventually(d, *id, dead));
+  EXPECT_EQ(receiver.Requests().size(), 31u);
+}
+
 TEST_F(WebhookDispatcherTest, ReceiverThatNeverAnswersTimesOutWithoutDelayingOthers) {
   HttpReceiver stuck([](const ReceivedRequest&, int) { return Reply{200, 0, true}; });
   HttpReceiver healthy;
