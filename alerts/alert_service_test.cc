@@ -633,6 +633,32 @@ TEST_F(AlertServiceTest, MatchIsPostedToTheWebhookSignedWithTheAlertsSecret) {
   dispatcher_->Stop();
 }
 
+TEST_F(AlertServiceTest, DigestIsPostedToTheWebhookToo) {
+  testing::HttpReceiver receiver;
+  auto dispatcher_db = OpenDb();
+  WebhookOptions wo;
+  wo.workers = 1;
+  dispatcher_ = std::make_unique<WebhookDispatcher>(*dispatcher_db, Clock::System(), wo);
+  ASSERT_TRUE(dispatcher_->Start().ok());
+  Reset({}, dispatcher_.get());
+
+  AlertInput in = Input("limited hook", "fed");
+  in.live = false;
+  in.webhook = WebhookTarget{receiver.Url(), "a-secret-of-sixteen+"};
+  in.rate_limit = RateLimit{1, 60};
+  Create(kAnn, in);
+  EXPECT_EQ(Fire(MakeStory("Fed first", 1), kT0).webhooks, 1u);
+  EXPECT_EQ(Fire(MakeStory("Fed second", 2), kT0 + kSecond).webhooks, 0u) << "held back";
+  ASSERT_EQ(*service_->FlushDigests(kT0 + 60 * kSecond), 1u);
+  ASSERT_TRUE(receiver.WaitFor(2));
+  EXPECT_TRUE(notified_.empty()) << "live is off";
+  const json digest = json::parse(receiver.Requests()[1].body);
+  EXPECT_EQ(digest["type"], "alert_digest");
+  EXPECT_EQ(digest["digest"]["count"], 1);
+  EXPECT_EQ(digest["digest"]["stories"][0]["headline"], "Fed second");
+  dispatcher_->Stop();
+}
+
 TEST_F(AlertServiceTest, DeadLettersAreListedAndRetriedThroughTheService) {
   std::atomic<bool> healthy{false};
   testing::HttpReceiver receiver(
