@@ -11,13 +11,13 @@ namespace dateline::alerts {
 
 // At most `max` notifications per `window_seconds`; the rest are summarised by one digest.
 struct RateLimit {
-  int max = 0;                     // 1..AlertOptions::max_rate_notifications
-  std::int64_t window_seconds = 0; // 1..AlertOptions::max_rate_window_seconds
+  int max = 0;                      // 1..AlertOptions::max_rate_notifications
+  std::int64_t window_seconds = 0;  // 1..AlertOptions::max_rate_window_seconds
   friend bool operator==(const RateLimit&, const RateLimit&) = default;
 };
 
 struct WebhookTarget {
-  std::string url;     // http:// or https://
+  std::string url;  // http:// or https://
   // Create: empty = generate one (returned once in Alert::new_webhook_secret).
   // Update: empty = keep the current secret (or generate one if the alert had no webhook).
   std::string secret;
@@ -61,10 +61,10 @@ struct DigestStory {
 };
 
 struct Digest {
-  std::int64_t count = 0;               // matches held back in the window
+  std::int64_t count = 0;  // matches held back in the window
   std::int64_t window_start_us = 0;
-  std::int64_t window_end_us = 0;       // start + window: when the next notification may go
-  std::vector<DigestStory> stories;     // the first AlertOptions::digest_max_stories of them
+  std::int64_t window_end_us = 0;    // start + window: when the next notification may go
+  std::vector<DigestStory> stories;  // the first AlertOptions::digest_max_stories of them
 };
 
 // A notification, as stored in the inbox and handed to the live listener.

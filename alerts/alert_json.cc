@@ -1,7 +1,6 @@
 #include "alerts/alert_json.h"
 
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "core/time_format.h"
@@ -55,7 +54,9 @@ json AlertRef(const AlertNotification& n) { return {{"id", n.alert_id}, {"name",
 json DigestObject(const Digest& d) {
   json stories = json::array();
   for (const DigestStory& s : d.stories) {
-    stories.push_back({{"id", s.story_id}, {"seq", s.seq}, {"headline", s.headline},
+    stories.push_back({{"id", s.story_id},
+                       {"seq", s.seq},
+                       {"headline", s.headline},
                        {"fired_at", Time(s.fired_at_us)}});
   }
   return {{"count", d.count},
@@ -89,7 +90,8 @@ json AlertObject(const Alert& a) {
     if (a.new_webhook_secret) webhook["secret"] = *a.new_webhook_secret;
   }
   json rate = nullptr;
-  if (a.rate_limit) rate = {{"max", a.rate_limit->max}, {"window_seconds", a.rate_limit->window_seconds}};
+  if (a.rate_limit)
+    rate = {{"max", a.rate_limit->max}, {"window_seconds", a.rate_limit->window_seconds}};
   return {{"id", a.id},
           {"name", a.name},
           {"query", a.query},
@@ -130,13 +132,15 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 Result<AlertInput> ParseAlertBody(std::string_view content_type, std::string_view body) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
-  if (media != "application/json") return Status::Unsupported("Content-Type must be application/json");
+  if (media != "application/json")
+    return Status::Unsupported("Content-Type must be application/json");
   if (body.size() > kMaxAlertBodyBytes) {
     return Status::TooLarge("request body is larger than " + std::to_string(kMaxAlertBodyBytes) +
                             " bytes");
   }
   if (auto bad = FindInvalidUtf8(body)) {
-    return Status::InvalidUtf8("request body is not valid UTF-8 (byte " + std::to_string(*bad) + ")");
+    return Status::InvalidUtf8("request body is not valid UTF-8 (byte " + std::to_string(*bad) +
+                               ")");
   }
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) return Status::InvalidArgument("request body is not valid JSON");

@@ -1,6 +1,7 @@
 #include "alerts/alert_json.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace dateline::alerts {

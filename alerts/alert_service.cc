@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
-#include <unordered_set>
-
 #include <nlohmann/json.hpp>
+#include <unordered_set>
 
 #include "alerts/alert_json.h"
 #include "alerts/sql.h"
@@ -85,7 +84,8 @@ Status CheckWebhookUrl(std::string_view url, std::size_t max_bytes) {
   }
   std::string_view host = url.substr(rest);
   host = host.substr(0, host.find_first_of("/?#"));
-  if (const std::size_t at = host.rfind('@'); at != std::string_view::npos) host = host.substr(at + 1);
+  if (const std::size_t at = host.rfind('@'); at != std::string_view::npos)
+    host = host.substr(at + 1);
   if (host.empty() || host.front() == ':') {
     return Status::InvalidArgument("webhook url has no host", field);
   }
@@ -108,7 +108,9 @@ Status CheckSecret(std::string_view secret) {
 }
 
 json DigestStoryJson(const DigestStory& s) {
-  return {{"story_id", s.story_id}, {"seq", s.seq}, {"headline", s.headline},
+  return {{"story_id", s.story_id},
+          {"seq", s.seq},
+          {"headline", s.headline},
           {"fired_at", s.fired_at_us}};
 }
 
@@ -178,13 +180,13 @@ void AlertService::SetNotificationListener(NotificationListener listener) {
 
 Result<AlertService::Checked> AlertService::CheckInput(const AlertInput& in) const {
   if (!IsValidUtf8(in.name)) return Status::InvalidUtf8("name is not valid UTF-8", "name");
-  const bool blank = std::all_of(in.name.begin(), in.name.end(),
-                                 [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+  const bool blank = std::all_of(in.name.begin(), in.name.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+  });
   if (blank) return Status::InvalidArgument("name must not be empty", "name");
   if (CodePoints(in.name) > options_.max_name_chars) {
-    return Status::TooLarge("name is longer than " + std::to_string(options_.max_name_chars) +
-                                " characters",
-                            "name");
+    return Status::TooLarge(
+        "name is longer than " + std::to_string(options_.max_name_chars) + " characters", "name");
   }
   query::ParseResult parsed = query::Parse(in.query, options_.query_limits);
   if (!parsed.ok()) {
@@ -194,8 +196,8 @@ Result<AlertService::Checked> AlertService::CheckInput(const AlertInput& in) con
   Checked out;
   out.cost = match::Matcher::Cost(*parsed);
   if (out.cost > options_.max_query_cost) {
-    return Status::TooLarge("query costs " + std::to_string(out.cost) +
-                                ", above the budget of " + std::to_string(options_.max_query_cost) +
+    return Status::TooLarge("query costs " + std::to_string(out.cost) + ", above the budget of " +
+                                std::to_string(options_.max_query_cost) +
                                 " per alert: use fewer terms, prefixes or proximity operators",
                             "query");
   }
@@ -208,9 +210,9 @@ Result<AlertService::Checked> AlertService::CheckInput(const AlertInput& in) con
   }
   if (in.rate_limit) {
     if (in.rate_limit->max < 1 || in.rate_limit->max > options_.max_rate_notifications) {
-      return Status::InvalidArgument("rate_limit.max must be between 1 and " +
-                                         std::to_string(options_.max_rate_notifications),
-                                     "rate_limit.max");
+      return Status::InvalidArgument(
+          "rate_limit.max must be between 1 and " + std::to_string(options_.max_rate_notifications),
+          "rate_limit.max");
     }
     if (in.rate_limit->window_seconds < 1 ||
         in.rate_limit->window_seconds > options_.max_rate_window_seconds) {
@@ -283,16 +285,19 @@ Result<Alert> AlertService::Create(std::int64_t user_id, const AlertInput& input
     count.Bind(1, user_id);
     if (!count.Step()) return count.status();
     if (static_cast<std::size_t>(count.Int(0)) >= options_.max_alerts_per_user) {
-      return Status::TooLarge("a user may have at most " +
-                                  std::to_string(options_.max_alerts_per_user) + " alerts",
-                              "alerts");
+      return Status::TooLarge(
+          "a user may have at most " + std::to_string(options_.max_alerts_per_user) + " alerts",
+          "alerts");
     }
   }
   Stmt insert(db_.handle(),
               "INSERT INTO alerts(user_id, name, query, delivery, enabled, live, webhook_url, "
               "webhook_secret, rate_max, rate_window_seconds, cost, created_at, updated_at) "
               "VALUES (?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
-  insert.Bind(1, user_id).Bind(2, input.name).Bind(3, input.query).Bind(4, input.enabled ? 1 : 0)
+  insert.Bind(1, user_id)
+      .Bind(2, input.name)
+      .Bind(3, input.query)
+      .Bind(4, input.enabled ? 1 : 0)
       .Bind(5, input.live ? 1 : 0);
   if (input.webhook) {
     insert.Bind(6, input.webhook->url).Bind(7, secret);
@@ -345,8 +350,8 @@ Result<Alert> AlertService::Create(std::int64_t user_id, const AlertInput& input
 
 Result<Alert> AlertService::Get(std::int64_t user_id, std::int64_t alert_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_.handle(), std::string("SELECT ") + kAlertColumns +
-                           " FROM alerts WHERE id = ? AND user_id = ?");
+  Stmt s(db_.handle(),
+         std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE id = ? AND user_id = ?");
   s.Bind(1, alert_id).Bind(2, user_id);
   if (s.Step()) return RowToAlert(s);
   if (!s.ok()) return s.status();
@@ -355,8 +360,8 @@ Result<Alert> AlertService::Get(std::int64_t user_id, std::int64_t alert_id) {
 
 Result<std::vector<Alert>> AlertService::List(std::int64_t user_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_.handle(), std::string("SELECT ") + kAlertColumns +
-                           " FROM alerts WHERE user_id = ? ORDER BY id");
+  Stmt s(db_.handle(),
+         std::string("SELECT ") + kAlertColumns + " FROM alerts WHERE user_id = ? ORDER BY id");
   s.Bind(1, user_id);
   std::vector<Alert> out;
   while (s.Step()) out.push_back(RowToAlert(s));
@@ -398,7 +403,9 @@ Result<Alert> AlertService::Update(std::int64_t user_id, std::int64_t alert_id,
               "UPDATE alerts SET name = ?, query = ?, enabled = ?, live = ?, webhook_url = ?, "
               "webhook_secret = ?, rate_max = ?, rate_window_seconds = ?, cost = ?, "
               "updated_at = ? WHERE id = ?");
-  update.Bind(1, input.name).Bind(2, input.query).Bind(3, input.enabled ? 1 : 0)
+  update.Bind(1, input.name)
+      .Bind(2, input.query)
+      .Bind(3, input.enabled ? 1 : 0)
       .Bind(4, input.live ? 1 : 0);
   if (input.webhook) {
     update.Bind(5, input.webhook->url).Bind(6, secret);
@@ -462,7 +469,8 @@ Result<Alert> AlertService::Update(std::int64_t user_id, std::int64_t alert_id,
   result.name = input.name;
   result.query = input.query;
   result.live = input.live;
-  result.webhook_url = input.webhook ? std::optional<std::string>(input.webhook->url) : std::nullopt;
+  result.webhook_url =
+      input.webhook ? std::optional<std::string>(input.webhook->url) : std::nullopt;
   result.enabled = input.enabled;
   result.rate_limit = input.rate_limit;
   result.cost = checked->cost;
@@ -485,8 +493,8 @@ Status AlertService::Delete(std::int64_t user_id, std::int64_t alert_id) {
 
 // Turns the matches held back in `rt`'s window into one digest row (and closes the window).
 Result<std::optional<AlertService::Pending>> AlertService::DigestLocked(std::int64_t alert_id,
-                                                                       Runtime& rt,
-                                                                       std::int64_t now_us) {
+                                                                        Runtime& rt,
+                                                                        std::int64_t now_us) {
   std::optional<Pending> out;
   Stmt s(db_.handle(),
          "SELECT name, webhook_url, coalesce(webhook_secret, ''), suppressed, suppressed_count "
@@ -515,7 +523,10 @@ Result<std::optional<AlertService::Pending>> AlertService::DigestLocked(std::int
     Stmt insert(db_.handle(),
                 "INSERT INTO alert_inbox(alert_id, user_id, kind, digest_count, digest, fired_at) "
                 "VALUES (?, ?, 'digest', ?, ?, ?) RETURNING id");
-    insert.Bind(1, alert_id).Bind(2, rt.user_id).Bind(3, count).Bind(4, Dump(digest))
+    insert.Bind(1, alert_id)
+        .Bind(2, rt.user_id)
+        .Bind(3, count)
+        .Bind(4, Dump(digest))
         .Bind(5, now_us);
     if (!insert.Step()) return insert.ok() ? Status::Internal("no inbox id") : insert.status();
     n.id = insert.Int(0);
@@ -606,9 +617,11 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
                     "window_sent = ?, suppressed = CASE WHEN json_array_length(suppressed) < ? "
                     "THEN json_insert(suppressed, '$[#]', json(?)) ELSE suppressed END "
                     "WHERE id = ?");
-          hold.Bind(1, rt.window_start_us).Bind(2, rt.window_sent)
+          hold.Bind(1, rt.window_start_us)
+              .Bind(2, rt.window_sent)
               .Bind(3, static_cast<std::int64_t>(options_.digest_max_stories))
-              .Bind(4, Dump(item)).Bind(5, id);
+              .Bind(4, Dump(item))
+              .Bind(5, id);
           if (Status s = hold.Run(); !s.ok()) return fail(s);
           ++rt.suppressed;
           with_suppressed_.insert(id);
@@ -624,7 +637,8 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       Stmt alert(db_.handle(),
                  "SELECT name, webhook_url, coalesce(webhook_secret, '') FROM alerts WHERE id = ?");
       alert.Bind(1, id);
-      if (!alert.Step()) return fail(alert.ok() ? Status::NotFound("no such alert") : alert.status());
+      if (!alert.Step())
+        return fail(alert.ok() ? Status::NotFound("no such alert") : alert.status());
       Pending p;
       AlertNotification& n = p.notification;
       n.alert_id = id;
@@ -644,9 +658,13 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       Stmt insert(db_.handle(),
                   "INSERT INTO alert_inbox(alert_id, user_id, kind, story_id, seq, headline, "
                   "matched_terms, fired_at) VALUES (?, ?, 'match', ?, ?, ?, ?, ?) RETURNING id");
-      insert.Bind(1, id).Bind(2, rt.user_id).Bind(3, story.id)
-          .Bind(4, static_cast<std::int64_t>(story.seq)).Bind(5, story.headline)
-          .Bind(6, Dump(json(n.matched_terms))).Bind(7, now_us);
+      insert.Bind(1, id)
+          .Bind(2, rt.user_id)
+          .Bind(3, story.id)
+          .Bind(4, static_cast<std::int64_t>(story.seq))
+          .Bind(5, story.headline)
+          .Bind(6, Dump(json(n.matched_terms)))
+          .Bind(7, now_us);
       if (!insert.Step()) {
         return fail(insert.ok() ? Status::Internal("no inbox id") : insert.status());
       }
@@ -746,8 +764,8 @@ Result<InboxPage> AlertService::ListInbox(std::int64_t user_id, const InboxQuery
   sql += " ORDER BY i.id DESC LIMIT ?";
   std::lock_guard lock(mu_);
   Stmt s(db_.handle(), sql);
-  s.Bind(1, user_id).Bind(2, q.before_id > 0 ? q.before_id
-                                             : std::numeric_limits<std::int64_t>::max());
+  s.Bind(1, user_id)
+      .Bind(2, q.before_id > 0 ? q.before_id : std::numeric_limits<std::int64_t>::max());
   int next = 3;
   if (q.alert_id) s.Bind(next++, *q.alert_id);
   s.Bind(next, limit + 1);
@@ -818,15 +836,14 @@ Result<std::int64_t> AlertService::MarkAlertRead(std::int64_t user_id, std::int6
 
 Result<std::int64_t> AlertService::MarkAllRead(std::int64_t user_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_.handle(),
-         "UPDATE alert_inbox SET read_at = ? WHERE user_id = ? AND read_at IS NULL");
+  Stmt s(db_.handle(), "UPDATE alert_inbox SET read_at = ? WHERE user_id = ? AND read_at IS NULL");
   s.Bind(1, clock_.NowMicros()).Bind(2, user_id);
   if (Status st = s.Run(); !st.ok()) return st;
   return Changes(db_.handle());
 }
 
 Result<std::vector<Delivery>> AlertService::ListDeadLetters(std::int64_t user_id,
-                                                           std::int64_t before_id, int limit) {
+                                                            std::int64_t before_id, int limit) {
   if (webhooks_ == nullptr) return Status::Unavailable("webhooks are not enabled");
   return webhooks_->ListDead(user_id, before_id, limit);
 }

@@ -6,8 +6,8 @@
 //
 //  * Wiring. At start-up call Load() once (it compiles every enabled alert into the Matcher),
 //    then OnStory for every new story after it is durable, in log order, FlushDigests every
-//    second or so and PruneInbox hourly. The service owns the alerts, alert_inbox tables and the rate-limit
-//    columns of alerts; webhook_deliveries belong to the WebhookDispatcher.
+//    second or so and PruneInbox hourly. The service owns the alerts and alert_inbox tables;
+//    webhook_deliveries belong to the WebhookDispatcher.
 //  * Ownership. The service borrows `db`, `matcher`, `clock` and `webhooks`; they must outlive
 //    it. `db` must be a connection of its own (MetadataDb::Open on the same file), because the
 //    service runs multi-statement transactions on it. `webhooks` may be null: then webhook
@@ -56,13 +56,13 @@ namespace dateline::alerts {
 
 struct AlertOptions {
   std::size_t max_alerts_per_user = 1000;
-  std::uint64_t max_query_cost = 20000;       // Matcher::Cost budget per alert
-  query::Limits query_limits;                 // length, depth, terms
+  std::uint64_t max_query_cost = 20000;  // Matcher::Cost budget per alert
+  query::Limits query_limits;            // length, depth, terms
   std::size_t max_name_chars = 200;
   std::size_t max_webhook_url_bytes = 2048;
-  int max_rate_notifications = 10000;         // rate_limit.max
+  int max_rate_notifications = 10000;  // rate_limit.max
   std::int64_t max_rate_window_seconds = 7 * 24 * 3600;
-  std::size_t digest_max_stories = 50;        // stories listed in one digest (all are counted)
+  std::size_t digest_max_stories = 50;  // stories listed in one digest (all are counted)
   std::int64_t inbox_keep_us = 90LL * 24 * 3600 * 1'000'000;  // PruneInbox deletes older entries
 };
 
@@ -72,8 +72,8 @@ using CanSee = std::function<bool(std::int64_t user_id, std::string_view source)
 using NotificationListener = std::function<void(const AlertNotification&)>;
 
 struct LoadReport {
-  std::size_t loaded = 0;               // enabled alerts now in the Matcher
-  std::vector<std::int64_t> failed;     // enabled alerts whose stored query no longer compiles
+  std::size_t loaded = 0;            // enabled alerts now in the Matcher
+  std::vector<std::int64_t> failed;  // enabled alerts whose stored query no longer compiles
   std::int64_t elapsed_us = 0;
 };
 
@@ -86,8 +86,8 @@ struct StoryReport {
 };
 
 struct InboxQuery {
-  std::int64_t before_id = 0;   // cursor: only ids below it (0 = from the newest)
-  int limit = 50;               // 1..200
+  std::int64_t before_id = 0;  // cursor: only ids below it (0 = from the newest)
+  int limit = 50;              // 1..200
   bool unread_only = false;
   std::optional<std::int64_t> alert_id;
 };
@@ -164,7 +164,7 @@ class AlertService {
     std::int64_t window_us = 0;
     std::int64_t window_start_us = 0;  // 0 = no window open
     int window_sent = 0;
-    std::int64_t suppressed = 0;       // matches held back in the open window
+    std::int64_t suppressed = 0;  // matches held back in the open window
   };
   struct Pending;  // a notification built under the lock, delivered after it
 

@@ -1,17 +1,16 @@
 #include "alerts/alert_service.h"
 
+#include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "alerts/alert_json.h"
 #include "alerts/testing/http_receiver.h"
@@ -339,8 +338,8 @@ TEST_F(AlertServiceTest, RateLimitHoldsBackAndDigestSummarisesWhenTheWindowEnds)
   const std::int64_t id = Create(kAnn, in);
   std::size_t suppressed = 0;
   for (int i = 0; i < 5; ++i) {
-    suppressed += Fire(MakeStory("Fed story " + std::to_string(i), 100 + i), kT0 + i * kSecond)
-                      .suppressed;
+    suppressed +=
+        Fire(MakeStory("Fed story " + std::to_string(i), 100 + i), kT0 + i * kSecond).suppressed;
   }
   EXPECT_EQ(suppressed, 3u);
   ASSERT_EQ(notified_.size(), 2u);
@@ -593,8 +592,9 @@ TEST_F(AlertServiceTest, ChangesWhileStoriesArriveFromAnotherThread) {
   q.alert_id = stable;
   q.limit = 200;
   EXPECT_EQ(service_->ListInbox(kAnn, q)->entries.size(), std::min<std::size_t>(seq - 1, 200));
-  EXPECT_EQ(Scalar("SELECT count(*) FROM alert_inbox WHERE alert_id NOT IN (SELECT id FROM alerts)"),
-            "0");
+  EXPECT_EQ(
+      Scalar("SELECT count(*) FROM alert_inbox WHERE alert_id NOT IN (SELECT id FROM alerts)"),
+      "0");
   EXPECT_EQ(service_->List(kBob)->size(), 40u);
 }
 
@@ -619,9 +619,8 @@ TEST_F(AlertServiceTest, MatchIsPostedToTheWebhookSignedWithTheAlertsSecret) {
   ASSERT_TRUE(receiver.WaitFor(1));
   const testing::ReceivedRequest r = receiver.Requests()[0];
   EXPECT_EQ(r.path, "/alerts");
-  EXPECT_TRUE(VerifySignatureHeader(r.Header("x-dateline-signature"),
-                                    *created->new_webhook_secret, r.body,
-                                    Clock::System().NowMicros() / kSecond));
+  EXPECT_TRUE(VerifySignatureHeader(r.Header("x-dateline-signature"), *created->new_webhook_secret,
+                                    r.body, Clock::System().NowMicros() / kSecond));
   const json body = json::parse(r.body);
   EXPECT_EQ(body["type"], "alert");
   EXPECT_EQ(body["alert"]["id"], created->id);

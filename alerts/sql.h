@@ -30,7 +30,8 @@ class Stmt {
   }
   Stmt& Bind(int i, int v) { return Bind(i, static_cast<std::int64_t>(v)); }
   Stmt& Bind(int i, std::string_view v) {
-    if (ok()) rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    if (ok())
+      rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }

@@ -47,7 +47,8 @@ std::string EndpointOf(std::string_view url) {
   std::string scheme(url.substr(0, scheme_end));
   std::string_view rest = url.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find_first_of("/?#"));
-  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos)
+    rest = rest.substr(at + 1);
   std::string host(rest);
   for (char& c : host) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   for (char& c : scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -154,9 +155,12 @@ AttemptOutcome Post(CURL* curl, const WebhookOptions& options, const std::string
 
 std::string_view DeliveryStateName(DeliveryState state) {
   switch (state) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kDead: return "dead";
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kDead:
+      return "dead";
   }
   return "pending";
 }
@@ -211,8 +215,13 @@ Result<std::int64_t> WebhookDispatcher::Enqueue(const NewDelivery& d) {
               "INSERT INTO webhook_deliveries(alert_id, user_id, url, payload, state, "
               "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?) "
               "RETURNING id");
-  insert.Bind(1, d.alert_id).Bind(2, d.user_id).Bind(3, d.url).Bind(4, d.payload).Bind(5, now)
-      .Bind(6, now).Bind(7, now);
+  insert.Bind(1, d.alert_id)
+      .Bind(2, d.user_id)
+      .Bind(3, d.url)
+      .Bind(4, d.payload)
+      .Bind(5, now)
+      .Bind(6, now)
+      .Bind(7, now);
   if (!insert.Step()) return insert.ok() ? Status::Internal("no delivery id") : insert.status();
   const std::int64_t id = insert.Int(0);
   if (Status s = insert.Run(); !s.ok()) return s;
@@ -251,8 +260,8 @@ void WebhookDispatcher::AddLocked(Job job) {
 bool WebhookDispatcher::LoadBacklogLocked() {
   // Load under the lock: Enqueue and Retry decide against loaded_up_to_, so it must not move
   // while they look. A refill is at most max_queued/2 rows, and rare.
-  const std::size_t room = options_.max_queued > jobs_.size() ? options_.max_queued - jobs_.size()
-                                                               : 0;
+  const std::size_t room =
+      options_.max_queued > jobs_.size() ? options_.max_queued - jobs_.size() : 0;
   if (room == 0) return false;
   const std::size_t want = std::max<std::size_t>(1, std::min(room, options_.max_queued / 2 + 1));
   Stmt s(db_.handle(),
@@ -297,8 +306,8 @@ WebhookDispatcher::Job* WebhookDispatcher::PickLocked(std::int64_t now_us, std::
     earliest = std::min(earliest, job.next_attempt_at_us);
   }
   if (best != nullptr && best->next_attempt_at_us <= now_us) return best;
-  *wait_us = best == nullptr ? kMaxIdleWaitUs : std::clamp(earliest - now_us, std::int64_t{1},
-                                                           kMaxIdleWaitUs);
+  *wait_us = best == nullptr ? kMaxIdleWaitUs
+                             : std::clamp(earliest - now_us, std::int64_t{1}, kMaxIdleWaitUs);
   return nullptr;
 }
 
@@ -365,7 +374,11 @@ void WebhookDispatcher::Work() {
       Stmt update(db_.handle(),
                   "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, "
                   "last_error = ?, updated_at = ? WHERE id = ? AND state = 'pending'");
-      update.Bind(1, state).Bind(2, attempt).Bind(3, next_at).Bind(4, outcome.error).Bind(5, now)
+      update.Bind(1, state)
+          .Bind(2, attempt)
+          .Bind(3, next_at)
+          .Bind(4, outcome.error)
+          .Bind(5, now)
           .Bind(6, snapshot.id);
       (void)update.Run();  // on failure the row stays pending and is retried after a restart
     }
@@ -389,8 +402,10 @@ void WebhookDispatcher::Work() {
       }
     }
     if (still_pending && !outcome.aborted) {
-      if (outcome.delivered) ++stats_.delivered;
-      else ++stats_.failed_attempts;
+      if (outcome.delivered)
+        ++stats_.delivered;
+      else
+        ++stats_.failed_attempts;
       if (state == "dead") ++stats_.dead;
     }
     cv_.notify_all();  // the endpoint is free again
@@ -409,7 +424,7 @@ Result<Delivery> WebhookDispatcher::Get(std::int64_t user_id, std::int64_t id) {
 }
 
 Result<std::vector<Delivery>> WebhookDispatcher::ListDead(std::int64_t user_id,
-                                                         std::int64_t before_id, int limit) {
+                                                          std::int64_t before_id, int limit) {
   limit = std::clamp(limit, 1, 1000);
   Stmt s(db_.handle(), std::string("SELECT ") + kDeliveryColumns +
                            " FROM webhook_deliveries WHERE user_id = ? AND state = 'dead' AND "

@@ -48,12 +48,12 @@ struct WebhookOptions {
   int workers = 4;
   int per_endpoint_in_flight = 1;
   std::size_t max_queued = 10000;
-  std::int64_t timeout_ms = 5000;          // whole attempt: connect, send, answer
+  std::int64_t timeout_ms = 5000;  // whole attempt: connect, send, answer
   std::int64_t connect_timeout_ms = 3000;
-  int max_attempts = 8;                    // 1 s, 2 s, 4 s … 64 s: about two minutes in all
+  int max_attempts = 8;  // 1 s, 2 s, 4 s … 64 s: about two minutes in all
   std::int64_t backoff_initial_ms = 1000;
   std::int64_t backoff_max_ms = 3600 * 1000;
-  double jitter = 0.2;                     // up to +20 % on each backoff
+  double jitter = 0.2;                                           // up to +20 % on each backoff
   std::int64_t keep_delivered_us = 7 * 24 * 3600 * 1'000'000LL;  // pruned at Start
   std::string user_agent = "Dateline-Webhook/1";
 };
@@ -84,10 +84,10 @@ struct Delivery {
 };
 
 struct WebhookStats {
-  std::uint64_t delivered = 0;       // since Start
+  std::uint64_t delivered = 0;  // since Start
   std::uint64_t failed_attempts = 0;
   std::uint64_t dead = 0;
-  std::size_t queued = 0;            // in memory now, in flight included
+  std::size_t queued = 0;  // in memory now, in flight included
   std::size_t in_flight = 0;
 };
 

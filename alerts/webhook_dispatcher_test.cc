@@ -1,13 +1,12 @@
 #include "alerts/webhook_dispatcher.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "alerts/testing/http_receiver.h"
 #include "alerts/webhook_signature.h"
@@ -32,12 +31,13 @@ class WebhookDispatcherTest : public ::testing::Test {
     auto db = MetadataDb::Open(dir_ + "/metadata.db");
     ASSERT_TRUE(db.ok()) << db.status().ToString();
     setup_ = std::move(*db);
-    ASSERT_TRUE(setup_->Exec("INSERT INTO users(id, username, password_hash, role, created_at) "
-                             "VALUES (1, 'ann', 'x', 'reader', 0), (2, 'bob', 'x', 'reader', 0);"
-                             "INSERT INTO alerts(id, user_id, name, query, created_at, updated_at, "
-                             "webhook_url, webhook_secret) VALUES "
-                             "(10, 1, 'fed', 'fed', 0, 0, 'http://x', '" + std::string(kSecret) +
-                             "')")
+    ASSERT_TRUE(setup_
+                    ->Exec("INSERT INTO users(id, username, password_hash, role, created_at) "
+                           "VALUES (1, 'ann', 'x', 'reader', 0), (2, 'bob', 'x', 'reader', 0);"
+                           "INSERT INTO alerts(id, user_id, name, query, created_at, updated_at, "
+                           "webhook_url, webhook_secret) VALUES "
+                           "(10, 1, 'fed', 'fed', 0, 0, 'http://x', '" +
+                           std::string(kSecret) + "')")
                     .ok());
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -75,9 +75,7 @@ class WebhookDispatcherTest : public ::testing::Test {
     return false;
   }
 
-  static std::int64_t NowSeconds() {
-    return Clock::System().NowMicros() / 1'000'000;
-  }
+  static std::int64_t NowSeconds() { return Clock::System().NowMicros() / 1'000'000; }
 
   std::string dir_;
   std::unique_ptr<MetadataDb> setup_;
@@ -99,12 +97,13 @@ TEST_F(WebhookDispatcherTest, PostsSignedJsonThatVerifies) {
   EXPECT_EQ(r.Header("content-type"), "application/json");
   EXPECT_EQ(r.Header("x-dateline-delivery"), std::to_string(*id));
   EXPECT_EQ(r.Header("x-dateline-attempt"), "1");
-  EXPECT_TRUE(VerifySignatureHeader(r.Header("x-dateline-signature"), kSecret, r.body,
-                                    NowSeconds()))
+  EXPECT_TRUE(
+      VerifySignatureHeader(r.Header("x-dateline-signature"), kSecret, r.body, NowSeconds()))
       << r.Header("x-dateline-signature");
-  EXPECT_FALSE(VerifySignatureHeader(r.Header("x-dateline-signature"), "whsec_wrong", r.body,
-                                     NowSeconds()));
-  ASSERT_TRUE(Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
+  EXPECT_FALSE(
+      VerifySignatureHeader(r.Header("x-dateline-signature"), "whsec_wrong", r.body, NowSeconds()));
+  ASSERT_TRUE(
+      Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
   EXPECT_EQ(d.Get(1, *id)->attempts, 1);
   EXPECT_EQ(d.Get(2, *id).status().code(), StatusCode::kNotFound) << "another user's delivery";
 }
@@ -116,7 +115,8 @@ TEST_F(WebhookDispatcherTest, RetriesAfter500ThenSucceeds) {
   ASSERT_TRUE(d.Start().ok());
   auto id = d.Enqueue(To(receiver.Url()));
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
+  ASSERT_TRUE(
+      Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
   const auto requests = receiver.Requests();
   ASSERT_EQ(requests.size(), 2u);
   EXPECT_EQ(requests[0].Header("x-dateline-delivery"), requests[1].Header("x-dateline-delivery"));
@@ -139,7 +139,8 @@ TEST_F(WebhookDispatcherTest, DeadLetterAfterMaxAttemptsThenRetry) {
   ASSERT_TRUE(d.Start().ok());
   auto id = d.Enqueue(To(receiver.Url()));
   ASSERT_TRUE(id.ok());
-  ASSERT_TRUE(Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDead; }));
+  ASSERT_TRUE(
+      Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDead; }));
   EXPECT_EQ(receiver.Requests().size(), 3u) << "exactly max_attempts";
   auto dead = d.ListDead(1);
   ASSERT_TRUE(dead.ok());
@@ -153,7 +154,8 @@ TEST_F(WebhookDispatcherTest, DeadLetterAfterMaxAttemptsThenRetry) {
   healthy = true;
   ASSERT_TRUE(d.Retry(1, *id).ok());
   EXPECT_EQ(d.Retry(1, *id).code(), StatusCode::kNotFound) << "no longer dead";
-  ASSERT_TRUE(Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
+  ASSERT_TRUE(
+      Eventually(d, *id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
   EXPECT_EQ(receiver.Requests().size(), 4u);
   EXPECT_TRUE(d.ListDead(1)->empty());
 }
@@ -206,9 +208,8 @@ TEST_F(WebhookDispatcherTest, ReceiverThatNeverAnswersTimesOutWithoutDelayingOth
   EXPECT_LT(healthy.Requests()[0].at - start, 1000ms);
   EXPECT_EQ(stuck.Requests().size(), 1u) << "one attempt at a time per endpoint";
 
-  ASSERT_TRUE(Eventually(d, stuck_ids[0], [](const Delivery& x) {
-    return x.state == DeliveryState::kDead;
-  }));
+  ASSERT_TRUE(Eventually(d, stuck_ids[0],
+                         [](const Delivery& x) { return x.state == DeliveryState::kDead; }));
   const auto first = d.Get(1, stuck_ids[0]);
   EXPECT_EQ(first->last_error, "timeout after 1500 ms");
   EXPECT_GE(std::chrono::steady_clock::now() - start, 1400ms);
@@ -234,8 +235,10 @@ TEST_F(WebhookDispatcherTest, RestartResumesPendingDeliveries) {
   const ReceivedRequest r = receiver.Requests()[0];
   EXPECT_EQ(r.Header("x-dateline-delivery"), std::to_string(id));
   // The secret came from the alert's row: the signature still verifies.
-  EXPECT_TRUE(VerifySignatureHeader(r.Header("x-dateline-signature"), kSecret, r.body, NowSeconds()));
-  ASSERT_TRUE(Eventually(d, id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
+  EXPECT_TRUE(
+      VerifySignatureHeader(r.Header("x-dateline-signature"), kSecret, r.body, NowSeconds()));
+  ASSERT_TRUE(
+      Eventually(d, id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }));
 }
 
 TEST_F(WebhookDispatcherTest, QueueBeyondItsBoundWaitsInTheDatabase) {
@@ -254,8 +257,9 @@ TEST_F(WebhookDispatcherTest, QueueBeyondItsBoundWaitsInTheDatabase) {
   }
   ASSERT_TRUE(receiver.WaitFor(12));
   for (std::int64_t id : ids) {
-    EXPECT_TRUE(Eventually(d, id, [](const Delivery& x) { return x.state == DeliveryState::kDelivered; }))
-        << id;
+    EXPECT_TRUE(Eventually(d, id, [](const Delivery& x) {
+      return x.state == DeliveryState::kDelivered;
+    })) << id;
   }
   EXPECT_EQ(receiver.Requests().size(), 12u) << "none sent twice";
 }

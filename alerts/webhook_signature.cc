@@ -30,8 +30,8 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   static const unsigned char kEmpty = 0;
   const void* k = key.empty() ? static_cast<const void*>(&kEmpty) : key.data();
   if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len) ==
-      nullptr) {
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac,
+           &len) == nullptr) {
     std::abort();  // only on allocation failure inside OpenSSL
   }
   return Hex(mac, len);
@@ -46,9 +46,8 @@ std::string SignatureHeader(std::string_view secret, std::int64_t unix_seconds,
   return "t=" + t + ",v1=" + HmacSha256Hex(secret, signed_text);
 }
 
-bool VerifySignatureHeader(std::string_view header, std::string_view secret,
-                           std::string_view body, std::int64_t now_unix_seconds,
-                           std::int64_t tolerance_seconds) {
+bool VerifySignatureHeader(std::string_view header, std::string_view secret, std::string_view body,
+                           std::int64_t now_unix_seconds, std::int64_t tolerance_seconds) {
   std::string_view t;
   std::string_view v1;
   while (!header.empty()) {

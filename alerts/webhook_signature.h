@@ -23,9 +23,8 @@ std::string SignatureHeader(std::string_view secret, std::int64_t unix_seconds,
 
 // True when `header` carries a v1 signature of `body` under `secret` whose t is within
 // `tolerance_seconds` of `now_unix_seconds`. What a receiver does; used by the tests.
-bool VerifySignatureHeader(std::string_view header, std::string_view secret,
-                           std::string_view body, std::int64_t now_unix_seconds,
-                           std::int64_t tolerance_seconds = 300);
+bool VerifySignatureHeader(std::string_view header, std::string_view secret, std::string_view body,
+                           std::int64_t now_unix_seconds, std::int64_t tolerance_seconds = 300);
 
 // A new webhook secret: "whsec_" and 48 hex digits (192 bits from the OS CSPRNG).
 std::string GenerateWebhookSecret();

@@ -38,7 +38,8 @@ std::vector<std::string> Words(const Story& story) {
 bool Eval(const query::Node& n, const Story& story, const std::vector<std::string>& words,
           std::set<std::string>& terms) {
   switch (n.kind) {
-    case query::Kind::kMatchAll: return true;
+    case query::Kind::kMatchAll:
+      return true;
     case query::Kind::kTerm: {
       const std::string t = Lower(n.text);
       for (const std::string& w : words) {
@@ -52,7 +53,8 @@ bool Eval(const query::Node& n, const Story& story, const std::vector<std::strin
     case query::Kind::kPhrase: {
       for (std::size_t i = 0; i + n.words.size() <= words.size(); ++i) {
         bool all = true;
-        for (std::size_t j = 0; j < n.words.size() && all; ++j) all = words[i + j] == Lower(n.words[j]);
+        for (std::size_t j = 0; j < n.words.size() && all; ++j)
+          all = words[i + j] == Lower(n.words[j]);
         if (all) {
           for (const std::string& w : n.words) terms.insert(Lower(w));
           return true;
@@ -76,7 +78,8 @@ bool Eval(const query::Node& n, const Story& story, const std::vector<std::strin
     }
     case query::Kind::kField:
       return n.field == "source" && Lower(n.text) == Lower(story.source);
-    default: return false;
+    default:
+      return false;
   }
 }
 

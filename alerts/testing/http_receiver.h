@@ -174,7 +174,8 @@ class HttpReceiver {
     while (pos != std::string::npos) {
       const std::size_t start = pos + 2;
       pos = head.find("\r\n", start);
-      const std::string h = head.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
+      const std::string h =
+          head.substr(start, pos == std::string::npos ? std::string::npos : pos - start);
       const std::size_t colon = h.find(':');
       if (colon == std::string::npos) continue;
       std::string name = h.substr(0, colon);
