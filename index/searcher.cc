@@ -178,18 +178,31 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
 
   for (const Segment* seg : segments) {
     DocList docs = MatchSegment(*seg, *request.query, now_us);
-    // Liveness and entitlement, asked once per source of the segment.
-    std::vector<std::int8_t> visible(seg->sources().size(), -1);
-    DocList kept;
-    kept.reserve(docs.size());
-    for (std::uint32_t d : docs) {
-      if (d >= seg->live.size() || seg->live[d] == 0) continue;
-      if (request.source_visible) {
-        const std::uint16_t src = seg->doc(d).source;
-        if (visible[src] < 0) visible[src] = request.source_visible(seg->sources()[src]) ? 1 : 0;
-        if (visible[src] == 0) continue;
+    // Liveness and entitlement: the entitlement of each source of the segment is asked once,
+    // and a segment whose documents are all live and visible needs no check per document.
+    const bool all_live = seg->dead == 0 && seg->live.size() >= seg->doc_count();
+    std::vector<bool> visible;
+    bool all_visible = true;
+    if (request.source_visible && !docs.empty()) {
+      visible.resize(seg->sources().size());
+      for (std::size_t src = 0; src < visible.size(); ++src) {
+        visible[src] = request.source_visible(seg->sources()[src]);
+        all_visible = all_visible && visible[src];
       }
-      kept.push_back(d);
+    }
+    DocList kept;
+    if (all_live && all_visible) {
+      kept = std::move(docs);
+    } else {
+      kept.reserve(docs.size());
+      for (std::uint32_t d : docs) {
+        if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) continue;
+        if (!all_visible) {
+          const std::uint16_t src = seg->doc(d).source;
+          if (src >= visible.size() || !visible[src]) continue;
+        }
+        kept.push_back(d);
+      }
     }
     result.total += kept.size();
 

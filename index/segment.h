@@ -107,6 +107,14 @@ class Segment {
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.
   std::vector<std::uint8_t> live;
+  // How many entries of `live` are 0 (0: every document is live, searches skip the check).
+  std::uint32_t dead = 0;
+  void Kill(std::uint32_t docid) {
+    if (live[docid] != 0) {
+      live[docid] = 0;
+      ++dead;
+    }
+  }
 };
 
 }  // namespace dateline::index
