@@ -174,6 +174,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     return a.seq > b.seq;
   };
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
+  Candidate bar{};
+  bool have_bar = false;
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
 
   for (const Segment* seg : segments) {
@@ -237,7 +239,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         const double age_days =
             std::max<std::int64_t>(0, now_us - r.time_us) / (86400.0 * 1e6);
         const double boost = 1 + 0.5 * std::exp2(-age_days);
-        if (best.size() == keep) {
+        if (have_bar) {
           // Block-max bound: the score with each word at the largest term frequency of its
           // block. A document that cannot beat the k-th best is counted but not scored.
           double bound = 0;
@@ -248,7 +250,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             if (tf == 0) continue;
             bound += s.idf * tf * (kK1 + 1) / (tf + norm);
           }
-          if (bound * boost * (1 + 1e-9) < best.front().score) continue;
+          if (bound * boost * (1 + 1e-9) < bar.score) continue;
         }
         double bm25 = 0;
         for (std::size_t i = 0; i < words.size(); ++i) {
@@ -269,14 +271,15 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
                          (c.time_us == after->time_us && c.seq < after->seq));
         if (!is_after) continue;
       }
-      // `best` is a heap of the `keep` best candidates so far, the worst on top.
-      if (best.size() < keep) {
-        best.push_back(c);
-        std::push_heap(best.begin(), best.end(), cmp);
-      } else if (cmp(c, best.front())) {
-        std::pop_heap(best.begin(), best.end(), cmp);
-        best.back() = c;
-        std::push_heap(best.begin(), best.end(), cmp);
+      // `bar` is the worst of the `keep` best candidates at the last trim: a candidate that is
+      // not better can never be among the final `keep`.
+      if (have_bar && !cmp(c, bar)) continue;
+      best.push_back(c);
+      if (best.size() >= keep * 2 + 64) {
+        std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
+        best.resize(keep);
+        bar = best[keep - 1];
+        have_bar = true;
       }
     }
 
