@@ -69,6 +69,17 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t doc() const override { return doc_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
 
+  std::uint32_t MaxTf(std::uint32_t target) override {
+    if (blocks_ <= 1) return kNoDoc;  // one block: no skip entry, no bound
+    std::uint32_t b = probe_;
+    if (b > 0 && Skip(b - 1).last_doc >= target) b = 0;
+    while (b < blocks_ && Skip(b).last_doc < target) ++b;
+    probe_ = b;
+    if (b >= blocks_) return 0;
+    const std::uint32_t max_tf = Skip(b).max_tf;
+    return max_tf == 0 ? kNoDoc : max_tf;  // 0 would be damage: no bound then
+  }
+
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
@@ -150,6 +161,7 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t n_;
   std::uint32_t blocks_ = 0;
   std::uint32_t block_ = 0;
+  std::uint32_t probe_ = 0;  // MaxTf: the block of the last target
   bool loaded_ = false;
   bool started_ = false;
   std::uint32_t count_ = 0;

@@ -153,12 +153,12 @@ void IndexImpl::Install(Segment* seg) {
     if (loc == nullptr) {
       SetLoc(id, r.id_hash, {seg, d, r.seq});
     } else if (loc->seq < r.seq) {
-      loc->seg->live[loc->doc] = 0;
+      loc->seg->Kill(loc->doc);
       *loc = {seg, d, r.seq};
     } else if (loc->seq == r.seq) {
       *loc = {seg, d, r.seq};
     } else {
-      seg->live[d] = 0;
+      seg->Kill(d);
     }
   }
 }
@@ -218,7 +218,7 @@ Status IndexImpl::Add(const Story& story) {
     auto lk = WriteLock();
     if (story.seq <= indexed_seq_) return Status::Ok();
     const std::uint64_t hash = StoryIdHash(story.id);
-    if (Loc* old = Find(story.id, hash)) old->seg->live[old->doc] = 0;
+    if (Loc* old = Find(story.id, hash)) old->seg->Kill(old->doc);
     const std::uint32_t doc = mem_->Add(a);
     SetLoc(story.id, hash, {mem_.get(), doc, story.seq});
     indexed_seq_ = story.seq;

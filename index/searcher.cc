@@ -174,57 +174,95 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     return a.seq > b.seq;
   };
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
+  Candidate bar{};
+  bool have_bar = false;
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
 
   for (const Segment* seg : segments) {
     DocList docs = MatchSegment(*seg, *request.query, now_us);
-    // Liveness and entitlement, asked once per source of the segment.
-    std::vector<std::int8_t> visible(seg->sources().size(), -1);
-    DocList kept;
-    kept.reserve(docs.size());
-    for (std::uint32_t d : docs) {
-      if (d >= seg->live.size() || seg->live[d] == 0) continue;
-      if (request.source_visible) {
-        const std::uint16_t src = seg->doc(d).source;
-        if (visible[src] < 0) visible[src] = request.source_visible(seg->sources()[src]) ? 1 : 0;
-        if (visible[src] == 0) continue;
+    // Liveness and entitlement: the entitlement of each source of the segment is asked once,
+    // and a segment whose documents are all live and visible needs no check per document.
+    const bool all_live = seg->dead == 0 && seg->live.size() >= seg->doc_count();
+    std::vector<bool> visible;
+    bool all_visible = true;
+    if (request.source_visible && !docs.empty()) {
+      visible.resize(seg->sources().size());
+      for (std::size_t src = 0; src < visible.size(); ++src) {
+        visible[src] = request.source_visible(seg->sources()[src]);
+        all_visible = all_visible && visible[src];
       }
-      kept.push_back(d);
+    }
+    DocList kept;
+    if (all_live && all_visible) {
+      kept = std::move(docs);
+    } else {
+      kept.reserve(docs.size());
+      for (std::uint32_t d : docs) {
+        if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) continue;
+        if (!all_visible) {
+          const std::uint16_t src = seg->doc(d).source;
+          if (src >= visible.size() || !visible[src]) continue;
+        }
+        kept.push_back(d);
+      }
     }
     result.total += kept.size();
 
-    // Scoring cursors for this segment: per word and document language, one per exact form.
-    std::vector<std::map<std::uint8_t, std::vector<std::unique_ptr<PostingCursor>>>> cursors(
-        words.size());
+    // Scoring data for this segment, per word and document language (slot 0 for exact words):
+    // the idf and one cursor per exact form, made when first needed.
+    struct Slot {
+      bool ready = false;
+      double idf = 0;
+      std::vector<std::unique_ptr<PostingCursor>> cursors;
+    };
+    const std::size_t nlang = std::max<std::size_t>(1, seg->languages().size());
+    std::vector<Slot> slots(relevance ? words.size() * nlang : 0);
+    auto slot = [&](std::size_t i, std::uint8_t language) -> Slot& {
+      const ScoredWord& w = words[i];
+      Slot& s = slots[i * nlang + (w.exact ? 0 : language)];
+      if (!s.ready) {
+        s.ready = true;
+        const std::string& lang = seg->languages()[language];
+        s.idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
+        for (const std::string& key : FormsOf(*seg, w, lang)) {
+          if (auto cur = seg->Postings(key)) s.cursors.push_back(std::move(cur));
+        }
+      }
+      return s;
+    };
     for (std::uint32_t d : kept) {
       const DocRecord& r = seg->doc(d);
       Candidate c{r.time_us, 0, r.seq, seg, d};
       if (relevance) {
-        double bm25 = 0;
-        const std::string& lang = seg->languages()[r.language];
         const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
-        for (std::size_t i = 0; i < words.size(); ++i) {
-          const ScoredWord& w = words[i];
-          auto it = cursors[i].find(w.exact ? 0 : r.language);
-          if (it == cursors[i].end()) {
-            std::vector<std::unique_ptr<PostingCursor>> list;
-            for (const std::string& key : FormsOf(*seg, w, lang)) {
-              if (auto cur = seg->Postings(key)) list.push_back(std::move(cur));
-            }
-            it = cursors[i].emplace(w.exact ? 0 : r.language, std::move(list)).first;
-          }
-          double tf = 0;
-          for (auto& cur : it->second) {
-            if (cur->Advance(d) == d) tf += cur->tf();
-          }
-          if (tf == 0) continue;
-          const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
-          bm25 += idf * tf * (kK1 + 1) / (tf + norm);
-        }
         // Recency boost: up to +50% for a story published now, halving every day of age.
         const double age_days =
             std::max<std::int64_t>(0, now_us - r.time_us) / (86400.0 * 1e6);
-        c.score = bm25 * (1 + 0.5 * std::exp2(-age_days));
+        const double boost = 1 + 0.5 * std::exp2(-age_days);
+        if (have_bar) {
+          // Block-max bound: the score with each word at the largest term frequency of its
+          // block. A document that cannot beat the k-th best is counted but not scored.
+          double bound = 0;
+          for (std::size_t i = 0; i < words.size(); ++i) {
+            Slot& s = slot(i, r.language);
+            double tf = 0;
+            for (auto& cur : s.cursors) tf += cur->MaxTf(d);
+            if (tf == 0) continue;
+            bound += s.idf * tf * (kK1 + 1) / (tf + norm);
+          }
+          if (bound * boost * (1 + 1e-9) < bar.score) continue;
+        }
+        double bm25 = 0;
+        for (std::size_t i = 0; i < words.size(); ++i) {
+          Slot& s = slot(i, r.language);
+          double tf = 0;
+          for (auto& cur : s.cursors) {
+            if (cur->Advance(d) == d) tf += cur->tf();
+          }
+          if (tf == 0) continue;
+          bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
+        }
+        c.score = bm25 * boost;
       }
       if (after) {
         const bool is_after =
@@ -233,10 +271,15 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
                          (c.time_us == after->time_us && c.seq < after->seq));
         if (!is_after) continue;
       }
+      // `bar` is the worst of the `keep` best candidates at the last trim: a candidate that is
+      // not better can never be among the final `keep`.
+      if (have_bar && !cmp(c, bar)) continue;
       best.push_back(c);
-      if (best.size() >= keep * 2 + 256) {
+      if (best.size() >= keep * 2 + 64) {
         std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
         best.resize(keep);
+        bar = best[keep - 1];
+        have_bar = true;
       }
     }
 

@@ -81,6 +81,13 @@ class PostingCursor {
   virtual std::uint32_t tf() const = 0;
   // Positions of the current document, ascending (exact terms only).
   virtual void Positions(std::vector<std::uint32_t>& out) = 0;
+  // An upper bound of the term frequency of document `target` (0: the term does not hold it),
+  // from the block maxima of the skip entries, without decoding or moving the cursor. Fastest
+  // when called with ascending targets. The default knows no bound.
+  virtual std::uint32_t MaxTf(std::uint32_t target) {
+    (void)target;
+    return kNoDoc;
+  }
 };
 
 class Segment {
@@ -107,6 +114,14 @@ class Segment {
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.
   std::vector<std::uint8_t> live;
+  // How many entries of `live` are 0 (0: every document is live, searches skip the check).
+  std::uint32_t dead = 0;
+  void Kill(std::uint32_t docid) {
+    if (live[docid] != 0) {
+      live[docid] = 0;
+      ++dead;
+    }
+  }
 };
 
 }  // namespace dateline::index

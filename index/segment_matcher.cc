@@ -290,11 +290,15 @@ class Matcher {
     }
     const std::vector<WordSpec> seq = SequenceOf(n);
     if (seq.empty()) return {};
-    DocList out;
-    for (std::size_t i = 0; i < seq.size(); ++i) {
-      DocList d = WordDocs(seq[i]);
-      out = i == 0 ? std::move(d) : Intersect(out, d);
-      if (out.empty()) break;
+    if (seq.size() == 1) return WordDocs(seq[0]);
+    // The rarest word's documents, then the others checked by moving their cursors over the
+    // candidates left (skipping whole blocks) instead of reading their full posting lists.
+    std::vector<std::pair<std::uint64_t, std::size_t>> order;
+    for (std::size_t i = 0; i < seq.size(); ++i) order.emplace_back(EstimateDocs(seq[i]), i);
+    std::sort(order.begin(), order.end());
+    DocList out = WordDocs(seq[order[0].second]);
+    for (std::size_t k = 1; k < order.size() && !out.empty(); ++k) {
+      out = FilterByWord(out, seq[order[k].second]);
     }
     return out;
   }
