@@ -19,22 +19,8 @@ ApiResponse JsonBody(int status, std::string body) {
   return r;
 }
 
-ApiResponse NoContent() {
-  ApiResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
-}
-
 ApiResponse Marked(std::int64_t n) {
   return JsonBody(200, "{\"marked\":" + std::to_string(n) + "}");
-}
-
-ApiResponse WrongMethod(std::string_view method, std::string_view path, std::string_view allow) {
-  ApiResponse r = ApiResponse::Error(405, "method_not_allowed",
-                                     std::string(method) + " is not allowed on " + std::string(path));
-  r.headers.emplace_back("Allow", std::string(allow));
-  return r;
 }
 
 // "17" -> 17; anything else (empty, signs, overflow) -> nullopt.
@@ -87,7 +73,7 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
       auto list = service.List(user);
       return list.ok() ? JsonBody(200, alerts::AlertListJson(*list)) : ApiResponse::Error(list.status());
     }
-    if (method != "POST") return WrongMethod(method, path, "GET, HEAD, POST");
+    if (method != "POST") return ApiResponse::MethodNotAllowed(method, path, "GET, HEAD, POST");
     auto input = alerts::ParseAlertBody(req.content_type, req.body);
     if (!input.ok()) return ApiResponse::Error(input.status());
     auto created = service.Create(user, *input);
@@ -99,7 +85,7 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
 
   if (seg[0] == "inbox") {
     if (seg.size() == 1) {
-      if (!get) return WrongMethod(method, path, "GET, HEAD");
+      if (!get) return ApiResponse::MethodNotAllowed(method, path, "GET, HEAD");
       alerts::InboxQuery q;
       auto before = target.UintParam("before", 0, 0, INT64_MAX);
       if (!before.ok()) return ApiResponse::Error(before.status());
@@ -120,29 +106,29 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
       return JsonBody(200, alerts::InboxPageJson(*page, *counts));
     }
     if (seg.size() == 2 && seg[1] == "unread") {
-      if (!get) return WrongMethod(method, path, "GET, HEAD");
+      if (!get) return ApiResponse::MethodNotAllowed(method, path, "GET, HEAD");
       auto counts = service.CountUnread(user);
       return counts.ok() ? JsonBody(200, alerts::UnreadCountsJson(*counts))
                          : ApiResponse::Error(counts.status());
     }
     if (seg.size() == 2 && seg[1] == "read") {
-      if (method != "POST") return WrongMethod(method, path, "POST");
+      if (method != "POST") return ApiResponse::MethodNotAllowed(method, path, "POST");
       auto n = service.MarkAllRead(user);
       return n.ok() ? Marked(*n) : ApiResponse::Error(n.status());
     }
     if (seg.size() == 3 && seg[2] == "read") {
-      if (method != "POST") return WrongMethod(method, path, "POST");
+      if (method != "POST") return ApiResponse::MethodNotAllowed(method, path, "POST");
       auto id = Id(seg[1]);
       if (!id) return not_found();
       Status s = service.MarkRead(user, *id);
-      return s.ok() ? NoContent() : ApiResponse::Error(s);
+      return s.ok() ? ApiResponse::NoContent() : ApiResponse::Error(s);
     }
     return not_found();
   }
 
   if (seg[0] == "deliveries") {
     if (seg.size() == 2 && seg[1] == "dead") {
-      if (!get) return WrongMethod(method, path, "GET, HEAD");
+      if (!get) return ApiResponse::MethodNotAllowed(method, path, "GET, HEAD");
       auto before = target.UintParam("before", 0, 0, INT64_MAX);
       if (!before.ok()) return ApiResponse::Error(before.status());
       auto limit = target.UintParam("limit", 50, 1, 200);
@@ -153,11 +139,11 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
                        : ApiResponse::Error(dead.status());
     }
     if (seg.size() == 3 && seg[2] == "retry") {
-      if (method != "POST") return WrongMethod(method, path, "POST");
+      if (method != "POST") return ApiResponse::MethodNotAllowed(method, path, "POST");
       auto id = Id(seg[1]);
       if (!id) return not_found();
       Status s = service.RetryDeadLetter(user, *id);
-      return s.ok() ? NoContent() : ApiResponse::Error(s);
+      return s.ok() ? ApiResponse::NoContent() : ApiResponse::Error(s);
     }
     return not_found();
   }
@@ -165,7 +151,7 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
   auto id = Id(seg[0]);
   if (!id) return not_found();
   if (seg.size() == 2 && seg[1] == "read") {
-    if (method != "POST") return WrongMethod(method, path, "POST");
+    if (method != "POST") return ApiResponse::MethodNotAllowed(method, path, "POST");
     auto n = service.MarkAlertRead(user, *id);
     return n.ok() ? Marked(*n) : ApiResponse::Error(n.status());
   }
@@ -183,9 +169,9 @@ ApiResponse Api::AlertRoute(const ApiRequest& req, const Target& target,
   }
   if (method == "DELETE") {
     Status s = service.Delete(user, *id);
-    return s.ok() ? NoContent() : ApiResponse::Error(s);
+    return s.ok() ? ApiResponse::NoContent() : ApiResponse::Error(s);
   }
-  return WrongMethod(method, path, "GET, HEAD, PUT, DELETE");
+  return ApiResponse::MethodNotAllowed(method, path, "GET, HEAD, PUT, DELETE");
 }
 
 }  // namespace dateline

@@ -6,6 +6,7 @@
 
 #include "core/time_format.h"
 #include "server/error_mapping.h"
+#include "server/json_response.h"
 #include "server/url.h"
 
 namespace dateline {
@@ -15,13 +16,6 @@ using json = nlohmann::json;
 
 constexpr std::string_view kStoriesPath = "/api/v1/stories";
 constexpr std::string_view kStreamPath = "/api/v1/stream";
-
-ApiResponse Json(int status, const json& j) {
-  ApiResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
 
 // "application/json; charset=utf-8" -> "application/json"
 std::string MediaType(std::string_view content_type) {
@@ -33,14 +27,6 @@ std::string MediaType(std::string_view content_type) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-ApiResponse MethodNotAllowed(std::string_view method, const std::string& path,
-                             std::string_view allow) {
-  ApiResponse r = ApiResponse::Error(405, "method_not_allowed",
-                                     std::string(method) + " is not allowed on " + path);
-  r.headers.emplace_back("Allow", std::string(allow));
-  return r;
 }
 
 bool IsNdjson(const std::string& media) {
@@ -62,6 +48,22 @@ ApiResponse ApiResponse::Error(int http_status, std::string_view code, std::stri
   ApiResponse r;
   r.status = http_status;
   r.body = ErrorJson(code, message, field);
+  return r;
+}
+
+ApiResponse ApiResponse::NoContent() {
+  ApiResponse r;
+  r.status = 204;
+  r.content_type.clear();
+  return r;
+}
+
+ApiResponse ApiResponse::MethodNotAllowed(std::string_view method, std::string_view path,
+                                          std::string_view allow) {
+  ApiResponse r = ApiResponse::Error(
+      405, "method_not_allowed",
+      std::string(method) + " is not allowed on " + std::string(path));
+  r.headers.emplace_back("Allow", std::string(allow));
   return r;
 }
 
@@ -150,7 +152,7 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
   const bool get = req.method == "GET" || req.method == "HEAD";
 
   if (path == "/" || path == "/index.html") {
-    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
     ApiResponse r;
     r.content_type = "text/html; charset=utf-8";
     r.body = std::string(WebPageHtml());
@@ -162,11 +164,11 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
     return r;
   }
   if (path == "/healthz") {
-    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
     return Health();
   }
   if (path == "/api/v1/auth/login") {
-    if (req.method != "POST") return MethodNotAllowed(req.method, path, "POST");
+    if (req.method != "POST") return ApiResponse::MethodNotAllowed(req.method, path, "POST");
     return Login(req);
   }
 
@@ -186,7 +188,7 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     return AdminRoute(req, target, who);
   }
   if (path == "/metrics") {
-    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
     if (!HasScope(who.principal, Scope::kAdmin)) {
       return ApiResponse::Error(403, "forbidden", "metrics need the admin scope");
     }
@@ -203,11 +205,11 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
       return ApiResponse::Error(403, "forbidden", "this needs the stories:read scope");
     }
     if (path == kStoriesPath || path == "/api/v1/stories/") {
-      if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD, POST");
+      if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD, POST");
       return ListStories(target, who);
     }
     std::string_view rest = std::string_view(path).substr(kStoriesPath.size() + 1);
-    if (!get) return MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
     if (rest.ends_with("/versions")) {
       return GetVersions(rest.substr(0, rest.size() - std::string_view("/versions").size()), who);
     }
@@ -218,7 +220,7 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     if (!HasScope(who.principal, Scope::kStoriesRead)) {
       return ApiResponse::Error(403, "forbidden", "searching needs the stories:read scope");
     }
-    if (!get && req.method != "POST") return MethodNotAllowed(req.method, path, "GET, HEAD, POST");
+    if (!get && req.method != "POST") return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD, POST");
     return Search(req, target, who);
   }
   if (path == kStreamPath) {
@@ -230,7 +232,7 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
 
 ApiResponse Api::Health() const {
   // Public: says nothing about stories or clients.
-  return Json(200, {{"status", "ok"}});
+  return JsonResponse(200, {{"status", "ok"}});
 }
 
 namespace {
@@ -270,7 +272,7 @@ ApiResponse Api::GetVersions(std::string_view id, const AuthContext& who) const 
                         {"headline", (*s)->headline},
                         {"updated", FormatRfc3339((*s)->updated_us)}});
   }
-  return Json(200, {{"id", id}, {"versions", versions}});
+  return JsonResponse(200, {{"id", id}, {"versions", versions}});
 }
 
 ApiResponse Api::ListStories(const Target& target, const AuthContext& who) const {
@@ -360,8 +362,8 @@ ApiResponse Api::IngestResponse(bool batch, const std::vector<Result<AppendOutco
     items.push_back(
         {{"id", r->id}, {"version", r->version}, {"seq", r->seq}, {"duplicate", r->duplicate}});
   }
-  if (!batch && items.size() == 1) return Json(any_new ? 201 : 200, items[0]);
-  return Json(any_new ? 201 : 200, {{"stories", items}});
+  if (!batch && items.size() == 1) return JsonResponse(any_new ? 201 : 200, items[0]);
+  return JsonResponse(any_new ? 201 : 200, {{"stories", items}});
 }
 
 }  // namespace dateline

@@ -60,6 +60,10 @@ struct ApiResponse {
   static ApiResponse Error(const Status& status);
   static ApiResponse Error(int http_status, std::string_view code, std::string_view message,
                            std::string_view field = {});
+  static ApiResponse NoContent();  // 204
+  // 405 with the Allow header.
+  static ApiResponse MethodNotAllowed(std::string_view method, std::string_view path,
+                                      std::string_view allow);
 };
 
 struct ApiOptions {

@@ -6,26 +6,13 @@
 #include "core/time_format.h"
 #include "core/utf8.h"
 #include "server/api.h"
+#include "server/json_response.h"
 #include "server/url.h"
 
 namespace dateline {
 namespace {
 
 using json = nlohmann::json;
-
-ApiResponse Json(int status, const json& j) {
-  ApiResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
-ApiResponse NoContent() {
-  ApiResponse r;
-  r.status = 204;
-  r.content_type.clear();
-  return r;
-}
 
 // A JSON object body; errors name what is wrong.
 Result<json> ObjectBody(const ApiRequest& req) {
@@ -117,7 +104,7 @@ ApiResponse NotFound(const std::string& path) {
   return ApiResponse::Error(404, "not_found", "no such endpoint: " + path);
 }
 
-ApiResponse StatusOr204(const Status& st) { return st.ok() ? NoContent() : ApiResponse::Error(st); }
+ApiResponse StatusOr204(const Status& st) { return st.ok() ? ApiResponse::NoContent() : ApiResponse::Error(st); }
 
 }  // namespace
 
@@ -129,7 +116,7 @@ ApiResponse Api::Login(const ApiRequest& req) const {
                                   std::string(req.user_agent)});
   switch (out.result) {
     case LoginResult::kOk: {
-      ApiResponse r = Json(200, {{"user", PrincipalJson(out.principal)},
+      ApiResponse r = JsonResponse(200, {{"user", PrincipalJson(out.principal)},
                                  {"csrf_token", out.csrf_token}});
       const std::int64_t max_age = auth_.options().session_absolute_timeout_us / 1'000'000;
       r.headers.emplace_back("Set-Cookie",
@@ -166,11 +153,11 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
   if (seg.size() == 1 && first == "me" && m == "GET") {
     json j = PrincipalJson(me);
     if (auto u = auth_.GetUser(me.username); u.ok()) j["totp_enabled"] = u->totp_enabled;
-    return Json(200, j);
+    return JsonResponse(200, j);
   }
   if (seg.size() == 1 && first == "logout" && m == "POST") {
     if (!me.via_token) (void)auth_.Logout(CookieValue(req.cookie, kSessionCookie));
-    ApiResponse r = NoContent();
+    ApiResponse r = ApiResponse::NoContent();
     ClearCookies(r, req.tls);
     return r;
   }
@@ -193,7 +180,7 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
                        {"user_agent", s.user_agent},
                        {"current", s.session_id == me.session_id}});
       }
-      return Json(200, {{"sessions", arr}});
+      return JsonResponse(200, {{"sessions", arr}});
     }
     if (seg.size() == 2 && m == "DELETE") return StatusOr204(auth_.RevokeSession(me, seg[1]));
   }
@@ -202,7 +189,7 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
     if (seg.size() == 2 && seg[1] == "enroll" && m == "POST") {
       auto e = auth_.BeginTotpEnrollment(me);
       if (!e.ok()) return ApiResponse::Error(e.status());
-      return Json(200, {{"secret", e->secret_base32},
+      return JsonResponse(200, {{"secret", e->secret_base32},
                         {"otpauth_uri", e->otpauth_uri},
                         {"qr_svg", e->qr_svg}});
     }
@@ -214,7 +201,7 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
       if (seg[1] == "disable") return StatusOr204(auth_.DisableTotp(me, *code));
       auto codes = auth_.ConfirmTotpEnrollment(me, *code);
       if (!codes.ok()) return ApiResponse::Error(codes.status());
-      return Json(200, {{"recovery_codes", *codes}});
+      return JsonResponse(200, {{"recovery_codes", *codes}});
     }
   }
   if (first == "tokens") {
@@ -230,14 +217,14 @@ ApiResponse Api::AuthRoute(const ApiRequest& req, const Target& target,
                        {"created", Time(t.created_at_us)},
                        {"last_used", t.last_used_at_us ? Time(*t.last_used_at_us) : ""}});
       }
-      return Json(200, {{"tokens", arr}});
+      return JsonResponse(200, {{"tokens", arr}});
     }
     if (seg.size() == 1 && m == "POST") {
       auto body = ParseTokenBody(req.content_type, req.body);
       if (!body.ok()) return ApiResponse::Error(body.status());
       auto t = auth_.CreateToken(me, body->name, body->scopes);
       if (!t.ok()) return ApiResponse::Error(t.status());
-      return Json(201, {{"id", t->id}, {"token", t->token}, {"scopes", ScopesJson(body->scopes)}});
+      return JsonResponse(201, {{"id", t->id}, {"token", t->token}, {"scopes", ScopesJson(body->scopes)}});
     }
     if (seg.size() == 2 && m == "DELETE") return StatusOr204(auth_.RevokeToken(me, seg[1]));
   }
@@ -257,7 +244,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
       if (!users.ok()) return ApiResponse::Error(users.status());
       json arr = json::array();
       for (const auto& u : *users) arr.push_back(UserJson(u));
-      return Json(200, {{"users", arr}});
+      return JsonResponse(200, {{"users", arr}});
     }
     if (seg.size() == 1 && m == "POST") {
       auto body = ObjectBody(req);
@@ -287,7 +274,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
       nu.password = *password;
       auto added = auth_.AddUser(actor, nu);
       if (!added.ok()) return ApiResponse::Error(added.status());
-      return Json(201, {{"user", UserJson(*added)}});
+      return JsonResponse(201, {{"user", UserJson(*added)}});
     }
     if (seg.size() == 3 && m == "POST") {
       const std::string& name = seg[1];
@@ -298,7 +285,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
       if (action == "reset-password") {
         auto pw = auth_.ResetPassword(actor, name);
         if (!pw.ok()) return ApiResponse::Error(pw.status());
-        return Json(200, {{"password", *pw}});
+        return JsonResponse(200, {{"password", *pw}});
       }
       if (action == "reset-2fa") return StatusOr204(auth_.ResetTotp(actor, name));
       if (action == "role") {
@@ -320,7 +307,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
       for (const auto& g : *groups) {
         arr.push_back({{"name", g.name}, {"requires_2fa", g.requires_2fa}, {"sources", g.sources}});
       }
-      return Json(200, {{"groups", arr}});
+      return JsonResponse(200, {{"groups", arr}});
     }
     if (seg.size() == 1 && m == "POST") {
       auto body = ObjectBody(req);
@@ -331,7 +318,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
       if (auto r = body->find("requires_2fa"); r != body->end() && r->is_boolean() && r->get<bool>()) {
         if (Status st = auth_.SetGroupRequires2fa(actor, *name, true); !st.ok()) return ApiResponse::Error(st);
       }
-      return Json(201, {{"name", *name}});
+      return JsonResponse(201, {{"name", *name}});
     }
     if (seg.size() == 2 && m == "DELETE") return StatusOr204(auth_.DeleteGroup(actor, seg[1]));
     if (seg.size() == 3 && seg[2] == "members" && m == "POST") {
@@ -357,7 +344,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
   if (first == "sources" && seg.size() == 1 && m == "GET") {
     auto sources = auth_.ListSources();
     if (!sources.ok()) return ApiResponse::Error(sources.status());
-    return Json(200, {{"sources", *sources}});
+    return JsonResponse(200, {{"sources", *sources}});
   }
   if (first == "grants" && seg.size() == 1 && (m == "POST" || m == "DELETE")) {
     auto body = ObjectBody(req);
@@ -401,7 +388,7 @@ ApiResponse Api::AdminRoute(const ApiRequest& req, const Target& target,
                      {"address", e.address},
                      {"detail", detail.is_discarded() ? json(e.detail) : detail}});
     }
-    return Json(200, {{"entries", arr}});
+    return JsonResponse(200, {{"entries", arr}});
   }
   return NotFound(target.path);
 }

@@ -14,6 +14,7 @@
 #include "query/parser.h"
 #include "server/api.h"
 #include "server/error_mapping.h"
+#include "server/json_response.h"
 #include "server/url.h"
 
 namespace dateline {
@@ -33,13 +34,6 @@ struct SearchParams {
   std::string facets = "source";
   std::uint64_t facet_limit = 10;
 };
-
-ApiResponse JsonResponse(int status, const json& j) {
-  ApiResponse r;
-  r.status = status;
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
 
 Result<SearchParams> ParamsFromTarget(const Target& target) {
   SearchParams p;

@@ -1,49 +1,13 @@
-// Bounds-checked decoding of one UTF-8 code point, shared by the tokenizer, Fold and language id.
-// Never reads past `end`; an invalid sequence is reported as length 0 so that callers can treat
-// the byte as U+FFFD or as a separator.
+// Internal to text/: invalid UTF-8 made safe for ICU (the decoder itself is core/utf8.h's
+// DecodeUtf8, shared by the tokenizer, Fold and language id).
 #pragma once
 
-#include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "core/utf8.h"
+
 namespace dateline::text {
-
-struct DecodedCodePoint {
-  char32_t cp = 0;
-  std::size_t length = 0;  // 0: invalid sequence at this byte (overlong, surrogate, truncated …)
-};
-
-inline DecodedCodePoint DecodeUtf8(const unsigned char* p, const unsigned char* end) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return {c, 1};
-  std::size_t len;
-  char32_t cp;
-  if (c >= 0xC2 && c <= 0xDF) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return {};
-  }
-  if (static_cast<std::size_t>(end - p) < len) return {};
-  for (std::size_t k = 1; k < len; ++k) {
-    const unsigned char cc = p[k];
-    if ((cc & 0xC0) != 0x80) return {};
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return {};
-  }
-  return {cp, len};
-}
 
 // `text` with every invalid byte replaced by `replacement` (U+FFFD in UTF-8, or a space).
 std::string ReplaceInvalidUtf8(std::string_view text, std::string_view replacement);
