@@ -23,6 +23,9 @@ struct ServeArgs {
   int stream_recheck_ms = 15000;
   bool restrict_new_sources = false;
   std::string demo_dir;      // empty: no demo replay
+  // The browser terminal's built files. Empty: the folder this build made (scripts/build-web),
+  // or the small built-in page when there is none; "none": always the built-in page.
+  std::string web_dir;
   int demo_interval_ms = 3000;
 };
 

@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   s->add_flag("--restrict-new-sources", serve.restrict_new_sources,
               "Do not grant newly seen sources to the group everyone");
+  s->add_option("--web", serve.web_dir,
+                 "Folder of the built web terminal (default: the one this build made; "
+                 "\"none\": the small built-in page)");
   s->add_option("--demo", serve.demo_dir, "Replay the demo corpus in this folder (demo/fomc)");
   s->add_option("--demo-interval-ms", serve.demo_interval_ms, "Pause between replayed demo stories")
       ->capture_default_str();

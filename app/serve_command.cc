@@ -34,6 +34,27 @@ Status ParseListen(const std::string& listen, ServerOptions* opt) {
   return {};
 }
 
+// The web terminal's files: --web, else the folder this build wrote (when it exists).
+Status LoadWeb(const std::string& web_dir, ApiOptions* api) {
+  if (web_dir == "none") return {};
+  if (web_dir.empty()) {
+#ifdef DATELINE_DEFAULT_WEB_DIR
+    auto web = WebAssets::Load(DATELINE_DEFAULT_WEB_DIR);
+    if (web.ok()) {
+      api->web = std::move(*web);
+    } else {
+      std::fprintf(stderr, "web terminal not built (%s): serving the built-in page\n",
+                   web.status().message().c_str());
+    }
+#endif
+    return {};
+  }
+  auto web = WebAssets::Load(web_dir);
+  if (!web.ok()) return web.status();
+  api->web = std::move(*web);
+  return {};
+}
+
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
@@ -54,6 +75,10 @@ int RunServe(const ServeArgs& args) {
   opt.max_body_bytes = args.max_body_bytes;
   opt.stream_queue_frames = args.stream_queue_frames;
   opt.api.json.story.max_body_bytes = args.max_body_bytes;
+  if (Status st = LoadWeb(args.web_dir, &opt.api); !st.ok()) {
+    std::fprintf(stderr, "dateline serve: --web: %s\n", st.message().c_str());
+    return 2;
+  }
 
   StoreOptions store_opt;
   store_opt.dir = args.data_dir;

@@ -78,8 +78,10 @@ bool Api::IsBatchIngest(std::string_view content_type) {
 }
 
 bool Api::IsPublic(std::string_view method, std::string_view path) {
+  const bool get = method == "GET" || method == "HEAD";
   return path == "/" || path == "/index.html" || path == "/healthz" ||
-         (method == "POST" && path == "/api/v1/auth/login");
+         (method == "POST" && path == "/api/v1/auth/login") ||
+         (get && !path.starts_with("/api/") && path != "/metrics");
 }
 
 std::string_view CookieValue(std::string_view header, std::string_view name) {
@@ -151,6 +153,12 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
   const std::string& path = target->path;
   const bool get = req.method == "GET" || req.method == "HEAD";
 
+  if (options_.web && !path.starts_with("/api/") && path != "/healthz" && path != "/metrics") {
+    if (const WebAsset* file = options_.web->Find(path)) {
+      if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
+      return WebFile(*file);
+    }
+  }
   if (path == "/" || path == "/index.html") {
     if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
     ApiResponse r;
@@ -175,6 +183,23 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
   auto who = Authorize(req, path);
   if (auto* err = std::get_if<ApiResponse>(&who)) return std::move(*err);
   return Route(req, *target, std::get<AuthContext>(who));
+}
+
+ApiResponse Api::WebFile(const WebAsset& file) {
+  ApiResponse r;
+  r.content_type = file.content_type;
+  r.body = file.body;
+  r.headers.emplace_back("Cache-Control", file.cache_control);
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (file.content_type.starts_with("text/html")) {
+    // No inline script: the browser check and the app are files of their own.
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+                           "frame-ancestors 'none'");
+    r.headers.emplace_back("Referrer-Policy", "same-origin");
+  }
+  return r;
 }
 
 ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthContext& who) const {

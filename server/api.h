@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "query/parser.h"
 #include "server/metrics.h"
 #include "server/push_hub.h"
+#include "server/web_assets.h"
 #include "store/story_store.h"
 
 namespace dateline {
@@ -70,6 +72,8 @@ struct ApiOptions {
   JsonLimits json;
   std::size_t max_list_limit = 1000;
   query::Limits query_limits;  // for searches (and, with the same parser, alerts)
+  // The browser terminal's built files; null serves the small built-in page at / instead.
+  std::shared_ptr<const WebAssets> web;
 };
 
 // Who is asking, and what they may see.
@@ -97,7 +101,8 @@ class Api {
   // True when an ingest body of this Content-Type is a batch (NDJSON) rather than one story;
   // decides the shape of IngestResponse.
   static bool IsBatchIngest(std::string_view content_type);
-  // True for routes that need no principal.
+  // True for routes that need no principal (the web terminal's files are public: the data they
+  // show comes from the API, which is not).
   static bool IsPublic(std::string_view method, std::string_view path);
 
   // Authenticates the request (cookie + CSRF, or bearer token) and applies the restricted-session
@@ -127,6 +132,7 @@ class Api {
   ApiResponse GetVersions(std::string_view id, const AuthContext& who) const;
   ApiResponse ListStories(const struct Target& target, const AuthContext& who) const;
   ApiResponse Health() const;
+  static ApiResponse WebFile(const WebAsset& file);
   // server/alert_routes.cc
   static bool IsAlertsPath(std::string_view path);
   ApiResponse AlertRoute(const ApiRequest& req, const struct Target& target,
