@@ -1,0 +1,129 @@
+// Alerts: the user's alerts with unread counts (pause, resume, delete, mark read), a form for a
+// new one (query, optional webhook), and the inbox, newest first.
+import { api, type AlertFrame } from "./api";
+import type { AppContext } from "./context";
+import { clear, h, shortTime } from "./dom";
+import { ListView } from "./list_view";
+
+interface Alert {
+  id: number; name: string; query: string; enabled: boolean;
+  delivery: { live: boolean; webhook: { url: string; secret?: string } | null };
+  rate_limit: { max: number; window_seconds: number } | null;
+}
+type Entry = Omit<AlertFrame, "type">;
+interface Unread { total: number; by_alert: Record<string, number> }
+
+export async function alertsView(ctx: AppContext): Promise<void> {
+  clear(ctx.pane);
+  ctx.setTitle("ALRT");
+  const alertsEl = h("section", { class: "alerts", "aria-label": "Your alerts" });
+  const inbox = new ListView<Entry>({
+    label: "Alert inbox", rowHeight: 20, key: (e) => String(e.id), empty: "No alerts have fired yet.",
+    onOpen: (e) => {
+      void api("POST", `/api/v1/alerts/inbox/${e.id}/read`).then(() => ctx.refreshAlertBadge());
+      e.read_at = e.read_at ?? new Date().toISOString();
+      inbox.refresh();
+      const id = e.story?.id ?? e.digest?.stories[0]?.id;
+      if (id) ctx.openStory(id);
+    },
+    render: (e, el) => {
+      el.classList.add("entry");
+      if (!e.read_at) el.classList.add("unread");
+      el.append(h("span", { class: "t" }, shortTime(e.fired_at)), h("span", { class: "s" }, e.alert.name),
+        h("span", { class: "hd" }, e.kind === "digest" ? `${e.digest?.count} stories (digest)` : e.story?.headline ?? ""));
+    },
+  });
+  const notify = "Notification" in window && Notification.permission === "default"
+    ? h("button", { type: "button", onclick: () => void Notification.requestPermission() }, "Allow desktop notifications")
+    : null;
+  const markAll = h("button", { type: "button", id: "inbox-read-all" }, "Mark all read");
+  ctx.pane.append(alertsEl, h("section", { class: "inbox", "aria-label": "Inbox" },
+    h("div", { class: "bar" }, h("h2", {}, "Inbox"), markAll, notify), inbox.el));
+  ctx.setList(inbox);
+
+  const load = async () => {
+    const [list, unread, entries] = await Promise.all([
+      api<{ alerts: Alert[] }>("GET", "/api/v1/alerts"),
+      api<Unread>("GET", "/api/v1/alerts/inbox/unread"),
+      api<{ entries: Entry[] }>("GET", "/api/v1/alerts/inbox?limit=200"),
+    ]);
+    clear(alertsEl);
+    alertsEl.append(h("h2", {}, "Alerts"));
+    if (!list.ok) {
+      alertsEl.append(h("div", { class: "empty" }, list.error.message));
+      return;
+    }
+    const counts = unread.ok ? unread.body.by_alert : {};
+    const table = h("table", { class: "grid", id: "alerts-table" },
+      h("thead", {}, h("tr", {}, ["Name", "Query", "Unread", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, list.body.alerts.map((a) => h("tr", { "data-alert": a.id },
+        h("td", {}, a.name), h("td", {}, h("code", {}, a.query)), h("td", { class: "num" }, counts[String(a.id)] ?? 0),
+        h("td", {}, a.enabled ? "on" : "paused", a.delivery.webhook ? " · webhook" : ""),
+        h("td", { class: "actions" },
+          h("button", { type: "button", onclick: () => void pause(a) }, a.enabled ? "Pause" : "Resume"),
+          h("button", { type: "button", onclick: () => void markRead(a) }, "Mark read"),
+          h("button", { type: "button", onclick: () => void remove(a) }, "Delete"))))));
+    alertsEl.append(list.body.alerts.length ? table : h("div", { class: "empty" },
+      "No alerts. Search (FIND …) and press “Alert me”, or create one here."), newAlertForm(load));
+    if (entries.ok) inbox.setItems(entries.body.entries);
+    ctx.refreshAlertBadge();
+  };
+  const pause = async (a: Alert) => {
+    // PUT replaces every field: send the alert back as it is, with `enabled` flipped.
+    const r = await api("PUT", `/api/v1/alerts/${a.id}`, {
+      name: a.name, query: a.query, enabled: !a.enabled,
+      delivery: { live: a.delivery.live, webhook: a.delivery.webhook ? { url: a.delivery.webhook.url } : null },
+      rate_limit: a.rate_limit,
+    });
+    if (!r.ok) ctx.toast(r.error.message, { kind: "error" });
+    await load();
+  };
+  const markRead = async (a: Alert) => {
+    await api("POST", `/api/v1/alerts/${a.id}/read`);
+    await load();
+  };
+  const remove = async (a: Alert) => {
+    if (!confirm(`Delete the alert “${a.name}” and its inbox entries?`)) return;
+    await api("DELETE", `/api/v1/alerts/${a.id}`);
+    await load();
+  };
+  markAll.addEventListener("click", async () => {
+    await api("POST", "/api/v1/alerts/inbox/read");
+    await load();
+  });
+  await load();
+}
+
+function newAlertForm(reload: () => Promise<void>): HTMLElement {
+  const err = h("div", { class: "err", role: "alert" });
+  const form = h("form", { class: "new-alert", "aria-label": "New alert" },
+    h("h3", {}, "New alert"),
+    h("label", {}, "Name ", h("input", { name: "name", required: true, maxlength: "200" })),
+    h("label", {}, "Query ", h("input", { name: "query", required: true, spellcheck: "false" })),
+    h("label", {}, "Webhook URL (optional) ", h("input", { name: "webhook", type: "url", placeholder: "https://…" })),
+    h("button", { type: "submit" }, "Create"), err);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    const webhook = String(data.get("webhook") ?? "").trim();
+    const r = await api<Alert>("POST", "/api/v1/alerts", {
+      name: data.get("name"), query: data.get("query"),
+      delivery: { live: true, webhook: webhook ? { url: webhook } : null },
+    });
+    if (!r.ok) {
+      err.textContent = r.error.message;
+      return;
+    }
+    if (r.body.delivery.webhook?.secret) {
+      alert(`Webhook secret (shown once; it signs every delivery):\n\n${r.body.delivery.webhook.secret}`);
+    }
+    await reload();
+  });
+  return form;
+}
+
+export function alertText(f: AlertFrame): string {
+  if (f.kind === "digest") return `${f.alert.name}: ${f.digest?.count ?? 0} more stories`;
+  return `${f.alert.name}: ${f.story?.headline ?? ""}`;
+}
+
