@@ -158,6 +158,7 @@ ApiResponse Api::Handle(const ApiRequest& req) const {
       if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
       return WebFile(*file);
     }
+    return ApiResponse::Error(404, "not_found", "no such file: " + path);
   }
   if (path == "/" || path == "/index.html") {
     if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
@@ -235,6 +236,7 @@ ApiResponse Api::Route(const ApiRequest& req, const Target& target, const AuthCo
     }
     std::string_view rest = std::string_view(path).substr(kStoriesPath.size() + 1);
     if (!get) return ApiResponse::MethodNotAllowed(req.method, path, "GET, HEAD");
+    if (rest == "most-read") return MostRead(target, who);
     if (rest.ends_with("/versions")) {
       return GetVersions(rest.substr(0, rest.size() - std::string_view("/versions").size()), who);
     }
@@ -278,8 +280,34 @@ ApiResponse Api::GetStory(std::string_view id, const Target& target, const AuthC
                                                           : ApiResponse::Error(story.status());
   }
   if (!who.CanSee((*story)->source)) return NoSuchStory(id);
+  // A person opening the story (not a feed reading it with a token) counts for READ.
+  if (!who.principal.via_token) reads_->Record((*story)->id, who.principal.user_id);
   ApiResponse r;
   r.body = StoryToJson(**story);
+  return r;
+}
+
+ApiResponse Api::MostRead(const Target& target, const AuthContext& who) const {
+  auto limit = target.UintParam("limit", 50, 1, options_.max_list_limit);
+  if (!limit.ok()) return ApiResponse::Error(limit.status());
+  std::vector<StoryPtr> latest;
+  auto top = reads_->Top(*limit, [&](const std::string& id) {
+    auto s = store_.Get(id, 0);
+    if (!s.ok() || !who.CanSee((*s)->source)) return false;
+    latest.push_back(std::move(*s));
+    return true;
+  });
+  std::string body = "{\"stories\":[";
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    if (i) body += ',';
+    // The list frame's fields plus the number of readers.
+    std::string frame = StoryFrameJson(*latest[i]);
+    frame.pop_back();
+    body += frame + ",\"reads\":" + std::to_string(top[i].second) + "}";
+  }
+  body += "]}";
+  ApiResponse r;
+  r.body = std::move(body);
   return r;
 }
 

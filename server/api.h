@@ -22,6 +22,7 @@
 #include "query/parser.h"
 #include "server/metrics.h"
 #include "server/push_hub.h"
+#include "server/read_counts.h"
 #include "server/web_assets.h"
 #include "store/story_store.h"
 
@@ -130,6 +131,8 @@ class Api {
   ApiResponse GetStory(std::string_view id, const struct Target& target,
                        const AuthContext& who) const;
   ApiResponse GetVersions(std::string_view id, const AuthContext& who) const;
+  // GET /api/v1/stories/most-read: the stories most people opened (ReadCounts).
+  ApiResponse MostRead(const struct Target& target, const AuthContext& who) const;
   ApiResponse ListStories(const struct Target& target, const AuthContext& who) const;
   ApiResponse Health() const;
   static ApiResponse WebFile(const WebAsset& file);
@@ -156,6 +159,8 @@ class Api {
   const index::SearchIndex* index_;
   alerts::AlertService* alerts_;
   ApiOptions options_;
+  // Behind a pointer: the counts change under const requests, and Api stays movable.
+  std::unique_ptr<ReadCounts> reads_ = std::make_unique<ReadCounts>();
 };
 
 // The first web page: a live headline list (server/web_page.cc).

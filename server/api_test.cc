@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -156,6 +157,102 @@ TEST_F(ApiTest, HealthAndMetrics) {
   EXPECT_NE(m.body.find("dateline_ingest_latency_seconds_bucket{le=\"+Inf\"}"), std::string::npos);
   EXPECT_NE(m.body.find("dateline_connected_clients"), std::string::npos);
   EXPECT_NE(Get("/").body.find("/api/v1/stream"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dateline
+
+namespace dateline {
+namespace {
+
+// READ: a person opening a story counts once however often; a token reading it does not.
+TEST_F(ApiTest, MostReadCountsPeopleOncePerStory) {
+  std::string ids[3];
+  for (int i = 0; i < 3; ++i) {
+    auto r = Ingest("application/json", R"({"source":"s","source_id":")" + std::to_string(i) +
+                                            R"(","headline":"Story )" + std::to_string(i) + "\"}");
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids[i] = nlohmann::json::parse(r.body)["id"];
+  }
+  NewUser reader;
+  reader.username = "reader-two";
+  reader.password = "another long test password";
+  reader.must_change_password = false;
+  ASSERT_TRUE(auth_->AddUser(Actor::System(), reader).ok());
+  auto session = [&](const std::string& user, const std::string& password) {
+    LoginRequest lr;
+    lr.username = user;
+    lr.password = password;
+    auto out = auth_->Login(lr);
+    EXPECT_TRUE(out.ok());
+    return std::string(kSessionCookie) + "=" + out.session_token;
+  };
+  const std::string admin_cookie = session("desk-admin", "a long enough test password");
+  const std::string reader_cookie = session("reader-two", "another long test password");
+  auto open = [&](const std::string& cookie, const std::string& target) {
+    ApiRequest r = Request("GET", target);
+    r.authorization = {};
+    r.cookie = cookie;
+    return api_->Handle(r);
+  };
+  // Story 1: two people (one of them three times); story 2: one person; story 0: a token only.
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(open(admin_cookie, "/api/v1/stories/" + ids[1]).status, 200);
+  ASSERT_EQ(open(reader_cookie, "/api/v1/stories/" + ids[1]).status, 200);
+  ASSERT_EQ(open(reader_cookie, "/api/v1/stories/" + ids[2]).status, 200);
+  ASSERT_EQ(Get("/api/v1/stories/" + ids[0]).status, 200);
+
+  auto r = open(reader_cookie, "/api/v1/stories/most-read?limit=10");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  ASSERT_EQ(j["stories"].size(), 2u) << r.body;
+  EXPECT_EQ(j["stories"][0]["id"], ids[1]);
+  EXPECT_EQ(j["stories"][0]["reads"], 2);
+  EXPECT_EQ(j["stories"][0]["headline"], "Story 1");
+  EXPECT_EQ(j["stories"][1]["id"], ids[2]);
+  EXPECT_EQ(j["stories"][1]["reads"], 1);
+  EXPECT_EQ(nlohmann::json::parse(Get("/api/v1/stories/most-read?limit=1").body)["stories"].size(), 1u);
+  EXPECT_EQ(Get("/api/v1/stories/most-read?limit=0").status, 400);
+}
+
+TEST_F(ApiTest, ServesTheWebTerminalWithoutLoginButNotTheApi) {
+  const auto web_dir = dir_ / "web";
+  std::filesystem::create_directories(web_dir / "assets");
+  std::ofstream(web_dir / "index.html") << "<!doctype html><title>terminal</title>";
+  std::ofstream(web_dir / "assets" / "app-12ab.js") << "export {};";
+  auto web = WebAssets::Load(web_dir.string());
+  ASSERT_TRUE(web.ok()) << web.status().ToString();
+  ApiOptions opt;
+  opt.web = *web;
+  Api api(*store_, *auth_, metrics_, *hub_, ApiServices{}, opt);
+  auto anonymous = [&](std::string_view method, std::string_view target) {
+    ApiRequest r;
+    r.method = method;
+    r.target = target;
+    return api.Handle(r);
+  };
+  auto r = anonymous("GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(r.body, "<!doctype html><title>terminal</title>");
+  auto header = [](const ApiResponse& res, std::string_view name) {
+    for (const auto& [k, v] : res.headers) if (k == name) return v;
+    return std::string();
+  };
+  EXPECT_EQ(header(r, "Cache-Control"), "no-cache");
+  EXPECT_NE(header(r, "Content-Security-Policy").find("script-src 'self';"), std::string::npos);
+  r = anonymous("GET", "/search?q=fed");  // an app screen: index.html
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "<!doctype html><title>terminal</title>");
+  r = anonymous("GET", "/assets/app-12ab.js");
+  EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(r, "Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_EQ(anonymous("GET", "/assets/missing.js").status, 404);
+  EXPECT_EQ(anonymous("POST", "/").status, 405);
+  EXPECT_EQ(anonymous("GET", "/api/v1/stories").status, 401);
+  EXPECT_EQ(anonymous("GET", "/healthz").status, 200);
+  EXPECT_TRUE(Api::IsPublic("GET", "/alerts"));
+  EXPECT_FALSE(Api::IsPublic("GET", "/api/v1/alerts"));
+  EXPECT_FALSE(Api::IsPublic("GET", "/metrics"));
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ bool WebAssets::IsAppRoute(std::string_view path) {
   if (path.starts_with("/api/") || path == "/api" || path == "/healthz" || path == "/metrics") {
     return false;
   }
+  // Dot segments and hidden names are never screens (and never files: lookups are by exact name).
+  if (path.find("/.") != std::string_view::npos) return false;
   const std::string_view last = path.substr(path.rfind('/') + 1);
   return last.find('.') == std::string_view::npos;
 }

@@ -27,6 +27,7 @@ export class App {
   private readonly model = new LiveModel();
   private screen: Screen = "other";
   private unreadOnly = false;
+  private unreadAlerts = 0;
   private list: ListView<any> | null = null;
   private liveList: ListView<StoryFrame> | null = null;
   private completions: Completion[] = [];
@@ -143,7 +144,9 @@ export class App {
 
   private onAlert(f: AlertFrame): void {
     this.toast("ALERT " + alertText(f), { kind: "alert", onClick: () => { if (f.story) void this.openStory(f.story.id); } });
-    void this.refreshAlertBadge();
+    // The frame is one more unread entry; the server's count follows (and corrects it).
+    this.showAlertBadge(this.unreadAlerts + 1);
+    setTimeout(() => void this.refreshAlertBadge(), 500);
     if ("Notification" in window && Notification.permission === "granted" && document.hidden) {
       new Notification("Dateline alert: " + f.alert.name, { body: f.story?.headline ?? alertText(f), tag: "dateline-" + f.id });
     }
@@ -412,10 +415,15 @@ export class App {
 
   private async refreshAlertBadge(): Promise<void> {
     const r = await api<{ total: number }>("GET", "/api/v1/alerts/inbox/unread");
+    if (r.ok) this.showAlertBadge(r.body.total);
+  }
+
+  private showAlertBadge(total: number): void {
+    this.unreadAlerts = total;
     const badge = document.getElementById("alert-badge");
-    if (!badge || !r.ok) return;
-    badge.hidden = r.body.total === 0;
-    badge.textContent = `ALRT ${r.body.total}`;
-    badge.setAttribute("aria-label", `${r.body.total} unread alerts`);
+    if (!badge) return;
+    badge.hidden = total === 0;
+    badge.textContent = `ALRT ${total}`;
+    badge.setAttribute("aria-label", `${total} unread alerts`);
   }
 }
