@@ -308,3 +308,39 @@ test("a browser without ES2020 gets the upgrade page too", async () => {
   await page.locator("main.upgrade", { hasText: "ES2020" }).waitFor();
   await context.close();
 });
+
+test("10,000 live stories keep the list small in the DOM and the selection in place", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  await logIn(page, USER, PASSWORD, recoveryCodes[2]);
+  await page.locator("#status", { hasText: "LIVE" }).waitFor();
+  await page.locator(".row.story >> nth=0").waitFor();
+  await page.keyboard.press("j");
+  const selected = await page.locator(".row.sel .hd").textContent();
+  // One NDJSON batch of 10,000 stories, pushed to the page over the stream.
+  const lines = [];
+  for (let i = 0; i < 10000; i++) lines.push(JSON.stringify({ source: "bulk", source_id: `b${i}`, headline: `Bulk story ${i}` }));
+  const res = await fetch(server.url + "/api/v1/stories", {
+    method: "POST", headers: { "Content-Type": "application/x-ndjson", Authorization: "Bearer " + feed.bearer },
+    body: lines.join("\n") + "\n",
+  });
+  assert.equal(res.status, 201, await res.text());
+  await page.waitForFunction(() => Number(document.querySelector(".row.story")?.getAttribute("aria-setsize")) >= 10000,
+                             null, { timeout: 60000 });
+  const rendered = await page.locator(".row").count();
+  assert.ok(rendered < 100, `${rendered} rows in the DOM`);
+  // The selected story is still selected and on screen.
+  assert.equal(await page.locator(".row.sel .hd").textContent(), selected);
+  assert.ok(await page.locator(".row.sel").isVisible());
+  // Jumping far down renders the rows there, still few.
+  const t0 = Date.now();
+  await page.locator("#pane .list").evaluate((el) => { el.scrollTop = el.scrollHeight / 2; });
+  await page.locator(".row.story", { hasText: /Bulk story \d+/ }).first().waitFor();
+  assert.ok(Date.now() - t0 < 2000);
+  assert.ok((await page.locator(".row").count()) < 100);
+  // At the top: the newest.
+  await page.locator("#pane .list").evaluate((el) => { el.scrollTop = 0; });
+  await page.locator(".row.story >> nth=0", { hasText: "Bulk story 9999" }).waitFor();
+  await shot(page, "ten-thousand-rows");
+  await context.close();
+});
