@@ -163,7 +163,8 @@ class Api {
   std::unique_ptr<ReadCounts> reads_ = std::make_unique<ReadCounts>();
 };
 
-// The first web page: a live headline list (server/web_page.cc).
+// A small built-in page (live headlines and a reader; server/web_page.cc), served at / when the
+// server runs without the web terminal's files (--web none, or a build without them).
 std::string_view WebPageHtml();
 
 // The value of one cookie in a Cookie header, or empty.

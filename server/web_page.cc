@@ -1,4 +1,5 @@
-// The first web page: a live headline list over the WebSocket stream, and a reader pane.
+// The built-in fallback page (when the web terminal in web/ is not served): a live headline list
+// over the WebSocket stream, and a reader pane.
 // Self-contained (no CDN, no build step) so that it works with no internet access.
 #include "server/api.h"
 
