@@ -55,8 +55,9 @@ class CompiledQuery {
   }
   // Presearch entries: the query matches exactly when one of its entry nodes does (the root, or
   // each child of a top-level OR, so a long OR is verified only in the branches a story can
-  // satisfy). Each entry is one word `node << 32 | key count` followed by that many keys; an
-  // entry with no keys has no term every match needs and is verified for every story.
+  // satisfy). Each entry is one word `node << 32 | key count`, one check word (further keys every
+  // match of the entry needs: presearch_keys.h, PassesCheck), then that many keys; an entry with
+  // no keys has no term every match needs and is verified for every story.
   std::uint32_t entry_words() const { return header().entry_words; }
   const std::uint64_t* entries() const { return blob_.get() + 4 + 2 * header().nodes; }
   // True when some entry is verified for every story.
@@ -68,6 +69,7 @@ class CompiledQuery {
   const char* pool() const { return reinterpret_cast<const char*>(entries() + header().entry_words); }
   std::size_t bytes() const { return 8 * words_; }
   explicit operator bool() const { return blob_ != nullptr; }
+  const void* data() const { return blob_.get(); }  // for prefetching
 
   // Reads a u32 / string / i64 / u64 at `*offset` of the pool and advances it.
   std::uint32_t U32(std::uint32_t* offset) const {

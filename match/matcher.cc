@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "match/compiled_query.h"
+#include "match/presearch_keys.h"
 #include "match/story_view.h"
 #include "match/verifier.h"
 
@@ -21,10 +22,21 @@ constexpr std::size_t kShards = 256;
 constexpr std::size_t kSlotsPerChunk = 4096;
 // Candidates verified per hold of the shared lock: a waiting Add gets in between groups.
 constexpr std::size_t kVerifyGroup = 256;
+// How far ahead of verification the slots of candidates are prefetched (half of it for the
+// compiled queries themselves).
+constexpr std::size_t kPrefetchAhead = 16;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
 constexpr int kFilterLog2 = 25;  // 4 MiB of bits
 constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
+
+// A presearch entry as filed: the entry (slot << 32 | generation << 16 | node: the query in that
+// slot matches if that node does; the generation spares reading the slot to recognise a stale
+// one) and its required-key check, tested against the story before the query is touched.
+struct Posting {
+  std::uint64_t entry;
+  std::uint64_t check;
+};
 
 struct Slot {
   std::uint64_t id = 0;
@@ -44,10 +56,8 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  // key -> entries (slot << 32 | generation << 16 | node: the query in that slot matches if that
-  // node does). The generation in the entry spares reading the slot to recognise a stale one.
-  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> postings[kShards];
-  std::vector<std::uint64_t> always;  // entries verified for every story
+  std::unordered_map<std::uint64_t, std::vector<Posting>> postings[kShards];  // key -> entries
+  std::vector<Posting> always;  // entries verified for every story
   std::uint64_t queries = 0;
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
@@ -71,7 +81,7 @@ struct Matcher::Impl {
     return static_cast<std::uint64_t>(s) << 32 | static_cast<std::uint64_t>(slot(s).generation) << 16 | node;
   }
 
-  // Calls f(node, keys, key_count) for each presearch entry of `q`.
+  // Calls f(node, check, keys, key_count) for each presearch entry of `q`.
   template <typename F>
   static void ForEachEntry(const CompiledQuery& q, F f) {
     const std::uint64_t* e = q.entries();
@@ -79,8 +89,8 @@ struct Matcher::Impl {
     while (e < end) {
       const auto node = static_cast<std::uint32_t>(*e >> 32);
       const auto count = static_cast<std::uint32_t>(*e);
-      f(node, e + 1, count);
-      e += 1 + count;
+      f(node, e[1], e + 2, count);
+      e += 2 + count;
     }
   }
 
@@ -90,11 +100,12 @@ struct Matcher::Impl {
     if (q.always_verify()) ++always_queries;
     prefix_lengths.fetch_or(q.prefix_lengths());
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
-    ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
-      const std::uint64_t entry = Entry(s, node);
-      if (n == 0) always.push_back(entry);
+    ForEachEntry(slot(s).query, [&](std::uint32_t node, std::uint64_t check, const std::uint64_t* keys,
+                                    std::uint32_t n) {
+      const Posting posting{Entry(s, node), check};
+      if (n == 0) always.push_back(posting);
       for (std::uint32_t k = 0; k < n; ++k) {
-        postings[Shard(keys[k])][keys[k]].push_back(entry);
+        postings[Shard(keys[k])][keys[k]].push_back(posting);
         const std::size_t bit = FilterBit(keys[k]);
         key_filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
@@ -107,10 +118,11 @@ struct Matcher::Impl {
     Slot& sl = slot(s);
     const CompiledQuery& q = sl.query;
     if (q.always_verify()) --always_queries;
-    ForEachEntry(q, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+    auto same = [](std::uint64_t entry) { return [entry](const Posting& p) { return p.entry == entry; }; };
+    ForEachEntry(q, [&](std::uint32_t node, std::uint64_t, const std::uint64_t* keys, std::uint32_t n) {
       const std::uint64_t entry = Entry(s, node);
       if (n == 0) {
-        auto it = std::find(always.begin(), always.end(), entry);
+        auto it = std::find_if(always.begin(), always.end(), same(entry));
         if (it != always.end()) {
           *it = always.back();
           always.pop_back();
@@ -121,7 +133,7 @@ struct Matcher::Impl {
         auto it = shard.find(keys[k]);
         if (it == shard.end()) continue;
         auto& list = it->second;
-        auto pos = std::find(list.begin(), list.end(), entry);
+        auto pos = std::find_if(list.begin(), list.end(), same(entry));
         if (pos != list.end()) {
           *pos = list.back();
           list.pop_back();
@@ -221,9 +233,25 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
                  .count();
   }
 
-  // Candidates: the entries filed under a key the story offers and those verified for every story.
+  // The story's check filter: the fragment bit of every key it offers (presearch_keys.h).
+  thread_local std::vector<std::uint64_t> check_filter((std::size_t{1} << kCheckBits) / 64);
+  thread_local std::vector<std::uint32_t> check_set;  // words of check_filter set for the last story
+  for (std::uint32_t w : check_set) check_filter[w] = 0;
+  check_set.clear();
+  auto set_bit = [&](std::uint32_t fragment) {
+    std::uint64_t& word = check_filter[fragment >> 6];
+    if (word == 0) check_set.push_back(fragment >> 6);
+    word |= std::uint64_t{1} << (fragment & 63);
+  };
+  set_bit(0);
+  for (std::uint64_t key : view.keys) set_bit(CheckFragment(key));
+  const bool english = view.language == "en";
+
+  // Candidates: the entries filed under a key the story offers that pass their check, and those
+  // verified for every story.
   thread_local std::vector<std::uint64_t> candidates;
   candidates.clear();
+  std::uint64_t checked_out = 0;
   {
     std::shared_lock lock(m.mu);
     for (std::uint64_t key : view.keys) {
@@ -231,9 +259,16 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it != shard.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+      if (it == shard.end()) continue;
+      for (const Posting& p : it->second) {
+        if (PassesCheck(p.check, check_filter.data(), english)) {
+          candidates.push_back(p.entry);
+        } else {
+          ++checked_out;
+        }
+      }
     }
-    candidates.insert(candidates.end(), m.always.begin(), m.always.end());
+    for (const Posting& p : m.always) candidates.push_back(p.entry);
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
@@ -249,6 +284,16 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       // The entries of one query are adjacent; the first that matches decides.
       std::size_t next = c;
       while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next] >> 32) == s) ++next;
+      if (c + kPrefetchAhead < candidates.size()) {
+        // The slot of a candidate further on, then the compiled query of a nearer one (its slot
+        // fetched by then): verification is mostly waiting for these two cache misses.
+        __builtin_prefetch(&m.slot(static_cast<std::uint32_t>(candidates[c + kPrefetchAhead] >> 32)));
+        const Slot& near = m.slot(static_cast<std::uint32_t>(candidates[c + kPrefetchAhead / 2] >> 32));
+        if (near.query) {
+          __builtin_prefetch(near.query.data());
+          __builtin_prefetch(static_cast<const char*>(near.query.data()) + 64);
+        }
+      }
       const Slot& sl = m.slot(s);
       // Removed or replaced since the candidates were taken: the change wins.
       if (sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c] >> 16)) {
@@ -279,6 +324,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   }
   if (stats != nullptr) {
     stats->candidates = verified;
+    stats->checked_out = checked_out;
     stats->matched = fired.size();
   }
   return fired;
@@ -298,7 +344,8 @@ MatcherStats Matcher::Stats() const {
     bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
   }
   // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
-  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * 8 * 3 / 2 + m.always.capacity() * 8;
+  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 +
+           m.always.capacity() * sizeof(Posting);
   st.memory_bytes = bytes;
   return st;
 }

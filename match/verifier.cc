@@ -343,7 +343,7 @@ bool Verifier::Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t
   return m;
 }
 
-void Verifier::CollectTerms(std::uint32_t i, std::vector<std::string>& out) {
+void Verifier::CollectTerms(std::uint32_t i, std::vector<std::uint32_t>& out) {
   using query::Kind;
   const CompiledNode& n = q_->nodes()[i];
   switch (n.kind) {
@@ -355,7 +355,7 @@ void Verifier::CollectTerms(std::uint32_t i, std::vector<std::string>& out) {
       std::vector<Span>& spans = Scratch();
       Spans(i, Window{}, spans);
       for (const Span& sp : spans) {
-        for (std::uint32_t p = sp.first; p <= sp.last; ++p) out.push_back(s_.exacts.word(s_.exact_of[p]));
+        for (std::uint32_t p = sp.first; p <= sp.last; ++p) out.push_back(s_.exact_of[p]);
       }
       --depth_;
       return;
@@ -368,10 +368,15 @@ void Verifier::CollectTerms(std::uint32_t i, std::vector<std::string>& out) {
 std::vector<std::string> Verifier::MatchedTerms(const CompiledQuery& q) {
   q_ = &q;
   depth_ = 0;
+  // Word ids first: a word occurring many times is copied once.
+  term_ids_.clear();
+  if (q.node_count() > 0) CollectTerms(0, term_ids_);
+  std::sort(term_ids_.begin(), term_ids_.end());
+  term_ids_.erase(std::unique(term_ids_.begin(), term_ids_.end()), term_ids_.end());
   std::vector<std::string> out;
-  if (q.node_count() > 0) CollectTerms(0, out);
+  out.reserve(term_ids_.size());
+  for (std::uint32_t id : term_ids_) out.push_back(s_.exacts.word(id));
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

@@ -48,7 +48,7 @@ class Verifier {
   void ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out);
   bool FieldMatches(const CompiledNode& n);
   bool AnyCombination(std::size_t k, std::uint32_t distance, bool ordered);
-  void CollectTerms(std::uint32_t i, std::vector<std::string>& out);
+  void CollectTerms(std::uint32_t i, std::vector<std::uint32_t>& out);
   // Occurrence lists of the operands of proximity nodes, reused across queries; `depth_` says how
   // many are in use (proximity operands cannot nest occurrences, but ORs recurse).
   std::vector<Span>& Scratch();
@@ -63,6 +63,7 @@ class Verifier {
   std::vector<std::vector<Span>*> occ_;
   std::vector<Span> chosen_;
   std::vector<std::uint32_t> ids_;
+  std::vector<std::uint32_t> term_ids_;
 };
 
 }  // namespace dateline::match
