@@ -100,19 +100,21 @@ class QueryCompiler {
       add_entry(0, Extract(root));
     }
     CompiledQuery q;
-    const std::size_t bytes = 32 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
+    const std::size_t header = 8 * QueryView::kHeaderWords;
+    const std::size_t bytes = header + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
     q.words_ = (bytes + 7) / 8;
-    q.blob_ = std::make_unique<std::uint64_t[]>(q.words_);
-    char* p = reinterpret_cast<char*>(q.blob_.get());
-    const CompiledQuery::Header h{static_cast<std::uint32_t>(nodes_.size()),
-                                  static_cast<std::uint32_t>(entries.size()),
-                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u,
-                                  prefix_lengths_, field_prefix_lengths_};
-    std::memcpy(p, &h, 32);
-    std::memcpy(p + 32, nodes_.data(), 16 * nodes_.size());
-    if (!entries.empty()) std::memcpy(p + 32 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
+    q.storage_ = std::make_unique<std::uint64_t[]>(q.words_);  // zeroed: id and work start at 0
+    q.blob_ = q.storage_.get();
+    char* p = reinterpret_cast<char*>(q.storage_.get());
+    const QueryView::Header h{static_cast<std::uint32_t>(nodes_.size()),
+                              static_cast<std::uint32_t>(entries.size()),
+                              static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u,
+                              prefix_lengths_, field_prefix_lengths_, 0, 0};
+    std::memcpy(p, &h, header);
+    std::memcpy(p + header, nodes_.data(), 16 * nodes_.size());
+    if (!entries.empty()) std::memcpy(p + header + 16 * nodes_.size(), entries.data(), 8 * entries.size());
     if (!pool_.empty()) {
-      std::memcpy(p + 32 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
+      std::memcpy(p + header + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
     }
     return q;
   }

@@ -22,9 +22,8 @@ constexpr std::size_t kShards = 256;
 constexpr std::size_t kSlotsPerChunk = 4096;
 // Candidates verified per hold of the shared lock: a waiting Add gets in between groups.
 constexpr std::size_t kVerifyGroup = 256;
-// How far ahead of verification the slots of candidates are prefetched (half of it for the
-// compiled queries themselves).
-constexpr std::size_t kPrefetchAhead = 16;
+// How many candidates ahead of verification their compiled queries are prefetched.
+constexpr std::size_t kPrefetchAhead = 8;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
 constexpr int kFilterLog2 = 25;  // 4 MiB of bits
@@ -32,10 +31,20 @@ constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
 // A presearch entry as filed: the entry (slot << 32 | generation << 16 | node: the query in that
 // slot matches if that node does; the generation spares reading the slot to recognise a stale
-// one) and its required-key check, tested against the story before the query is touched.
+// one), its required-key check, tested against the story before the query is touched, and the
+// query's blob, so that verifying a candidate reads no slot.
 struct Posting {
   std::uint64_t entry;
   std::uint64_t check;
+  const std::uint64_t* blob;
+};
+
+// A candidate of one story: its entry and the blob of its query.
+struct Candidate {
+  std::uint64_t entry;
+  const std::uint64_t* blob;
+  bool operator<(const Candidate& o) const { return entry < o.entry; }
+  bool operator==(const Candidate& o) const { return entry == o.entry; }
 };
 
 struct Slot {
@@ -43,7 +52,6 @@ struct Slot {
   std::uint16_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
   bool live = false;
   CompiledQuery query;
-  std::atomic<std::uint64_t> work{0};
 };
 
 }  // namespace
@@ -62,6 +70,9 @@ struct Matcher::Impl {
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
   std::uint64_t posting_entries = 0;
+  // Bumped by every Add and Remove: while it is unchanged since a story took its candidates, their
+  // blobs are all still filed and no slot needs checking.
+  std::uint64_t changes = 0;
 
   // Prefix lengths some filed query uses (bits as PrefixLengthBit); only ever gain bits.
   std::atomic<std::uint64_t> prefix_lengths{0};
@@ -102,7 +113,7 @@ struct Matcher::Impl {
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
     ForEachEntry(slot(s).query, [&](std::uint32_t node, std::uint64_t check, const std::uint64_t* keys,
                                     std::uint32_t n) {
-      const Posting posting{Entry(s, node), check};
+      const Posting posting{Entry(s, node), check, q.data()};
       if (n == 0) always.push_back(posting);
       for (std::uint32_t k = 0; k < n; ++k) {
         postings[Shard(keys[k])][keys[k]].push_back(posting);
@@ -145,7 +156,6 @@ struct Matcher::Impl {
     blob_bytes -= q.bytes();
     sl.query = CompiledQuery();
     sl.live = false;
-    sl.work.store(0, std::memory_order_relaxed);
     free_slots.push_back(s);
     --queries;
   }
@@ -203,12 +213,13 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
   sl.id = id;
   ++sl.generation;
   sl.live = true;
-  sl.work.store(0, std::memory_order_relaxed);
+  compiled.set_id(id);
   sl.query = std::move(compiled);
   m.File(s);
   m.blob_bytes += sl.query.bytes();
   ++m.queries;
   ids.emplace(id, s);
+  ++m.changes;
   return Status::Ok();
 }
 
@@ -220,6 +231,7 @@ bool Matcher::Remove(std::uint64_t id) {
   if (it == ids.end()) return false;
   m.Unfile(it->second);
   ids.erase(it);
+  ++m.changes;
   return true;
 }
 
@@ -249,9 +261,10 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
 
   // Candidates: the entries filed under a key the story offers that pass their check, and those
   // verified for every story.
-  thread_local std::vector<std::uint64_t> candidates;
+  thread_local std::vector<Candidate> candidates;
   candidates.clear();
   std::uint64_t checked_out = 0;
+  std::uint64_t changes = 0;
   {
     std::shared_lock lock(m.mu);
     for (std::uint64_t key : view.keys) {
@@ -262,49 +275,56 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       if (it == shard.end()) continue;
       for (const Posting& p : it->second) {
         if (PassesCheck(p.check, check_filter.data(), english)) {
-          candidates.push_back(p.entry);
+          candidates.push_back({p.entry, p.blob});
         } else {
           ++checked_out;
         }
       }
     }
-    for (const Posting& p : m.always) candidates.push_back(p.entry);
+    for (const Posting& p : m.always) candidates.push_back({p.entry, p.blob});
+    changes = m.changes;
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
   std::vector<Fired> fired;
-  Verifier verifier(view, now_us);
+  thread_local Verifier verifier;
+  verifier.Reset(view, now_us);
   std::uint64_t verified = 0;
   std::size_t c = 0;
+  auto slot_of = [](const Candidate& x) { return static_cast<std::uint32_t>(x.entry >> 32); };
   while (c < candidates.size()) {
     std::shared_lock lock(m.mu);
+    // Unchanged since the candidates were taken: every blob is still filed. Otherwise each
+    // candidate's slot says whether its query was removed or replaced meanwhile (the change wins).
+    const bool unchanged = m.changes == changes;
     for (std::size_t group_end = std::min(candidates.size(), c + kVerifyGroup); c < group_end;) {
-      const auto s = static_cast<std::uint32_t>(candidates[c] >> 32);
+      const std::uint32_t s = slot_of(candidates[c]);
       // The entries of one query are adjacent; the first that matches decides.
       std::size_t next = c;
-      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next] >> 32) == s) ++next;
-      if (c + kPrefetchAhead < candidates.size()) {
-        // The slot of a candidate further on, then the compiled query of a nearer one (its slot
-        // fetched by then): verification is mostly waiting for these two cache misses.
-        __builtin_prefetch(&m.slot(static_cast<std::uint32_t>(candidates[c + kPrefetchAhead] >> 32)));
-        const Slot& near = m.slot(static_cast<std::uint32_t>(candidates[c + kPrefetchAhead / 2] >> 32));
-        if (near.query) {
-          __builtin_prefetch(near.query.data());
-          __builtin_prefetch(static_cast<const char*>(near.query.data()) + 64);
-        }
+      while (next < candidates.size() && slot_of(candidates[next]) == s) ++next;
+      if (next + kPrefetchAhead < candidates.size()) {
+        // Verification mostly waits for the compiled query to arrive from memory.
+        const char* ahead = reinterpret_cast<const char*>(candidates[next + kPrefetchAhead].blob);
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
       }
-      const Slot& sl = m.slot(s);
-      // Removed or replaced since the candidates were taken: the change wins.
-      if (sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c] >> 16)) {
+      QueryView q(candidates[c].blob);
+      bool live = unchanged;
+      if (!unchanged) {
+        const Slot& sl = m.slot(s);
+        live = sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c].entry >> 16);
+        q = sl.query;
+      }
+      if (live) {
         ++verified;
         std::uint64_t work = 0;
         bool hit = false;
         for (std::size_t k = c; k < next && !hit; ++k) {
-          hit = verifier.Matches(sl.query, static_cast<std::uint16_t>(candidates[k]), &work);
+          hit = verifier.Matches(q, static_cast<std::uint16_t>(candidates[k].entry), &work);
         }
-        const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
-        if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
+        q.AddWork(work);
+        if (hit) fired.push_back(Fired{q.id(), verifier.MatchedTerms(q)});
       }
       c = next;
     }
@@ -356,7 +376,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> Matcher::CostliestQueries(s
   std::vector<std::pair<std::uint64_t, std::uint64_t>> all;
   for (std::uint32_t s = 0; s < m.slot_count; ++s) {
     const Slot& sl = m.slot(s);
-    if (sl.live) all.emplace_back(sl.id, sl.work.load(std::memory_order_relaxed));
+    if (sl.live) all.emplace_back(sl.id, sl.query.work());
   }
   n = std::min(n, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),
