@@ -273,7 +273,10 @@ bool Verifier::Eval(std::uint32_t i) {
       const Window win = Narrow(Window{}, n.scope);
       const std::size_t base = depth_;
       bool result = true;
-      std::vector<std::vector<Span>*> lists;
+      // Eval does not nest inside a proximity node's operands (they go through Spans), so one
+      // reused list serves every proximity node evaluated here.
+      std::vector<std::vector<Span>*>& lists = eval_lists_;
+      lists.clear();
       for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) {
         std::vector<Span>& occ = Scratch();
         Spans(c, win, occ);

@@ -71,6 +71,7 @@ class Verifier {
   std::vector<Span> chosen_;
   std::vector<std::uint32_t> ids_;
   std::vector<std::uint32_t> term_ids_;
+  std::vector<std::vector<Span>*> eval_lists_;
 };
 
 }  // namespace dateline::match
