@@ -139,6 +139,7 @@ class CompiledQuery : public QueryView {
     return *this;
   }
   std::size_t bytes() const { return 8 * words_; }
+  std::size_t words() const { return words_; }
   void set_id(std::uint64_t id) { storage_[4] = id; }  // Header::id
 
  private:

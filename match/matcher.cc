@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
+#include "match/blob_arena.h"
 #include "match/compiled_query.h"
 #include "match/presearch_keys.h"
 #include "match/story_view.h"
@@ -51,7 +53,8 @@ struct Slot {
   std::uint64_t id = 0;
   std::uint16_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
   bool live = false;
-  CompiledQuery query;
+  QueryView query;          // in the Matcher's BlobArena
+  std::uint32_t words = 0;  // of the query's blob
 };
 
 }  // namespace
@@ -69,6 +72,7 @@ struct Matcher::Impl {
   std::uint64_t queries = 0;
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
+  BlobArena arena;  // the compiled queries
   std::uint64_t posting_entries = 0;
   // Bumped by every Add and Remove: while it is unchanged since a story took its candidates, their
   // blobs are all still filed and no slot needs checking.
@@ -94,7 +98,7 @@ struct Matcher::Impl {
 
   // Calls f(node, check, keys, key_count) for each presearch entry of `q`.
   template <typename F>
-  static void ForEachEntry(const CompiledQuery& q, F f) {
+  static void ForEachEntry(QueryView q, F f) {
     const std::uint64_t* e = q.entries();
     const std::uint64_t* end = e + q.entry_words();
     while (e < end) {
@@ -107,7 +111,7 @@ struct Matcher::Impl {
 
   // Requires mu held exclusively.
   void File(std::uint32_t s) {
-    const CompiledQuery& q = slot(s).query;
+    const QueryView q = slot(s).query;
     if (q.always_verify()) ++always_queries;
     prefix_lengths.fetch_or(q.prefix_lengths());
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
@@ -127,7 +131,7 @@ struct Matcher::Impl {
   // Requires mu held exclusively.
   void Unfile(std::uint32_t s) {
     Slot& sl = slot(s);
-    const CompiledQuery& q = sl.query;
+    const QueryView q = sl.query;
     if (q.always_verify()) --always_queries;
     auto same = [](std::uint64_t entry) { return [entry](const Posting& p) { return p.entry == entry; }; };
     ForEachEntry(q, [&](std::uint32_t node, std::uint64_t, const std::uint64_t* keys, std::uint32_t n) {
@@ -153,8 +157,10 @@ struct Matcher::Impl {
         if (list.empty()) shard.erase(it);
       }
     });
-    blob_bytes -= q.bytes();
-    sl.query = CompiledQuery();
+    blob_bytes -= 8 * sl.words;
+    arena.Free(const_cast<std::uint64_t*>(q.data()), sl.words);
+    sl.query = QueryView();
+    sl.words = 0;
     sl.live = false;
     free_slots.push_back(s);
     --queries;
@@ -214,9 +220,13 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
   ++sl.generation;
   sl.live = true;
   compiled.set_id(id);
-  sl.query = std::move(compiled);
+  // Copied into the arena (the exclusive section is the arena's lock; a few hundred bytes).
+  std::uint64_t* blob = m.arena.Allocate(compiled.words());
+  std::memcpy(blob, compiled.data(), compiled.bytes());
+  sl.query = QueryView(blob);
+  sl.words = static_cast<std::uint32_t>(compiled.words());
   m.File(s);
-  m.blob_bytes += sl.query.bytes();
+  m.blob_bytes += compiled.bytes();
   ++m.queries;
   ids.emplace(id, s);
   ++m.changes;
@@ -359,7 +369,7 @@ MatcherStats Matcher::Stats() const {
   MatcherStats st;
   st.queries = m.queries;
   st.always_verified = m.always_queries;
-  std::uint64_t bytes = m.blob_bytes + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
+  std::uint64_t bytes = std::max<std::uint64_t>(m.blob_bytes, m.arena.reserved_bytes()) + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
   std::uint64_t keys = 0, ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
     keys += m.postings[i].size();
