@@ -51,6 +51,7 @@ std::pair<std::uint64_t, std::uint64_t> RssKiB() {
 }
 
 struct SizeResult {
+  std::string mix;
   std::size_t queries = 0;
   double build_s = 0, build_qps = 0;
   double matcher_mib = 0, rss_mib = 0;
@@ -120,12 +121,17 @@ bool RunAlerts(const Options& o) {
 
   std::vector<SizeResult> results;
   bool ok = true;
+  for (const std::string& mix : o.alert_mixes) {
+  const bool selective = mix == "selective";
+  std::printf("\nmix: %s\n", selective ? "selective (alert words occur at most 50 times in the corpus)"
+                                       : "vocabulary (alert words: any content word)");
   for (std::size_t size : o.alert_queries) {
     SizeResult r;
+    r.mix = mix;
     r.queries = size;
     const std::uint64_t base_rss = RssKiB().first;
     // The stored query strings, as the alert store would hand them over at start-up.
-    match::RandomQueries gen(vocabulary, 1000 + static_cast<std::uint32_t>(size));
+    match::RandomQueries gen(vocabulary, 1000 + static_cast<std::uint32_t>(size), selective);
     std::vector<std::string> texts;
     texts.reserve(size);
     std::size_t text_bytes = 0;
@@ -272,14 +278,15 @@ bool RunAlerts(const Options& o) {
     matcher.reset();
     malloc_trim(0);
   }
+  }
 
-  std::printf("\n| queries | build s (CPU s) | queries/s | always verified | matcher MiB (est.) | RSS growth MiB "
+  std::printf("\n| mix | queries | build s (CPU s) | queries/s | always verified | matcher MiB (est.) | RSS growth MiB "
               "| stories/s (per CPU s) | p50 ms | p99 ms | max ms | candidates/story | fired/story | Add p99 / max µs "
               "| Remove p99 µs | brute force stories/s | matcher/brute |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const SizeResult& r : results) {
-    std::printf("| %zu | %.2f (%.2f) | %.0f | %llu | %.0f | %.0f | %.0f (%.0f) | %.3f | %.3f | %.2f | %.1f | %.1f | %.0f / %.0f | %.0f | %s | %s |\n",
-                r.queries, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
+    std::printf("| %s | %zu | %.2f (%.2f) | %.0f | %llu | %.0f | %.0f | %.0f (%.0f) | %.3f | %.3f | %.2f | %.1f | %.1f | %.0f / %.0f | %.0f | %s | %s |\n",
+                r.mix.c_str(), r.queries, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
                 r.matcher_mib, r.rss_mib, r.stories_per_s, r.stories_per_cpu_s, r.p50_ms, r.p99_ms, r.max_ms, r.candidates,
                 r.fired, r.add_p99_us, r.add_max_us, r.remove_p99_us,
                 r.brute_per_s > 0 ? Format("%.2f (%zu stories)", r.brute_per_s, r.brute_stories).c_str() : "—",

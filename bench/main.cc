@@ -66,6 +66,8 @@ search:
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
+  --mix LIST              alert mixes: vocabulary (any content word), selective (words that
+                          occur at most 50 times in the corpus); default vocabulary,selective
 alerts-e2e:
   --e2e-alerts N          alerts saved before the stories (default 100000; --smoke: 2000)
   --e2e-stories N         stories posted, one per request (default 1000; --smoke: 30)
@@ -166,6 +168,12 @@ int main(int argc, char** argv) {
       } else if (a == "--rate") {
         o.push_rate = std::strtod(value().c_str(), nullptr);
         if (!(o.push_rate > 0)) throw BenchError("--rate must be positive");
+      } else if (a == "--mix") {
+        o.alert_mixes = SplitList(value());
+        for (const auto& m : o.alert_mixes) {
+          if (m != "vocabulary" && m != "selective") throw BenchError("bad --mix " + m);
+        }
+        if (o.alert_mixes.empty()) throw BenchError("--mix needs at least one mix");
       } else if (a == "--e2e-alerts") {
         o.e2e_alerts = ToSize(a, value());
       } else if (a == "--e2e-stories") {

@@ -40,6 +40,7 @@ struct Options {
 
   // alerts
   std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};
+  std::vector<std::string> alert_mixes = {"vocabulary", "selective"};  // bench/README.md
 
   // alerts-e2e
   std::size_t e2e_alerts = 100000;  // alerts saved through the API before the stories
