@@ -369,7 +369,8 @@ MatcherStats Matcher::Stats() const {
   MatcherStats st;
   st.queries = m.queries;
   st.always_verified = m.always_queries;
-  std::uint64_t bytes = std::max<std::uint64_t>(m.blob_bytes, m.arena.reserved_bytes()) + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
+  // The arena reserves 64 MiB chunks but only the blobs in them are touched (resident).
+  std::uint64_t bytes = m.blob_bytes + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
   std::uint64_t keys = 0, ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
     keys += m.postings[i].size();
