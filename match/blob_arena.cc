@@ -8,13 +8,16 @@ namespace dateline::match {
 
 BlobArena::~BlobArena() {
   for (auto& [p, n] : chunks_) ::munmap(p, n);
+  for (std::uint64_t* p : large_) delete[] p;
 }
 
 std::uint64_t* BlobArena::Allocate(std::size_t words) {
   if (words == 0) words = 1;
   if (words > kMaxPooledWords) {
     reserved_ += 8 * words;
-    return new std::uint64_t[words];
+    std::uint64_t* p = new std::uint64_t[words];
+    large_.insert(p);
+    return p;
   }
   if (!free_[words].empty()) {
     std::uint64_t* p = free_[words].back();
@@ -48,6 +51,7 @@ void BlobArena::Free(std::uint64_t* p, std::size_t words) {
   if (words == 0) words = 1;
   if (words > kMaxPooledWords) {
     reserved_ -= 8 * words;
+    large_.erase(p);
     delete[] p;
     return;
   }

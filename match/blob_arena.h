@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -33,6 +34,7 @@ class BlobArena {
   static constexpr std::size_t kMaxPooledWords = 1024;
   static constexpr std::size_t kChunkBytes = std::size_t{64} << 20;
   std::vector<std::pair<void*, std::size_t>> chunks_;  // mmap'd regions
+  std::unordered_set<std::uint64_t*> large_;           // heap blobs, freed with the arena
   std::uint64_t* cur_ = nullptr;
   std::size_t left_ = 0;  // words left in the current chunk
   std::vector<std::vector<std::uint64_t*>> free_ = std::vector<std::vector<std::uint64_t*>>(kMaxPooledWords + 1);
