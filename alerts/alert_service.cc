@@ -566,6 +566,11 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
     // Runtime state as it was, put back if the transaction fails.
     std::vector<std::pair<std::int64_t, Runtime>> before;
     std::unordered_map<std::int64_t, bool> visible;  // per owner, for this story
+    // Prepared once per story, reset per fired alert: a story fires tens to hundreds of alerts.
+    Stmt alert(db_.handle(), "SELECT name, webhook_url, coalesce(webhook_secret, '') FROM alerts WHERE id = ?");
+    Stmt insert(db_.handle(),
+                "INSERT INTO alert_inbox(alert_id, user_id, kind, story_id, seq, headline, "
+                "matched_terms, fired_at) VALUES (?, ?, 'match', ?, ?, ?, ?, ?) RETURNING id");
     auto fail = [&](Status s) -> Status {
       for (auto& [id, rt] : before) {
         runtime_[id] = rt;
@@ -634,9 +639,7 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
         if (Status s = sent.Run(); !s.ok()) return fail(s);
       }
 
-      Stmt alert(db_.handle(),
-                 "SELECT name, webhook_url, coalesce(webhook_secret, '') FROM alerts WHERE id = ?");
-      alert.Bind(1, id);
+      alert.Reset().Bind(1, id);
       if (!alert.Step())
         return fail(alert.ok() ? Status::NotFound("no such alert") : alert.status());
       Pending p;
@@ -655,10 +658,8 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
         p.webhook_url = alert.Text(1);
         p.webhook_secret = alert.Text(2);
       }
-      Stmt insert(db_.handle(),
-                  "INSERT INTO alert_inbox(alert_id, user_id, kind, story_id, seq, headline, "
-                  "matched_terms, fired_at) VALUES (?, ?, 'match', ?, ?, ?, ?, ?) RETURNING id");
-      insert.Bind(1, id)
+      insert.Reset()
+          .Bind(1, id)
           .Bind(2, rt.user_id)
           .Bind(3, story.id)
           .Bind(4, static_cast<std::int64_t>(story.seq))
@@ -674,6 +675,8 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       pending.push_back(std::move(p));
       ++report.notified;
     }
+    alert.Reset();  // no statement of this story in progress at the commit
+    insert.Reset();
     if (Status s = tx.Commit(); !s.ok()) return fail(s);
   }
   report.webhooks = Deliver(pending, listener);

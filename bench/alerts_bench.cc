@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench/alert_workload.h"
 #include "bench/bench_util.h"
 #include "bench/scenarios.h"
 #include "index/analyzed_story.h"
@@ -49,8 +50,25 @@ std::pair<std::uint64_t, std::uint64_t> RssKiB() {
   return {rss, hwm};
 }
 
-// (ticker, company name) of the S&P 500 (Symbol, Security columns).
-match::RandomQueries::Companies Sp500(const std::string& path) {
+struct SizeResult {
+  std::string mix;
+  std::size_t queries = 0;
+  double build_s = 0, build_qps = 0;
+  double matcher_mib = 0, rss_mib = 0;
+  std::uint64_t always = 0;
+  double p50_ms = 0, p99_ms = 0, max_ms = 0, stories_per_s = 0;
+  double stories_per_cpu_s = 0;  // on the machine's load: the wall-clock rate understates it
+  double build_cpu_s = 0;
+  double candidates = 0, fired = 0, checked_out = 0;
+  double add_p99_us = 0, add_max_us = 0, remove_p99_us = 0;
+  double add_max_cpu_us = 0;  // CPU time of the slowest Add: tells a slow Add from a preempted one
+  double brute_per_s = 0;  // 0: not run
+  std::size_t brute_stories = 0;
+};
+
+}  // namespace
+
+match::RandomQueries::Companies LoadSp500(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw BenchError("missing " + path);
   match::RandomQueries::Companies out;
@@ -81,23 +99,6 @@ match::RandomQueries::Companies Sp500(const std::string& path) {
   return out;
 }
 
-struct SizeResult {
-  std::size_t queries = 0;
-  double build_s = 0, build_qps = 0;
-  double matcher_mib = 0, rss_mib = 0;
-  std::uint64_t always = 0;
-  double p50_ms = 0, p99_ms = 0, max_ms = 0, stories_per_s = 0;
-  double stories_per_cpu_s = 0;  // on the machine's load: the wall-clock rate understates it
-  double build_cpu_s = 0;
-  double candidates = 0, fired = 0;
-  double add_p99_us = 0, add_max_us = 0, remove_p99_us = 0;
-  double add_max_cpu_us = 0;  // CPU time of the slowest Add: tells a slow Add from a preempted one
-  double brute_per_s = 0;  // 0: not run
-  std::size_t brute_stories = 0;
-};
-
-}  // namespace
-
 bool RunAlerts(const Options& o) {
   std::printf("\n== alerts: standing-query matcher, one thread ==\n");
   const std::string shared = o.data_dir + "/..";
@@ -109,7 +110,7 @@ bool RunAlerts(const Options& o) {
   for (std::size_t i = 0; i < stories.size(); ++i) {
     if (stories[i].received_us == 0) stories[i].received_us = 536457600000000 + static_cast<std::int64_t>(i);
   }
-  const match::RandomQueries::Companies companies = Sp500(shared + "/gazetteers/sp500-constituents.csv");
+  const match::RandomQueries::Companies companies = LoadSp500(shared + "/gazetteers/sp500-constituents.csv");
   const match::Vocabulary vocabulary = match::BuildVocabulary(stories, 42);
   const std::size_t stream = o.smoke ? 300 : stories.size();
   const std::int64_t now_us = vocabulary.max_time;
@@ -120,12 +121,17 @@ bool RunAlerts(const Options& o) {
 
   std::vector<SizeResult> results;
   bool ok = true;
+  for (const std::string& mix : o.alert_mixes) {
+  const bool selective = mix == "selective";
+  std::printf("\nmix: %s\n", selective ? "selective (alert words occur at most 50 times in the corpus)"
+                                       : "vocabulary (alert words: any content word)");
   for (std::size_t size : o.alert_queries) {
     SizeResult r;
+    r.mix = mix;
     r.queries = size;
     const std::uint64_t base_rss = RssKiB().first;
     // The stored query strings, as the alert store would hand them over at start-up.
-    match::RandomQueries gen(vocabulary, 1000 + static_cast<std::uint32_t>(size));
+    match::RandomQueries gen(vocabulary, 1000 + static_cast<std::uint32_t>(size), selective);
     std::vector<std::string> texts;
     texts.reserve(size);
     std::size_t text_bytes = 0;
@@ -193,7 +199,7 @@ bool RunAlerts(const Options& o) {
 
     std::vector<double> ms;
     ms.reserve(stream);
-    std::uint64_t candidates = 0, fired = 0;
+    std::uint64_t candidates = 0, fired = 0, checked_out = 0;
     std::size_t mismatches = 0, next_brute = 0;
     const double scpu0 = ThreadCpu();
     const auto s0 = Clock::now();
@@ -203,6 +209,7 @@ bool RunAlerts(const Options& o) {
       const std::vector<match::Fired> f = matcher->Match(stories[i], now_us, &ms_stats);
       ms.push_back(Millis(Clock::now() - a));
       candidates += ms_stats.candidates;
+      checked_out += ms_stats.checked_out;
       fired += f.size();
       if (next_brute < brute_sample.size() && brute_sample[next_brute] == i) {
         std::set<std::uint64_t> got;
@@ -219,6 +226,7 @@ bool RunAlerts(const Options& o) {
     r.p99_ms = Percentile(ms, 0.99);
     r.candidates = static_cast<double>(candidates) / static_cast<double>(stream);
     r.fired = static_cast<double>(fired) / static_cast<double>(stream);
+    r.checked_out = static_cast<double>(checked_out) / static_cast<double>(stream);
     if (mismatches > 0) {
       std::printf("FAILED: %zu sampled stories fired differently from brute force\n", mismatches);
       ok = false;
@@ -248,11 +256,11 @@ bool RunAlerts(const Options& o) {
 
     std::printf("%9zu queries: build %.2f s (%.2f s CPU, %.0f queries/s), %llu always verified, matcher "
                 "%.0f MiB (estimate) / %.0f MiB RSS growth; %.0f stories/s (%.0f per CPU second), p50 %.3f ms, "
-                "p99 %.3f ms, max %.2f ms, %.1f candidates and %.1f fired per story; Add p99 %.0f us max %.0f us "
+                "p99 %.3f ms, max %.2f ms, %.1f candidates (%.1f more dropped by their required-key check) and %.1f fired per story; Add p99 %.0f us max %.0f us "
                 "(max %.0f us CPU), Remove p99 %.0f us",
                 size, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
                 r.matcher_mib, r.rss_mib, r.stories_per_s, r.stories_per_cpu_s, r.p50_ms, r.p99_ms, r.max_ms,
-                r.candidates, r.fired, r.add_p99_us, r.add_max_us, r.add_max_cpu_us, r.remove_p99_us);
+                r.candidates, r.checked_out, r.fired, r.add_p99_us, r.add_max_us, r.add_max_cpu_us, r.remove_p99_us);
     if (r.brute_per_s > 0) {
       std::printf("; brute force %.2f stories/s on %zu stories (matcher/brute force %.0fx), fired sets %s",
                   r.brute_per_s, r.brute_stories, r.stories_per_s / r.brute_per_s,
@@ -270,14 +278,15 @@ bool RunAlerts(const Options& o) {
     matcher.reset();
     malloc_trim(0);
   }
+  }
 
-  std::printf("\n| queries | build s (CPU s) | queries/s | always verified | matcher MiB (est.) | RSS growth MiB "
+  std::printf("\n| mix | queries | build s (CPU s) | queries/s | always verified | matcher MiB (est.) | RSS growth MiB "
               "| stories/s (per CPU s) | p50 ms | p99 ms | max ms | candidates/story | fired/story | Add p99 / max µs "
               "| Remove p99 µs | brute force stories/s | matcher/brute |\n");
-  std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const SizeResult& r : results) {
-    std::printf("| %zu | %.2f (%.2f) | %.0f | %llu | %.0f | %.0f | %.0f (%.0f) | %.3f | %.3f | %.2f | %.1f | %.1f | %.0f / %.0f | %.0f | %s | %s |\n",
-                r.queries, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
+    std::printf("| %s | %zu | %.2f (%.2f) | %.0f | %llu | %.0f | %.0f | %.0f (%.0f) | %.3f | %.3f | %.2f | %.1f | %.1f | %.0f / %.0f | %.0f | %s | %s |\n",
+                r.mix.c_str(), r.queries, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
                 r.matcher_mib, r.rss_mib, r.stories_per_s, r.stories_per_cpu_s, r.p50_ms, r.p99_ms, r.max_ms, r.candidates,
                 r.fired, r.add_p99_us, r.add_max_us, r.remove_p99_us,
                 r.brute_per_s > 0 ? Format("%.2f (%zu stories)", r.brute_per_s, r.brute_stories).c_str() : "—",

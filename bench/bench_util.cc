@@ -103,9 +103,6 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
-namespace {
-
-// Runs `binary args...` with `input` on stdin; returns its stdout, throws on failure.
 std::string RunTool(const std::string& binary, std::vector<std::string> args,
                     const std::string& input) {
   args.insert(args.begin(), binary);
@@ -142,21 +139,28 @@ std::string RunTool(const std::string& binary, std::vector<std::string> args,
   return output;
 }
 
-}  // namespace
+std::string CreateToken(const std::string& binary, const std::string& data_dir, const std::string& user,
+                        const std::vector<std::string>& scopes) {
+  std::vector<std::string> args = {"token", "create", user, "--data", data_dir};
+  for (const std::string& s : scopes) {
+    args.push_back("--scope");
+    args.push_back(s);
+  }
+  const std::string created = RunTool(binary, args, "");
+  const auto at = created.find("dl_");
+  if (at == std::string::npos) throw BenchError("no token in: " + created);
+  return created.substr(at, created.find_first_of("\r\n ", at) - at);
+}
 
 ServerProcess::ServerProcess(const std::string& binary, const std::string& data_dir,
-                             const std::vector<std::string>& extra) {
+                             const std::vector<std::string>& extra,
+                             const std::function<void(const std::string&)>& prepare) {
   log_path_ = data_dir + ".log";
   ::signal(SIGPIPE, SIG_IGN);
   RunTool(binary, {"user", "add", "bench", "--role", "admin", "--password-stdin", "--data", data_dir},
           "bench password, long enough\n");
-  const std::string created = RunTool(binary, {"token", "create", "bench", "--scope", "stories:read",
-                                                "--scope", "stories:write", "--scope", "admin",
-                                                "--data", data_dir},
-                                       "");
-  const auto at = created.find("dl_");
-  if (at == std::string::npos) throw BenchError("no token in: " + created);
-  token_ = created.substr(at, created.find_first_of("\r\n ", at) - at);
+  token_ = CreateToken(binary, data_dir, "bench", {"stories:read", "stories:write", "alerts", "admin"});
+  if (prepare) prepare(data_dir);
   int out[2];
   if (::pipe2(out, O_CLOEXEC) != 0) throw BenchError("pipe failed");
   std::vector<std::string> args = {binary, "serve", "--data", data_dir, "--listen", "127.0.0.1:0"};

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -44,13 +45,22 @@ class TempDir {
   std::string path_;
 };
 
+// Runs `binary args...` with `input` on stdin; returns its stdout and stderr, throws on failure.
+std::string RunTool(const std::string& binary, std::vector<std::string> args, const std::string& input);
+// `dateline token create USER --scope S...` in `data_dir`; returns the token (dl_...).
+std::string CreateToken(const std::string& binary, const std::string& data_dir, const std::string& user,
+                        const std::vector<std::string>& scopes);
+
 // `dateline serve --data DIR --listen 127.0.0.1:0 ARGS...` as a subprocess.
 class ServerProcess {
  public:
   // Waits for "listening on http://127.0.0.1:PORT"; throws BenchError (with the log) if it does
   // not appear within 60 s.
+  // `prepare`, when given, runs on the data folder after the bench account exists and before
+  // the server starts (more accounts, tokens: RunTool / CreateToken).
   ServerProcess(const std::string& binary, const std::string& data_dir,
-                const std::vector<std::string>& args);
+                const std::vector<std::string>& args,
+                const std::function<void(const std::string&)>& prepare = {});
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -1,6 +1,6 @@
 // dateline-bench: named benchmark scenarios against the real `dateline serve` binary.
 //
-//   dateline-bench ingest|push|search|alerts|all [--smoke] [--runs N] [options]
+//   dateline-bench ingest|push|search|alerts|alerts-e2e|all [--smoke] [--runs N] [options]
 //
 // See bench/README.md and bench/RESULTS.md.
 #include <signal.h>
@@ -18,7 +18,7 @@ namespace {
 
 using namespace dateline::bench;
 
-constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|search|alerts|all [options]
+constexpr const char* kUsage = R"(usage: dateline-bench ingest|push|search|alerts|alerts-e2e|all [options]
 
 scenarios:
   ingest   POST Reuters-21578 to a fresh `dateline serve` (NDJSON batches and one story per
@@ -31,7 +31,10 @@ scenarios:
   alerts   the standing-query matcher in-process, one thread: build time, per-story latency and
            memory at 10k to 1.5M alerts drawn from the Reuters + BBC vocabulary; the peer is
            brute force (the reference evaluator over every alert) on a sample of stories
-  all      ingest, push and search (alerts runs on its own: it takes minutes and ~2 GB)
+  alerts-e2e
+           story POST acknowledged -> alert frame on a WebSocket through `dateline serve`, with
+           N alerts of the same mix saved through POST /api/v1/alerts first (1,000 per account)
+  all      ingest, push and search (alerts and alerts-e2e run on their own: they take minutes)
 
 options:
   --smoke                 tiny sizes, one run: checks that every scenario works (a few seconds)
@@ -63,6 +66,13 @@ search:
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
+  --mix LIST              alert mixes: vocabulary (any content word), selective (words that
+                          occur at most 50 times in the corpus); default vocabulary,selective
+alerts-e2e:
+  --e2e-alerts N          alerts saved before the stories (default 100000; --smoke: 2000)
+  --e2e-stories N         stories posted, one per request (default 1000; --smoke: 30)
+  --e2e-rate R            stories per second (default 20)
+  (also --threads and --push-sync for the server)
 )";
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -158,6 +168,20 @@ int main(int argc, char** argv) {
       } else if (a == "--rate") {
         o.push_rate = std::strtod(value().c_str(), nullptr);
         if (!(o.push_rate > 0)) throw BenchError("--rate must be positive");
+      } else if (a == "--mix") {
+        o.alert_mixes = SplitList(value());
+        for (const auto& m : o.alert_mixes) {
+          if (m != "vocabulary" && m != "selective") throw BenchError("bad --mix " + m);
+        }
+        if (o.alert_mixes.empty()) throw BenchError("--mix needs at least one mix");
+      } else if (a == "--e2e-alerts") {
+        o.e2e_alerts = ToSize(a, value());
+      } else if (a == "--e2e-stories") {
+        o.e2e_stories = ToSize(a, value());
+        if (o.e2e_stories == 0) throw BenchError("--e2e-stories must be at least 1");
+      } else if (a == "--e2e-rate") {
+        o.e2e_rate = std::strtod(value().c_str(), nullptr);
+        if (!(o.e2e_rate > 0)) throw BenchError("--e2e-rate must be positive");
       } else if (a == "--push-sync") {
         o.push_sync = value();
       } else if (a == "--stream-queue") {
@@ -169,7 +193,7 @@ int main(int argc, char** argv) {
       }
     }
     if (scenario != "ingest" && scenario != "push" && scenario != "search" &&
-        scenario != "alerts" && scenario != "all") {
+        scenario != "alerts" && scenario != "alerts-e2e" && scenario != "all") {
       std::fputs(kUsage, stderr);
       return 2;
     }
@@ -188,6 +212,8 @@ int main(int argc, char** argv) {
       o.search_docs = 4000;
       o.search_queries = 10;
       o.alert_queries = {2000};
+      o.e2e_alerts = 2000;
+      o.e2e_stories = 30;
     }
     if (o.connections == 0 || o.single_connections == 0 || o.clients.empty() ||
         o.push_stories == 0) {
@@ -203,6 +229,7 @@ int main(int argc, char** argv) {
     if (scenario == "push" || scenario == "all") ok &= RunPush(o);
     if (scenario == "search" || scenario == "all") ok &= RunSearch(o);
     if (scenario == "alerts") ok &= RunAlerts(o);
+    if (scenario == "alerts-e2e") ok &= RunAlertsE2e(o);
     std::printf("\n%s\n", ok ? "dateline-bench: done" : "dateline-bench: FAILED");
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

@@ -40,11 +40,18 @@ struct Options {
 
   // alerts
   std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};
+  std::vector<std::string> alert_mixes = {"vocabulary", "selective"};  // bench/README.md
+
+  // alerts-e2e
+  std::size_t e2e_alerts = 100000;  // alerts saved through the API before the stories
+  std::size_t e2e_stories = 1000;   // stories posted, one per request
+  double e2e_rate = 20;             // stories per second
 };
 
 bool RunIngest(const Options& o);
 bool RunPush(const Options& o);
 bool RunSearch(const Options& o);
 bool RunAlerts(const Options& o);
+bool RunAlertsE2e(const Options& o);
 
 }  // namespace dateline::bench

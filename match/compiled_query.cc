@@ -75,6 +75,7 @@ class QueryCompiler {
     Emit(root);
     std::vector<std::uint64_t> entries;
     bool always = false;
+    const query::Node* source = nullptr;  // the entry's node
     auto add_entry = [&](std::uint32_t node, std::optional<KeySet> ks) {
       if (ks && ks->keys.empty()) return;  // this branch can never match
       if (ks) {
@@ -84,31 +85,36 @@ class QueryCompiler {
         always = true;
       }
       entries.push_back(static_cast<std::uint64_t>(node) << 32 | (ks ? ks->keys.size() : 0));
+      entries.push_back(ks ? Check(*source, ks->keys) : 0);
       if (ks) entries.insert(entries.end(), ks->keys.begin(), ks->keys.end());
     };
     if (root.kind == query::Kind::kOr) {
       std::uint32_t node = 1;
       for (const auto& child : root.children) {
+        source = child.get();
         add_entry(node, Extract(*child));
         node = nodes_[node].end;
       }
     } else {
+      source = &root;
       add_entry(0, Extract(root));
     }
     CompiledQuery q;
-    const std::size_t bytes = 32 + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
+    const std::size_t header = 8 * QueryView::kHeaderWords;
+    const std::size_t bytes = header + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
     q.words_ = (bytes + 7) / 8;
-    q.blob_ = std::make_unique<std::uint64_t[]>(q.words_);
-    char* p = reinterpret_cast<char*>(q.blob_.get());
-    const CompiledQuery::Header h{static_cast<std::uint32_t>(nodes_.size()),
-                                  static_cast<std::uint32_t>(entries.size()),
-                                  static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u,
-                                  prefix_lengths_, field_prefix_lengths_};
-    std::memcpy(p, &h, 32);
-    std::memcpy(p + 32, nodes_.data(), 16 * nodes_.size());
-    if (!entries.empty()) std::memcpy(p + 32 + 16 * nodes_.size(), entries.data(), 8 * entries.size());
+    q.storage_ = std::make_unique<std::uint64_t[]>(q.words_);  // zeroed: id and work start at 0
+    q.blob_ = q.storage_.get();
+    char* p = reinterpret_cast<char*>(q.storage_.get());
+    const QueryView::Header h{static_cast<std::uint32_t>(nodes_.size()),
+                              static_cast<std::uint32_t>(entries.size()),
+                              static_cast<std::uint32_t>(pool_.size()), always ? 1u : 0u,
+                              prefix_lengths_, field_prefix_lengths_, 0, 0};
+    std::memcpy(p, &h, header);
+    std::memcpy(p + header, nodes_.data(), 16 * nodes_.size());
+    if (!entries.empty()) std::memcpy(p + header + 16 * nodes_.size(), entries.data(), 8 * entries.size());
     if (!pool_.empty()) {
-      std::memcpy(p + 32 + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
+      std::memcpy(p + header + 16 * nodes_.size() + 8 * entries.size(), pool_.data(), pool_.size());
     }
     return q;
   }
@@ -336,6 +342,110 @@ class QueryCompiler {
         return std::nullopt;
     }
     return std::nullopt;
+  }
+
+  // A key every story matching `n` offers; `english_only`: only English stories must offer it.
+  struct Required {
+    std::uint64_t key;
+    bool english_only;
+    double cost;
+  };
+
+  void RequiredWords(const query::Node& n, std::vector<Required>& out) const {
+    std::vector<std::string> words;
+    if (n.kind == query::Kind::kTerm) {
+      words = QueryWords(n.text);
+    } else {
+      for (const std::string& word : n.words) {
+        for (std::string& w : QueryWords(word)) words.push_back(std::move(w));
+      }
+    }
+    const bool stemmed = n.kind == query::Kind::kTerm && !n.exact;
+    for (const std::string& w : words) {
+      // A stemmed word is looked up by its English stem in an English story (verifier.cc).
+      const std::uint64_t key = WordKey(stemmed ? CachedStem(w, "en") : w);
+      out.push_back({key, stemmed, Frequency(key) + 1.0 / (1.0 + static_cast<double>(w.size()))});
+    }
+  }
+
+  // Keys every story whose occurrences of operand `n` are non-empty offers (proximity operands).
+  void RequiredOfSpans(const query::Node& n, std::vector<Required>& out) const {
+    using query::Kind;
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase:
+        RequiredWords(n, out);
+        return;
+      case Kind::kNear:
+      case Kind::kWithin:
+      case Kind::kSame:
+        for (const auto& c : n.children) RequiredOfSpans(*c, out);
+        return;
+      default:
+        return;  // ORs and prefixes require no one key
+    }
+  }
+
+  // Keys every story matching `n` offers (a subset is fine: fewer keys only check less).
+  void RequiredKeys(const query::Node& n, std::vector<Required>& out) const {
+    using query::Kind;
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase:
+        RequiredWords(n, out);
+        return;
+      case Kind::kAnd:
+        for (const auto& c : n.children) RequiredKeys(*c, out);
+        return;
+      case Kind::kNear:
+      case Kind::kWithin:
+      case Kind::kSame:
+        for (const auto& c : n.children) RequiredOfSpans(*c, out);
+        return;
+      case Kind::kAtLeast:
+        if (n.count > 0 && !n.children.empty()) RequiredOfSpans(*n.children[0], out);
+        return;
+      case Kind::kField: {
+        if (n.prefix) return;
+        const std::string field = text::Fold(n.field);
+        if (field == "author") {
+          for (const std::string& w : QueryWords(n.text)) {
+            const std::uint64_t key = FieldKey(field, w);
+            out.push_back({key, false, Frequency(key) + 1.0 / (1.0 + static_cast<double>(w.size()))});
+          }
+          return;
+        }
+        const std::string value = FieldValue(field, n.text);
+        const std::uint64_t key = FieldKey(field, value);
+        out.push_back({key, false, Frequency(key) + 1.0 / (1.0 + static_cast<double>(value.size()))});
+        return;
+      }
+      default:
+        return;  // OR, NOT, prefixes, time and MatchAll require no one key
+    }
+  }
+
+  // The check word of an entry filed under `filed` (sorted): the rarest required keys of `n`
+  // other than those (presearch_keys.h, PassesCheck).
+  std::uint64_t Check(const query::Node& n, const std::vector<std::uint64_t>& filed) const {
+    std::vector<Required> req;
+    RequiredKeys(n, req);
+    std::sort(req.begin(), req.end(), [](const Required& a, const Required& b) {
+      return a.cost != b.cost ? a.cost < b.cost : a.key < b.key;
+    });
+    std::uint64_t check = 0;
+    int used = 0;
+    std::vector<std::uint32_t> fragments;
+    for (const Required& r : req) {
+      if (used == kCheckKeys) break;
+      if (std::binary_search(filed.begin(), filed.end(), r.key)) continue;
+      const std::uint32_t fragment = CheckFragment(r.key);
+      if (fragment == 0 || std::find(fragments.begin(), fragments.end(), fragment) != fragments.end()) continue;
+      fragments.push_back(fragment);
+      const std::uint64_t slot = fragment | (r.english_only ? std::uint64_t{1} << kCheckBits : 0);
+      check |= slot << (kCheckSlotBits * used++);
+    }
+    return check;
   }
 
   const KeyFrequency& frequency_;

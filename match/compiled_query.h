@@ -4,6 +4,7 @@
 // few hundred bytes per query instead of one heap-allocated AST node per operator and term.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -46,19 +47,24 @@ inline std::uint64_t PrefixLengthBit(std::size_t bytes) {
 //   kPrefix         the folded prefix
 //   kField          folded field name, then folded value, or for kAuthorWords u32 n and n words
 //   kRange          i64 from_us, i64 to_us;  kSince: i64 seconds
-class CompiledQuery {
+//
+// QueryView reads a compiled query through a pointer to its blob (what the presearch index files,
+// so a candidate is verified without first reading its slot); CompiledQuery owns the blob.
+class QueryView {
  public:
-  CompiledQuery() = default;
+  QueryView() = default;
+  explicit QueryView(const std::uint64_t* blob) : blob_(blob) {}
   std::uint32_t node_count() const { return header().nodes; }
   const CompiledNode* nodes() const {
-    return reinterpret_cast<const CompiledNode*>(blob_.get() + 4);
+    return reinterpret_cast<const CompiledNode*>(blob_ + kHeaderWords);
   }
   // Presearch entries: the query matches exactly when one of its entry nodes does (the root, or
   // each child of a top-level OR, so a long OR is verified only in the branches a story can
-  // satisfy). Each entry is one word `node << 32 | key count` followed by that many keys; an
-  // entry with no keys has no term every match needs and is verified for every story.
+  // satisfy). Each entry is one word `node << 32 | key count`, one check word (further keys every
+  // match of the entry needs: presearch_keys.h, PassesCheck), then that many keys; an entry with
+  // no keys has no term every match needs and is verified for every story.
   std::uint32_t entry_words() const { return header().entry_words; }
-  const std::uint64_t* entries() const { return blob_.get() + 4 + 2 * header().nodes; }
+  const std::uint64_t* entries() const { return blob_ + kHeaderWords + 2 * header().nodes; }
   // True when some entry is verified for every story.
   bool always_verify() const { return header().always != 0; }
   // Lengths of the word and field-value prefixes in the query: bit n for n bytes (bit 0 for 64
@@ -66,8 +72,16 @@ class CompiledQuery {
   std::uint64_t prefix_lengths() const { return header().prefix_lengths; }
   std::uint64_t field_prefix_lengths() const { return header().field_prefix_lengths; }
   const char* pool() const { return reinterpret_cast<const char*>(entries() + header().entry_words); }
-  std::size_t bytes() const { return 8 * words_; }
+  const std::uint64_t* data() const { return blob_; }
   explicit operator bool() const { return blob_ != nullptr; }
+
+  // The id the query was added under (Matcher::Add), kept with it so that a firing candidate
+  // needs nothing else.
+  std::uint64_t id() const { return header().id; }
+  // Verification work spent on the query so far (Matcher::CostliestQueries); updated by
+  // concurrent Match calls, hence atomic.
+  std::uint64_t work() const { return WorkRef().load(std::memory_order_relaxed); }
+  void AddWork(std::uint64_t w) const { WorkRef().fetch_add(w, std::memory_order_relaxed); }
 
   // Reads a u32 / string / i64 / u64 at `*offset` of the pool and advances it.
   std::uint32_t U32(std::uint32_t* offset) const {
@@ -90,7 +104,7 @@ class CompiledQuery {
   }
   std::uint64_t U64(std::uint32_t* offset) const { return static_cast<std::uint64_t>(I64(offset)); }
 
- private:
+ protected:
   friend class QueryCompiler;
   struct Header {
     std::uint32_t nodes;
@@ -99,10 +113,38 @@ class CompiledQuery {
     std::uint32_t always;
     std::uint64_t prefix_lengths;
     std::uint64_t field_prefix_lengths;
+    std::uint64_t id;
+    std::uint64_t work;
   };
-  static_assert(sizeof(Header) == 32);
-  const Header& header() const { return *reinterpret_cast<const Header*>(blob_.get()); }
-  std::unique_ptr<std::uint64_t[]> blob_;
+  static constexpr std::size_t kHeaderWords = 6;
+  static_assert(sizeof(Header) == 8 * kHeaderWords);
+  const Header& header() const { return *reinterpret_cast<const Header*>(blob_); }
+  std::atomic_ref<std::uint64_t> WorkRef() const {
+    // The blob is the owner's mutable allocation; only this counter is ever written after Add.
+    return std::atomic_ref<std::uint64_t>(const_cast<std::uint64_t*>(blob_)[kHeaderWords - 1]);
+  }
+  const std::uint64_t* blob_ = nullptr;
+};
+
+class CompiledQuery : public QueryView {
+ public:
+  CompiledQuery() = default;
+  CompiledQuery(CompiledQuery&& o) noexcept { *this = std::move(o); }
+  CompiledQuery& operator=(CompiledQuery&& o) noexcept {
+    storage_ = std::move(o.storage_);
+    words_ = o.words_;
+    blob_ = storage_.get();
+    o.blob_ = nullptr;
+    o.words_ = 0;
+    return *this;
+  }
+  std::size_t bytes() const { return 8 * words_; }
+  std::size_t words() const { return words_; }
+  void set_id(std::uint64_t id) { storage_[4] = id; }  // Header::id
+
+ private:
+  friend class QueryCompiler;
+  std::unique_ptr<std::uint64_t[]> storage_;
   std::size_t words_ = 0;
 };
 

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 
+#include "match/blob_arena.h"
 #include "match/compiled_query.h"
+#include "match/presearch_keys.h"
 #include "match/story_view.h"
 #include "match/verifier.h"
 
@@ -21,17 +24,37 @@ constexpr std::size_t kShards = 256;
 constexpr std::size_t kSlotsPerChunk = 4096;
 // Candidates verified per hold of the shared lock: a waiting Add gets in between groups.
 constexpr std::size_t kVerifyGroup = 256;
+// How many candidates ahead of verification their compiled queries are prefetched.
+constexpr std::size_t kPrefetchAhead = 8;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
 constexpr int kFilterLog2 = 25;  // 4 MiB of bits
 constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
+// A presearch entry as filed: the entry (slot << 32 | generation << 16 | node: the query in that
+// slot matches if that node does; the generation spares reading the slot to recognise a stale
+// one), its required-key check, tested against the story before the query is touched, and the
+// query's blob, so that verifying a candidate reads no slot.
+struct Posting {
+  std::uint64_t entry;
+  std::uint64_t check;
+  const std::uint64_t* blob;
+};
+
+// A candidate of one story: its entry and the blob of its query.
+struct Candidate {
+  std::uint64_t entry;
+  const std::uint64_t* blob;
+  bool operator<(const Candidate& o) const { return entry < o.entry; }
+  bool operator==(const Candidate& o) const { return entry == o.entry; }
+};
+
 struct Slot {
   std::uint64_t id = 0;
   std::uint16_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
   bool live = false;
-  CompiledQuery query;
-  std::atomic<std::uint64_t> work{0};
+  QueryView query;          // in the Matcher's BlobArena
+  std::uint32_t words = 0;  // of the query's blob
 };
 
 }  // namespace
@@ -44,14 +67,16 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  // key -> entries (slot << 32 | generation << 16 | node: the query in that slot matches if that
-  // node does). The generation in the entry spares reading the slot to recognise a stale one.
-  std::unordered_map<std::uint64_t, std::vector<std::uint64_t>> postings[kShards];
-  std::vector<std::uint64_t> always;  // entries verified for every story
+  std::unordered_map<std::uint64_t, std::vector<Posting>> postings[kShards];  // key -> entries
+  std::vector<Posting> always;  // entries verified for every story
   std::uint64_t queries = 0;
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
+  BlobArena arena;  // the compiled queries
   std::uint64_t posting_entries = 0;
+  // Bumped by every Add and Remove: while it is unchanged since a story took its candidates, their
+  // blobs are all still filed and no slot needs checking.
+  std::uint64_t changes = 0;
 
   // Prefix lengths some filed query uses (bits as PrefixLengthBit); only ever gain bits.
   std::atomic<std::uint64_t> prefix_lengths{0};
@@ -71,30 +96,31 @@ struct Matcher::Impl {
     return static_cast<std::uint64_t>(s) << 32 | static_cast<std::uint64_t>(slot(s).generation) << 16 | node;
   }
 
-  // Calls f(node, keys, key_count) for each presearch entry of `q`.
+  // Calls f(node, check, keys, key_count) for each presearch entry of `q`.
   template <typename F>
-  static void ForEachEntry(const CompiledQuery& q, F f) {
+  static void ForEachEntry(QueryView q, F f) {
     const std::uint64_t* e = q.entries();
     const std::uint64_t* end = e + q.entry_words();
     while (e < end) {
       const auto node = static_cast<std::uint32_t>(*e >> 32);
       const auto count = static_cast<std::uint32_t>(*e);
-      f(node, e + 1, count);
-      e += 1 + count;
+      f(node, e[1], e + 2, count);
+      e += 2 + count;
     }
   }
 
   // Requires mu held exclusively.
   void File(std::uint32_t s) {
-    const CompiledQuery& q = slot(s).query;
+    const QueryView q = slot(s).query;
     if (q.always_verify()) ++always_queries;
     prefix_lengths.fetch_or(q.prefix_lengths());
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
-    ForEachEntry(slot(s).query, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
-      const std::uint64_t entry = Entry(s, node);
-      if (n == 0) always.push_back(entry);
+    ForEachEntry(slot(s).query, [&](std::uint32_t node, std::uint64_t check, const std::uint64_t* keys,
+                                    std::uint32_t n) {
+      const Posting posting{Entry(s, node), check, q.data()};
+      if (n == 0) always.push_back(posting);
       for (std::uint32_t k = 0; k < n; ++k) {
-        postings[Shard(keys[k])][keys[k]].push_back(entry);
+        postings[Shard(keys[k])][keys[k]].push_back(posting);
         const std::size_t bit = FilterBit(keys[k]);
         key_filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
@@ -105,12 +131,13 @@ struct Matcher::Impl {
   // Requires mu held exclusively.
   void Unfile(std::uint32_t s) {
     Slot& sl = slot(s);
-    const CompiledQuery& q = sl.query;
+    const QueryView q = sl.query;
     if (q.always_verify()) --always_queries;
-    ForEachEntry(q, [&](std::uint32_t node, const std::uint64_t* keys, std::uint32_t n) {
+    auto same = [](std::uint64_t entry) { return [entry](const Posting& p) { return p.entry == entry; }; };
+    ForEachEntry(q, [&](std::uint32_t node, std::uint64_t, const std::uint64_t* keys, std::uint32_t n) {
       const std::uint64_t entry = Entry(s, node);
       if (n == 0) {
-        auto it = std::find(always.begin(), always.end(), entry);
+        auto it = std::find_if(always.begin(), always.end(), same(entry));
         if (it != always.end()) {
           *it = always.back();
           always.pop_back();
@@ -121,7 +148,7 @@ struct Matcher::Impl {
         auto it = shard.find(keys[k]);
         if (it == shard.end()) continue;
         auto& list = it->second;
-        auto pos = std::find(list.begin(), list.end(), entry);
+        auto pos = std::find_if(list.begin(), list.end(), same(entry));
         if (pos != list.end()) {
           *pos = list.back();
           list.pop_back();
@@ -130,10 +157,11 @@ struct Matcher::Impl {
         if (list.empty()) shard.erase(it);
       }
     });
-    blob_bytes -= q.bytes();
-    sl.query = CompiledQuery();
+    blob_bytes -= 8 * sl.words;
+    arena.Free(const_cast<std::uint64_t*>(q.data()), sl.words);
+    sl.query = QueryView();
+    sl.words = 0;
     sl.live = false;
-    sl.work.store(0, std::memory_order_relaxed);
     free_slots.push_back(s);
     --queries;
   }
@@ -191,12 +219,17 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
   sl.id = id;
   ++sl.generation;
   sl.live = true;
-  sl.work.store(0, std::memory_order_relaxed);
-  sl.query = std::move(compiled);
+  compiled.set_id(id);
+  // Copied into the arena (the exclusive section is the arena's lock; a few hundred bytes).
+  std::uint64_t* blob = m.arena.Allocate(compiled.words());
+  std::memcpy(blob, compiled.data(), compiled.bytes());
+  sl.query = QueryView(blob);
+  sl.words = static_cast<std::uint32_t>(compiled.words());
   m.File(s);
-  m.blob_bytes += sl.query.bytes();
+  m.blob_bytes += compiled.bytes();
   ++m.queries;
   ids.emplace(id, s);
+  ++m.changes;
   return Status::Ok();
 }
 
@@ -208,6 +241,7 @@ bool Matcher::Remove(std::uint64_t id) {
   if (it == ids.end()) return false;
   m.Unfile(it->second);
   ids.erase(it);
+  ++m.changes;
   return true;
 }
 
@@ -221,9 +255,26 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
                  .count();
   }
 
-  // Candidates: the entries filed under a key the story offers and those verified for every story.
-  thread_local std::vector<std::uint64_t> candidates;
+  // The story's check filter: the fragment bit of every key it offers (presearch_keys.h).
+  thread_local std::vector<std::uint64_t> check_filter((std::size_t{1} << kCheckBits) / 64);
+  thread_local std::vector<std::uint32_t> check_set;  // words of check_filter set for the last story
+  for (std::uint32_t w : check_set) check_filter[w] = 0;
+  check_set.clear();
+  auto set_bit = [&](std::uint32_t fragment) {
+    std::uint64_t& word = check_filter[fragment >> 6];
+    if (word == 0) check_set.push_back(fragment >> 6);
+    word |= std::uint64_t{1} << (fragment & 63);
+  };
+  set_bit(0);
+  for (std::uint64_t key : view.keys) set_bit(CheckFragment(key));
+  const bool english = view.language == "en";
+
+  // Candidates: the entries filed under a key the story offers that pass their check, and those
+  // verified for every story.
+  thread_local std::vector<Candidate> candidates;
   candidates.clear();
+  std::uint64_t checked_out = 0;
+  std::uint64_t changes = 0;
   {
     std::shared_lock lock(m.mu);
     for (std::uint64_t key : view.keys) {
@@ -231,39 +282,66 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it != shard.end()) candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+      if (it == shard.end()) continue;
+      for (const Posting& p : it->second) {
+        if (PassesCheck(p.check, check_filter.data(), english)) {
+          candidates.push_back({p.entry, p.blob});
+        } else {
+          ++checked_out;
+        }
+      }
     }
-    candidates.insert(candidates.end(), m.always.begin(), m.always.end());
+    for (const Posting& p : m.always) candidates.push_back({p.entry, p.blob});
+    changes = m.changes;
   }
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
   std::vector<Fired> fired;
-  Verifier verifier(view, now_us);
+  thread_local std::size_t fired_hint = 0;  // what the last story fired: one allocation, not log n
+  fired.reserve(fired_hint);
+  thread_local Verifier verifier;
+  verifier.Reset(view, now_us);
   std::uint64_t verified = 0;
   std::size_t c = 0;
+  auto slot_of = [](const Candidate& x) { return static_cast<std::uint32_t>(x.entry >> 32); };
   while (c < candidates.size()) {
     std::shared_lock lock(m.mu);
+    // Unchanged since the candidates were taken: every blob is still filed. Otherwise each
+    // candidate's slot says whether its query was removed or replaced meanwhile (the change wins).
+    const bool unchanged = m.changes == changes;
     for (std::size_t group_end = std::min(candidates.size(), c + kVerifyGroup); c < group_end;) {
-      const auto s = static_cast<std::uint32_t>(candidates[c] >> 32);
+      const std::uint32_t s = slot_of(candidates[c]);
       // The entries of one query are adjacent; the first that matches decides.
       std::size_t next = c;
-      while (next < candidates.size() && static_cast<std::uint32_t>(candidates[next] >> 32) == s) ++next;
-      const Slot& sl = m.slot(s);
-      // Removed or replaced since the candidates were taken: the change wins.
-      if (sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c] >> 16)) {
+      while (next < candidates.size() && slot_of(candidates[next]) == s) ++next;
+      if (next + kPrefetchAhead < candidates.size()) {
+        // Verification mostly waits for the compiled query to arrive from memory.
+        const char* ahead = reinterpret_cast<const char*>(candidates[next + kPrefetchAhead].blob);
+        __builtin_prefetch(ahead);
+        __builtin_prefetch(ahead + 64);
+      }
+      QueryView q(candidates[c].blob);
+      bool live = unchanged;
+      if (!unchanged) {
+        const Slot& sl = m.slot(s);
+        live = sl.live && sl.generation == static_cast<std::uint16_t>(candidates[c].entry >> 16);
+        q = sl.query;
+      }
+      if (live) {
         ++verified;
         std::uint64_t work = 0;
         bool hit = false;
         for (std::size_t k = c; k < next && !hit; ++k) {
-          hit = verifier.Matches(sl.query, static_cast<std::uint16_t>(candidates[k]), &work);
+          hit = verifier.Matches(q, static_cast<std::uint16_t>(candidates[k].entry), &work);
         }
-        const_cast<Slot&>(sl).work.fetch_add(work, std::memory_order_relaxed);
-        if (hit) fired.push_back(Fired{sl.id, verifier.MatchedTerms(sl.query)});
+        q.AddWork(work);
+        if (hit) fired.push_back(Fired{q.id(), verifier.MatchedTerms(q)});
       }
       c = next;
     }
   }
+  fired_hint = fired.size();
   std::sort(fired.begin(), fired.end(),
             [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
 
@@ -279,6 +357,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   }
   if (stats != nullptr) {
     stats->candidates = verified;
+    stats->checked_out = checked_out;
     stats->matched = fired.size();
   }
   return fired;
@@ -290,6 +369,7 @@ MatcherStats Matcher::Stats() const {
   MatcherStats st;
   st.queries = m.queries;
   st.always_verified = m.always_queries;
+  // The arena reserves 64 MiB chunks but only the blobs in them are touched (resident).
   std::uint64_t bytes = m.blob_bytes + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
   std::uint64_t keys = 0, ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
@@ -298,7 +378,8 @@ MatcherStats Matcher::Stats() const {
     bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
   }
   // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
-  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * 8 * 3 / 2 + m.always.capacity() * 8;
+  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 +
+           m.always.capacity() * sizeof(Posting);
   st.memory_bytes = bytes;
   return st;
 }
@@ -309,7 +390,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> Matcher::CostliestQueries(s
   std::vector<std::pair<std::uint64_t, std::uint64_t>> all;
   for (std::uint32_t s = 0; s < m.slot_count; ++s) {
     const Slot& sl = m.slot(s);
-    if (sl.live) all.emplace_back(sl.id, sl.work.load(std::memory_order_relaxed));
+    if (sl.live) all.emplace_back(sl.id, sl.query.work());
   }
   n = std::min(n, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(),

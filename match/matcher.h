@@ -3,7 +3,11 @@
 // Every query is parsed with the search parser and compiled once. A presearcher index over the
 // compiled queries (terms a story must contain for a query to possibly match, each query indexed
 // under its most selective term by corpus statistics, top-level ORs split) selects candidates for a
-// story; only candidates are verified against the story's own in-memory postings. Queries with no
+// story. A second pass drops most of them unverified: each filed entry carries a few more keys
+// every match of it needs (the rarest other words of an AND, the other words of a phrase or NEAR,
+// field values), checked against a filter of the story's keys (presearch_keys.h, PassesCheck) —
+// Lucene Monitor's multipass presearcher, at the cost of one word per entry. Only the remaining
+// candidates are verified against the story's own in-memory postings. Queries with no
 // usable term (pure negations, MatchAll, time-only) are kept on an always-verify list. A story
 // matches a query exactly when a search run right after its ingest would return it
 // (docs/query-language.md). Thread-safe: Add/Remove may run while stories are matched.
@@ -34,6 +38,7 @@ struct Fired {
 
 struct MatchStats {
   std::uint64_t candidates = 0;  // queries verified for this story
+  std::uint64_t checked_out = 0;  // filed entries dropped by their required-key check unverified
   std::uint64_t matched = 0;
 };
 

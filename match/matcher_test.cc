@@ -188,6 +188,46 @@ TEST(Matcher, CandidatesComeFromThePresearcher) {
   EXPECT_EQ(stats.matched, 1u);
 }
 
+TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
+  Matcher m;
+  // "quokka" becomes common in the statistics, so queries with it are filed under their other
+  // word and "quokka" goes into the entry's check.
+  const Story quokkas = MakeStory("Quokka quokka", {"quokka"});
+  for (int i = 0; i < 5; ++i) m.Match(quokkas, kNow);
+  ASSERT_TRUE(m.Add(1, *Q("quokka fed")).ok());            // stemmed: checked in English stories
+  ASSERT_TRUE(m.Add(2, *Q("\"quokka fed\"")).ok());       // exact phrase words: always checked
+  ASSERT_TRUE(m.Add(3, *Q("fed rates")).ok());              // both in the story: fires
+  ASSERT_TRUE(m.Add(4, *Q("fed NEAR/3 quokka")).ok());      // proximity operands are required
+  ASSERT_TRUE(m.Add(5, *Q("fed (quokka OR rates)")).ok());  // an OR requires no one word
+  ASSERT_TRUE(m.Add(6, *Q("fed -quokka")).ok());            // nor does a negation
+  MatchStats stats;
+  std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[0].query_id, 3u);
+  EXPECT_EQ(f[1].query_id, 5u);
+  EXPECT_EQ(f[2].query_id, 6u);
+  EXPECT_EQ(stats.candidates, 3u);
+  EXPECT_EQ(stats.checked_out, 3u);
+
+  // A German story has German stems, so the English stem of a stemmed word is not checked there;
+  // exact words are.
+  Story de = MakeStory("Fed senkt die Zinsen", {"Die Inflation sinkt weiter."});
+  de.language = "de";
+  f = m.Match(de, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].query_id, 6u);
+  EXPECT_EQ(stats.candidates, 4u);  // 1, 4 and 5 (verified: no quokka, no rates) and 6; 3 is filed under "rates"
+  EXPECT_EQ(stats.checked_out, 1u);  // 2
+
+  // The story that has every word still fires everything that should.
+  const Story both = MakeStory("Fed rates", {"The Fed watched a quokka fed by tourists."});
+  f = m.Match(both, kNow, &stats);
+  std::set<std::uint64_t> ids;
+  for (const Fired& x : f) ids.insert(x.query_id);
+  EXPECT_EQ(ids, (std::set<std::uint64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(stats.checked_out, 0u);
+}
+
 TEST(Matcher, CostBudget) {
   EXPECT_EQ(Matcher::Cost(*Q("a b")), 2u);
   EXPECT_EQ(Matcher::Cost(*Q("a*")), 10u);

@@ -35,4 +35,32 @@ inline std::uint64_t FieldPrefixKey(std::string_view field, std::string_view pre
   return h.Finish();
 }
 
+// Required-key check of a presearch entry (second pass of the presearcher): besides the key an
+// entry is filed under, up to kCheckKeys further keys that every story matching the entry offers,
+// each as a kCheckBits-bit fragment of its hash plus a flag "required only of English stories"
+// (a stemmed word is required as its English stem, which only an English story's keys hold). A
+// story sets the fragment bit of each key it offers in a filter; a candidate with a fragment whose
+// bit is clear is dropped before its compiled query is touched. Fragment 0 means "no key" (the
+// story always sets bit 0); colliding fragments only let a candidate through, so a check can
+// drop a candidate only when the story surely lacks a key the entry requires.
+inline constexpr int kCheckBits = 20;
+inline constexpr int kCheckKeys = 3;
+inline constexpr int kCheckSlotBits = kCheckBits + 1;
+inline constexpr std::uint64_t kCheckFragmentMask = (std::uint64_t{1} << kCheckBits) - 1;
+
+inline std::uint32_t CheckFragment(std::uint64_t key) {
+  return static_cast<std::uint32_t>((key * 0x9e3779b97f4a7c15ULL) >> (64 - kCheckBits));
+}
+
+// True unless the story's filter (1 << kCheckBits bits, bit 0 set) surely lacks a required key.
+inline bool PassesCheck(std::uint64_t check, const std::uint64_t* filter, bool english) {
+  for (int k = 0; k < kCheckKeys; ++k, check >>= kCheckSlotBits) {
+    const auto fragment = static_cast<std::uint32_t>(check & kCheckFragmentMask);
+    const bool english_only = ((check >> kCheckBits) & 1) != 0;
+    if (english_only && !english) continue;
+    if (((filter[fragment >> 6] >> (fragment & 63)) & 1) == 0) return false;
+  }
+  return true;
+}
+
 }  // namespace dateline::match

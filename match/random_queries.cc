@@ -67,6 +67,7 @@ Vocabulary BuildVocabulary(const std::vector<Story>& stories, std::uint32_t seed
   for (std::size_t i = 0; i < by_freq.size() && i < 500; ++i) common.insert(by_freq[i].second);
   for (const std::string& w : v.words) {
     if (common.count(w) == 0) v.content_words.push_back(w);
+    if (common.count(w) == 0 && freq[w] <= kSelectiveMaxOccurrences) v.selective_words.push_back(w);
   }
   for (const auto& b : v.bigrams) {
     if (common.count(b.first) == 0 && common.count(b.second) == 0) v.content_bigrams.push_back(b);
@@ -76,7 +77,10 @@ Vocabulary BuildVocabulary(const std::vector<Story>& stories, std::uint32_t seed
 
 std::string RandomQueries::Word() { return v_.words[Pick(v_.words.size())]; }
 
-std::string RandomQueries::ContentWord() { return v_.content_words[Pick(v_.content_words.size())]; }
+std::string RandomQueries::ContentWord() {
+  const auto& from = selective_ ? v_.selective_words : v_.content_words;
+  return from[Pick(from.size())];
+}
 
 std::string RandomQueries::Bigram() {
   const auto& b = v_.bigrams[Pick(v_.bigrams.size())];

@@ -18,6 +18,9 @@ struct Vocabulary {
   std::vector<std::string> words;  // folded words, repeated by frequency (capped per word)
   std::vector<std::string> distinct_words;
   std::vector<std::string> content_words;  // `words` without the 500 most frequent (the, said, ...)
+  // Content words that occur at most kSelectiveMaxOccurrences times in the corpus (names, places,
+  // products, specific terms: what a kept alert names), repeated like `words`.
+  std::vector<std::string> selective_words;
   std::vector<std::pair<std::string, std::string>> bigrams;
   std::vector<std::pair<std::string, std::string>> content_bigrams;  // neither word a stop word
   std::vector<std::pair<std::string, std::string>> fields;  // folded (field, value) of stories
@@ -25,12 +28,17 @@ struct Vocabulary {
   std::int64_t max_time = 0;
 };
 
+inline constexpr int kSelectiveMaxOccurrences = 50;
+
 // Words that the lexer would read as something else ('(' ':' '*' ...) are left out.
 Vocabulary BuildVocabulary(const std::vector<Story>& stories, std::uint32_t seed);
 
 class RandomQueries {
  public:
-  RandomQueries(const Vocabulary& v, std::uint32_t seed) : v_(v), rng_(seed) {}
+  // `selective`: alerts name only selective_words (Alert, ContentWord), so each fires about as
+  // rarely as a saved alert someone keeps; otherwise any content word.
+  RandomQueries(const Vocabulary& v, std::uint32_t seed, bool selective = false)
+      : v_(v), rng_(seed), selective_(selective && !v.selective_words.empty()) {}
 
   // Any operator, nested up to a few levels, including pure negations, `*`, scopes, ranges,
   // since:, field prefixes and proximity over ORs: for differential testing.
@@ -61,6 +69,7 @@ class RandomQueries {
 
   const Vocabulary& v_;
   std::mt19937_64 rng_;
+  bool selective_ = false;
 };
 
 }  // namespace dateline::match

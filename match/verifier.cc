@@ -27,16 +27,16 @@ std::vector<Verifier::Span>& Verifier::Scratch() {
 Verifier::Window Verifier::Narrow(Window w, query::Scope scope) const {
   Window n;
   if (scope == query::Scope::kHeadline) {
-    n = {0, s_.headline_words};
+    n = {0, s_->headline_words};
   } else if (scope == query::Scope::kLead) {
-    n = {s_.headline_words, s_.headline_words + 50};
+    n = {s_->headline_words, s_->headline_words + 50};
   }
   return {std::max(w.lo, n.lo), std::min(w.hi, n.hi)};
 }
 
 void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
   std::uint32_t off = n.data;
-  const std::uint32_t count = q_->U32(&off);
+  const std::uint32_t count = q_.U32(&off);
   if (count == 0) return;
   const bool exact = (n.flags & kExact) != 0;
   // Resolve every word to the story's id for it; a word the story lacks means no occurrence.
@@ -44,20 +44,20 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
   std::size_t rarest = 0;
   std::uint32_t rarest_count = UINT32_MAX;
   for (std::uint32_t j = 0; j < count; ++j) {
-    const std::uint64_t hash = q_->U64(&off);
-    const std::string_view w = q_->Str(&off);
+    const std::uint64_t hash = q_.U64(&off);
+    const std::string_view w = q_.Str(&off);
     std::uint32_t id;
     std::uint32_t occurrences;
     if (exact) {
-      id = s_.exacts.Find(w, hash);
+      id = s_->exacts.Find(w, hash);
       if (id == WordTable::kMissing) return;
-      occurrences = s_.exact_offsets[id + 1] - s_.exact_offsets[id];
+      occurrences = s_->exact_offsets[id + 1] - s_->exact_offsets[id];
     } else {
-      const std::uint64_t en_hash = q_->U64(&off);
-      const std::string_view en_stem = q_->Str(&off);
-      id = english_ ? s_.stems.Find(en_stem, en_hash) : s_.stems.Find(CachedStem(w, s_.language));
+      const std::uint64_t en_hash = q_.U64(&off);
+      const std::string_view en_stem = q_.Str(&off);
+      id = english_ ? s_->stems.Find(en_stem, en_hash) : s_->stems.Find(CachedStem(w, s_->language));
       if (id == WordTable::kMissing) return;
-      occurrences = s_.stem_offsets[id + 1] - s_.stem_offsets[id];
+      occurrences = s_->stem_offsets[id + 1] - s_->stem_offsets[id];
     }
     ids_.push_back(id);
     if (occurrences < rarest_count) {
@@ -65,16 +65,16 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
       rarest = j;
     }
   }
-  const std::vector<std::uint32_t>& offsets = exact ? s_.exact_offsets : s_.stem_offsets;
-  const std::vector<std::uint32_t>& positions = exact ? s_.exact_positions : s_.stem_positions;
-  const std::vector<std::uint32_t>& id_of = exact ? s_.exact_of : s_.stem_of;
+  const std::vector<std::uint32_t>& offsets = exact ? s_->exact_offsets : s_->stem_offsets;
+  const std::vector<std::uint32_t>& positions = exact ? s_->exact_positions : s_->stem_positions;
+  const std::vector<std::uint32_t>& id_of = exact ? s_->exact_of : s_->stem_of;
   const std::uint32_t id = ids_[rarest];
   work_ += offsets[id + 1] - offsets[id];
   for (std::uint32_t k = offsets[id]; k < offsets[id + 1]; ++k) {
     const std::uint32_t p = positions[k];
     if (p < rarest) continue;
     const std::uint32_t start = p - static_cast<std::uint32_t>(rarest);
-    if (start + count > s_.size()) break;
+    if (start + count > s_->size()) break;
     bool ok = true;
     for (std::uint32_t j = 0; j < count && ok; ++j) ok = id_of[start + j] == ids_[j];
     if (ok) raw.push_back({start, start + count - 1});
@@ -83,7 +83,7 @@ void Verifier::SequenceSpans(const CompiledNode& n, std::vector<Span>& raw) {
 
 void Verifier::Spans(std::uint32_t i, Window w, std::vector<Span>& out) {
   using query::Kind;
-  const CompiledNode& n = q_->nodes()[i];
+  const CompiledNode& n = q_.nodes()[i];
   const Window win = Narrow(w, n.scope);
   ++work_;
   const std::size_t before = out.size();
@@ -94,18 +94,18 @@ void Verifier::Spans(std::uint32_t i, Window w, std::vector<Span>& out) {
       break;
     case Kind::kPrefix: {
       std::uint32_t off = n.data;
-      const std::string_view p = q_->Str(&off);
-      for (std::uint32_t id = 0; id < s_.exacts.size(); ++id) {
-        if (std::string_view(s_.exacts.word(id)).substr(0, p.size()) != p) continue;
-        for (std::uint32_t k = s_.exact_offsets[id]; k < s_.exact_offsets[id + 1]; ++k) {
-          out.push_back({s_.exact_positions[k], s_.exact_positions[k]});
+      const std::string_view p = q_.Str(&off);
+      for (std::uint32_t id = 0; id < s_->exacts.size(); ++id) {
+        if (std::string_view(s_->exacts.word(id)).substr(0, p.size()) != p) continue;
+        for (std::uint32_t k = s_->exact_offsets[id]; k < s_->exact_offsets[id + 1]; ++k) {
+          out.push_back({s_->exact_positions[k], s_->exact_positions[k]});
         }
       }
-      work_ += s_.exacts.size();
+      work_ += s_->exacts.size();
       break;
     }
     case Kind::kOr:
-      for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) Spans(c, win, out);
+      for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) Spans(c, win, out);
       return;
     case Kind::kNear:
     case Kind::kWithin:
@@ -127,11 +127,11 @@ void Verifier::Spans(std::uint32_t i, Window w, std::vector<Span>& out) {
 // of its operands' occurrences that satisfies it, from the earliest start to the latest end.
 void Verifier::ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out) {
   using query::Kind;
-  const CompiledNode& n = q_->nodes()[i];
+  const CompiledNode& n = q_.nodes()[i];
   const Window win = Narrow(w, n.scope);
   const std::size_t base = depth_;
   std::vector<std::vector<Span>*> lists;
-  for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) {
+  for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) {
     std::vector<Span>& occ = Scratch();
     Spans(c, win, occ);
     lists.push_back(&occ);
@@ -151,7 +151,7 @@ void Verifier::ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out)
       for (std::size_t b = a + 1; b < lists.size() && ok; ++b) {
         const Span& y = (*lists[b])[at[b]];
         if (n.kind == Kind::kSame) {
-          ok = s_.paragraph_of[x.first] == s_.paragraph_of[y.first];
+          ok = s_->paragraph_of[x.first] == s_->paragraph_of[y.first];
         } else {
           ok = Gap(x, y) <= static_cast<std::int64_t>(n.arg) && (n.kind != Kind::kWithin || x.first < y.first);
         }
@@ -200,22 +200,22 @@ bool Verifier::AnyCombination(std::size_t k, std::uint32_t distance, bool ordere
 
 bool Verifier::FieldMatches(const CompiledNode& n) {
   std::uint32_t off = n.data;
-  const std::string_view field = q_->Str(&off);
-  const auto& fields = s_.fields;
+  const std::string_view field = q_.Str(&off);
+  const auto& fields = s_->fields;
   auto lo = std::lower_bound(fields.begin(), fields.end(), field,
                              [](const auto& f, std::string_view name) { return f.first < name; });
   if (n.flags & kAuthorWords) {
-    const std::uint32_t count = q_->U32(&off);
+    const std::uint32_t count = q_.U32(&off);
     if (count == 0) return false;
     for (std::uint32_t j = 0; j < count; ++j) {
-      const std::string_view w = q_->Str(&off);
+      const std::string_view w = q_.Str(&off);
       bool found = false;
       for (auto it = lo; it != fields.end() && it->first == field && !found; ++it) found = it->second == w;
       if (!found) return false;
     }
     return true;
   }
-  const std::string_view value = q_->Str(&off);
+  const std::string_view value = q_.Str(&off);
   const bool prefix = (n.flags & kFieldPrefix) != 0;
   for (auto it = lo; it != fields.end() && it->first == field; ++it) {
     ++work_;
@@ -228,7 +228,7 @@ bool Verifier::FieldMatches(const CompiledNode& n) {
 
 bool Verifier::Eval(std::uint32_t i) {
   using query::Kind;
-  const CompiledNode& n = q_->nodes()[i];
+  const CompiledNode& n = q_.nodes()[i];
   ++work_;
   switch (n.kind) {
     case Kind::kMatchAll:
@@ -239,13 +239,13 @@ bool Verifier::Eval(std::uint32_t i) {
       if (n.scope == query::Scope::kAll && n.kind == Kind::kTerm) {
         // One word anywhere: a lookup, no positions (the common leaf of ANDs and long ORs).
         std::uint32_t off = n.data;
-        if (q_->U32(&off) == 1) {
-          const std::uint64_t hash = q_->U64(&off);
-          const std::string_view w = q_->Str(&off);
-          if (n.flags & kExact) return s_.exacts.Find(w, hash) != WordTable::kMissing;
-          const std::uint64_t en_hash = q_->U64(&off);
-          const std::string_view en_stem = q_->Str(&off);
-          return (english_ ? s_.stems.Find(en_stem, en_hash) : s_.stems.Find(CachedStem(w, s_.language))) !=
+        if (q_.U32(&off) == 1) {
+          const std::uint64_t hash = q_.U64(&off);
+          const std::string_view w = q_.Str(&off);
+          if (n.flags & kExact) return s_->exacts.Find(w, hash) != WordTable::kMissing;
+          const std::uint64_t en_hash = q_.U64(&off);
+          const std::string_view en_stem = q_.Str(&off);
+          return (english_ ? s_->stems.Find(en_stem, en_hash) : s_->stems.Find(CachedStem(w, s_->language))) !=
                  WordTable::kMissing;
         }
       }
@@ -255,12 +255,12 @@ bool Verifier::Eval(std::uint32_t i) {
       return !out.empty();
     }
     case Kind::kAnd:
-      for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) {
+      for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) {
         if (!Eval(c)) return false;
       }
       return true;
     case Kind::kOr:
-      for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) {
+      for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) {
         if (Eval(c)) return true;
       }
       return false;
@@ -273,8 +273,11 @@ bool Verifier::Eval(std::uint32_t i) {
       const Window win = Narrow(Window{}, n.scope);
       const std::size_t base = depth_;
       bool result = true;
-      std::vector<std::vector<Span>*> lists;
-      for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) {
+      // Eval does not nest inside a proximity node's operands (they go through Spans), so one
+      // reused list serves every proximity node evaluated here.
+      std::vector<std::vector<Span>*>& lists = eval_lists_;
+      lists.clear();
+      for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) {
         std::vector<Span>& occ = Scratch();
         Spans(c, win, occ);
         lists.push_back(&occ);
@@ -292,7 +295,7 @@ bool Verifier::Eval(std::uint32_t i) {
         std::vector<std::uint32_t> common, paras, both;
         for (std::size_t k = 0; k < lists.size(); ++k) {
           paras.clear();
-          for (const Span& sp : *lists[k]) paras.push_back(s_.paragraph_of[sp.first]);
+          for (const Span& sp : *lists[k]) paras.push_back(s_->paragraph_of[sp.first]);
           std::sort(paras.begin(), paras.end());
           paras.erase(std::unique(paras.begin(), paras.end()), paras.end());
           if (k == 0) {
@@ -321,21 +324,21 @@ bool Verifier::Eval(std::uint32_t i) {
       return FieldMatches(n);
     case Kind::kRange: {
       std::uint32_t off = n.data;
-      const std::int64_t from = q_->I64(&off);
-      const std::int64_t to = q_->I64(&off);
-      return s_.time_us >= from && s_.time_us <= to;
+      const std::int64_t from = q_.I64(&off);
+      const std::int64_t to = q_.I64(&off);
+      return s_->time_us >= from && s_->time_us <= to;
     }
     case Kind::kSince: {
       std::uint32_t off = n.data;
-      const std::int64_t seconds = q_->I64(&off);
-      return s_.time_us >= now_us_ - seconds * 1000000;
+      const std::int64_t seconds = q_.I64(&off);
+      return s_->time_us >= now_us_ - seconds * 1000000;
     }
   }
   return false;
 }
 
-bool Verifier::Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t* work) {
-  q_ = &q;
+bool Verifier::Matches(QueryView q, std::uint32_t node, std::uint64_t* work) {
+  q_ = q;
   work_ = 0;
   depth_ = 0;
   const bool m = node < q.node_count() && Eval(node);
@@ -343,9 +346,9 @@ bool Verifier::Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t
   return m;
 }
 
-void Verifier::CollectTerms(std::uint32_t i, std::vector<std::string>& out) {
+void Verifier::CollectTerms(std::uint32_t i, std::vector<std::uint32_t>& out) {
   using query::Kind;
-  const CompiledNode& n = q_->nodes()[i];
+  const CompiledNode& n = q_.nodes()[i];
   switch (n.kind) {
     case Kind::kNot:
       return;  // negated words are not what matched
@@ -355,23 +358,28 @@ void Verifier::CollectTerms(std::uint32_t i, std::vector<std::string>& out) {
       std::vector<Span>& spans = Scratch();
       Spans(i, Window{}, spans);
       for (const Span& sp : spans) {
-        for (std::uint32_t p = sp.first; p <= sp.last; ++p) out.push_back(s_.exacts.word(s_.exact_of[p]));
+        for (std::uint32_t p = sp.first; p <= sp.last; ++p) out.push_back(s_->exact_of[p]);
       }
       --depth_;
       return;
     }
     default:
-      for (std::uint32_t c = i + 1; c < n.end; c = q_->nodes()[c].end) CollectTerms(c, out);
+      for (std::uint32_t c = i + 1; c < n.end; c = q_.nodes()[c].end) CollectTerms(c, out);
   }
 }
 
-std::vector<std::string> Verifier::MatchedTerms(const CompiledQuery& q) {
-  q_ = &q;
+std::vector<std::string> Verifier::MatchedTerms(QueryView q) {
+  q_ = q;
   depth_ = 0;
+  // Word ids first: a word occurring many times is copied once.
+  term_ids_.clear();
+  if (q.node_count() > 0) CollectTerms(0, term_ids_);
+  std::sort(term_ids_.begin(), term_ids_.end());
+  term_ids_.erase(std::unique(term_ids_.begin(), term_ids_.end()), term_ids_.end());
   std::vector<std::string> out;
-  if (q.node_count() > 0) CollectTerms(0, out);
+  out.reserve(term_ids_.size());
+  for (std::uint32_t id : term_ids_) out.push_back(s_->exacts.word(id));
   std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 

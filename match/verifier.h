@@ -20,16 +20,23 @@ namespace dateline::match {
 
 class Verifier {
  public:
-  Verifier(const StoryView& story, std::int64_t now_us)
-      : s_(story), now_us_(now_us), english_(story.language == "en") {}
+  Verifier() = default;
+  Verifier(const StoryView& story, std::int64_t now_us) { Reset(story, now_us); }
+  // Verifies against `story` from now on, keeping the scratch buffers (one Verifier per thread
+  // serves every story).
+  void Reset(const StoryView& story, std::int64_t now_us) {
+    s_ = &story;
+    now_us_ = now_us;
+    english_ = story.language == "en";
+  }
 
   // True when the story matches node `node` of `q` (0: the whole query). Adds the positions and
   // nodes it looked at to `*work`.
-  bool Matches(const CompiledQuery& q, std::uint32_t node, std::uint64_t* work);
+  bool Matches(QueryView q, std::uint32_t node, std::uint64_t* work);
 
   // The folded story words that satisfied positive (not negated) word, phrase and prefix nodes
   // of `q`, sorted and unique.
-  std::vector<std::string> MatchedTerms(const CompiledQuery& q);
+  std::vector<std::string> MatchedTerms(QueryView q);
 
  private:
   struct Span {
@@ -48,21 +55,23 @@ class Verifier {
   void ProximitySpans(std::uint32_t i, Window w, std::vector<Span>& out);
   bool FieldMatches(const CompiledNode& n);
   bool AnyCombination(std::size_t k, std::uint32_t distance, bool ordered);
-  void CollectTerms(std::uint32_t i, std::vector<std::string>& out);
+  void CollectTerms(std::uint32_t i, std::vector<std::uint32_t>& out);
   // Occurrence lists of the operands of proximity nodes, reused across queries; `depth_` says how
   // many are in use (proximity operands cannot nest occurrences, but ORs recurse).
   std::vector<Span>& Scratch();
 
-  const StoryView& s_;
-  const std::int64_t now_us_;
-  const bool english_;  // queries carry English stems; other languages stem at verification
-  const CompiledQuery* q_ = nullptr;
+  const StoryView* s_ = nullptr;
+  std::int64_t now_us_ = 0;
+  bool english_ = false;  // queries carry English stems; other languages stem at verification
+  QueryView q_;
   std::uint64_t work_ = 0;
   std::deque<std::vector<Span>> scratch_;  // a deque: growing it keeps references valid
   std::size_t depth_ = 0;
   std::vector<std::vector<Span>*> occ_;
   std::vector<Span> chosen_;
   std::vector<std::uint32_t> ids_;
+  std::vector<std::uint32_t> term_ids_;
+  std::vector<std::vector<Span>*> eval_lists_;
 };
 
 }  // namespace dateline::match

@@ -40,6 +40,18 @@ class Stmt {
     return *this;
   }
 
+  // Makes a prepared statement ready to run again with new bindings (preparing costs far more
+  // than running a simple statement; a loop prepares once and resets per row).
+  Stmt& Reset() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+      rc_ = SQLITE_OK;
+      done_ = false;
+    }
+    return *this;
+  }
+
   // True while a row is available; false at the end or on error (see status()).
   bool Step() {
     if (!ok()) return false;
