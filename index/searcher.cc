@@ -19,13 +19,15 @@ namespace {
 using query::Kind;
 using query::Node;
 
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
+constexpr double kK1 = kBm25K1;
+constexpr double kB = kBm25B;
+constexpr double kMicrosPerDay = 86400.0 * 1e6;
 
 // One positive text word of the query, scored with BM25.
 struct ScoredWord {
   std::string word;
   bool exact = false;
+  bool required = false;  // every match holds the word (top-k skips ranges without it)
   double exact_idf = 0;
   std::map<std::string, double> idf_by_language;  // bare words
 };
@@ -43,7 +45,9 @@ std::vector<std::string> FormsOf(const Segment& seg, const ScoredWord& w,
   return out;
 }
 
-void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
+// `required`: every match of `n` holds every word of `n` (AND, proximity and ATLEAST pass it
+// down; OR does not).
+void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out, bool required) {
   switch (n.kind) {
     case Kind::kNot:
       return;  // negated words do not score
@@ -52,6 +56,7 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
         ScoredWord s;
         s.word = std::move(w);
         s.exact = n.exact;
+        s.required = required;
         out.push_back(std::move(s));
       }
       return;
@@ -61,12 +66,22 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
           ScoredWord s;
           s.word = std::move(w);
           s.exact = true;
+          s.required = required;
           out.push_back(std::move(s));
         }
       }
       return;
+    case Kind::kAnd:
+    case Kind::kNear:
+    case Kind::kWithin:
+    case Kind::kSame:
+      for (const auto& c : n.children) CollectScoredWords(*c, out, required);
+      return;
+    case Kind::kAtLeast:
+      for (const auto& c : n.children) CollectScoredWords(*c, out, required && n.count > 0);
+      return;
     default:
-      for (const auto& c : n.children) CollectScoredWords(*c, out);
+      for (const auto& c : n.children) CollectScoredWords(*c, out, false);
   }
 }
 
@@ -132,7 +147,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<ScoredWord> words;
   double avg_length = 1;
   if (relevance) {
-    CollectScoredWords(*request.query, words);
+    CollectScoredWords(*request.query, words, true);
     std::uint64_t n = 0, total_length = 0;
     std::set<std::string> languages;
     for (const Segment* seg : segments) {
@@ -176,40 +191,42 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
   Candidate bar{};
   bool have_bar = false;
+  // Keeps the `keep` best; `bar` becomes the worst of them: a candidate that is not better can
+  // never be among the final `keep`.
+  auto trim = [&] {
+    if (best.size() < keep) return;
+    std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
+    best.resize(keep);
+    bar = best[keep - 1];
+    have_bar = true;
+  };
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
+  // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
+  // the ranges that cannot hold a better hit than the k-th best so far.
+  const bool prune = !request.count_total && request.facets.empty();
 
-  for (const Segment* seg : segments) {
-    DocList docs = MatchSegment(*seg, *request.query, now_us);
+  // Newest first: later segments hold the newer stories and raise the bar soonest.
+  std::vector<const Segment*> order(segments.begin(), segments.end());
+  if (prune && !relevance) std::reverse(order.begin(), order.end());
+
+  for (const Segment* seg : order) {
+    const std::uint32_t n = seg->doc_count();
     // Liveness and entitlement: the entitlement of each source of the segment is asked once,
     // and a segment whose documents are all live and visible needs no check per document.
-    const bool all_live = seg->dead == 0 && seg->live.size() >= seg->doc_count();
+    const bool all_live = seg->dead == 0 && seg->live.size() >= n;
     std::vector<bool> visible;
     bool all_visible = true;
-    if (request.source_visible && !docs.empty()) {
+    if (request.source_visible) {
       visible.resize(seg->sources().size());
       for (std::size_t src = 0; src < visible.size(); ++src) {
         visible[src] = request.source_visible(seg->sources()[src]);
         all_visible = all_visible && visible[src];
       }
     }
-    DocList kept;
-    if (all_live && all_visible) {
-      kept = std::move(docs);
-    } else {
-      kept.reserve(docs.size());
-      for (std::uint32_t d : docs) {
-        if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) continue;
-        if (!all_visible) {
-          const std::uint16_t src = seg->doc(d).source;
-          if (src >= visible.size() || !visible[src]) continue;
-        }
-        kept.push_back(d);
-      }
-    }
-    result.total += kept.size();
 
     // Scoring data for this segment, per word and document language (slot 0 for exact words):
-    // the idf and one cursor per exact form, made when first needed.
+    // the idf and one cursor per exact form, made when first needed. Cursors only move forward:
+    // a document before the last one scored starts them again.
     struct Slot {
       bool ready = false;
       double idf = 0;
@@ -217,6 +234,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     };
     const std::size_t nlang = std::max<std::size_t>(1, seg->languages().size());
     std::vector<Slot> slots(relevance ? words.size() * nlang : 0);
+    std::uint32_t last_scored = 0;
     auto slot = [&](std::size_t i, std::uint8_t language) -> Slot& {
       const ScoredWord& w = words[i];
       Slot& s = slots[i * nlang + (w.exact ? 0 : language)];
@@ -230,73 +248,195 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       }
       return s;
     };
-    for (std::uint32_t d : kept) {
-      const DocRecord& r = seg->doc(d);
-      Candidate c{r.time_us, 0, r.seq, seg, d};
-      if (relevance) {
-        const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
-        // Recency boost: up to +50% for a story published now, halving every day of age.
-        const double age_days =
-            std::max<std::int64_t>(0, now_us - r.time_us) / (86400.0 * 1e6);
-        const double boost = 1 + 0.5 * std::exp2(-age_days);
-        if (have_bar) {
-          // Block-max bound: the score with each word at the largest term frequency of its
-          // block. A document that cannot beat the k-th best is counted but not scored.
-          double bound = 0;
+
+    // Counts, scores and keeps the matches `docs` (ascending) of this segment.
+    auto consider = [&](DocList& docs) {
+      if (!all_live || !all_visible) {
+        std::erase_if(docs, [&](std::uint32_t d) {
+          if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) return true;
+          if (!all_visible) {
+            const std::uint16_t src = seg->doc(d).source;
+            if (src >= visible.size() || !visible[src]) return true;
+          }
+          return false;
+        });
+      }
+      result.total += docs.size();
+      if (relevance && !docs.empty() && docs.front() < last_scored) {
+        for (Slot& s : slots) s = Slot{};
+      }
+      for (std::uint32_t d : docs) {
+        const DocRecord& r = seg->doc(d);
+        Candidate c{r.time_us, 0, r.seq, seg, d};
+        if (!relevance && have_bar && r.time_us < bar.time_us) continue;
+        if (relevance) {
+          last_scored = d;
+          const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
+          // Recency boost: up to +50% for a story published now, halving every day of age.
+          const double age_days = std::max<std::int64_t>(0, now_us - r.time_us) / kMicrosPerDay;
+          const double boost = 1 + 0.5 * std::exp2(-age_days);
+          if (have_bar) {
+            // Block-max bound: the score with each word at the largest term frequency of its
+            // block. A document that cannot beat the k-th best is counted but not scored.
+            double bound = 0;
+            for (std::size_t i = 0; i < words.size(); ++i) {
+              Slot& s = slot(i, r.language);
+              double tf = 0;
+              for (auto& cur : s.cursors) tf += cur->MaxTf(d);
+              if (tf == 0) continue;
+              bound += s.idf * tf * (kK1 + 1) / (tf + norm);
+            }
+            if (bound * boost * (1 + 1e-9) < bar.score) continue;
+          }
+          double bm25 = 0;
           for (std::size_t i = 0; i < words.size(); ++i) {
             Slot& s = slot(i, r.language);
             double tf = 0;
-            for (auto& cur : s.cursors) tf += cur->MaxTf(d);
+            for (auto& cur : s.cursors) {
+              if (cur->Advance(d) == d) tf += cur->tf();
+            }
             if (tf == 0) continue;
-            bound += s.idf * tf * (kK1 + 1) / (tf + norm);
+            bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
           }
-          if (bound * boost * (1 + 1e-9) < bar.score) continue;
+          c.score = bm25 * boost;
         }
-        double bm25 = 0;
-        for (std::size_t i = 0; i < words.size(); ++i) {
-          Slot& s = slot(i, r.language);
-          double tf = 0;
-          for (auto& cur : s.cursors) {
-            if (cur->Advance(d) == d) tf += cur->tf();
+        if (after) {
+          const bool is_after =
+              relevance
+                  ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
+                  : (c.time_us < after->time_us ||
+                     (c.time_us == after->time_us && c.seq < after->seq));
+          if (!is_after) continue;
+        }
+        if (have_bar && !cmp(c, bar)) continue;
+        best.push_back(c);
+        if (best.size() >= keep * 2 + 64) trim();
+      }
+    };
+
+    if (!prune) {
+      DocList docs = MatchSegment(*seg, *request.query, now_us);
+      consider(docs);
+      for (std::size_t f = 0; f < request.facets.size(); ++f) {
+        const std::string prefix = FieldKey(text::Fold(request.facets[f]), "");
+        seg->ForEachKey(prefix, [&](std::string_view key) {
+          auto cur = seg->Postings(key);
+          if (!cur) return true;
+          std::uint64_t count = 0;
+          for (std::uint32_t d : docs) {
+            const std::uint32_t at = cur->Advance(d);
+            if (at == kNoDoc) break;
+            if (at == d) ++count;
           }
-          if (tf == 0) continue;
-          bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
-        }
-        c.score = bm25 * boost;
+          if (count > 0) facet_counts[f][std::string(key.substr(prefix.size()))] += count;
+          return true;
+        });
       }
-      if (after) {
-        const bool is_after =
-            relevance ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
-                      : (c.time_us < after->time_us ||
-                         (c.time_us == after->time_us && c.seq < after->seq));
-        if (!is_after) continue;
-      }
-      // `bar` is the worst of the `keep` best candidates at the last trim: a candidate that is
-      // not better can never be among the final `keep`.
-      if (have_bar && !cmp(c, bar)) continue;
-      best.push_back(c);
-      if (best.size() >= keep * 2 + 64) {
-        std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
-        best.resize(keep);
-        bar = best[keep - 1];
-        have_bar = true;
-      }
+      continue;
     }
 
-    for (std::size_t f = 0; f < request.facets.size(); ++f) {
-      const std::string prefix = FieldKey(text::Fold(request.facets[f]), "");
-      seg->ForEachKey(prefix, [&](std::string_view key) {
-        auto cur = seg->Postings(key);
-        if (!cur) return true;
-        std::uint64_t count = 0;
-        for (std::uint32_t d : kept) {
-          const std::uint32_t at = cur->Advance(d);
-          if (at == kNoDoc) break;
-          if (at == d) ++count;
+    auto match_range = [&](std::uint32_t lo, std::uint32_t hi) {
+      DocList docs = MatchSegment(*seg, *request.query, now_us, lo, hi);
+      consider(docs);
+      trim();
+    };
+    const std::int64_t* time_max = seg->TimeMaxima();
+    const std::uint32_t runs = (n + kTimeRun - 1) / kTimeRun;
+    if (time_max == nullptr || runs <= 1) {
+      match_range(0, n);
+      continue;
+    }
+
+    if (!relevance) {
+      // Newest first: ranges of runs from the end of the segment (docids follow the log, so
+      // mostly time), doubling in size, until no earlier run holds a story as new as the bar.
+      std::vector<std::int64_t> prefix_max(runs);
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        prefix_max[r] = r == 0 ? time_max[0] : std::max(prefix_max[r - 1], time_max[r]);
+      }
+      std::uint32_t end = runs;
+      std::uint32_t width = 1;
+      while (end > 0) {
+        if (have_bar && prefix_max[end - 1] < bar.time_us) break;
+        const std::uint32_t begin = end > width ? end - width : 0;
+        match_range(begin * kTimeRun,
+                    static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                        std::uint64_t{end} * kTimeRun, n)));
+        end = begin;
+        width = std::min<std::uint32_t>(width * 2, 256);
+      }
+      continue;
+    }
+
+    // Relevance: an upper bound of the score of every run from the words' block weight bounds
+    // and the run's newest story (the boost); runs in decreasing bound until the bound falls
+    // below the k-th best. A run without a word every match holds is skipped outright.
+    std::vector<double> run_bound(runs, 0);
+    std::vector<std::uint8_t> possible(runs, 1);
+    bool bounded = true;
+    const double seg_avg =
+        n == 0 ? 1 : std::max(1.0, static_cast<double>(seg->total_length()) / n);
+    const double scale = std::max(1.0, avg_length / seg_avg);
+    std::vector<WeightBound> wb;
+    std::vector<double> key_bound(runs), lang_bound(runs), word_bound(runs);
+    for (std::size_t i = 0; i < words.size() && bounded; ++i) {
+      const ScoredWord& w = words[i];
+      std::fill(word_bound.begin(), word_bound.end(), 0.0);
+      const std::size_t nl = w.exact ? 1 : seg->languages().size();
+      for (std::size_t l = 0; l < nl && bounded; ++l) {
+        const std::string& lang = w.exact ? std::string() : seg->languages()[l];
+        const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
+        std::fill(lang_bound.begin(), lang_bound.end(), 0.0);
+        for (const std::string& key : FormsOf(*seg, w, lang)) {
+          if (!seg->WeightBounds(key, wb)) {
+            bounded = false;
+            break;
+          }
+          std::fill(key_bound.begin(), key_bound.end(), 0.0);
+          for (const WeightBound& b : wb) {
+            const std::uint32_t last = std::min(b.last_doc, n - 1) / kTimeRun;
+            for (std::uint32_t r = std::min(b.first_doc, n - 1) / kTimeRun; r <= last; ++r) {
+              key_bound[r] = std::max<double>(key_bound[r], b.weight);
+            }
+          }
+          // The weight of a sum of forms' term frequencies is at most the sum of their weights.
+          for (std::uint32_t r = 0; r < runs; ++r) lang_bound[r] += idf * scale * key_bound[r];
         }
-        if (count > 0) facet_counts[f][std::string(key.substr(prefix.size()))] += count;
-        return true;
-      });
+        for (std::uint32_t r = 0; r < runs; ++r) {
+          word_bound[r] = std::max(word_bound[r], lang_bound[r]);
+        }
+      }
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        run_bound[r] += word_bound[r];
+        if (w.required && word_bound[r] == 0) possible[r] = 0;
+      }
+    }
+    if (!bounded) {
+      match_range(0, n);
+      continue;
+    }
+    for (std::uint32_t r = 0; r < runs; ++r) {
+      const double age_days = std::max<std::int64_t>(0, now_us - time_max[r]) / kMicrosPerDay;
+      run_bound[r] *= (1 + 0.5 * std::exp2(-age_days)) * (1 + 1e-6);
+    }
+    std::vector<std::uint32_t> run_order;
+    run_order.reserve(runs);
+    for (std::uint32_t r = 0; r < runs; ++r) {
+      if (possible[r]) run_order.push_back(r);
+    }
+    std::sort(run_order.begin(), run_order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return run_bound[a] != run_bound[b] ? run_bound[a] > run_bound[b] : a > b;
+    });
+    for (std::uint32_t r : run_order) {
+      const std::uint32_t lo = r * kTimeRun;
+      const auto hi =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{lo} + kTimeRun, n));
+      if (have_bar) {
+        if (run_bound[r] < bar.score) break;
+        // Every score of a run without scored words is 0: only a higher seq can pass the bar.
+        if (run_bound[r] == 0 && bar.score == 0 && seg->doc(hi - 1).seq < bar.seq) break;
+      }
+      match_range(lo, hi);
     }
   }
 
