@@ -109,7 +109,7 @@ class DiskCursor final : public PostingCursor {
       std::uint32_t first = 0;
       for (std::uint32_t b = 0; b < blocks_; ++b) {
         const segfile::SkipEntry e = Skip(b);
-        out.push_back({first, e.last_doc, e.max_weight});
+        out.push_back({first, e.last_doc, e.max_weight, e.max_tf});
         first = e.last_doc + 1;
       }
       return;
@@ -117,7 +117,7 @@ class DiskCursor final : public PostingCursor {
     for (std::uint32_t d = Next(); d != kNoDoc; d = Next()) {
       const double w = TermWeight(tf(), docs[d].length, avg_length);
       out.push_back(
-          {d, d, std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max())});
+          {d, d, std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()), tf()});
     }
   }
 
@@ -329,12 +329,14 @@ Status DiskSegment::Validate() {
                     languages_)) {
     return Corrupt(path_, "string tables");
   }
-  time_maxima_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
-                      std::numeric_limits<std::int64_t>::min());
+  runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
+               RunStat{std::numeric_limits<std::int64_t>::min(),
+                       std::numeric_limits<std::uint32_t>::max()});
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
     const DocRecord& r = docs_[d];
-    std::int64_t& run_max = time_maxima_[d / kTimeRun];
-    run_max = std::max(run_max, r.time_us);
+    RunStat& run = runs_[d / kTimeRun];
+    run.max_time = std::max(run.max_time, r.time_us);
+    run.min_length = std::min(run.min_length, r.length);
     if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
         std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
         r.language >= languages_.size()) {

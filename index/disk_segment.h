@@ -39,7 +39,7 @@ class DiskSegment final : public Segment {
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
   bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;
-  const std::int64_t* TimeMaxima() const override { return time_maxima_.data(); }
+  const RunStat* Runs() const override { return runs_.data(); }
 
  private:
   DiskSegment() = default;
@@ -65,7 +65,7 @@ class DiskSegment final : public Segment {
   std::size_t keys_size_ = 0;
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
-  std::vector<std::int64_t> time_maxima_;  // per kTimeRun docids, computed at open
+  std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open
 };
 
 }  // namespace dateline::index

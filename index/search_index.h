@@ -38,6 +38,8 @@ struct SearchRequest {
   // the hits (SearchResult::total is then only the matches visited; hits and next_cursor are
   // the same). Facets always see every match. The HTTP API always counts.
   bool count_total = true;
+  // true: every match is scored, no bound leaves any out (the reference tests compare with).
+  bool exhaustive = false;
 };
 
 struct Hit {

@@ -203,7 +203,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
   // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
   // the ranges that cannot hold a better hit than the k-th best so far.
-  const bool prune = !request.count_total && request.facets.empty();
+  const bool prune = !request.count_total && request.facets.empty() && !request.exhaustive;
 
   // Newest first: later segments hold the newer stories and raise the bar soonest.
   std::vector<const Segment*> order(segments.begin(), segments.end());
@@ -249,8 +249,60 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       return s;
     };
 
-    // Counts, scores and keeps the matches `docs` (ascending) of this segment.
-    auto consider = [&](DocList& docs) {
+    // Scores one match and keeps it when it may be among the hits.
+    auto take = [&](std::uint32_t d) {
+      if (relevance && d < last_scored) {
+        for (Slot& s : slots) s = Slot{};
+      }
+      const DocRecord& r = seg->doc(d);
+      Candidate c{r.time_us, 0, r.seq, seg, d};
+      if (!relevance && have_bar && r.time_us < bar.time_us) return;
+      if (relevance) {
+        last_scored = d;
+        const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
+        // Recency boost: up to +50% for a story published now, halving every day of age.
+        const double age_days = std::max<std::int64_t>(0, now_us - r.time_us) / kMicrosPerDay;
+        const double boost = 1 + 0.5 * std::exp2(-age_days);
+        if (have_bar && !request.exhaustive) {
+          // Block-max bound: the score with each word at the largest term frequency of its
+          // block. A document that cannot beat the k-th best is counted but not scored.
+          double bound = 0;
+          for (std::size_t i = 0; i < words.size(); ++i) {
+            Slot& s = slot(i, r.language);
+            double tf = 0;
+            for (auto& cur : s.cursors) tf += cur->MaxTf(d);
+            if (tf == 0) continue;
+            bound += s.idf * tf * (kK1 + 1) / (tf + norm);
+          }
+          if (bound * boost * (1 + 1e-9) < bar.score) return;
+        }
+        double bm25 = 0;
+        for (std::size_t i = 0; i < words.size(); ++i) {
+          Slot& s = slot(i, r.language);
+          double tf = 0;
+          for (auto& cur : s.cursors) {
+            if (cur->Advance(d) == d) tf += cur->tf();
+          }
+          if (tf == 0) continue;
+          bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
+        }
+        c.score = bm25 * boost;
+      }
+      if (after) {
+        const bool is_after =
+            relevance
+                ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
+                : (c.time_us < after->time_us ||
+                   (c.time_us == after->time_us && c.seq < after->seq));
+        if (!is_after) return;
+      }
+      if (have_bar && !cmp(c, bar)) return;
+      best.push_back(c);
+      if (best.size() >= keep * 2 + 64) trim();
+    };
+
+    // Drops the matches that are not live or not visible, and counts the rest.
+    auto filter_count = [&](DocList& docs) {
       if (!all_live || !all_visible) {
         std::erase_if(docs, [&](std::uint32_t d) {
           if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) return true;
@@ -262,61 +314,134 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         });
       }
       result.total += docs.size();
-      if (relevance && !docs.empty() && docs.front() < last_scored) {
-        for (Slot& s : slots) s = Slot{};
-      }
-      for (std::uint32_t d : docs) {
-        const DocRecord& r = seg->doc(d);
-        Candidate c{r.time_us, 0, r.seq, seg, d};
-        if (!relevance && have_bar && r.time_us < bar.time_us) continue;
-        if (relevance) {
-          last_scored = d;
-          const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
-          // Recency boost: up to +50% for a story published now, halving every day of age.
-          const double age_days = std::max<std::int64_t>(0, now_us - r.time_us) / kMicrosPerDay;
-          const double boost = 1 + 0.5 * std::exp2(-age_days);
-          if (have_bar) {
-            // Block-max bound: the score with each word at the largest term frequency of its
-            // block. A document that cannot beat the k-th best is counted but not scored.
-            double bound = 0;
-            for (std::size_t i = 0; i < words.size(); ++i) {
-              Slot& s = slot(i, r.language);
-              double tf = 0;
-              for (auto& cur : s.cursors) tf += cur->MaxTf(d);
-              if (tf == 0) continue;
-              bound += s.idf * tf * (kK1 + 1) / (tf + norm);
+    };
+
+    const RunStat* run_stats = seg->Runs();
+    const std::uint32_t runs = (n + kTimeRun - 1) / kTimeRun;
+    const bool have_runs = run_stats != nullptr && runs > 1 && !request.exhaustive;
+    std::vector<double> run_bound;
+    std::vector<std::uint8_t> possible;
+    // Relevance: an upper bound of the score of every run; false when a word's postings keep no
+    // bounds. A run without a word every match holds is not possible. A word's weight in a run
+    // is at most the least of
+    //  - the sum over its exact forms of their block weight bounds (the weight is concave in tf),
+    //    each raised from the segment's average length to the index's, and
+    //  - the weight of the sum of the forms' block maxima of tf in the run's shortest document;
+    // the boost is at most that of the run's newest story.
+    auto compute_bounds = [&]() -> bool {
+      run_bound.assign(runs, 0);
+      possible.assign(runs, 1);
+      const double seg_avg =
+          n == 0 ? 1 : std::max(1.0, static_cast<double>(seg->total_length()) / n);
+      // Stored weights use the segment's average; with a larger average a weight w grows to at
+      // most w / (q (1 - r) + r), q = w / (k1 + 1), r = segment average / index average.
+      const double r_avg = std::min(1.0, seg_avg / avg_length);
+      auto raise = [&](double w) {
+        if (r_avg >= 1) return w;
+        const double q = w / (kK1 + 1);
+        return w / (q * (1 - r_avg) + r_avg);
+      };
+      std::vector<WeightBound> wb;
+      std::vector<double> key_w(runs), key_tf(runs), lang_w(runs), lang_tf(runs), word_bound(runs);
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const ScoredWord& w = words[i];
+        std::fill(word_bound.begin(), word_bound.end(), 0.0);
+        const std::size_t nl = w.exact ? 1 : seg->languages().size();
+        for (std::size_t l = 0; l < nl; ++l) {
+          const std::string& lang = w.exact ? std::string() : seg->languages()[l];
+          const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
+          std::fill(lang_w.begin(), lang_w.end(), 0.0);
+          std::fill(lang_tf.begin(), lang_tf.end(), 0.0);
+          for (const std::string& key : FormsOf(*seg, w, lang)) {
+            if (!seg->WeightBounds(key, wb)) return false;
+            std::fill(key_w.begin(), key_w.end(), 0.0);
+            std::fill(key_tf.begin(), key_tf.end(), 0.0);
+            for (const WeightBound& b : wb) {
+              const std::uint32_t last = std::min(b.last_doc, n - 1) / kTimeRun;
+              for (std::uint32_t r = std::min(b.first_doc, n - 1) / kTimeRun; r <= last; ++r) {
+                key_w[r] = std::max<double>(key_w[r], b.weight);
+                key_tf[r] = std::max<double>(key_tf[r], b.max_tf);
+              }
             }
-            if (bound * boost * (1 + 1e-9) < bar.score) continue;
-          }
-          double bm25 = 0;
-          for (std::size_t i = 0; i < words.size(); ++i) {
-            Slot& s = slot(i, r.language);
-            double tf = 0;
-            for (auto& cur : s.cursors) {
-              if (cur->Advance(d) == d) tf += cur->tf();
+            for (std::uint32_t r = 0; r < runs; ++r) {
+              if (key_w[r] == 0) continue;
+              lang_w[r] += raise(key_w[r]);
+              lang_tf[r] += key_tf[r];
             }
-            if (tf == 0) continue;
-            bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
           }
-          c.score = bm25 * boost;
+          for (std::uint32_t r = 0; r < runs; ++r) {
+            if (lang_tf[r] == 0) continue;
+            const double by_tf = TermWeight(lang_tf[r], run_stats[r].min_length, avg_length);
+            word_bound[r] = std::max(word_bound[r], idf * std::min(lang_w[r], by_tf));
+          }
         }
-        if (after) {
-          const bool is_after =
-              relevance
-                  ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
-                  : (c.time_us < after->time_us ||
-                     (c.time_us == after->time_us && c.seq < after->seq));
-          if (!is_after) continue;
+        for (std::uint32_t r = 0; r < runs; ++r) {
+          run_bound[r] += word_bound[r];
+          if (w.required && word_bound[r] == 0) possible[r] = 0;
         }
-        if (have_bar && !cmp(c, bar)) continue;
-        best.push_back(c);
-        if (best.size() >= keep * 2 + 64) trim();
       }
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        const double age_days =
+            std::max<std::int64_t>(0, now_us - run_stats[r].max_time) / kMicrosPerDay;
+        run_bound[r] *= (1 + 0.5 * std::exp2(-age_days)) * (1 + 1e-6);
+      }
+      return true;
+    };
+    // Runs by decreasing bound (ties: later runs, higher seqs, first).
+    auto runs_by_bound = [&]() {
+      std::vector<std::uint32_t> order;
+      order.reserve(runs);
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        if (possible[r]) order.push_back(r);
+      }
+      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        return run_bound[a] != run_bound[b] ? run_bound[a] > run_bound[b] : a > b;
+      });
+      return order;
+    };
+    // No match of run r can beat the bar.
+    auto run_below_bar = [&](std::uint32_t r) {
+      if (!have_bar) return false;
+      if (!relevance) return run_stats[r].max_time < bar.time_us;
+      if (run_bound[r] < bar.score) return true;
+      // Every score of a run without scored words is 0: only a higher seq can pass the bar.
+      const auto last =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(n, (r + 1ull) * kTimeRun) - 1);
+      return run_bound[r] == 0 && bar.score == 0 && seg->doc(last).seq < bar.seq;
     };
 
     if (!prune) {
       DocList docs = MatchSegment(*seg, *request.query, now_us);
-      consider(docs);
+      filter_count(docs);
+      if (have_runs && (!relevance || compute_bounds())) {
+        // Every match is counted; only the runs that may beat the bar are scored, the newest
+        // (or best bound) first so that the bar rises soon.
+        std::vector<std::pair<std::size_t, std::size_t>> spans(runs, {0, 0});
+        for (std::size_t i = 0; i < docs.size();) {
+          const std::uint32_t r = docs[i] / kTimeRun;
+          std::size_t j = i;
+          while (j < docs.size() && docs[j] / kTimeRun == r) ++j;
+          spans[r] = {i, j};
+          i = j;
+        }
+        std::vector<std::uint32_t> order;
+        if (relevance) {
+          order = runs_by_bound();
+        } else {
+          for (std::uint32_t r = runs; r-- > 0;) order.push_back(r);
+        }
+        for (std::uint32_t r : order) {
+          if (spans[r].first == spans[r].second) continue;
+          if (run_below_bar(r)) {
+            if (relevance) break;  // by decreasing bound: no later run can pass either
+            continue;
+          }
+          for (std::size_t i = spans[r].first; i < spans[r].second; ++i) take(docs[i]);
+          trim();
+        }
+      } else {
+        for (std::uint32_t d : docs) take(d);
+      }
       for (std::size_t f = 0; f < request.facets.size(); ++f) {
         const std::string prefix = FieldKey(text::Fold(request.facets[f]), "");
         seg->ForEachKey(prefix, [&](std::string_view key) {
@@ -337,12 +462,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
 
     auto match_range = [&](std::uint32_t lo, std::uint32_t hi) {
       DocList docs = MatchSegment(*seg, *request.query, now_us, lo, hi);
-      consider(docs);
+      filter_count(docs);
+      for (std::uint32_t d : docs) take(d);
       trim();
     };
-    const std::int64_t* time_max = seg->TimeMaxima();
-    const std::uint32_t runs = (n + kTimeRun - 1) / kTimeRun;
-    if (time_max == nullptr || runs <= 1) {
+    if (!have_runs) {
       match_range(0, n);
       continue;
     }
@@ -352,7 +476,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       // mostly time), doubling in size, until no earlier run holds a story as new as the bar.
       std::vector<std::int64_t> prefix_max(runs);
       for (std::uint32_t r = 0; r < runs; ++r) {
-        prefix_max[r] = r == 0 ? time_max[0] : std::max(prefix_max[r - 1], time_max[r]);
+        prefix_max[r] = r == 0 ? run_stats[0].max_time
+                               : std::max(prefix_max[r - 1], run_stats[r].max_time);
       }
       std::uint32_t end = runs;
       std::uint32_t width = 1;
@@ -368,75 +493,15 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       continue;
     }
 
-    // Relevance: an upper bound of the score of every run from the words' block weight bounds
-    // and the run's newest story (the boost); runs in decreasing bound until the bound falls
-    // below the k-th best. A run without a word every match holds is skipped outright.
-    std::vector<double> run_bound(runs, 0);
-    std::vector<std::uint8_t> possible(runs, 1);
-    bool bounded = true;
-    const double seg_avg =
-        n == 0 ? 1 : std::max(1.0, static_cast<double>(seg->total_length()) / n);
-    const double scale = std::max(1.0, avg_length / seg_avg);
-    std::vector<WeightBound> wb;
-    std::vector<double> key_bound(runs), lang_bound(runs), word_bound(runs);
-    for (std::size_t i = 0; i < words.size() && bounded; ++i) {
-      const ScoredWord& w = words[i];
-      std::fill(word_bound.begin(), word_bound.end(), 0.0);
-      const std::size_t nl = w.exact ? 1 : seg->languages().size();
-      for (std::size_t l = 0; l < nl && bounded; ++l) {
-        const std::string& lang = w.exact ? std::string() : seg->languages()[l];
-        const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
-        std::fill(lang_bound.begin(), lang_bound.end(), 0.0);
-        for (const std::string& key : FormsOf(*seg, w, lang)) {
-          if (!seg->WeightBounds(key, wb)) {
-            bounded = false;
-            break;
-          }
-          std::fill(key_bound.begin(), key_bound.end(), 0.0);
-          for (const WeightBound& b : wb) {
-            const std::uint32_t last = std::min(b.last_doc, n - 1) / kTimeRun;
-            for (std::uint32_t r = std::min(b.first_doc, n - 1) / kTimeRun; r <= last; ++r) {
-              key_bound[r] = std::max<double>(key_bound[r], b.weight);
-            }
-          }
-          // The weight of a sum of forms' term frequencies is at most the sum of their weights.
-          for (std::uint32_t r = 0; r < runs; ++r) lang_bound[r] += idf * scale * key_bound[r];
-        }
-        for (std::uint32_t r = 0; r < runs; ++r) {
-          word_bound[r] = std::max(word_bound[r], lang_bound[r]);
-        }
-      }
-      for (std::uint32_t r = 0; r < runs; ++r) {
-        run_bound[r] += word_bound[r];
-        if (w.required && word_bound[r] == 0) possible[r] = 0;
-      }
-    }
-    if (!bounded) {
+    // Relevance: runs by decreasing bound until the bound falls below the k-th best.
+    if (!compute_bounds()) {
       match_range(0, n);
       continue;
     }
-    for (std::uint32_t r = 0; r < runs; ++r) {
-      const double age_days = std::max<std::int64_t>(0, now_us - time_max[r]) / kMicrosPerDay;
-      run_bound[r] *= (1 + 0.5 * std::exp2(-age_days)) * (1 + 1e-6);
-    }
-    std::vector<std::uint32_t> run_order;
-    run_order.reserve(runs);
-    for (std::uint32_t r = 0; r < runs; ++r) {
-      if (possible[r]) run_order.push_back(r);
-    }
-    std::sort(run_order.begin(), run_order.end(), [&](std::uint32_t a, std::uint32_t b) {
-      return run_bound[a] != run_bound[b] ? run_bound[a] > run_bound[b] : a > b;
-    });
-    for (std::uint32_t r : run_order) {
-      const std::uint32_t lo = r * kTimeRun;
-      const auto hi =
-          static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{lo} + kTimeRun, n));
-      if (have_bar) {
-        if (run_bound[r] < bar.score) break;
-        // Every score of a run without scored words is 0: only a higher seq can pass the bar.
-        if (run_bound[r] == 0 && bar.score == 0 && seg->doc(hi - 1).seq < bar.seq) break;
-      }
-      match_range(lo, hi);
+    for (std::uint32_t r : runs_by_bound()) {
+      if (run_below_bar(r)) break;
+      match_range(r * kTimeRun,
+                  static_cast<std::uint32_t>(std::min<std::uint64_t>(n, (r + 1ull) * kTimeRun)));
     }
   }
 

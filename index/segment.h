@@ -77,15 +77,21 @@ inline constexpr double kBm25B = 0.75;
 inline double TermWeight(double tf, double length, double avg_length) {
   return tf * (kBm25K1 + 1) / (tf + kBm25K1 * (1 - kBm25B + kBm25B * length / avg_length));
 }
-// Documents per time run: segments that know them keep the largest time of each run.
+// Documents per run: segments that know them keep, per run of docids, the newest time and the
+// shortest document (top-k bounds).
 inline constexpr std::uint32_t kTimeRun = 1024;
+struct RunStat {
+  std::int64_t max_time;
+  std::uint32_t min_length;
+};
 
-// An upper bound of the term weight (TermWeight with the segment's own average length) of the
-// documents a term holds in [first_doc, last_doc].
+// An upper bound of the term weight (TermWeight with the segment's own average length) and of
+// the term frequency of the documents a term holds in [first_doc, last_doc].
 struct WeightBound {
   std::uint32_t first_doc;
   std::uint32_t last_doc;
   float weight;
+  std::uint32_t max_tf;
 };
 
 // Iterates one term's postings in docid order. Starts before the first document: call Next or
@@ -143,9 +149,9 @@ class Segment {
     out.clear();
     return false;
   }
-  // The largest document time of each run of kTimeRun docids (ceil(doc_count / kTimeRun)
-  // values), or nullptr when the segment keeps none.
-  virtual const std::int64_t* TimeMaxima() const { return nullptr; }
+  // The newest time and the shortest length of each run of kTimeRun docids
+  // (ceil(doc_count / kTimeRun) values), or nullptr when the segment keeps none.
+  virtual const RunStat* Runs() const { return nullptr; }
 
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.

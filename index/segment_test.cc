@@ -167,13 +167,19 @@ TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
       ASSERT_LT(e, bounds.size()) << key;
       ASSERT_LE(bounds[e].first_doc, d);
       ASSERT_GE(bounds[e].weight, TermWeight(cur->tf(), seg.doc(d).length, avg)) << key;
+      ASSERT_GE(bounds[e].max_tf, cur->tf()) << key;
     }
   }
-  const std::int64_t* tmax = seg.TimeMaxima();
-  ASSERT_NE(tmax, nullptr);
+  const RunStat* runs = seg.Runs();
+  ASSERT_NE(runs, nullptr);
   for (std::uint32_t r = 0; r * kTimeRun < docs; ++r) {
     const std::uint32_t last = std::min(docs, (r + 1) * kTimeRun) - 1;
-    EXPECT_EQ(tmax[r], seg.doc(last).time_us);
+    EXPECT_EQ(runs[r].max_time, seg.doc(last).time_us);
+    std::uint32_t shortest = UINT32_MAX;
+    for (std::uint32_t d = r * kTimeRun; d <= last; ++d) {
+      shortest = std::min(shortest, seg.doc(d).length);
+    }
+    EXPECT_EQ(runs[r].min_length, shortest);
   }
 }
 
