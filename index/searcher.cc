@@ -387,16 +387,24 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       }
       return true;
     };
-    // Runs by decreasing bound (ties: later runs, higher seqs, first).
-    auto runs_by_bound = [&]() {
+    // The possible runs in the order relevance visits them: the few of highest bound first
+    // (ties: later runs, higher seqs), which raise the bar soonest, then the others in docid
+    // order, so that cursors move forward and neighbouring runs are matched together.
+    constexpr std::size_t kLeadRuns = 4;
+    std::size_t lead = 0;
+    auto relevance_order = [&]() {
       std::vector<std::uint32_t> order;
       order.reserve(runs);
       for (std::uint32_t r = 0; r < runs; ++r) {
         if (possible[r]) order.push_back(r);
       }
-      std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      lead = std::min(kLeadRuns, order.size());
+      auto by_bound = [&](std::uint32_t a, std::uint32_t b) {
         return run_bound[a] != run_bound[b] ? run_bound[a] > run_bound[b] : a > b;
-      });
+      };
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(lead),
+                        order.end(), by_bound);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(lead), order.end());
       return order;
     };
     // No match of run r can beat the bar.
@@ -410,7 +418,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       return run_bound[r] == 0 && bar.score == 0 && seg->doc(last).seq < bar.seq;
     };
 
-    if (!prune) {
+    // Relevance matches the whole segment at once even without the total: matching costs
+    // little next to scoring, and one pass beats many small ones when few runs fall below the bar.
+    if (!prune || relevance) {
       DocList docs = MatchSegment(*seg, *request.query, now_us);
       filter_count(docs);
       if (have_runs && (!relevance || compute_bounds())) {
@@ -426,16 +436,13 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         }
         std::vector<std::uint32_t> order;
         if (relevance) {
-          order = runs_by_bound();
+          order = relevance_order();
         } else {
           for (std::uint32_t r = runs; r-- > 0;) order.push_back(r);
         }
         for (std::uint32_t r : order) {
           if (spans[r].first == spans[r].second) continue;
-          if (run_below_bar(r)) {
-            if (relevance) break;  // by decreasing bound: no later run can pass either
-            continue;
-          }
+          if (run_below_bar(r)) continue;
           for (std::size_t i = spans[r].first; i < spans[r].second; ++i) take(docs[i]);
           trim();
         }
@@ -471,7 +478,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       continue;
     }
 
-    if (!relevance) {
+    {
       // Newest first: ranges of runs from the end of the segment (docids follow the log, so
       // mostly time), doubling in size, until no earlier run holds a story as new as the bar.
       std::vector<std::int64_t> prefix_max(runs);
@@ -490,18 +497,6 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         end = begin;
         width = std::min<std::uint32_t>(width * 2, 256);
       }
-      continue;
-    }
-
-    // Relevance: runs by decreasing bound until the bound falls below the k-th best.
-    if (!compute_bounds()) {
-      match_range(0, n);
-      continue;
-    }
-    for (std::uint32_t r : runs_by_bound()) {
-      if (run_below_bar(r)) break;
-      match_range(r * kTimeRun,
-                  static_cast<std::uint32_t>(std::min<std::uint64_t>(n, (r + 1ull) * kTimeRun)));
     }
   }
 
