@@ -332,8 +332,12 @@ Status DiskSegment::Validate() {
   runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
                RunStat{std::numeric_limits<std::int64_t>::min(),
                        std::numeric_limits<std::uint32_t>::max()});
+  times_.reserve(doc_count_);
+  lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
     const DocRecord& r = docs_[d];
+    times_.push_back(r.time_us);
+    lengths_.push_back(r.length);
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);

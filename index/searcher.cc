@@ -249,26 +249,32 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       return s;
     };
 
+    const std::int64_t* time_col = seg->TimeColumn();
+    const std::uint32_t* length_col = seg->LengthColumn();
+    const bool one_language = seg->languages().size() <= 1;
     // Scores one match and keeps it when it may be among the hits.
     auto take = [&](std::uint32_t d) {
       if (relevance && d < last_scored) {
         for (Slot& s : slots) s = Slot{};
       }
-      const DocRecord& r = seg->doc(d);
-      Candidate c{r.time_us, 0, r.seq, seg, d};
-      if (!relevance && have_bar && r.time_us < bar.time_us) return;
+      // The dense columns first: the record is read only for a match that may be kept.
+      const std::int64_t time_us = time_col != nullptr ? time_col[d] : seg->doc(d).time_us;
+      if (!relevance && have_bar && time_us < bar.time_us) return;
+      Candidate c{time_us, 0, 0, seg, d};
       if (relevance) {
         last_scored = d;
-        const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
+        const std::uint32_t length = length_col != nullptr ? length_col[d] : seg->doc(d).length;
+        const std::uint8_t language = one_language ? 0 : seg->doc(d).language;
+        const double norm = kK1 * (1 - kB + kB * length / avg_length);
         // Recency boost: up to +50% for a story published now, halving every day of age.
-        const double age_days = std::max<std::int64_t>(0, now_us - r.time_us) / kMicrosPerDay;
+        const double age_days = std::max<std::int64_t>(0, now_us - time_us) / kMicrosPerDay;
         const double boost = 1 + 0.5 * std::exp2(-age_days);
         if (have_bar && !request.exhaustive) {
           // Block-max bound: the score with each word at the largest term frequency of its
           // block. A document that cannot beat the k-th best is counted but not scored.
           double bound = 0;
           for (std::size_t i = 0; i < words.size(); ++i) {
-            Slot& s = slot(i, r.language);
+            Slot& s = slot(i, language);
             double tf = 0;
             for (auto& cur : s.cursors) tf += cur->MaxTf(d);
             if (tf == 0) continue;
@@ -278,7 +284,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         }
         double bm25 = 0;
         for (std::size_t i = 0; i < words.size(); ++i) {
-          Slot& s = slot(i, r.language);
+          Slot& s = slot(i, language);
           double tf = 0;
           for (auto& cur : s.cursors) {
             if (cur->Advance(d) == d) tf += cur->tf();
@@ -288,6 +294,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         }
         c.score = bm25 * boost;
       }
+      if (have_bar) {
+        // Cannot pass the bar whatever its seq: decided without the record.
+        if (relevance ? c.score < bar.score : c.time_us < bar.time_us) return;
+      }
+      c.seq = seg->doc(d).seq;
       if (after) {
         const bool is_after =
             relevance

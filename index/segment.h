@@ -152,6 +152,10 @@ class Segment {
   // The newest time and the shortest length of each run of kTimeRun docids
   // (ceil(doc_count / kTimeRun) values), or nullptr when the segment keeps none.
   virtual const RunStat* Runs() const { return nullptr; }
+  // The time and the length of every document as dense columns (scoring reads them instead of
+  // the 56-byte records), or nullptr when the segment keeps none.
+  virtual const std::int64_t* TimeColumn() const { return nullptr; }
+  virtual const std::uint32_t* LengthColumn() const { return nullptr; }
 
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.
