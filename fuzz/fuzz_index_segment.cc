@@ -48,8 +48,23 @@ void Exercise(const std::string& path) {
         sink += skipping->doc();
       }
     }
+    std::vector<WeightBound> bounds;
+    if (s.WeightBounds(key, bounds)) {
+      for (const WeightBound& b : bounds) sink += b.last_doc + b.max_tf;
+    }
+    auto ranged = s.Postings(key);
+    if (ranged) {
+      std::vector<std::uint32_t> docs;
+      for (std::uint32_t lo = 0; lo < s.doc_count(); lo += 500) {
+        ranged->AppendRange(lo, lo + 300, docs);
+      }
+      sink += docs.size();
+    }
     return ++keys < 2000;
   });
+  if (const RunStat* runs = s.Runs()) {
+    for (std::uint32_t r = 0; r * kTimeRun < s.doc_count(); ++r) sink += runs[r].min_length;
+  }
   dateline::query::Node q;
   q.kind = dateline::query::Kind::kPrefix;
   q.text = "a";

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "core/crc32c.h"
 #include "index/block_codec.h"
@@ -54,7 +56,24 @@ class DiskCursor final : public PostingCursor {
     if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
     started_ = true;
     std::uint32_t b = loaded_ ? block_ : 0;
-    while (blocks_ > 1 && b < blocks_ && Skip(b).last_doc < target) ++b;
+    if (blocks_ > 1 && Skip(b).last_doc < target) {
+      // Galloping then binary search over the skip entries: far targets cost O(log blocks).
+      std::uint32_t step = 1, lo = b + 1, hi = b + 1;
+      while (hi < blocks_ && Skip(hi).last_doc < target) {
+        lo = hi + 1;
+        hi = hi + step < blocks_ ? hi + step : blocks_;
+        step *= 2;
+      }
+      while (lo < hi) {
+        const std::uint32_t mid = lo + (hi - lo) / 2;
+        if (Skip(mid).last_doc < target) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      b = lo;
+    }
     if (b >= blocks_) return End();
     if (!loaded_ || b != block_) {
       if (LoadBlock(b) == kNoDoc) return kNoDoc;
@@ -64,6 +83,42 @@ class DiskCursor final : public PostingCursor {
     }
     doc_ = docs_[i_];
     return doc_;
+  }
+
+  void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) override {
+    if (Advance(lo) >= hi) return;
+    while (true) {
+      std::uint32_t i = i_;
+      while (i < count_ && docs_[i] < hi) out.push_back(docs_[i++]);
+      if (i < count_) {
+        i_ = i;
+        doc_ = docs_[i];
+        return;
+      }
+      i_ = count_ - 1;
+      if (LoadBlock(block_ + 1) >= hi) return;
+    }
+  }
+
+  // Weight bounds: the skip entries' block maxima, or for a list of one block (no skip entry)
+  // each document's own weight.
+  void Bounds(const DocRecord* docs, double avg_length, std::vector<WeightBound>& out) {
+    out.clear();
+    if (blocks_ > 1) {
+      out.reserve(blocks_);
+      std::uint32_t first = 0;
+      for (std::uint32_t b = 0; b < blocks_; ++b) {
+        const segfile::SkipEntry e = Skip(b);
+        out.push_back({first, e.last_doc, e.max_weight, e.max_tf});
+        first = e.last_doc + 1;
+      }
+      return;
+    }
+    for (std::uint32_t d = Next(); d != kNoDoc; d = Next()) {
+      const double w = TermWeight(tf(), docs[d].length, avg_length);
+      out.push_back(
+          {d, d, std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()), tf()});
+    }
   }
 
   std::uint32_t doc() const override { return doc_; }
@@ -240,7 +295,9 @@ Status DiskSegment::Validate() {
     return Corrupt(path_, "bad magic");
   }
   if (h.version != segfile::kVersion) {
-    return Corrupt(path_, "unsupported version " + std::to_string(h.version));
+    return Corrupt(path_, "format version " + std::to_string(h.version) + ", this build reads " +
+                              std::to_string(segfile::kVersion) +
+                              " (rebuild the index with `dateline reindex`)");
   }
   if (h.section_count != segfile::kSectionCount) return Corrupt(path_, "bad section count");
   const std::size_t table_end =
@@ -272,8 +329,18 @@ Status DiskSegment::Validate() {
                     languages_)) {
     return Corrupt(path_, "string tables");
   }
+  runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
+               RunStat{std::numeric_limits<std::int64_t>::min(),
+                       std::numeric_limits<std::uint32_t>::max()});
+  times_.reserve(doc_count_);
+  lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
     const DocRecord& r = docs_[d];
+    times_.push_back(r.time_us);
+    lengths_.push_back(r.length);
+    RunStat& run = runs_[d / kTimeRun];
+    run.max_time = std::max(run.max_time, r.time_us);
+    run.min_length = std::min(run.min_length, r.length);
     if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
         std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
         r.language >= languages_.size()) {
@@ -334,6 +401,18 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
   return std::make_unique<DiskCursor>(begin, postings_ + dict_[i + 1].postings_offset,
                                       dict_[i].doc_freq,
                                       HasPositions(key), doc_count_);
+}
+
+bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
+  out.clear();
+  const std::size_t i = LowerBound(key);
+  if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return true;
+  const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
+                                                             doc_count_);
+  DiskCursor cur(postings_ + dict_[i].postings_offset, postings_ + dict_[i + 1].postings_offset,
+                 dict_[i].doc_freq, false, doc_count_);
+  cur.Bounds(docs_, avg, out);
+  return true;
 }
 
 void DiskSegment::ForEachKey(std::string_view prefix,

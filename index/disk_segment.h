@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "index/segment.h"
@@ -37,6 +38,10 @@ class DiskSegment final : public Segment {
   std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
+  bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;
+  const RunStat* Runs() const override { return runs_.data(); }
+  const std::int64_t* TimeColumn() const override { return times_.data(); }
+  const std::uint32_t* LengthColumn() const override { return lengths_.data(); }
 
  private:
   DiskSegment() = default;
@@ -62,6 +67,9 @@ class DiskSegment final : public Segment {
   std::size_t keys_size_ = 0;
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
+  std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open
+  std::vector<std::int64_t> times_;     // per document, copied from the records at open
+  std::vector<std::uint32_t> lengths_;  // per document, copied from the records at open
 };
 
 }  // namespace dateline::index

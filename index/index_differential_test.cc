@@ -315,10 +315,54 @@ class Differential : public ::testing::Test {
       for (std::size_t k = 0; k < n; ++k) {
         ASSERT_EQ(r->hits[k].seq, want[k]) << phase << ": hit " << k << " of " << Show(*q);
       }
+      CheckTopK(index, *q, phase);
     }
     // The generator must produce queries that match something, or the test proves little.
     EXPECT_GT(nonempty, checked / 3) << phase;
     std::printf("%s: %zu queries checked, %zu with matches\n", phase.c_str(), checked, nonempty);
+  }
+
+  // Top-k skips documents that cannot be among the hits (with or without the exact total): its
+  // hits, scores and cursors must equal those of the search that scores every match, for both
+  // sorts, on the first page and the next.
+  void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase) {
+    for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
+      for (std::size_t limit : {1, 10}) {
+        std::string cursor;
+        for (int page = 0; page < 2; ++page) {
+          SearchRequest full;
+          full.query = &q;
+          full.sort = sort;
+          full.limit = limit;
+          full.cursor = cursor;
+          full.now_us = now_us_;
+          full.exhaustive = true;
+          SearchRequest counted = full;
+          counted.exhaustive = false;
+          SearchRequest pruned = counted;
+          pruned.count_total = false;
+          auto a = index.Search(full);
+          auto c = index.Search(counted);
+          auto b = index.Search(pruned);
+          ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << Show(q);
+          const std::string what = phase + ": " + (sort == Sort::kNewest ? "newest " : "relevance ") +
+                                   std::to_string(limit) + " page " + std::to_string(page) +
+                                   " of " + Show(q);
+          ASSERT_EQ(a->total, c->total) << what;
+          ASSERT_LE(b->total, a->total) << what;
+          for (const SearchResult* r : {&*b, &*c}) {
+            ASSERT_EQ(a->hits.size(), r->hits.size()) << what;
+            for (std::size_t k = 0; k < a->hits.size(); ++k) {
+              ASSERT_EQ(a->hits[k].seq, r->hits[k].seq) << what << " hit " << k;
+              ASSERT_EQ(a->hits[k].score, r->hits[k].score) << what << " hit " << k;
+            }
+            ASSERT_EQ(a->next_cursor, r->next_cursor) << what;
+          }
+          if (a->next_cursor.empty()) break;
+          cursor = a->next_cursor;
+        }
+      }
+    }
   }
 
   Status AddStory(SearchIndex& index, const Story& s) {
@@ -434,6 +478,7 @@ TEST_F(Differential, ParsedQueries) {
     const std::vector<std::uint64_t> want = Expected(*parsed.node());
     ASSERT_EQ(r->total, want.size()) << text << " = " << query::ToString(*parsed.node());
     for (std::size_t k = 0; k < r->hits.size(); ++k) ASSERT_EQ(r->hits[k].seq, want[k]) << text;
+    CheckTopK(**index, *parsed.node(), text);
   }
 }
 

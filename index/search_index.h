@@ -34,6 +34,12 @@ struct SearchRequest {
   std::int64_t now_us = 0;              // "now" for since:; 0 = the real clock
   // Entitlements: when set, only stories whose source passes are matched, counted and faceted.
   std::function<bool(std::string_view source)> source_visible;
+  // false: the exact total is not needed, so top-k may skip the documents that cannot be among
+  // the hits (SearchResult::total is then only the matches visited; hits and next_cursor are
+  // the same). Facets always see every match. The HTTP API always counts.
+  bool count_total = true;
+  // true: every match is scored, no bound leaves any out (the reference tests compare with).
+  bool exhaustive = false;
 };
 
 struct Hit {
@@ -55,7 +61,7 @@ struct Facet {
 };
 
 struct SearchResult {
-  std::uint64_t total = 0;        // exact number of matching visible stories
+  std::uint64_t total = 0;        // exact number of matching visible stories (see count_total)
   std::vector<Hit> hits;
   std::vector<Facet> facets;
   std::string next_cursor;        // "" when there are no more hits

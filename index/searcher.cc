@@ -19,13 +19,15 @@ namespace {
 using query::Kind;
 using query::Node;
 
-constexpr double kK1 = 1.2;
-constexpr double kB = 0.75;
+constexpr double kK1 = kBm25K1;
+constexpr double kB = kBm25B;
+constexpr double kMicrosPerDay = 86400.0 * 1e6;
 
 // One positive text word of the query, scored with BM25.
 struct ScoredWord {
   std::string word;
   bool exact = false;
+  bool required = false;  // every match holds the word (top-k skips ranges without it)
   double exact_idf = 0;
   std::map<std::string, double> idf_by_language;  // bare words
 };
@@ -43,7 +45,9 @@ std::vector<std::string> FormsOf(const Segment& seg, const ScoredWord& w,
   return out;
 }
 
-void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
+// `required`: every match of `n` holds every word of `n` (AND, proximity and ATLEAST pass it
+// down; OR does not).
+void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out, bool required) {
   switch (n.kind) {
     case Kind::kNot:
       return;  // negated words do not score
@@ -52,6 +56,7 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
         ScoredWord s;
         s.word = std::move(w);
         s.exact = n.exact;
+        s.required = required;
         out.push_back(std::move(s));
       }
       return;
@@ -61,12 +66,22 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out) {
           ScoredWord s;
           s.word = std::move(w);
           s.exact = true;
+          s.required = required;
           out.push_back(std::move(s));
         }
       }
       return;
+    case Kind::kAnd:
+    case Kind::kNear:
+    case Kind::kWithin:
+    case Kind::kSame:
+      for (const auto& c : n.children) CollectScoredWords(*c, out, required);
+      return;
+    case Kind::kAtLeast:
+      for (const auto& c : n.children) CollectScoredWords(*c, out, required && n.count > 0);
+      return;
     default:
-      for (const auto& c : n.children) CollectScoredWords(*c, out);
+      for (const auto& c : n.children) CollectScoredWords(*c, out, false);
   }
 }
 
@@ -132,7 +147,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<ScoredWord> words;
   double avg_length = 1;
   if (relevance) {
-    CollectScoredWords(*request.query, words);
+    CollectScoredWords(*request.query, words, true);
     std::uint64_t n = 0, total_length = 0;
     std::set<std::string> languages;
     for (const Segment* seg : segments) {
@@ -176,40 +191,42 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
   Candidate bar{};
   bool have_bar = false;
+  // Keeps the `keep` best; `bar` becomes the worst of them: a candidate that is not better can
+  // never be among the final `keep`.
+  auto trim = [&] {
+    if (best.size() < keep) return;
+    std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
+    best.resize(keep);
+    bar = best[keep - 1];
+    have_bar = true;
+  };
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
+  // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
+  // the ranges that cannot hold a better hit than the k-th best so far.
+  const bool prune = !request.count_total && request.facets.empty() && !request.exhaustive;
 
-  for (const Segment* seg : segments) {
-    DocList docs = MatchSegment(*seg, *request.query, now_us);
+  // Newest first: later segments hold the newer stories and raise the bar soonest.
+  std::vector<const Segment*> order(segments.begin(), segments.end());
+  if (prune && !relevance) std::reverse(order.begin(), order.end());
+
+  for (const Segment* seg : order) {
+    const std::uint32_t n = seg->doc_count();
     // Liveness and entitlement: the entitlement of each source of the segment is asked once,
     // and a segment whose documents are all live and visible needs no check per document.
-    const bool all_live = seg->dead == 0 && seg->live.size() >= seg->doc_count();
+    const bool all_live = seg->dead == 0 && seg->live.size() >= n;
     std::vector<bool> visible;
     bool all_visible = true;
-    if (request.source_visible && !docs.empty()) {
+    if (request.source_visible) {
       visible.resize(seg->sources().size());
       for (std::size_t src = 0; src < visible.size(); ++src) {
         visible[src] = request.source_visible(seg->sources()[src]);
         all_visible = all_visible && visible[src];
       }
     }
-    DocList kept;
-    if (all_live && all_visible) {
-      kept = std::move(docs);
-    } else {
-      kept.reserve(docs.size());
-      for (std::uint32_t d : docs) {
-        if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) continue;
-        if (!all_visible) {
-          const std::uint16_t src = seg->doc(d).source;
-          if (src >= visible.size() || !visible[src]) continue;
-        }
-        kept.push_back(d);
-      }
-    }
-    result.total += kept.size();
 
     // Scoring data for this segment, per word and document language (slot 0 for exact words):
-    // the idf and one cursor per exact form, made when first needed.
+    // the idf and one cursor per exact form, made when first needed. Cursors only move forward:
+    // a document before the last one scored starts them again.
     struct Slot {
       bool ready = false;
       double idf = 0;
@@ -217,6 +234,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     };
     const std::size_t nlang = std::max<std::size_t>(1, seg->languages().size());
     std::vector<Slot> slots(relevance ? words.size() * nlang : 0);
+    std::uint32_t last_scored = 0;
     auto slot = [&](std::size_t i, std::uint8_t language) -> Slot& {
       const ScoredWord& w = words[i];
       Slot& s = slots[i * nlang + (w.exact ? 0 : language)];
@@ -230,31 +248,43 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       }
       return s;
     };
-    for (std::uint32_t d : kept) {
-      const DocRecord& r = seg->doc(d);
-      Candidate c{r.time_us, 0, r.seq, seg, d};
+
+    const std::int64_t* time_col = seg->TimeColumn();
+    const std::uint32_t* length_col = seg->LengthColumn();
+    const bool one_language = seg->languages().size() <= 1;
+    // Scores one match and keeps it when it may be among the hits.
+    auto take = [&](std::uint32_t d) {
+      if (relevance && d < last_scored) {
+        for (Slot& s : slots) s = Slot{};
+      }
+      // The dense columns first: the record is read only for a match that may be kept.
+      const std::int64_t time_us = time_col != nullptr ? time_col[d] : seg->doc(d).time_us;
+      if (!relevance && have_bar && time_us < bar.time_us) return;
+      Candidate c{time_us, 0, 0, seg, d};
       if (relevance) {
-        const double norm = kK1 * (1 - kB + kB * r.length / avg_length);
+        last_scored = d;
+        const std::uint32_t length = length_col != nullptr ? length_col[d] : seg->doc(d).length;
+        const std::uint8_t language = one_language ? 0 : seg->doc(d).language;
+        const double norm = kK1 * (1 - kB + kB * length / avg_length);
         // Recency boost: up to +50% for a story published now, halving every day of age.
-        const double age_days =
-            std::max<std::int64_t>(0, now_us - r.time_us) / (86400.0 * 1e6);
+        const double age_days = std::max<std::int64_t>(0, now_us - time_us) / kMicrosPerDay;
         const double boost = 1 + 0.5 * std::exp2(-age_days);
-        if (have_bar) {
+        if (have_bar && !request.exhaustive) {
           // Block-max bound: the score with each word at the largest term frequency of its
           // block. A document that cannot beat the k-th best is counted but not scored.
           double bound = 0;
           for (std::size_t i = 0; i < words.size(); ++i) {
-            Slot& s = slot(i, r.language);
+            Slot& s = slot(i, language);
             double tf = 0;
             for (auto& cur : s.cursors) tf += cur->MaxTf(d);
             if (tf == 0) continue;
             bound += s.idf * tf * (kK1 + 1) / (tf + norm);
           }
-          if (bound * boost * (1 + 1e-9) < bar.score) continue;
+          if (bound * boost * (1 + 1e-9) < bar.score) return;
         }
         double bm25 = 0;
         for (std::size_t i = 0; i < words.size(); ++i) {
-          Slot& s = slot(i, r.language);
+          Slot& s = slot(i, language);
           double tf = 0;
           for (auto& cur : s.cursors) {
             if (cur->Advance(d) == d) tf += cur->tf();
@@ -264,39 +294,223 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         }
         c.score = bm25 * boost;
       }
+      if (have_bar) {
+        // Cannot pass the bar whatever its seq: decided without the record.
+        if (relevance ? c.score < bar.score : c.time_us < bar.time_us) return;
+      }
+      c.seq = seg->doc(d).seq;
       if (after) {
         const bool is_after =
-            relevance ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
-                      : (c.time_us < after->time_us ||
-                         (c.time_us == after->time_us && c.seq < after->seq));
-        if (!is_after) continue;
+            relevance
+                ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
+                : (c.time_us < after->time_us ||
+                   (c.time_us == after->time_us && c.seq < after->seq));
+        if (!is_after) return;
       }
-      // `bar` is the worst of the `keep` best candidates at the last trim: a candidate that is
-      // not better can never be among the final `keep`.
-      if (have_bar && !cmp(c, bar)) continue;
+      if (have_bar && !cmp(c, bar)) return;
       best.push_back(c);
-      if (best.size() >= keep * 2 + 64) {
-        std::nth_element(best.begin(), best.begin() + keep - 1, best.end(), cmp);
-        best.resize(keep);
-        bar = best[keep - 1];
-        have_bar = true;
+      if (best.size() >= keep * 2 + 64) trim();
+    };
+
+    // Drops the matches that are not live or not visible, and counts the rest.
+    auto filter_count = [&](DocList& docs) {
+      if (!all_live || !all_visible) {
+        std::erase_if(docs, [&](std::uint32_t d) {
+          if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) return true;
+          if (!all_visible) {
+            const std::uint16_t src = seg->doc(d).source;
+            if (src >= visible.size() || !visible[src]) return true;
+          }
+          return false;
+        });
       }
+      result.total += docs.size();
+    };
+
+    const RunStat* run_stats = seg->Runs();
+    const std::uint32_t runs = (n + kTimeRun - 1) / kTimeRun;
+    const bool have_runs = run_stats != nullptr && runs > 1 && !request.exhaustive;
+    std::vector<double> run_bound;
+    std::vector<std::uint8_t> possible;
+    // Relevance: an upper bound of the score of every run; false when a word's postings keep no
+    // bounds. A run without a word every match holds is not possible. A word's weight in a run
+    // is at most the least of
+    //  - the sum over its exact forms of their block weight bounds (the weight is concave in tf),
+    //    each raised from the segment's average length to the index's, and
+    //  - the weight of the sum of the forms' block maxima of tf in the run's shortest document;
+    // the boost is at most that of the run's newest story.
+    auto compute_bounds = [&]() -> bool {
+      run_bound.assign(runs, 0);
+      possible.assign(runs, 1);
+      const double seg_avg =
+          n == 0 ? 1 : std::max(1.0, static_cast<double>(seg->total_length()) / n);
+      // Stored weights use the segment's average; with a larger average a weight w grows to at
+      // most w / (q (1 - r) + r), q = w / (k1 + 1), r = segment average / index average.
+      const double r_avg = std::min(1.0, seg_avg / avg_length);
+      auto raise = [&](double w) {
+        if (r_avg >= 1) return w;
+        const double q = w / (kK1 + 1);
+        return w / (q * (1 - r_avg) + r_avg);
+      };
+      std::vector<WeightBound> wb;
+      std::vector<double> key_w(runs), key_tf(runs), lang_w(runs), lang_tf(runs), word_bound(runs);
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const ScoredWord& w = words[i];
+        std::fill(word_bound.begin(), word_bound.end(), 0.0);
+        const std::size_t nl = w.exact ? 1 : seg->languages().size();
+        for (std::size_t l = 0; l < nl; ++l) {
+          const std::string& lang = w.exact ? std::string() : seg->languages()[l];
+          const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
+          std::fill(lang_w.begin(), lang_w.end(), 0.0);
+          std::fill(lang_tf.begin(), lang_tf.end(), 0.0);
+          for (const std::string& key : FormsOf(*seg, w, lang)) {
+            if (!seg->WeightBounds(key, wb)) return false;
+            std::fill(key_w.begin(), key_w.end(), 0.0);
+            std::fill(key_tf.begin(), key_tf.end(), 0.0);
+            for (const WeightBound& b : wb) {
+              const std::uint32_t last = std::min(b.last_doc, n - 1) / kTimeRun;
+              for (std::uint32_t r = std::min(b.first_doc, n - 1) / kTimeRun; r <= last; ++r) {
+                key_w[r] = std::max<double>(key_w[r], b.weight);
+                key_tf[r] = std::max<double>(key_tf[r], b.max_tf);
+              }
+            }
+            for (std::uint32_t r = 0; r < runs; ++r) {
+              if (key_w[r] == 0) continue;
+              lang_w[r] += raise(key_w[r]);
+              lang_tf[r] += key_tf[r];
+            }
+          }
+          for (std::uint32_t r = 0; r < runs; ++r) {
+            if (lang_tf[r] == 0) continue;
+            const double by_tf = TermWeight(lang_tf[r], run_stats[r].min_length, avg_length);
+            word_bound[r] = std::max(word_bound[r], idf * std::min(lang_w[r], by_tf));
+          }
+        }
+        for (std::uint32_t r = 0; r < runs; ++r) {
+          run_bound[r] += word_bound[r];
+          if (w.required && word_bound[r] == 0) possible[r] = 0;
+        }
+      }
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        const double age_days =
+            std::max<std::int64_t>(0, now_us - run_stats[r].max_time) / kMicrosPerDay;
+        run_bound[r] *= (1 + 0.5 * std::exp2(-age_days)) * (1 + 1e-6);
+      }
+      return true;
+    };
+    // The possible runs in the order relevance visits them: the few of highest bound first
+    // (ties: later runs, higher seqs), which raise the bar soonest, then the others in docid
+    // order, so that cursors move forward and neighbouring runs are matched together.
+    constexpr std::size_t kLeadRuns = 4;
+    std::size_t lead = 0;
+    auto relevance_order = [&]() {
+      std::vector<std::uint32_t> order;
+      order.reserve(runs);
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        if (possible[r]) order.push_back(r);
+      }
+      lead = std::min(kLeadRuns, order.size());
+      auto by_bound = [&](std::uint32_t a, std::uint32_t b) {
+        return run_bound[a] != run_bound[b] ? run_bound[a] > run_bound[b] : a > b;
+      };
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(lead),
+                        order.end(), by_bound);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(lead), order.end());
+      return order;
+    };
+    // No match of run r can beat the bar.
+    auto run_below_bar = [&](std::uint32_t r) {
+      if (!have_bar) return false;
+      if (!relevance) return run_stats[r].max_time < bar.time_us;
+      if (run_bound[r] < bar.score) return true;
+      // Every score of a run without scored words is 0: only a higher seq can pass the bar.
+      const auto last =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(n, (r + 1ull) * kTimeRun) - 1);
+      return run_bound[r] == 0 && bar.score == 0 && seg->doc(last).seq < bar.seq;
+    };
+
+    // Relevance matches the whole segment at once even without the total: matching costs
+    // little next to scoring, and one pass beats many small ones when few runs fall below the bar.
+    if (!prune || relevance) {
+      DocList docs = MatchSegment(*seg, *request.query, now_us);
+      filter_count(docs);
+      // Relevance skips runs for one-word queries only: with several words the run bounds (a
+      // sum over words of per-run maxima) rarely fall below the bar, and computing them and
+      // visiting runs out of order cost more than they save (measured at 200,000 stories).
+      if (have_runs && (!relevance || (words.size() == 1 && compute_bounds()))) {
+        // Every match is counted; only the runs that may beat the bar are scored, the newest
+        // (or best bound) first so that the bar rises soon.
+        std::vector<std::pair<std::size_t, std::size_t>> spans(runs, {0, 0});
+        for (std::size_t i = 0; i < docs.size();) {
+          const std::uint32_t r = docs[i] / kTimeRun;
+          std::size_t j = i;
+          while (j < docs.size() && docs[j] / kTimeRun == r) ++j;
+          spans[r] = {i, j};
+          i = j;
+        }
+        std::vector<std::uint32_t> order;
+        if (relevance) {
+          order = relevance_order();
+        } else {
+          for (std::uint32_t r = runs; r-- > 0;) order.push_back(r);
+        }
+        for (std::uint32_t r : order) {
+          if (spans[r].first == spans[r].second) continue;
+          if (run_below_bar(r)) continue;
+          for (std::size_t i = spans[r].first; i < spans[r].second; ++i) take(docs[i]);
+          trim();
+        }
+      } else {
+        for (std::uint32_t d : docs) take(d);
+      }
+      for (std::size_t f = 0; f < request.facets.size(); ++f) {
+        const std::string prefix = FieldKey(text::Fold(request.facets[f]), "");
+        seg->ForEachKey(prefix, [&](std::string_view key) {
+          auto cur = seg->Postings(key);
+          if (!cur) return true;
+          std::uint64_t count = 0;
+          for (std::uint32_t d : docs) {
+            const std::uint32_t at = cur->Advance(d);
+            if (at == kNoDoc) break;
+            if (at == d) ++count;
+          }
+          if (count > 0) facet_counts[f][std::string(key.substr(prefix.size()))] += count;
+          return true;
+        });
+      }
+      continue;
     }
 
-    for (std::size_t f = 0; f < request.facets.size(); ++f) {
-      const std::string prefix = FieldKey(text::Fold(request.facets[f]), "");
-      seg->ForEachKey(prefix, [&](std::string_view key) {
-        auto cur = seg->Postings(key);
-        if (!cur) return true;
-        std::uint64_t count = 0;
-        for (std::uint32_t d : kept) {
-          const std::uint32_t at = cur->Advance(d);
-          if (at == kNoDoc) break;
-          if (at == d) ++count;
-        }
-        if (count > 0) facet_counts[f][std::string(key.substr(prefix.size()))] += count;
-        return true;
-      });
+    auto match_range = [&](std::uint32_t lo, std::uint32_t hi) {
+      DocList docs = MatchSegment(*seg, *request.query, now_us, lo, hi);
+      filter_count(docs);
+      for (std::uint32_t d : docs) take(d);
+      trim();
+    };
+    if (!have_runs) {
+      match_range(0, n);
+      continue;
+    }
+
+    {
+      // Newest first: ranges of runs from the end of the segment (docids follow the log, so
+      // mostly time), doubling in size, until no earlier run holds a story as new as the bar.
+      std::vector<std::int64_t> prefix_max(runs);
+      for (std::uint32_t r = 0; r < runs; ++r) {
+        prefix_max[r] = r == 0 ? run_stats[0].max_time
+                               : std::max(prefix_max[r - 1], run_stats[r].max_time);
+      }
+      std::uint32_t end = runs;
+      std::uint32_t width = 1;
+      while (end > 0) {
+        if (have_bar && prefix_max[end - 1] < bar.time_us) break;
+        const std::uint32_t begin = end > width ? end - width : 0;
+        match_range(begin * kTimeRun,
+                    static_cast<std::uint32_t>(std::min<std::uint64_t>(
+                        std::uint64_t{end} * kTimeRun, n)));
+        end = begin;
+        width = std::min<std::uint32_t>(width * 2, 256);
+      }
     }
   }
 

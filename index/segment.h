@@ -68,6 +68,32 @@ std::uint64_t StoryIdHash(std::string_view id);
 
 inline constexpr std::uint32_t kNoDoc = 0xffffffffu;
 
+// BM25 parameters (the searcher's scoring and the block-max bounds the writer stores).
+inline constexpr double kBm25K1 = 1.2;
+inline constexpr double kBm25B = 0.75;
+// The BM25 weight of a term without its idf: tf (k1 + 1) / (tf + k1 (1 - b + b len / avg)).
+// Concave in tf, so the weight of a sum of term frequencies is at most the sum of the weights;
+// for a larger `avg` it grows at most by the factor avg / the smaller one.
+inline double TermWeight(double tf, double length, double avg_length) {
+  return tf * (kBm25K1 + 1) / (tf + kBm25K1 * (1 - kBm25B + kBm25B * length / avg_length));
+}
+// Documents per run: segments that know them keep, per run of docids, the newest time and the
+// shortest document (top-k bounds).
+inline constexpr std::uint32_t kTimeRun = 1024;
+struct RunStat {
+  std::int64_t max_time;
+  std::uint32_t min_length;
+};
+
+// An upper bound of the term weight (TermWeight with the segment's own average length) and of
+// the term frequency of the documents a term holds in [first_doc, last_doc].
+struct WeightBound {
+  std::uint32_t first_doc;
+  std::uint32_t last_doc;
+  float weight;
+  std::uint32_t max_tf;
+};
+
 // Iterates one term's postings in docid order. Starts before the first document: call Next or
 // Advance first.
 class PostingCursor {
@@ -87,6 +113,11 @@ class PostingCursor {
   virtual std::uint32_t MaxTf(std::uint32_t target) {
     (void)target;
     return kNoDoc;
+  }
+  // Appends the documents in [lo, hi) to `out` (lo at or after the current document) and leaves
+  // the cursor on the first document >= hi.
+  virtual void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
+    for (std::uint32_t d = Advance(lo); d < hi; d = Next()) out.push_back(d);
   }
 };
 
@@ -110,6 +141,21 @@ class Segment {
   // Calls fn(key) for every key starting with `prefix` in sorted order until fn returns false.
   virtual void ForEachKey(std::string_view prefix,
                           const std::function<bool(std::string_view)>& fn) const = 0;
+
+  // Term weight bounds of `key`'s documents in docid order (see WeightBound); false when the
+  // segment keeps none (the caller then knows no bound).
+  virtual bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
+    (void)key;
+    out.clear();
+    return false;
+  }
+  // The newest time and the shortest length of each run of kTimeRun docids
+  // (ceil(doc_count / kTimeRun) values), or nullptr when the segment keeps none.
+  virtual const RunStat* Runs() const { return nullptr; }
+  // The time and the length of every document as dense columns (scoring reads them instead of
+  // the 56-byte records), or nullptr when the segment keeps none.
+  virtual const std::int64_t* TimeColumn() const { return nullptr; }
+  virtual const std::uint32_t* LengthColumn() const { return nullptr; }
 
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.

@@ -6,7 +6,7 @@
 namespace dateline::index::segfile {
 
 inline constexpr char kMagic[8] = {'D', 'L', 'I', 'X', 'S', 'E', 'G', '1'};
-inline constexpr std::uint32_t kVersion = 1;
+inline constexpr std::uint32_t kVersion = 2;  // 2: skip entries carry a term weight bound
 inline constexpr std::uint32_t kFooterMagic = 0x45584944;  // "DIXE"
 
 enum Section : std::uint32_t {
@@ -50,8 +50,9 @@ struct SkipEntry {
   std::uint32_t last_doc;
   std::uint32_t offset;   // block start, from the start of the term's postings
   std::uint32_t max_tf;
+  float max_weight;       // largest TermWeight(tf, length, segment average length), rounded up
 };
-static_assert(sizeof(SkipEntry) == 12);
+static_assert(sizeof(SkipEntry) == 16);
 
 struct Footer {
   std::uint64_t body_length;   // bytes before the footer

@@ -41,14 +41,6 @@ DocList Difference(const DocList& a, const DocList& b) {
   return out;
 }
 
-DocList ReadDocs(const Segment& seg, std::string_view key) {
-  DocList out;
-  auto cur = seg.Postings(key);
-  if (!cur) return out;
-  out.reserve(std::min(seg.DocFreq(key), seg.doc_count()));
-  for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) out.push_back(d);
-  return out;
-}
 
 // One query word at one place of a sequence: which exact words count as it in a document.
 struct WordSpec {
@@ -77,7 +69,8 @@ bool IsSpanNode(const Node& n) {
 
 class Matcher {
  public:
-  Matcher(const Segment& seg, std::int64_t now_us) : seg_(seg), now_us_(now_us) {}
+  Matcher(const Segment& seg, std::int64_t now_us, std::uint32_t lo, std::uint32_t hi)
+      : seg_(seg), now_us_(now_us), lo_(lo), hi_(std::min(hi, seg.doc_count())) {}
 
   DocList Eval(const Node& n) {
     switch (n.kind) {
@@ -176,8 +169,21 @@ class Matcher {
 
  private:
   DocList All() const {
-    DocList out(seg_.doc_count());
-    for (std::uint32_t d = 0; d < out.size(); ++d) out[d] = d;
+    DocList out(hi_ > lo_ ? hi_ - lo_ : 0);
+    for (std::uint32_t i = 0; i < out.size(); ++i) out[i] = lo_ + i;
+    return out;
+  }
+
+  // The documents of `key` in the range.
+  DocList ReadDocs(std::string_view key) const {
+    DocList out;
+    if (lo_ >= hi_) return out;
+    auto cur = seg_.Postings(key);
+    if (!cur) return out;
+    if (lo_ == 0 && hi_ == seg_.doc_count()) {
+      out.reserve(std::min(seg_.DocFreq(key), seg_.doc_count()));
+    }
+    cur->AppendRange(lo_, hi_, out);
     return out;
   }
 
@@ -192,7 +198,7 @@ class Matcher {
 
   DocList TimeDocs(std::int64_t from, std::int64_t to) const {
     DocList out;
-    for (std::uint32_t d = 0; d < seg_.doc_count(); ++d) {
+    for (std::uint32_t d = lo_; d < hi_; ++d) {
       const std::int64_t t = seg_.doc(d).time_us;
       if (t >= from && t <= to) out.push_back(d);
     }
@@ -206,17 +212,17 @@ class Matcher {
       if (words.empty()) return {};
       DocList out;
       for (std::size_t i = 0; i < words.size(); ++i) {
-        DocList d = ReadDocs(seg_, FieldKey(field, words[i]));
+        DocList d = ReadDocs(FieldKey(field, words[i]));
         out = i == 0 ? std::move(d) : Intersect(out, d);
       }
       return out;
     }
     const std::string key =
         FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
-    if (!n.prefix) return ReadDocs(seg_, key);
+    if (!n.prefix) return ReadDocs(key);
     DocList out;
     seg_.ForEachKey(key, [&](std::string_view k) {
-      out = Union(out, ReadDocs(seg_, k));
+      out = Union(out, ReadDocs(k));
       return true;
     });
     return out;
@@ -263,13 +269,13 @@ class Matcher {
   // Documents holding a query word: the exact word, or for a bare word any exact word with its
   // stem in the document's language.
   DocList WordDocs(const WordSpec& w) {
-    if (w.exact) return ReadDocs(seg_, ExactKey(w.word));
+    if (w.exact) return ReadDocs(ExactKey(w.word));
     DocList out;
     const std::vector<std::string>& languages = seg_.languages();
     for (std::size_t l = 0; l < languages.size(); ++l) {
       DocList docs;
       for (const std::string& key : ExactForms(languages[l], w.word)) {
-        docs = Union(docs, ReadDocs(seg_, key));
+        docs = Union(docs, ReadDocs(key));
       }
       if (languages.size() > 1) {
         std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
@@ -283,7 +289,7 @@ class Matcher {
     if (n.kind == Kind::kPrefix) {
       DocList out;
       seg_.ForEachKey(ExactKey(text::Fold(n.text)), [&](std::string_view k) {
-        out = Union(out, ReadDocs(seg_, k));
+        out = Union(out, ReadDocs(k));
         return true;
       });
       return out;
@@ -545,6 +551,8 @@ class Matcher {
 
   const Segment& seg_;
   std::int64_t now_us_;
+  std::uint32_t lo_;  // the documents [lo_, hi_) are matched
+  std::uint32_t hi_;
   std::map<std::string, std::unique_ptr<PostingCursor>> cursors_;
   std::map<std::string, std::vector<std::string>> forms_;
   std::vector<std::uint32_t> scratch_;
@@ -553,7 +561,12 @@ class Matcher {
 }  // namespace
 
 DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now_us) {
-  Matcher m(segment, now_us);
+  return MatchSegment(segment, query, now_us, 0, segment.doc_count());
+}
+
+DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now_us,
+                     std::uint32_t lo, std::uint32_t hi) {
+  Matcher m(segment, now_us, lo, hi);
   return m.Eval(query);
 }
 

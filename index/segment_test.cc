@@ -2,10 +2,14 @@
 // were built from, also when skipping), and damaged segment files.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 
+#include "core/crc32c.h"
 #include "index/analyzed_story.h"
 #include "index/disk_segment.h"
 #include "index/memory_segment.h"
@@ -115,6 +119,95 @@ TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
                                             ExactKey("w292"), ExactKey("w293"), ExactKey("w294"),
                                             ExactKey("w295"), ExactKey("w296"), ExactKey("w297"),
                                             ExactKey("w298"), ExactKey("w299")}));
+}
+
+// Ranges of postings, weight bounds and time maxima: what top-k pruning relies on.
+TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
+  const std::uint32_t docs = 5000;
+  auto mem = Synthetic(docs);
+  const std::string path = (dir_ / "seg-000003.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  const Segment& seg = **disk;
+  const double avg = std::max(1.0, static_cast<double>(seg.total_length()) / docs);
+  std::mt19937 rng(9);
+  for (std::uint32_t k = 0; k < 300; k += 3) {
+    const std::string key = ExactKey("w" + std::to_string(k));
+    std::vector<std::uint32_t> list;
+    for (std::uint32_t d = 0; d < docs; d += k + 1) list.push_back(d);
+    // Consecutive ranges of a cursor, on disk and in memory, give the list.
+    for (const Segment* s : {static_cast<const Segment*>(mem.get()), &seg}) {
+      std::vector<std::uint32_t> all = list;
+      auto cur = s->Postings(key);
+      ASSERT_TRUE(cur);
+      std::vector<std::uint32_t> got;
+      std::uint32_t lo = 0;
+      while (lo < docs) {
+        const std::uint32_t hi = std::min<std::uint32_t>(docs, lo + 1 + rng() % 900);
+        const std::size_t before = got.size();
+        cur->AppendRange(lo, hi, got);
+        for (std::size_t i = before; i < got.size(); ++i) {
+          ASSERT_GE(got[i], lo);
+          ASSERT_LT(got[i], hi);
+        }
+        lo = hi + (rng() % 4 == 0 ? rng() % 300 : 0);  // sometimes a gap
+        std::erase_if(all, [&](std::uint32_t d) { return d >= hi && d < lo; });
+      }
+      ASSERT_EQ(got, all) << key;
+    }
+    // Every document's weight is within the bound of an entry that covers it.
+    std::vector<WeightBound> bounds;
+    ASSERT_TRUE(seg.WeightBounds(key, bounds));
+    ASSERT_FALSE(bounds.empty());
+    auto cur = seg.Postings(key);
+    std::size_t e = 0;
+    for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
+      while (e < bounds.size() && bounds[e].last_doc < d) ++e;
+      ASSERT_LT(e, bounds.size()) << key;
+      ASSERT_LE(bounds[e].first_doc, d);
+      ASSERT_GE(bounds[e].weight, TermWeight(cur->tf(), seg.doc(d).length, avg)) << key;
+      ASSERT_GE(bounds[e].max_tf, cur->tf()) << key;
+    }
+  }
+  const RunStat* runs = seg.Runs();
+  ASSERT_NE(runs, nullptr);
+  for (std::uint32_t r = 0; r * kTimeRun < docs; ++r) {
+    const std::uint32_t last = std::min(docs, (r + 1) * kTimeRun) - 1;
+    EXPECT_EQ(runs[r].max_time, seg.doc(last).time_us);
+    std::uint32_t shortest = UINT32_MAX;
+    for (std::uint32_t d = r * kTimeRun; d <= last; ++d) {
+      shortest = std::min(shortest, seg.doc(d).length);
+    }
+    EXPECT_EQ(runs[r].min_length, shortest);
+  }
+}
+
+// A segment of an older format is refused with a message that says how to rebuild.
+TEST_F(SegmentTest, OlderFormatVersionIsReportedWithTheRemedy) {
+  auto mem = Synthetic(50);
+  const std::string path = (dir_ / "seg-000004.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const std::uint32_t old_version = 1;
+  std::memcpy(bytes.data() + 8, &old_version, 4);
+  const std::size_t body = bytes.size() - 16;
+  const std::uint32_t crc = crc32c::Mask(crc32c::Value(std::string_view(bytes.data(), body)));
+  std::memcpy(bytes.data() + body + 8, &crc, 4);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  auto disk = DiskSegment::Open(path);
+  ASSERT_FALSE(disk.ok());
+  EXPECT_EQ(disk.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(disk.status().message().find("format version 1"), std::string::npos)
+      << disk.status().message();
+  EXPECT_NE(disk.status().message().find("dateline reindex"), std::string::npos);
 }
 
 TEST_F(SegmentTest, DeadDocumentsAreDroppedWhenWritten) {

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <unordered_map>
 
 #include "core/crc32c.h"
@@ -66,7 +68,7 @@ Status WriteFileSynced(const std::string& path, const std::string& data) {
 
 void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
                     const std::vector<std::uint32_t>& positions, bool positional,
-                    std::string& out) {
+                    std::string& out, const std::uint32_t* lengths, double avg_length) {
   const std::size_t start = out.size();
   const auto n = static_cast<std::uint32_t>(docs.size());
   const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
@@ -90,6 +92,11 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = tfs[first + i] - 1;
       skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
+      const double w = TermWeight(tfs[first + i], lengths ? lengths[docs[first + i]] : 0,
+                                  avg_length);
+      // Rounded up so that the bound never falls below the weight the searcher computes.
+      const float f = std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max());
+      skip.max_weight = std::max(skip.max_weight, f);
     }
     PackBlock(buf, count, out);
     if (positional) {
@@ -116,6 +123,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::vector<std::string> sources, languages;
   std::unordered_map<std::string, std::uint16_t> source_ord, language_ord;
   std::uint64_t total_length = 0;
+  std::vector<std::uint32_t> lengths;  // by new docid: the block weight bounds
   std::uint32_t next = 0;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const Segment& seg = *inputs[k].segment;
@@ -141,6 +149,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       r.language =
           static_cast<std::uint8_t>(intern(languages, language_ord, seg.languages()[r.language]));
       total_length += r.length;
+      lengths.push_back(r.length);
       Append(docs, r);
     }
   }
@@ -156,6 +165,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 
+  const double avg_length =
+      next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
   std::string dict, key_bytes, postings;
   std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
   for (const std::string& key : keys) {
@@ -183,7 +194,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     e.key_offset = static_cast<std::uint32_t>(key_bytes.size());
     key_bytes += key;
     e.postings_offset = postings.size();
-    if (!pdocs.empty()) EncodePostings(pdocs, ptfs, ppos, positional, postings);
+    if (!pdocs.empty()) {
+      EncodePostings(pdocs, ptfs, ppos, positional, postings, lengths.data(), avg_length);
+    }
     e.doc_freq = static_cast<std::uint32_t>(pdocs.size());
     Append(dict, e);
   }

@@ -27,9 +27,11 @@ struct WrittenSegment {
 Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
                                     const std::string& path);
 
-// Encodes one posting list (exposed for tests and the fuzzer's seeds).
+// Encodes one posting list (exposed for tests and the fuzzer's seeds). `lengths[docid]` are the
+// document lengths for the block weight bounds (nullptr: bounds as for length 0, still valid).
 void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
                     const std::vector<std::uint32_t>& positions, bool positional,
-                    std::string& out);
+                    std::string& out, const std::uint32_t* lengths = nullptr,
+                    double avg_length = 1);
 
 }  // namespace dateline::index
