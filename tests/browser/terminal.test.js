@@ -2,7 +2,9 @@
 // driven by playwright-core. Screenshots of the main screens go to $DATELINE_SCREENSHOTS.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { binary, Client, Dateline, launchBrowser, totp } from "./server.js";
@@ -343,4 +345,82 @@ test("10,000 live stories keep the list small in the DOM and the selection in pl
   await page.locator(".row.story >> nth=0", { hasText: "Bulk story 9999" }).waitFor();
   await shot(page, "ten-thousand-rows");
   await context.close();
+});
+
+test("pausing and resuming an alert in the page keeps its webhook signing secret", async () => {
+  // A webhook receiver on localhost that records each delivery's signature header and raw body.
+  const received = [];
+  const receiver = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      received.push({ signature: String(req.headers["x-dateline-signature"] ?? ""), body: Buffer.concat(chunks) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const hookUrl = `http://127.0.0.1:${receiver.address().port}/hook`;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  try {
+    await logIn(page, USER, PASSWORD, recoveryCodes[3]);
+    await page.locator("#shell").waitFor();
+    await page.keyboard.press("/");
+    await page.keyboard.type("ALRT");
+    await page.keyboard.press("Enter");
+    await page.locator("form.new-alert").waitFor();
+    // The generated secret is shown once, in a dialog.
+    let shown = "";
+    page.on("dialog", (d) => { shown = d.message(); void d.accept(); });
+    await page.fill("form.new-alert input[name=name]", "Volcano watch");
+    await page.fill("form.new-alert input[name=query]", "hd:volcano");
+    await page.fill("form.new-alert input[name=webhook]", hookUrl);
+    await page.click("form.new-alert button[type=submit]");
+    const row = page.locator("#alerts-table tr", { hasText: "Volcano watch" });
+    await row.waitFor();
+    const secret = shown.match(/whsec_[0-9a-f]+/)?.[0];
+    assert.ok(secret, "the secret was shown: " + shown);
+
+    // Pause, then resume, through the page.
+    await row.locator("button", { hasText: "Pause" }).click();
+    await row.locator("td", { hasText: "paused" }).waitFor();
+    await row.locator("button", { hasText: "Resume" }).click();
+    await row.locator("td", { hasText: /^on/ }).waitFor();
+    const id = Number(await row.getAttribute("data-alert"));
+    const got = await alice.call("GET", `/api/v1/alerts/${id}`);
+    assert.equal(got.body.enabled, true);
+    assert.equal(got.body.delivery.webhook.url, hookUrl);
+    assert.equal(got.body.delivery.webhook.secret, undefined, "never shown again");
+
+    // A matching story: the delivery is signed with the secret shown at creation.
+    await post({ source: "wire", source_id: "volcano-1", headline: "Volcano Erupts Near Naples" });
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(received.length, 1, "one webhook delivery");
+    const { signature, body } = received[0];
+    const parts = Object.fromEntries(signature.split(",").map((p) => p.split("=", 2)));
+    const expected = createHmac("sha256", secret).update(parts.t + ".").update(body).digest("hex");
+    assert.equal(parts.v1, expected, "signed with the original secret: " + signature);
+    assert.match(body.toString(), /Volcano Erupts Near Naples/);
+  } finally {
+    await context.close();
+    receiver.close();
+  }
+});
+
+test("live rows show the story's tags after the headline, tickers first", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  try {
+    await logIn(page, USER, PASSWORD, recoveryCodes[4]);
+    await page.locator("#status", { hasText: "LIVE" }).waitFor();
+    await post({ source: "wire", source_id: "tagged-1", headline: "Toyota Raises Outlook",
+                 tags: ["country:JP", "ticker:7203.T", "topic:autos"] });
+    const row = page.locator(".row.story", { hasText: "Toyota Raises Outlook" });
+    await row.waitFor({ timeout: 5000 });
+    assert.deepEqual(await row.locator(".tg .tag").allTextContents(), ["7203.T", "JP", "autos"]);
+    assert.equal(await row.locator(".tg .tag.f-ticker").getAttribute("title"), "ticker:7203.T");
+    await shot(page, "live-tags");
+  } finally {
+    await context.close();
+  }
 });
