@@ -59,10 +59,12 @@ export interface StoryFrame {
   priority: "normal" | "urgent" | "flash" | string;
   published: string | null;
   received: string | null;
-  tags?: Record<string, string[]> | { field: string; value: string }[];
+  tags?: string[];  // "field:value", absent when the story has none
 }
 
-export interface Story extends StoryFrame {
+export interface Tag { field: string; value: string }
+
+export interface Story extends Omit<StoryFrame, "tags"> {
   summary?: string;
   body: (string | { subheading: string })[];
   bylines: string[];
@@ -71,7 +73,7 @@ export interface Story extends StoryFrame {
   language?: string;
   updated?: string;
   url?: string;
-  tags?: Record<string, string[]>;
+  tags?: Tag[];
 }
 
 export interface AlertFrame {
