@@ -59,7 +59,9 @@ export interface StoryFrame {
   priority: "normal" | "urgent" | "flash" | string;
   published: string | null;
   received: string | null;
-  tags?: string[];  // "field:value", absent when the story has none
+  // A stream frame's are "field:value" strings (absent when the story has none); a listed story
+  // (GET /api/v1/stories) has the full form.
+  tags?: (string | Tag)[];
 }
 
 export interface Tag { field: string; value: string }

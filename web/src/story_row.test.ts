@@ -15,6 +15,11 @@ describe("rowTags", () => {
     expect(rowTags(["topic:a:b", "nocolon", ":x", "y:"])).toEqual([{ field: "topic", value: "a:b" }]);
   });
 
+  it("takes a listed story's {field, value} objects as well", () => {
+    expect(rowTags([{ field: "country", value: "JP" }, { field: "ticker", value: "7203.T" }]))
+      .toEqual([{ field: "ticker", value: "7203.T" }, { field: "country", value: "JP" }]);
+  });
+
   it("shows at most a few and nothing for a story without tags", () => {
     expect(rowTags(undefined)).toEqual([]);
     expect(rowTags(["ticker:A", "ticker:B", "ticker:C"], 2).map((t) => t.value)).toEqual(["A", "B"]);

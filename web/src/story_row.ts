@@ -1,19 +1,23 @@
 // One headline row: time, source, priority (FLASH and URGENT stand out), headline, and the tags
 // after it as a terminal shows them (tickers first, then countries, people, topics).
-import type { StoryFrame } from "./api";
+import type { StoryFrame, Tag } from "./api";
 import { h, shortTime } from "./dom";
 
 export interface RowTag { field: string; value: string }
 
 const fieldOrder = ["ticker", "country", "person", "topic"];
 
-// The frame's "field:value" tags in the order a row shows them, at most `max`. Malformed
-// entries (no colon) are skipped rather than shown half-parsed.
-export function rowTags(tags: readonly string[] | undefined, max = 6): RowTag[] {
+// The tags in the order a row shows them, at most `max`: a frame's "field:value" strings or a
+// listed story's {field, value} objects. Malformed entries are skipped, not shown half-parsed.
+export function rowTags(tags: readonly (string | Tag)[] | undefined, max = 6): RowTag[] {
   const out: RowTag[] = [];
   for (const t of tags ?? []) {
-    const colon = t.indexOf(":");
-    if (colon > 0 && colon < t.length - 1) out.push({ field: t.slice(0, colon), value: t.slice(colon + 1) });
+    if (typeof t === "string") {
+      const colon = t.indexOf(":");
+      if (colon > 0 && colon < t.length - 1) out.push({ field: t.slice(0, colon), value: t.slice(colon + 1) });
+    } else if (t && typeof t.field === "string" && typeof t.value === "string" && t.field && t.value) {
+      out.push({ field: t.field, value: t.value });
+    }
   }
   const rank = (f: string) => { const i = fieldOrder.indexOf(f); return i < 0 ? fieldOrder.length : i; };
   // Array.prototype.sort is stable: within a field the story's own order stays.
