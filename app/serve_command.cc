@@ -10,6 +10,7 @@
 #include "auth/auth_service.h"
 #include "match/matcher.h"
 #include "server/http_server.h"
+#include "server/read_counts.h"
 #include "store/metadata_db.h"
 
 namespace dateline {
@@ -171,8 +172,23 @@ int RunServe(const ServeArgs& args) {
   alerts::AlertWorker alert_worker(alert_service, Clock::System());
   alert_worker.Start();
 
-  HttpServer server(opt, **store, auth,
-                    ServerServices{search_index->get(), &alert_service, &alert_worker});
+  // READ's counts, loaded from (and recorded in) the metadata database over their own connection.
+  auto reads_db = MetadataDb::Open(args.data_dir + "/metadata.db");
+  if (!reads_db.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot open the metadata database: %s\n",
+                 reads_db.status().ToString().c_str());
+    return 1;
+  }
+  auto reads = ReadCounts::Open(**reads_db);
+  if (!reads.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot load the read counts: %s\n",
+                 reads.status().ToString().c_str());
+    return 1;
+  }
+
+  HttpServer server(
+      opt, **store, auth,
+      ServerServices{search_index->get(), &alert_service, &alert_worker, reads->get()});
   if (Status st = server.Start(); !st.ok()) {
     std::fprintf(stderr, "dateline serve: %s\n", st.message().c_str());
     return 1;

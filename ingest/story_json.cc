@@ -324,6 +324,13 @@ std::string StoryFrameJson(const Story& s) {
             {"priority", PriorityName(s.priority)},
             {"published", Time(s.published_us)},
             {"received", Time(s.received_us)}};
+  // Tags as "field:value" strings, absent when there are none: a row shows them as typed in a
+  // query, and a frame stays small (the field names hold no colon, so the first one splits).
+  if (!s.tags.empty()) {
+    json tags = json::array();
+    for (const Tag& t : s.tags) tags.push_back(t.field + ":" + t.value);
+    j["tags"] = std::move(tags);
+  }
   return Dump(j);
 }
 

@@ -109,6 +109,17 @@ TEST(StoryJson, FrameHasTheStreamFields) {
   EXPECT_NE(f.find("\"seq\":42"), std::string::npos);
   EXPECT_NE(f.find("\"priority\":\"flash\""), std::string::npos);
   EXPECT_NE(f.find(R"(H \"quoted\")"), std::string::npos);
+  EXPECT_EQ(f.find("\"tags\""), std::string::npos) << "no tags, no key";
+}
+
+TEST(StoryJson, FrameCarriesTheTagsAsFieldColonValue) {
+  auto s = ParseStoryJson(
+      R"({"source":"x","headline":"h","tags":[{"field":"ticker","value":"7203.T"},)"
+      R"({"field":"country","value":"JP"},{"field":"person","value":"Koji Sato"}]})");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  std::string f = StoryFrameJson(*s);
+  EXPECT_NE(f.find(R"("tags":["ticker:7203.T","country:JP","person:Koji Sato"])"), std::string::npos)
+      << f;
 }
 
 }  // namespace

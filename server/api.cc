@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/time_format.h"
 #include "server/error_mapping.h"
 #include "server/json_response.h"
@@ -281,7 +282,10 @@ ApiResponse Api::GetStory(std::string_view id, const Target& target, const AuthC
   }
   if (!who.CanSee((*story)->source)) return NoSuchStory(id);
   // A person opening the story (not a feed reading it with a token) counts for READ.
-  if (!who.principal.via_token) reads_->Record((*story)->id, who.principal.user_id);
+  // A failed count (a full table, a database error) must not fail the read.
+  if (!who.principal.via_token) {
+    (void)reads_->Record((*story)->id, who.principal.user_id, Clock::System().NowMicros());
+  }
   ApiResponse r;
   r.body = StoryToJson(**story);
   return r;

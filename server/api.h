@@ -39,6 +39,8 @@ class AlertService;
 struct ApiServices {
   const index::SearchIndex* search = nullptr;
   alerts::AlertService* alerts = nullptr;
+  // Null: the API keeps its own read counts in memory (they start at zero with each instance).
+  ReadCounts* reads = nullptr;
 };
 
 struct ApiRequest {
@@ -93,7 +95,8 @@ class Api {
   Api(StoryStore& store, AuthService& auth, Metrics& metrics, PushHub& hub, ApiServices services,
       ApiOptions options = {})
       : store_(store), auth_(auth), metrics_(metrics), hub_(hub), index_(services.search),
-        alerts_(services.alerts), options_(options) {}
+        alerts_(services.alerts), options_(options),
+        reads_(services.reads ? services.reads : own_reads_.get()) {}
 
   // True for the request that ParseIngest/IngestResponse serve (POST /api/v1/stories).
   static bool IsIngest(std::string_view method, std::string_view path);
@@ -159,8 +162,10 @@ class Api {
   const index::SearchIndex* index_;
   alerts::AlertService* alerts_;
   ApiOptions options_;
-  // Behind a pointer: the counts change under const requests, and Api stays movable.
-  std::unique_ptr<ReadCounts> reads_ = std::make_unique<ReadCounts>();
+  // Behind a pointer: the counts change under const requests, and Api stays movable. The
+  // services' counts (persisted) when given, else these.
+  std::unique_ptr<ReadCounts> own_reads_ = std::make_unique<ReadCounts>();
+  ReadCounts* reads_;
 };
 
 // A small built-in page (live headlines and a reader; server/web_page.cc), served at / when the

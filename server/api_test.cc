@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "store/metadata_db.h"
+#include "store/sql.h"
 #include <nlohmann/json.hpp>
 
 namespace dateline {
@@ -212,6 +213,84 @@ TEST_F(ApiTest, MostReadCountsPeopleOncePerStory) {
   EXPECT_EQ(j["stories"][1]["reads"], 1);
   EXPECT_EQ(nlohmann::json::parse(Get("/api/v1/stories/most-read?limit=1").body)["stories"].size(), 1u);
   EXPECT_EQ(Get("/api/v1/stories/most-read?limit=0").status, 400);
+}
+
+// READ's counts in the metadata database: a new server (a fresh connection, fresh counts and
+// API over the same file) ranks as the old one did, and a person re-opening a story after the
+// restart still counts once.
+TEST_F(ApiTest, MostReadSurvivesARestart) {
+  std::string ids[2];
+  for (int i = 0; i < 2; ++i) {
+    auto r = Ingest("application/json", R"({"source":"s","source_id":"r)" + std::to_string(i) +
+                                            R"(","headline":"Read )" + std::to_string(i) + "\"}");
+    ASSERT_EQ(r.status, 201) << r.body;
+    ids[i] = nlohmann::json::parse(r.body)["id"];
+  }
+  NewUser reader;
+  reader.username = "reader-three";
+  reader.password = "yet another long test password";
+  reader.must_change_password = false;
+  ASSERT_TRUE(auth_->AddUser(Actor::System(), reader).ok());
+  auto session = [&](const std::string& user, const std::string& password) {
+    LoginRequest lr;
+    lr.username = user;
+    lr.password = password;
+    auto out = auth_->Login(lr);
+    EXPECT_TRUE(out.ok());
+    return std::string(kSessionCookie) + "=" + out.session_token;
+  };
+  const std::string admin_cookie = session("desk-admin", "a long enough test password");
+  const std::string reader_cookie = session("reader-three", "yet another long test password");
+  auto open = [](const Api& api, const std::string& cookie, const std::string& target) {
+    ApiRequest r;
+    r.method = "GET";
+    r.target = target;
+    r.cookie = cookie;
+    return api.Handle(r);
+  };
+  const std::string path = (dir_ / "metadata.db").string();
+  {
+    auto conn = MetadataDb::Open(path);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    auto reads = ReadCounts::Open(**conn);
+    ASSERT_TRUE(reads.ok()) << reads.status().ToString();
+    Api api(*store_, *auth_, metrics_, *hub_, ApiServices{nullptr, nullptr, reads->get()});
+    ASSERT_EQ(open(api, admin_cookie, "/api/v1/stories/" + ids[1]).status, 200);
+    ASSERT_EQ(open(api, reader_cookie, "/api/v1/stories/" + ids[1]).status, 200);
+    ASSERT_EQ(open(api, reader_cookie, "/api/v1/stories/" + ids[0]).status, 200);
+  }
+  // The restart.
+  auto conn = MetadataDb::Open(path);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto reads = ReadCounts::Open(**conn);
+  ASSERT_TRUE(reads.ok()) << reads.status().ToString();
+  EXPECT_EQ((*reads)->Count(ids[1]), 2u);
+  EXPECT_EQ((*reads)->Count(ids[0]), 1u);
+  Api api(*store_, *auth_, metrics_, *hub_, ApiServices{nullptr, nullptr, reads->get()});
+  ASSERT_EQ(open(api, reader_cookie, "/api/v1/stories/" + ids[0]).status, 200);  // again: no change
+  ASSERT_EQ(open(api, admin_cookie, "/api/v1/stories/" + ids[0]).status, 200);   // new: 2
+  ASSERT_EQ(open(api, admin_cookie, "/api/v1/stories/" + ids[1]).status, 200);   // again: still 2
+  auto r = open(api, reader_cookie, "/api/v1/stories/most-read?limit=10");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body);
+  ASSERT_EQ(j["stories"].size(), 2u) << r.body;
+  // Two readers each; ties by id.
+  EXPECT_EQ(j["stories"][0]["reads"], 2);
+  EXPECT_EQ(j["stories"][1]["reads"], 2);
+  std::size_t rows = 0;
+  sql::Stmt count(db_->handle(), "SELECT count(*) FROM story_reads");
+  if (count.Step()) rows = static_cast<std::size_t>(count.Int(0));
+  EXPECT_EQ(rows, 4u) << "one row per person and story";
+}
+
+// Without a database the counts are kept in memory only; a full table says so.
+TEST(ReadCountsTest, AFullTableRefusesNewStoriesButCountsKnownOnes) {
+  ReadCounts counts(1);
+  EXPECT_TRUE(counts.Record("a", 1).ok());
+  EXPECT_EQ(counts.Record("b", 1).code(), StatusCode::kTooLarge);
+  EXPECT_TRUE(counts.Record("a", 2).ok());
+  EXPECT_EQ(counts.Count("a"), 2u);
+  EXPECT_EQ(counts.Count("b"), 0u);
 }
 
 TEST_F(ApiTest, ServesTheWebTerminalWithoutLoginButNotTheApi) {

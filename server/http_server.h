@@ -43,6 +43,7 @@ struct ServerServices {
   index::SearchIndex* search = nullptr;         // gets every durable story before its ack
   alerts::AlertService* alerts = nullptr;       // the alerts API; live notifications are pushed
   alerts::AlertWorker* alert_worker = nullptr;  // gets every durable story to match
+  ReadCounts* reads = nullptr;                  // READ's counts; null: in memory only
 };
 
 class HttpServer {

@@ -1,9 +1,12 @@
 // How many people have opened each story: the web terminal's READ (most read) screen. A reader
 // counts once per story however often they open it; API tokens (feeds, scripts) do not count.
-// Kept in memory: the counts start again at zero when the server restarts.
+// Kept in memory for ranking; with a metadata database (Open), each first read of a story by a
+// person is also written to its story_reads table and the counts are loaded back at start, so
+// they survive a restart.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -12,15 +15,25 @@
 #include <utility>
 #include <vector>
 
+#include "core/status.h"
+
 namespace dateline {
+
+class MetadataDb;
 
 class ReadCounts {
  public:
+  // In memory only (tests, tools): the counts start again at zero with each instance.
   explicit ReadCounts(std::size_t max_stories = 200000) : max_stories_(max_stories) {}
 
-  // Records that `user_id` opened story `id`. Returns false when the table is full and the
-  // story is new to it (the oldest counts are not evicted: a full table stops growing).
-  bool Record(std::string_view id, std::int64_t user_id);
+  // Loads the recorded reads from `db` (migration 4 applied) and records new ones there. `db`
+  // must outlive the counts and serve no other thread (give it its own connection).
+  static Result<std::unique_ptr<ReadCounts>> Open(MetadataDb& db, std::size_t max_stories = 200000);
+
+  // Records that `user_id` opened story `id`. TooLarge when the table is full and the
+  // story is new to it (the oldest counts are not evicted: a full table stops growing); IOError
+  // when the database write failed (the read still counts until the next restart).
+  Status Record(std::string_view id, std::int64_t user_id, std::int64_t now_us = 0);
 
   // The stories with the most readers, most first (ties: by id), at most `limit`, passing
   // `keep` (the caller's entitlements).
@@ -35,6 +48,7 @@ class ReadCounts {
   mutable std::mutex mu_;
   std::unordered_map<std::string, std::unordered_set<std::int64_t>> readers_;  // guarded by mu_
   std::size_t max_stories_;
+  MetadataDb* db_ = nullptr;  // null: memory only; written under mu_
 };
 
 template <typename Keep>

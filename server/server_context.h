@@ -50,7 +50,7 @@ struct ServerContext {
   ServerContext(ServerOptions o, StoryStore& s, AuthService& a, ServerServices services)
       : options(std::move(o)), store(s), auth(a), search_index(services.search),
         alerts(services.alerts), alert_worker(services.alert_worker), hub(s.LastDurableSeq()),
-        api(s, a, metrics, hub, ApiServices{services.search, services.alerts}, options.api) {}
+        api(s, a, metrics, hub, ApiServices{services.search, services.alerts, services.reads}, options.api) {}
 
   ServerOptions options;
   StoryStore& store;

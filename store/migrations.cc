@@ -178,6 +178,18 @@ CREATE INDEX webhook_deliveries_by_state ON webhook_deliveries(state, next_attem
 CREATE INDEX webhook_deliveries_by_user ON webhook_deliveries(user_id, state, id);
 )sql";
 
+// Read counts (server/read_counts.h): who opened which story, once per person and story, so
+// the most-read ranking survives a restart. A story id is the log's, not a foreign key.
+constexpr const char* kMigration4 = R"sql(
+CREATE TABLE story_reads (
+  story_id       TEXT    NOT NULL,
+  user_id        INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  first_read_at  INTEGER NOT NULL,
+  PRIMARY KEY (story_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX story_reads_by_user ON story_reads(user_id);
+)sql";
+
 Status Exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -196,6 +208,7 @@ const std::vector<Migration>& Migrations() {
       {2, "accounts: 2fa, everyone group, sessions, recovery codes, api tokens, audit log",
        kMigration2},
       {3, "alerts: delivery, rate limit, inbox, webhook deliveries", kMigration3},
+      {4, "story reads for the most-read ranking", kMigration4},
   };
   return kAll;
 }

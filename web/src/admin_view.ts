@@ -1,7 +1,9 @@
 // Administration (the admin role): users (add, disable/enable, reset 2FA), groups with their
-// sources, the sources, grants of sources to groups, and the audit log.
+// members (add, remove), whether they require 2FA, and their sources; the sources, grants of
+// sources to groups, and the audit log.
 import { api } from "./api";
 import type { AppContext } from "./context";
+import { membersByGroup } from "./admin_model";
 import { clear, fullTime, h } from "./dom";
 
 interface User { username: string; role: string; groups: string[]; disabled: boolean; must_change_password: boolean; totp_enabled: boolean; created: string }
@@ -63,6 +65,17 @@ export async function adminView(ctx: AppContext): Promise<void> {
       e.preventDefault();
       void act("POST", "/api/v1/admin/groups", { name: new FormData(newGroup).get("name") });
     });
+    const addMember = h("form", { class: "bar", "aria-label": "Add a user to a group", id: "admin-add-member" },
+      h("input", { name: "username", placeholder: "username", required: true, "aria-label": "Username" }),
+      h("input", { name: "group", placeholder: "group", required: true, "aria-label": "Group" }),
+      h("button", { type: "submit" }, "Add to group"));
+    addMember.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const d = new FormData(addMember);
+      void act("POST", `/api/v1/admin/groups/${encodeURIComponent(String(d.get("group")))}/members`, { username: d.get("username") });
+    });
+    const members = membersByGroup(users.ok ? users.body.users : [], groups.ok ? groups.body.groups.map((g) => g.name) : []);
+    const groupPath = (g: string) => `/api/v1/admin/groups/${encodeURIComponent(g)}`;
     root.append(
       h("h2", {}, "Users"),
       users.ok ? table("admin-users", ["User", "Role", "Groups", "2FA", "State", ""], users.body.users.map((u) => [
@@ -74,9 +87,17 @@ export async function adminView(ctx: AppContext): Promise<void> {
       ])) : h("p", { class: "err" }, users.error.message),
       addUser,
       h("h2", {}, "Groups and entitlements"),
-      groups.ok ? table("admin-groups", ["Group", "Requires 2FA", "Sources"], groups.body.groups.map((g) => [
-        g.name, g.requires_2fa ? "yes" : "no", g.sources.join(", ")])) : h("p", { class: "err" }, groups.error.message),
-      newGroup, grant,
+      groups.ok ? table("admin-groups", ["Group", "Members", "Requires 2FA", "Sources"], groups.body.groups.map((g) => [
+        g.name,
+        h("span", { class: "members" }, (members.get(g.name) ?? []).map((u) => h("span", { class: "member" }, u,
+          h("button", { type: "button", class: "remove", "aria-label": `Remove ${u} from ${g.name}`, title: `Remove ${u} from ${g.name}`,
+                        onclick: () => void act("DELETE", `${groupPath(g.name)}/members/${encodeURIComponent(u)}`) }, "×")))),
+        h("span", { class: "actions" }, g.requires_2fa ? "yes " : "no ",
+          h("button", { type: "button", class: "require-2fa",
+                        onclick: () => void act("POST", `${groupPath(g.name)}/require-2fa`, { required: !g.requires_2fa }) },
+            g.requires_2fa ? "Don't require" : "Require")),
+        g.sources.join(", ")])) : h("p", { class: "err" }, groups.error.message),
+      newGroup, addMember, grant,
       h("h2", {}, "Sources"),
       h("p", { id: "admin-sources" }, sources.ok ? sources.body.sources.join(", ") || "none yet" : sources.error.message),
       h("h2", {}, "Audit log"),

@@ -1,9 +1,10 @@
 // Alerts: the user's alerts with unread counts (pause, resume, delete, mark read), a form for a
-// new one (query, optional webhook), and the inbox, newest first.
+// new one (query, optional webhook and rate limit), and the inbox, newest first.
 import { api, type AlertFrame } from "./api";
 import type { AppContext } from "./context";
 import { clear, h, shortTime } from "./dom";
 import { ListView } from "./list_view";
+import { rateLimitFromForm, rateLimitText } from "./admin_model";
 
 interface Alert {
   id: number; name: string; query: string; enabled: boolean;
@@ -55,10 +56,11 @@ export async function alertsView(ctx: AppContext): Promise<void> {
     }
     const counts = unread.ok ? unread.body.by_alert : {};
     const table = h("table", { class: "grid", id: "alerts-table" },
-      h("thead", {}, h("tr", {}, ["Name", "Query", "Unread", "State", ""].map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", {}, h("tr", {}, ["Name", "Query", "Unread", "State", "Limit", ""].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, list.body.alerts.map((a) => h("tr", { "data-alert": a.id },
         h("td", {}, a.name), h("td", {}, h("code", {}, a.query)), h("td", { class: "num" }, counts[String(a.id)] ?? 0),
         h("td", {}, a.enabled ? "on" : "paused", a.delivery.webhook ? " · webhook" : ""),
+        h("td", { class: "limit" }, rateLimitText(a.rate_limit)),
         h("td", { class: "actions" },
           h("button", { type: "button", onclick: () => void pause(a) }, a.enabled ? "Pause" : "Resume"),
           h("button", { type: "button", onclick: () => void markRead(a) }, "Mark read"),
@@ -101,14 +103,26 @@ function newAlertForm(reload: () => Promise<void>): HTMLElement {
     h("label", {}, "Name ", h("input", { name: "name", required: true, maxlength: "200" })),
     h("label", {}, "Query ", h("input", { name: "query", required: true, spellcheck: "false" })),
     h("label", {}, "Webhook URL (optional) ", h("input", { name: "webhook", type: "url", placeholder: "https://…" })),
+    // Beyond the limit, matches are held back and summarised in one digest when the window ends.
+    h("label", {}, "At most (optional) ",
+      h("input", { name: "rate_max", type: "number", min: "1", max: "10000", step: "1", inputmode: "numeric", size: "5" })),
+    h("label", {}, " per ", h("select", { name: "rate_window" },
+      [["60", "minute"], ["3600", "hour"], ["86400", "day"], ["604800", "week"]].map(([v, t]) =>
+        h("option", { value: v, selected: v === "3600" }, t)))),
     h("button", { type: "submit" }, "Create"), err);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
     const webhook = String(data.get("webhook") ?? "").trim();
+    const limit = rateLimitFromForm(String(data.get("rate_max") ?? ""), String(data.get("rate_window") ?? ""));
+    if (!limit.ok) {
+      err.textContent = limit.error;
+      return;
+    }
     const r = await api<Alert>("POST", "/api/v1/alerts", {
       name: data.get("name"), query: data.get("query"),
       delivery: { live: true, webhook: webhook ? { url: webhook } : null },
+      rate_limit: limit.value,
     });
     if (!r.ok) {
       err.textContent = r.error.message;

@@ -59,10 +59,14 @@ export interface StoryFrame {
   priority: "normal" | "urgent" | "flash" | string;
   published: string | null;
   received: string | null;
-  tags?: Record<string, string[]> | { field: string; value: string }[];
+  // A stream frame's are "field:value" strings (absent when the story has none); a listed story
+  // (GET /api/v1/stories) has the full form.
+  tags?: (string | Tag)[];
 }
 
-export interface Story extends StoryFrame {
+export interface Tag { field: string; value: string }
+
+export interface Story extends Omit<StoryFrame, "tags"> {
   summary?: string;
   body: (string | { subheading: string })[];
   bylines: string[];
@@ -71,7 +75,7 @@ export interface Story extends StoryFrame {
   language?: string;
   updated?: string;
   url?: string;
-  tags?: Record<string, string[]>;
+  tags?: Tag[];
 }
 
 export interface AlertFrame {

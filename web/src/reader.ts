@@ -21,7 +21,7 @@ export async function showStory(ctx: AppContext, reader: HTMLElement, id: string
   const meta = [s.dateline_place, s.source, fullTime(s.published || s.received),
                 s.bylines?.length ? "By " + s.bylines.join(", ") : "",
                 s.version > 1 ? "version " + s.version : ""].filter(Boolean).join(" · ");
-  const tags = (Array.isArray(s.tags) ? s.tags : []) as unknown as { field: string; value: string }[];
+  const tags = s.tags ?? [];
   append(reader, [
     h("h1", { id: "reader-title", class: "p-" + s.priority },
       s.priority !== "normal" ? h("span", { class: "badge" }, s.priority.toUpperCase()) : null, s.headline),
@@ -59,7 +59,7 @@ async function loadExtras(ctx: AppContext, el: HTMLElement, s: Story): Promise<v
     }
   }
   // Related: stories sharing the most specific tags, else the headline's longest words.
-  const tags = (Array.isArray(s.tags) ? s.tags : []) as unknown as { field: string; value: string }[];
+  const tags = s.tags ?? [];
   const terms = tags.slice(0, 4).map((t) => `${t.field}:${fieldValue(t.value)}`);
   const words = s.headline.split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 4)
     .sort((a, b) => b.length - a.length).slice(0, 3);
