@@ -1,28 +1,73 @@
 #include "index/memory_segment.h"
 
 #include <algorithm>
-
-#include "index/varint.h"
+#include <cstring>
 
 namespace dateline::index {
 namespace {
 
+// Reads a term's bytes across its chained slices (see MemorySegment), up to the term's tail.
+class SliceReader {
+ public:
+  SliceReader() = default;
+  SliceReader(const MemorySegment* seg, std::uint32_t head, std::uint32_t tail)
+      : seg_(seg), pos_(head), limit_(head + MemorySegment::SliceSize(0) - 4), tail_(tail) {}
+
+  bool AtEnd() const { return pos_ == tail_; }
+
+  bool Byte(std::uint8_t* b) {
+    if (pos_ == tail_) return false;
+    if (pos_ == limit_) {
+      std::uint32_t next;
+      std::memcpy(&next, seg_->PoolAt(limit_), 4);
+      if (level_ < MemorySegment::kMaxSliceLevel) ++level_;
+      pos_ = next;
+      limit_ = next + MemorySegment::SliceSize(level_) - 4;
+      if (pos_ == tail_) return false;
+    }
+    *b = *seg_->PoolAt(pos_++);
+    return true;
+  }
+
+  bool Varint(std::uint32_t* v) {
+    std::uint32_t result = 0;
+    for (int shift = 0; shift <= 28; shift += 7) {
+      std::uint8_t byte;
+      if (!Byte(&byte)) return false;
+      result |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const MemorySegment* seg_ = nullptr;
+  std::uint32_t pos_ = 0;
+  std::uint32_t limit_ = 0;
+  std::uint32_t tail_ = 0;
+  std::uint32_t level_ = 0;
+};
+
 class MemoryCursor final : public PostingCursor {
  public:
-  MemoryCursor(const std::uint8_t* p, const std::uint8_t* end, bool positional)
-      : p_(p), end_(end), positional_(positional) {}
+  MemoryCursor(SliceReader reader, bool positional) : r_(reader), positional_(positional) {}
 
   std::uint32_t Next() override {
     SkipPositions();
     std::uint32_t delta = 0;
-    if (p_ >= end_ || !GetVarint(&p_, end_, &delta) || !GetVarint(&p_, end_, &tf_)) {
+    if (doc_ == kNoDoc && started_) return doc_;
+    if (!r_.Varint(&delta) || !r_.Varint(&tf_)) {
       doc_ = kNoDoc;
+      started_ = true;
       return doc_;
     }
     doc_ = started_ ? doc_ + 1 + delta : delta;
     started_ = true;
-    positions_ = p_;
-    positions_read_ = false;
+    positions_ = r_;
+    positions_pending_ = positional_;
     return doc_;
   }
   std::uint32_t Advance(std::uint32_t target) override {
@@ -36,11 +81,11 @@ class MemoryCursor final : public PostingCursor {
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
-    const std::uint8_t* q = positions_;
+    SliceReader q = positions_;
     std::uint32_t pos = 0;
     for (std::uint32_t i = 0; i < tf_; ++i) {
       std::uint32_t d = 0;
-      if (!GetVarint(&q, end_, &d)) break;
+      if (!q.Varint(&d)) break;
       pos += d;
       out.push_back(pos);
     }
@@ -48,25 +93,46 @@ class MemoryCursor final : public PostingCursor {
 
  private:
   void SkipPositions() {
-    if (!positional_ || !started_ || doc_ == kNoDoc) return;
+    if (!positions_pending_) return;
+    positions_pending_ = false;
     for (std::uint32_t i = 0; i < tf_; ++i) {
       std::uint32_t d = 0;
-      if (!GetVarint(&p_, end_, &d)) {
-        p_ = end_;
-        return;
-      }
+      if (!r_.Varint(&d)) return;
     }
   }
 
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-  const std::uint8_t* positions_ = nullptr;
+  SliceReader r_;
+  SliceReader positions_;
   bool positional_;
+  bool positions_pending_ = false;
   bool started_ = false;
-  bool positions_read_ = false;
   std::uint32_t doc_ = kNoDoc;
   std::uint32_t tf_ = 0;
 };
+
+// A quick 64-bit hash of short strings (folded words); quality enough for linear probing.
+inline std::uint64_t HashWord(std::string_view w, std::uint32_t language) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (w.size() * 0xff51afd7ed558ccdull) ^ language;
+  const char* p = w.data();
+  std::size_t n = w.size();
+  while (n >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    h = (h ^ x) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, n);
+    h = (h ^ x) * 0x94d049bb133111ebull;
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  return h;
+}
 
 }  // namespace
 
@@ -82,22 +148,59 @@ std::uint32_t MemorySegment::TermId(const std::string& key) {
   return id;
 }
 
+std::uint32_t MemorySegment::NewSlice(std::uint32_t level) {
+  const std::uint32_t size = SliceSize(level);
+  if (kPoolBlock - pool_used_ < size) {
+    pool_.push_back(std::make_unique<std::uint8_t[]>(kPoolBlock));
+    pool_used_ = 0;
+    memory_bytes_ += kPoolBlock;
+  }
+  const std::uint32_t at =
+      static_cast<std::uint32_t>((pool_.size() - 1) << kPoolBlockBits) + pool_used_;
+  pool_used_ += size;
+  return at;
+}
+
+inline void MemorySegment::PutByte(Term& t, std::uint8_t b) {
+  if (t.tail == t.limit) {
+    const std::uint32_t level = std::min(t.level + 1, kMaxSliceLevel);
+    const std::uint32_t next = NewSlice(level);
+    std::memcpy(pool_[t.limit >> kPoolBlockBits].get() + (t.limit & (kPoolBlock - 1)), &next, 4);
+    t.level = level;
+    t.tail = next;
+    t.limit = next + SliceSize(level) - 4;
+  }
+  pool_[t.tail >> kPoolBlockBits][t.tail & (kPoolBlock - 1)] = b;
+  ++t.tail;
+}
+
+inline void MemorySegment::PutVarint(Term& t, std::uint32_t v) {
+  while (v >= 0x80) {
+    PutByte(t, static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  PutByte(t, static_cast<std::uint8_t>(v));
+}
+
 void MemorySegment::Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf,
                          const std::uint32_t* positions) {
   Term& t = terms_[term];
-  const std::size_t before = t.bytes.size();
-  PutVarint(t.bytes, t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1);
-  PutVarint(t.bytes, tf);
+  if (t.df == 0) {
+    t.head = t.tail = NewSlice(0);
+    t.limit = t.head + SliceSize(0) - 4;
+    t.level = 0;
+  }
+  PutVarint(t, t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1);
+  PutVarint(t, tf);
   if (positions != nullptr) {
     std::uint32_t prev = 0;
     for (std::uint32_t i = 0; i < tf; ++i) {
-      PutVarint(t.bytes, positions[i] - prev);
+      PutVarint(t, positions[i] - prev);
       prev = positions[i];
     }
   }
   t.last_doc = doc;
   ++t.df;
-  memory_bytes_ += t.bytes.size() - before;
 }
 
 std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std::string& value) {
@@ -108,23 +211,64 @@ std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std:
   return static_cast<std::uint16_t>(table.size() - 1);
 }
 
-MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::string& language) {
-  const std::string& stem = w.stem.empty() ? CachedStem(w.exact, language) : w.stem;
-  WordIds ids;
-  std::string key;
-  scratch_key_.swap(key);  // the caller's key stays intact
+void MemorySegment::GrowWords() {
+  const std::size_t size = word_slots_.empty() ? 4096 : word_slots_.size() * 2;
+  std::vector<std::uint64_t> slots(size, 0);
+  const std::size_t mask = size - 1;
+  for (std::size_t i = 0; i < words_.size(); ++i) {
+    const Word& w = words_[i];
+    const std::uint64_t h =
+        HashWord(std::string_view(word_bytes_).substr(w.offset, w.length), w.language);
+    std::size_t s = h & mask;
+    while (slots[s] != 0) s = (s + 1) & mask;
+    slots[s] = ((h >> 32) << 32) | (i + 1);
+  }
+  memory_bytes_ += (size - word_slots_.size()) * sizeof(std::uint64_t);
+  word_slots_ = std::move(slots);
+}
+
+std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_t language,
+                                      const std::string& language_code) {
+  const std::string_view word = analyzed.exact;
+  if ((words_.size() + 1) * 2 > word_slots_.size()) GrowWords();
+  const std::uint64_t h = HashWord(word, language);
+  const std::size_t mask = word_slots_.size() - 1;
+  const std::uint64_t tag = (h >> 32) << 32;
+  std::size_t s = h & mask;
+  for (;;) {
+    const std::uint64_t slot = word_slots_[s];
+    if (slot == 0) break;
+    if ((slot & 0xffffffff00000000ull) == tag) {
+      const Word& w = words_[(slot & 0xffffffffu) - 1];
+      if (w.language == language && w.length == word.size() &&
+          std::memcmp(word_bytes_.data() + w.offset, word.data(), word.size()) == 0) {
+        return w.exact;
+      }
+    }
+    s = (s + 1) & mask;
+  }
+  // A new word: its exact term, and its (stem, word) pair as a key without postings.
+  Word w;
+  w.offset = static_cast<std::uint32_t>(word_bytes_.size());
+  w.length = static_cast<std::uint32_t>(word.size());
+  w.language = language;
+  word_bytes_.append(word);
   scratch_key_.assign(1, kExactTerm);
-  scratch_key_ += w.exact;
-  ids.exact = TermId(scratch_key_);
+  scratch_key_ += word;
+  w.exact = TermId(scratch_key_);
+  const std::string& stem =
+      analyzed.stem.empty() ? CachedStem(analyzed.exact, language_code) : analyzed.stem;
   scratch_key_.assign(1, kStemForm);
-  scratch_key_ += language;
+  scratch_key_ += language_code;
   scratch_key_.push_back(kSep);
   scratch_key_ += stem;
   scratch_key_.push_back(kSep);
-  scratch_key_ += w.exact;
+  scratch_key_ += word;
   TermId(scratch_key_);
-  scratch_key_.swap(key);
-  return ids;
+  words_.push_back(w);
+  word_slots_[s] = tag | words_.size();
+  memory_bytes_ += sizeof(Word) + word.size();
+  return w.exact;
 }
 
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
@@ -149,26 +293,23 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   total_length_ += r.length;
   memory_bytes_ += sizeof(DocRecord) + s.id.size() + 4 * s.paragraph_starts.size();
 
-  // Exact words with positions; each (stem, word) pair once as a key without postings.
+  // Exact words with positions, grouped by term: (term << 32 | position) sorts by term, then
+  // position.
   scratch_exact_.clear();
   for (const AnalyzedWord& w : s.words) {
-    scratch_key_.assign(1, static_cast<char>(r.language));
-    scratch_key_ += w.exact;
-    auto it = words_.find(scratch_key_);
-    if (it == words_.end()) it = words_.emplace(scratch_key_, Ids(w, s.language)).first;
-    const WordIds ids = it->second;
-    scratch_exact_.emplace_back(ids.exact, w.position);
+    const std::uint64_t term = WordTerm(w, r.language, s.language);
+    scratch_exact_.push_back(term << 32 | w.position);
   }
-  std::sort(scratch_exact_.begin(), scratch_exact_.end());  // by term, then position
+  std::sort(scratch_exact_.begin(), scratch_exact_.end());
   for (std::size_t i = 0; i < scratch_exact_.size();) {
+    const auto term = static_cast<std::uint32_t>(scratch_exact_[i] >> 32);
     std::size_t j = i;
     scratch_positions_.clear();
-    while (j < scratch_exact_.size() && scratch_exact_[j].first == scratch_exact_[i].first) {
-      scratch_positions_.push_back(scratch_exact_[j].second);
+    while (j < scratch_exact_.size() && (scratch_exact_[j] >> 32) == term) {
+      scratch_positions_.push_back(static_cast<std::uint32_t>(scratch_exact_[j]));
       ++j;
     }
-    Post(scratch_exact_[i].first, docid, static_cast<std::uint32_t>(j - i),
-         scratch_positions_.data());
+    Post(term, docid, static_cast<std::uint32_t>(j - i), scratch_positions_.data());
     i = j;
   }
   for (const auto& [field, value] : s.fields) {  // sorted and unique
@@ -186,8 +327,7 @@ std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) con
   auto it = by_key_.find(key);
   if (it == by_key_.end() || terms_[it->second].df == 0) return nullptr;
   const Term& t = terms_[it->second];
-  return std::make_unique<MemoryCursor>(t.bytes.data(), t.bytes.data() + t.bytes.size(),
-                                        HasPositions(key));
+  return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), HasPositions(key));
 }
 
 void MemorySegment::ForEachKey(std::string_view prefix,

@@ -1,10 +1,14 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
-// as per-term byte vectors (varint docid delta, tf, then position deltas for exact words); the
-// sorted std::map gives prefix expansion, the hash map the per-word lookups of indexing.
+// per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
+// in slices that double in size and are chained by their last four bytes, so a posting is a
+// few byte stores and never a reallocation. The sorted std::map gives prefix expansion and the
+// term hash map key lookups; a flat open-addressing table answers the per-word lookup of
+// indexing with one probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <unordered_map>
 
 #include "index/analyzed_story.h"
@@ -36,14 +40,32 @@ class MemorySegment final : public Segment {
 
   std::size_t memory_bytes() const { return memory_bytes_; }
 
+  // Byte pool of the postings: fixed-size blocks, addressed by a 32-bit offset (block number
+  // times kPoolBlock plus the offset in the block); a slice never crosses a block.
+  static constexpr std::uint32_t kPoolBlockBits = 16;
+  static constexpr std::uint32_t kPoolBlock = 1u << kPoolBlockBits;
+  // Size of a posting slice of level l (the last four bytes of a full slice hold the offset of
+  // the next one, of level l + 1, at most kMaxSliceLevel).
+  static constexpr std::uint32_t kMaxSliceLevel = 9;
+  static constexpr std::uint32_t SliceSize(std::uint32_t level) { return 16u << level; }
+  const std::uint8_t* PoolAt(std::uint32_t offset) const {
+    return pool_[offset >> kPoolBlockBits].get() + (offset & (kPoolBlock - 1));
+  }
+
  private:
   struct Term {
-    std::vector<std::uint8_t> bytes;
+    std::uint32_t head = 0;    // pool offset of the first slice (valid when df > 0)
+    std::uint32_t tail = 0;    // pool offset of the next byte to write
+    std::uint32_t limit = 0;   // pool offset of the current slice's forwarding address
+    std::uint32_t level = 0;   // level of the current slice
     std::uint32_t last_doc = kNoDoc;
     std::uint32_t df = 0;
   };
   std::uint32_t TermId(const std::string& key);
   void Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf, const std::uint32_t* positions);
+  std::uint32_t NewSlice(std::uint32_t level);
+  void PutByte(Term& t, std::uint8_t b);
+  void PutVarint(Term& t, std::uint32_t v);
   std::uint16_t Ordinal(std::vector<std::string>& table, const std::string& value);
 
   std::vector<DocRecord> docs_;
@@ -55,17 +77,27 @@ class MemorySegment final : public Segment {
   std::map<std::string, std::uint32_t, std::less<>> sorted_;
   std::unordered_map<std::string_view, std::uint32_t> by_key_;  // views of sorted_'s keys
   std::vector<Term> terms_;
-  // Term ids of each distinct (language ordinal, word): one hash lookup per word of text
-  // instead of three keys and a stem.
-  struct WordIds {
-    std::uint32_t exact;
+  std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
+  std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)
+
+  // Exact term id of each distinct (language ordinal, folded word): one probe of a flat table
+  // per word of text instead of building three keys and stemming.
+  struct Word {
+    std::uint32_t offset;  // in word_bytes_
+    std::uint32_t length;
+    std::uint32_t language;
+    std::uint32_t exact;   // term id of kExactTerm + word
   };
-  std::unordered_map<std::string, WordIds> words_;
-  WordIds Ids(const AnalyzedWord& w, const std::string& language);
+  std::uint32_t WordTerm(const AnalyzedWord& word, std::uint32_t language,
+                         const std::string& language_code);
+  void GrowWords();
+  std::vector<std::uint64_t> word_slots_;  // 0 empty, else (hash high half << 32) | (index + 1)
+  std::vector<Word> words_;
+  std::string word_bytes_;
   std::size_t memory_bytes_ = 0;
 
   // Scratch reused across Add calls so indexing does not allocate per word.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_exact_;  // (term, position)
+  std::vector<std::uint64_t> scratch_exact_;  // term << 32 | position
   std::vector<std::uint32_t> scratch_positions_;
   std::string scratch_key_;
 };
