@@ -171,13 +171,16 @@ Status IndexImpl::Load() {
   if (!manifest.ok()) return manifest.status();
   Manifest m = manifest->value_or(Manifest{});
   std::vector<std::string> listed;
+  std::size_t docs = 0;
   for (const std::string& name : m.segments) {
     auto seg = DiskSegment::Open(dir_ + "/" + name);
     if (!seg.ok()) return seg.status();
     disk_.push_back({std::shared_ptr<DiskSegment>(std::move(seg).value()), name});
-    Install(disk_.back().seg.get());
+    docs += disk_.back().seg->doc_count();
     listed.push_back(name);
   }
+  latest_.reserve(docs);  // one table allocation instead of a rehash every doubling
+  for (const DiskEntry& e : disk_) Install(e.seg.get());
   // Files no manifest lists are leftovers of a flush or merge cut short: remove them.
   if (DIR* d = ::opendir(dir_.c_str())) {
     while (dirent* e = ::readdir(d)) {
