@@ -145,25 +145,55 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
   }
 
-  // Terms: the sorted union of the inputs' dictionaries.
-  std::vector<std::string> keys;
-  for (const SegmentInput& in : inputs) {
-    in.segment->ForEachKey("", [&](std::string_view k) {
-      keys.emplace_back(k);
+  // Terms: the sorted union of the inputs' dictionaries, merged from each input's key list
+  // (already sorted); an input is asked for the postings of the keys it holds only.
+  struct KeyList {
+    std::string bytes;
+    std::vector<std::uint32_t> ends;  // key i is bytes[ends[i - 1], ends[i])
+    std::size_t next = 0;
+    std::string_view Key(std::size_t i) const {
+      const std::uint32_t b = i == 0 ? 0 : ends[i - 1];
+      return std::string_view(bytes).substr(b, ends[i] - b);
+    }
+  };
+  std::vector<KeyList> lists(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    KeyList& l = lists[k];
+    inputs[k].segment->ForEachKey("", [&](std::string_view key) {
+      l.bytes.append(key);
+      l.ends.push_back(static_cast<std::uint32_t>(l.bytes.size()));
       return true;
     });
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 
   std::string dict, key_bytes, postings;
   std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
-  for (const std::string& key : keys) {
+  std::vector<std::size_t> holders;
+  std::string key;
+  for (;;) {
+    // The smallest next key of all inputs, and the inputs holding it.
+    holders.clear();
+    std::string_view least;
+    for (std::size_t k = 0; k < lists.size(); ++k) {
+      const KeyList& l = lists[k];
+      if (l.next >= l.ends.size()) continue;
+      const std::string_view candidate = l.Key(l.next);
+      if (holders.empty() || candidate < least) {
+        holders.assign(1, k);
+        least = candidate;
+      } else if (candidate == least) {
+        holders.push_back(k);
+      }
+    }
+    if (holders.empty()) break;
+    key.assign(least);
+    for (const std::size_t k : holders) ++lists[k].next;
+
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
     ppos.clear();
-    for (std::size_t k = 0; k < inputs.size(); ++k) {
+    for (const std::size_t k : holders) {
       auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
