@@ -190,7 +190,34 @@ void MemorySegment::Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf
     t.limit = t.head + SliceSize(0) - 4;
     t.level = 0;
   }
-  PutVarint(t, t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1);
+  const std::uint32_t delta = t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1;
+  const std::size_t most = 5 * (2 + (positions != nullptr ? std::size_t{tf} : 0));
+  if (t.limit - t.tail >= most) {
+    // Room in the current slice: plain stores (a slice never crosses a pool block).
+    std::uint8_t* const begin = pool_[t.tail >> kPoolBlockBits].get() + (t.tail & (kPoolBlock - 1));
+    std::uint8_t* p = begin;
+    auto put = [&p](std::uint32_t v) {
+      while (v >= 0x80) {
+        *p++ = static_cast<std::uint8_t>(v | 0x80);
+        v >>= 7;
+      }
+      *p++ = static_cast<std::uint8_t>(v);
+    };
+    put(delta);
+    put(tf);
+    if (positions != nullptr) {
+      std::uint32_t prev = 0;
+      for (std::uint32_t i = 0; i < tf; ++i) {
+        put(positions[i] - prev);
+        prev = positions[i];
+      }
+    }
+    t.tail += static_cast<std::uint32_t>(p - begin);
+    t.last_doc = doc;
+    ++t.df;
+    return;
+  }
+  PutVarint(t, delta);
   PutVarint(t, tf);
   if (positions != nullptr) {
     std::uint32_t prev = 0;
@@ -213,49 +240,69 @@ std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std:
 
 void MemorySegment::GrowWords() {
   const std::size_t size = word_slots_.empty() ? 4096 : word_slots_.size() * 2;
-  std::vector<std::uint64_t> slots(size, 0);
-  const std::size_t mask = size - 1;
-  for (std::size_t i = 0; i < words_.size(); ++i) {
-    const Word& w = words_[i];
-    const std::uint64_t h =
-        HashWord(std::string_view(word_bytes_).substr(w.offset, w.length), w.language);
-    std::size_t s = h & mask;
-    while (slots[s] != 0) s = (s + 1) & mask;
-    slots[s] = ((h >> 32) << 32) | (i + 1);
+  std::vector<Slot> old(size);
+  old.swap(word_slots_);
+  for (const Slot& slot : old) {
+    if (slot.word == 0) continue;
+    const Word& w = words_[slot.word - 1];
+    const std::string_view bytes = std::string_view(word_bytes_).substr(w.offset, w.length);
+    Probe(bytes, w.space, HashWord(bytes, w.space)) = slot;
   }
-  memory_bytes_ += (size - word_slots_.size()) * sizeof(std::uint64_t);
-  word_slots_ = std::move(slots);
+  memory_bytes_ += (size - old.size()) * sizeof(Slot);
+}
+
+MemorySegment::Slot& MemorySegment::Probe(std::string_view bytes, std::uint32_t space,
+                                          std::uint64_t hash) {
+  const std::size_t mask = word_slots_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  const std::size_t n = bytes.size();
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = word_slots_[i];
+    if (slot.word == 0) return slot;
+    if (slot.tag != tag || slot.space != space ||
+        slot.length != static_cast<std::uint16_t>(std::min<std::size_t>(n, 0xffff)) ||
+        std::memcmp(slot.head, bytes.data(), std::min(n, kInline)) != 0) {
+      continue;
+    }
+    if (n <= kInline) return slot;
+    const Word& w = words_[slot.word - 1];
+    if (w.length == n && std::memcmp(word_bytes_.data() + w.offset + kInline,
+                                     bytes.data() + kInline, n - kInline) == 0) {
+      return slot;
+    }
+  }
+}
+
+void MemorySegment::Remember(Slot& slot, std::string_view bytes, std::uint32_t space,
+                             std::uint64_t hash, std::uint32_t term) {
+  Word w;
+  w.offset = static_cast<std::uint32_t>(word_bytes_.size());
+  w.length = static_cast<std::uint32_t>(bytes.size());
+  w.space = space;
+  word_bytes_.append(bytes);
+  words_.push_back(w);
+  slot.tag = static_cast<std::uint32_t>(hash >> 32);
+  slot.word = static_cast<std::uint32_t>(words_.size());
+  slot.term = term;
+  slot.length = static_cast<std::uint16_t>(std::min<std::size_t>(bytes.size(), 0xffff));
+  slot.space = static_cast<std::uint16_t>(space);
+  std::memcpy(slot.head, bytes.data(), std::min(bytes.size(), kInline));
+  memory_bytes_ += sizeof(Word) + bytes.size();
+}
+
+void MemorySegment::ReserveWords(std::size_t more) {
+  while ((words_.size() + more) * 2 > word_slots_.size()) GrowWords();
 }
 
 std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_t language,
-                                      const std::string& language_code) {
+                                      const std::string& language_code, std::uint64_t h) {
   const std::string_view word = analyzed.exact;
-  if ((words_.size() + 1) * 2 > word_slots_.size()) GrowWords();
-  const std::uint64_t h = HashWord(word, language);
-  const std::size_t mask = word_slots_.size() - 1;
-  const std::uint64_t tag = (h >> 32) << 32;
-  std::size_t s = h & mask;
-  for (;;) {
-    const std::uint64_t slot = word_slots_[s];
-    if (slot == 0) break;
-    if ((slot & 0xffffffff00000000ull) == tag) {
-      const Word& w = words_[(slot & 0xffffffffu) - 1];
-      if (w.language == language && w.length == word.size() &&
-          std::memcmp(word_bytes_.data() + w.offset, word.data(), word.size()) == 0) {
-        return w.exact;
-      }
-    }
-    s = (s + 1) & mask;
-  }
+  Slot& slot = Probe(word, language, h);
+  if (slot.word != 0) return slot.term;
   // A new word: its exact term, and its (stem, word) pair as a key without postings.
-  Word w;
-  w.offset = static_cast<std::uint32_t>(word_bytes_.size());
-  w.length = static_cast<std::uint32_t>(word.size());
-  w.language = language;
-  word_bytes_.append(word);
   scratch_key_.assign(1, kExactTerm);
   scratch_key_ += word;
-  w.exact = TermId(scratch_key_);
+  const std::uint32_t exact = TermId(scratch_key_);
   const std::string& stem =
       analyzed.stem.empty() ? CachedStem(analyzed.exact, language_code) : analyzed.stem;
   scratch_key_.assign(1, kStemForm);
@@ -265,10 +312,18 @@ std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_
   scratch_key_.push_back(kSep);
   scratch_key_ += word;
   TermId(scratch_key_);
-  words_.push_back(w);
-  word_slots_[s] = tag | words_.size();
-  memory_bytes_ += sizeof(Word) + word.size();
-  return w.exact;
+  Remember(slot, word, language, h, exact);
+  return exact;
+}
+
+std::uint32_t MemorySegment::FieldTerm(const std::string& key) {
+  ReserveWords(1);
+  const std::uint64_t h = HashWord(key, kFieldSpace);
+  Slot& slot = Probe(key, kFieldSpace, h);
+  if (slot.word != 0) return slot.term;
+  const std::uint32_t term = TermId(key);
+  Remember(slot, key, kFieldSpace, h, term);
+  return term;
 }
 
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
@@ -295,9 +350,18 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
 
   // Exact words with positions, grouped by term: (term << 32 | position) sorts by term, then
   // position.
+  // The table slots of all words are prefetched first, so that their cache misses overlap.
+  ReserveWords(s.words.size());
+  scratch_hashes_.resize(s.words.size());
+  const std::size_t mask = word_slots_.size() - 1;
+  for (std::size_t i = 0; i < s.words.size(); ++i) {
+    scratch_hashes_[i] = HashWord(s.words[i].exact, r.language);
+    __builtin_prefetch(&word_slots_[scratch_hashes_[i] & mask]);
+  }
   scratch_exact_.clear();
-  for (const AnalyzedWord& w : s.words) {
-    const std::uint64_t term = WordTerm(w, r.language, s.language);
+  for (std::size_t i = 0; i < s.words.size(); ++i) {
+    const AnalyzedWord& w = s.words[i];
+    const std::uint64_t term = WordTerm(w, r.language, s.language, scratch_hashes_[i]);
     scratch_exact_.push_back(term << 32 | w.position);
   }
   std::sort(scratch_exact_.begin(), scratch_exact_.end());
@@ -313,7 +377,11 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
     i = j;
   }
   for (const auto& [field, value] : s.fields) {  // sorted and unique
-    Post(TermId(FieldKey(field, value)), docid, 1, nullptr);
+    scratch_key_.assign(1, kFieldTerm);
+    scratch_key_ += field;
+    scratch_key_.push_back(kSep);
+    scratch_key_ += value;
+    Post(FieldTerm(scratch_key_), docid, 1, nullptr);
   }
   return docid;
 }

@@ -80,24 +80,45 @@ class MemorySegment final : public Segment {
   std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
   std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)
 
-  // Exact term id of each distinct (language ordinal, folded word): one probe of a flat table
-  // per word of text instead of building three keys and stemming.
+  // Term id of each distinct (language ordinal, folded word) -- the word's exact term -- and of
+  // each (kFieldSpace, field key): one probe of a flat table per word of text instead of
+  // building keys, hashing them twice and stemming. A slot holds the first kInline bytes, so
+  // most lookups touch one cache line.
+  static constexpr std::uint32_t kFieldSpace = 0xffff;  // above every language ordinal
+  static constexpr std::size_t kInline = 16;
+  struct Slot {
+    std::uint32_t tag = 0;    // high half of the hash
+    std::uint32_t word = 0;   // index into words_ + 1; 0: empty
+    std::uint32_t term = 0;
+    std::uint16_t length = 0;  // of the word, at most 0xffff
+    std::uint16_t space = 0;   // language ordinal or kFieldSpace
+    char head[kInline] = {};   // first bytes of the word
+  };
+  static_assert(sizeof(Slot) == 32);
   struct Word {
     std::uint32_t offset;  // in word_bytes_
     std::uint32_t length;
-    std::uint32_t language;
-    std::uint32_t exact;   // term id of kExactTerm + word
+    std::uint32_t space;   // language ordinal or kFieldSpace
   };
+  // `hash` = HashWord(word.exact, language); room for the word must have been made (Reserve).
   std::uint32_t WordTerm(const AnalyzedWord& word, std::uint32_t language,
-                         const std::string& language_code);
+                         const std::string& language_code, std::uint64_t hash);
+  void ReserveWords(std::size_t more);
+  // The term of `key` (a field key) through the flat table.
+  std::uint32_t FieldTerm(const std::string& key);
+  // Slot of (bytes, space): the one holding them, or the empty one where they belong.
+  Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash);
+  void Remember(Slot& slot, std::string_view bytes, std::uint32_t space, std::uint64_t hash,
+                std::uint32_t term);
   void GrowWords();
-  std::vector<std::uint64_t> word_slots_;  // 0 empty, else (hash high half << 32) | (index + 1)
+  std::vector<Slot> word_slots_;
   std::vector<Word> words_;
   std::string word_bytes_;
   std::size_t memory_bytes_ = 0;
 
   // Scratch reused across Add calls so indexing does not allocate per word.
   std::vector<std::uint64_t> scratch_exact_;  // term << 32 | position
+  std::vector<std::uint64_t> scratch_hashes_;
   std::vector<std::uint32_t> scratch_positions_;
   std::string scratch_key_;
 };
