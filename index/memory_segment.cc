@@ -136,16 +136,23 @@ inline std::uint64_t HashWord(std::string_view w, std::uint32_t language) {
 
 }  // namespace
 
-std::uint32_t MemorySegment::TermId(const std::string& key) {
-  auto it = by_key_.find(key);
-  if (it != by_key_.end()) return it->second;
+std::uint32_t MemorySegment::TermId(std::string_view key) {
+  ReserveWords(1);
+  const std::uint64_t h = HashWord(key, kKeySpace);
+  Slot& slot = Probe(key, kKeySpace, h);
+  if (slot.word != 0) return slot.term;
   const auto id = static_cast<std::uint32_t>(terms_.size());
-  auto [pos, inserted] = sorted_.emplace(key, id);
-  (void)inserted;
-  by_key_.emplace(std::string_view(pos->first), id);
+  sorted_.emplace(key, id);
   terms_.emplace_back();
-  memory_bytes_ += key.size() * 3 + 96;
+  Remember(slot, key, kKeySpace, h, id);
+  memory_bytes_ += key.size() * 2 + 80;
   return id;
+}
+
+std::uint32_t MemorySegment::FindTerm(std::string_view key) const {
+  if (word_slots_.empty()) return kNoDoc;
+  const Slot& slot = Probe(key, kKeySpace, HashWord(key, kKeySpace));
+  return slot.word == 0 ? kNoDoc : slot.term;
 }
 
 std::uint32_t MemorySegment::NewSlice(std::uint32_t level) {
@@ -251,13 +258,13 @@ void MemorySegment::GrowWords() {
   memory_bytes_ += (size - old.size()) * sizeof(Slot);
 }
 
-MemorySegment::Slot& MemorySegment::Probe(std::string_view bytes, std::uint32_t space,
-                                          std::uint64_t hash) {
+const MemorySegment::Slot& MemorySegment::Probe(std::string_view bytes, std::uint32_t space,
+                                                std::uint64_t hash) const {
   const std::size_t mask = word_slots_.size() - 1;
   const auto tag = static_cast<std::uint32_t>(hash >> 32);
   const std::size_t n = bytes.size();
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    Slot& slot = word_slots_[i];
+    const Slot& slot = word_slots_[i];
     if (slot.word == 0) return slot;
     if (slot.tag != tag || slot.space != space ||
         slot.length != static_cast<std::uint16_t>(std::min<std::size_t>(n, 0xffff)) ||
@@ -297,8 +304,7 @@ void MemorySegment::ReserveWords(std::size_t more) {
 std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_t language,
                                       const std::string& language_code, std::uint64_t h) {
   const std::string_view word = analyzed.exact;
-  Slot& slot = Probe(word, language, h);
-  if (slot.word != 0) return slot.term;
+  if (const Slot& slot = Probe(word, language, h); slot.word != 0) return slot.term;
   // A new word: its exact term, and its (stem, word) pair as a key without postings.
   scratch_key_.assign(1, kExactTerm);
   scratch_key_ += word;
@@ -312,18 +318,9 @@ std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_
   scratch_key_.push_back(kSep);
   scratch_key_ += word;
   TermId(scratch_key_);
-  Remember(slot, word, language, h, exact);
-  return exact;
-}
-
-std::uint32_t MemorySegment::FieldTerm(const std::string& key) {
   ReserveWords(1);
-  const std::uint64_t h = HashWord(key, kFieldSpace);
-  Slot& slot = Probe(key, kFieldSpace, h);
-  if (slot.word != 0) return slot.term;
-  const std::uint32_t term = TermId(key);
-  Remember(slot, key, kFieldSpace, h, term);
-  return term;
+  Remember(Probe(word, language, h), word, language, h, exact);  // TermId may have grown the table
+  return exact;
 }
 
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
@@ -381,20 +378,20 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
     scratch_key_ += field;
     scratch_key_.push_back(kSep);
     scratch_key_ += value;
-    Post(FieldTerm(scratch_key_), docid, 1, nullptr);
+    Post(TermId(scratch_key_), docid, 1, nullptr);
   }
   return docid;
 }
 
 std::uint32_t MemorySegment::DocFreq(std::string_view key) const {
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? 0 : terms_[it->second].df;
+  const std::uint32_t id = FindTerm(key);
+  return id == kNoDoc ? 0 : terms_[id].df;
 }
 
 std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) const {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end() || terms_[it->second].df == 0) return nullptr;
-  const Term& t = terms_[it->second];
+  const std::uint32_t id = FindTerm(key);
+  if (id == kNoDoc || terms_[id].df == 0) return nullptr;
+  const Term& t = terms_[id];
   return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), HasPositions(key));
 }
 

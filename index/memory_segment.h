@@ -1,15 +1,14 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
 // per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
 // in slices that double in size and are chained by their last four bytes, so a posting is a
-// few byte stores and never a reallocation. The sorted std::map gives prefix expansion and the
-// term hash map key lookups; a flat open-addressing table answers the per-word lookup of
-// indexing with one probe.
+// few byte stores and never a reallocation. The sorted std::map gives prefix expansion; a flat
+// open-addressing table answers key lookups and the per-word lookup of indexing with one probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <unordered_map>
+#include <utility>
 
 #include "index/analyzed_story.h"
 #include "index/segment.h"
@@ -61,7 +60,8 @@ class MemorySegment final : public Segment {
     std::uint32_t last_doc = kNoDoc;
     std::uint32_t df = 0;
   };
-  std::uint32_t TermId(const std::string& key);
+  // Term id of `key`, created when new.
+  std::uint32_t TermId(std::string_view key);
   void Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf, const std::uint32_t* positions);
   std::uint32_t NewSlice(std::uint32_t level);
   void PutByte(Term& t, std::uint8_t b);
@@ -75,39 +75,41 @@ class MemorySegment final : public Segment {
   std::vector<std::string> languages_;
   std::uint64_t total_length_ = 0;
   std::map<std::string, std::uint32_t, std::less<>> sorted_;
-  std::unordered_map<std::string_view, std::uint32_t> by_key_;  // views of sorted_'s keys
   std::vector<Term> terms_;
   std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
   std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)
 
-  // Term id of each distinct (language ordinal, folded word) -- the word's exact term -- and of
-  // each (kFieldSpace, field key): one probe of a flat table per word of text instead of
-  // building keys, hashing them twice and stemming. A slot holds the first kInline bytes, so
-  // most lookups touch one cache line.
-  static constexpr std::uint32_t kFieldSpace = 0xffff;  // above every language ordinal
+  // One flat open-addressing table maps each distinct (language ordinal, folded word) to the
+  // word's exact term, and each term key (space kKeySpace) to its term: one probe per word of
+  // text instead of building keys, hashing them twice and stemming, and the key lookups of
+  // searches. A slot holds the first kInline bytes, so most lookups touch one cache line.
+  static constexpr std::uint32_t kKeySpace = 0xffff;  // above every language ordinal
   static constexpr std::size_t kInline = 16;
   struct Slot {
     std::uint32_t tag = 0;    // high half of the hash
     std::uint32_t word = 0;   // index into words_ + 1; 0: empty
     std::uint32_t term = 0;
     std::uint16_t length = 0;  // of the word, at most 0xffff
-    std::uint16_t space = 0;   // language ordinal or kFieldSpace
+    std::uint16_t space = 0;   // language ordinal or kKeySpace
     char head[kInline] = {};   // first bytes of the word
   };
   static_assert(sizeof(Slot) == 32);
   struct Word {
     std::uint32_t offset;  // in word_bytes_
     std::uint32_t length;
-    std::uint32_t space;   // language ordinal or kFieldSpace
+    std::uint32_t space;   // language ordinal or kKeySpace
   };
-  // `hash` = HashWord(word.exact, language); room for the word must have been made (Reserve).
+  // `hash` = HashWord(word.exact, language).
   std::uint32_t WordTerm(const AnalyzedWord& word, std::uint32_t language,
                          const std::string& language_code, std::uint64_t hash);
   void ReserveWords(std::size_t more);
-  // The term of `key` (a field key) through the flat table.
-  std::uint32_t FieldTerm(const std::string& key);
   // Slot of (bytes, space): the one holding them, or the empty one where they belong.
-  Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash);
+  const Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash) const;
+  Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash) {
+    return const_cast<Slot&>(std::as_const(*this).Probe(bytes, space, hash));
+  }
+  // Term id of `key`, kNoDoc when absent.
+  std::uint32_t FindTerm(std::string_view key) const;
   void Remember(Slot& slot, std::string_view bytes, std::uint32_t space, std::uint64_t hash,
                 std::uint32_t term);
   void GrowWords();
