@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/crc32c.h"
 #include "index/block_codec.h"
@@ -35,20 +37,23 @@ std::string StringTable(const std::vector<std::string>& strings) {
   return out;
 }
 
-Status WriteFileSynced(const std::string& path, const std::string& data) {
+// Writes `pieces` one after the other.
+Status WriteFileSynced(const std::string& path, const std::vector<std::string_view>& pieces) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-      ::close(fd);
-      return s;
+  for (const std::string_view data : pieces) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+        ::close(fd);
+        return s;
+      }
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) {
     Status s = Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
@@ -234,33 +239,43 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   sections[segfile::kKeys] = std::move(key_bytes);
   sections[segfile::kPostings] = std::move(postings);
 
-  std::string file;
+  // The sections are written where they are (no copy of the whole file is assembled), with
+  // zero padding between them and the checksum computed on the way.
+  std::string head;
   segfile::Header h{};
   std::memcpy(h.magic, segfile::kMagic, sizeof h.magic);
   h.version = segfile::kVersion;
   h.section_count = segfile::kSectionCount;
   h.doc_count = next;
   h.total_length = total_length;
-  Append(file, h);
-  const std::size_t table_at = file.size();
-  file.resize(file.size() + segfile::kSectionCount * sizeof(segfile::SectionRef));
-  PadTo8(file);
+  Append(head, h);
+  const std::size_t table_at = head.size();
+  head.resize(head.size() + segfile::kSectionCount * sizeof(segfile::SectionRef));
+  PadTo8(head);
+  static constexpr char kZeros[8] = {};
+  std::vector<std::string_view> pieces{head};
+  std::uint64_t offset = head.size();
   for (std::uint32_t i = 0; i < segfile::kSectionCount; ++i) {
-    segfile::SectionRef ref{file.size(), sections[i].size()};
-    std::memcpy(file.data() + table_at + i * sizeof ref, &ref, sizeof ref);
-    file += sections[i];
-    sections[i].clear();
-    sections[i].shrink_to_fit();
-    PadTo8(file);
+    segfile::SectionRef ref{offset, sections[i].size()};
+    std::memcpy(head.data() + table_at + i * sizeof ref, &ref, sizeof ref);
+    pieces.emplace_back(sections[i]);
+    offset += sections[i].size();
+    const std::size_t pad = (8 - offset % 8) % 8;
+    pieces.emplace_back(kZeros, pad);
+    offset += pad;
   }
+  std::uint32_t crc = 0;
+  for (const std::string_view piece : pieces) crc = crc32c::Extend(crc, piece.data(), piece.size());
   segfile::Footer f{};
-  f.body_length = file.size();
-  f.crc = crc32c::Mask(crc32c::Value(file));
+  f.body_length = offset;
+  f.crc = crc32c::Mask(crc);
   f.magic = segfile::kFooterMagic;
-  Append(file, f);
-  Status s = WriteFileSynced(path, file);
+  std::string footer;
+  Append(footer, f);
+  pieces.emplace_back(footer);
+  Status s = WriteFileSynced(path, pieces);
   if (!s.ok()) return s;
-  return WrittenSegment{file.size(), next};
+  return WrittenSegment{offset + footer.size(), next};
 }
 
 }  // namespace dateline::index
