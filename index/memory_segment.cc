@@ -142,10 +142,12 @@ std::uint32_t MemorySegment::TermId(std::string_view key) {
   Slot& slot = Probe(key, kKeySpace, h);
   if (slot.word != 0) return slot.term;
   const auto id = static_cast<std::uint32_t>(terms_.size());
-  sorted_.emplace(key, id);
-  terms_.emplace_back();
+  Term& t = terms_.emplace_back();
+  t.key_offset = static_cast<std::uint32_t>(word_bytes_.size());
+  t.key_length = static_cast<std::uint32_t>(key.size());
   Remember(slot, key, kKeySpace, h, id);
-  memory_bytes_ += key.size() * 2 + 80;
+  sorted_.insert(id);
+  memory_bytes_ += 80;
   return id;
 }
 
@@ -398,8 +400,9 @@ std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) con
 void MemorySegment::ForEachKey(std::string_view prefix,
                                const std::function<bool(std::string_view)>& fn) const {
   for (auto it = sorted_.lower_bound(prefix); it != sorted_.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    if (!fn(it->first)) break;
+    const std::string_view key = Key(*it);
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key)) break;
   }
 }
 

@@ -6,7 +6,7 @@
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
-#include <map>
+#include <set>
 #include <memory>
 #include <utility>
 
@@ -17,6 +17,10 @@ namespace dateline::index {
 
 class MemorySegment final : public Segment {
  public:
+  MemorySegment() = default;
+  MemorySegment(const MemorySegment&) = delete;  // sorted_ refers to this object
+  MemorySegment& operator=(const MemorySegment&) = delete;
+
   // Appends one document; returns its docid.
   std::uint32_t Add(const AnalyzedStory& story);
 
@@ -59,6 +63,8 @@ class MemorySegment final : public Segment {
     std::uint32_t level = 0;   // level of the current slice
     std::uint32_t last_doc = kNoDoc;
     std::uint32_t df = 0;
+    std::uint32_t key_offset = 0;  // the key's bytes in word_bytes_
+    std::uint32_t key_length = 0;
   };
   // Term id of `key`, created when new.
   std::uint32_t TermId(std::string_view key);
@@ -74,7 +80,19 @@ class MemorySegment final : public Segment {
   std::vector<std::string> sources_;
   std::vector<std::string> languages_;
   std::uint64_t total_length_ = 0;
-  std::map<std::string, std::uint32_t, std::less<>> sorted_;
+  // Term ids in key order (prefix expansion, flushes); the keys are read from word_bytes_, so a
+  // new term costs a tree node and no string.
+  struct KeyLess {
+    const MemorySegment* seg;
+    using is_transparent = void;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return seg->Key(a) < seg->Key(b); }
+    bool operator()(std::uint32_t a, std::string_view b) const { return seg->Key(a) < b; }
+    bool operator()(std::string_view a, std::uint32_t b) const { return a < seg->Key(b); }
+  };
+  std::string_view Key(std::uint32_t term) const {
+    return std::string_view(word_bytes_).substr(terms_[term].key_offset, terms_[term].key_length);
+  }
+  std::set<std::uint32_t, KeyLess> sorted_{KeyLess{this}};
   std::vector<Term> terms_;
   std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
   std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)
