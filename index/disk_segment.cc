@@ -331,7 +331,13 @@ std::uint32_t DiskSegment::DocFreq(std::string_view key) const {
 
 std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const {
   const std::size_t i = LowerBound(key);
-  if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return nullptr;
+  if (i >= terms_ || Key(i) != key) return nullptr;
+  return PostingsAt(i);
+}
+
+std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
+  if (i >= terms_ || dict_[i].doc_freq == 0) return nullptr;
+  const std::string_view key = Key(i);
   const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
   return std::make_unique<DiskCursor>(begin, postings_ + dict_[i + 1].postings_offset,
                                       dict_[i].doc_freq,

@@ -12,6 +12,7 @@
 
 #include "core/crc32c.h"
 #include "index/block_codec.h"
+#include "index/disk_segment.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
 
@@ -162,6 +163,10 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
   };
   std::vector<KeyList> lists(inputs.size());
+  std::vector<const DiskSegment*> disk(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    disk[k] = dynamic_cast<const DiskSegment*>(inputs[k].segment);
+  }
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     KeyList& l = lists[k];
     inputs[k].segment->ForEachKey("", [&](std::string_view key) {
@@ -192,14 +197,17 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
     if (holders.empty()) break;
     key.assign(least);
-    for (const std::size_t k : holders) ++lists[k].next;
 
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
     ppos.clear();
     for (const std::size_t k : holders) {
-      auto cur = inputs[k].segment->Postings(key);
+      // A segment file is read by dictionary position (its keys come in that order); the
+      // memory segment's lookup is a hash probe.
+      const std::size_t ordinal = lists[k].next++;
+      auto cur = disk[k] != nullptr ? disk[k]->PostingsAt(ordinal)
+                                    : inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
         if (remap[k][d] == kNoDoc) continue;
