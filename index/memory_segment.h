@@ -1,13 +1,15 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
 // per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
 // in slices that double in size and are chained by their last four bytes, so a posting is a
-// few byte stores and never a reallocation. The sorted std::map gives prefix expansion; a flat
-// open-addressing table answers key lookups and the per-word lookup of indexing with one probe.
+// few byte stores and never a reallocation. A sorted set of term ids gives prefix expansion; a
+// flat open-addressing table answers key lookups and the per-word lookup of indexing with one
+// probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
-#include <set>
 #include <memory>
+#include <set>
+#include <string_view>
 #include <utility>
 
 #include "index/analyzed_story.h"
@@ -44,7 +46,9 @@ class MemorySegment final : public Segment {
   std::size_t memory_bytes() const { return memory_bytes_; }
 
   // Byte pool of the postings: fixed-size blocks, addressed by a 32-bit offset (block number
-  // times kPoolBlock plus the offset in the block); a slice never crosses a block.
+  // times kPoolBlock plus the offset in the block); a slice never crosses a block. 32 bits
+  // address 4 GiB of postings, some ten million stories: flush_docs keeps a memory segment far
+  // below that.
   static constexpr std::uint32_t kPoolBlockBits = 16;
   static constexpr std::uint32_t kPoolBlock = 1u << kPoolBlockBits;
   // Size of a posting slice of level l (the last four bytes of a full slice hold the offset of
