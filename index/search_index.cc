@@ -226,7 +226,10 @@ Status IndexImpl::Add(const Story& story) {
     const std::uint32_t doc = mem_->Add(a);
     SetLoc(story.id, hash, {mem_.get(), doc, story.seq});
     indexed_seq_ = story.seq;
-    if (mem_->doc_count() >= options_.flush_docs) {
+    // The memory segment addresses its postings with 32 bits (4 GiB): whatever flush_docs says,
+    // it is frozen long before that.
+    constexpr std::size_t kMaxMemoryBytes = std::size_t{2} << 30;
+    if (mem_->doc_count() >= options_.flush_docs || mem_->memory_bytes() >= kMaxMemoryBytes) {
       FreezeLocked();
       full = true;
     }
