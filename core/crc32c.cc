@@ -3,6 +3,10 @@
 #include <array>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 namespace dateline::crc32c {
 namespace {
 
@@ -22,9 +26,50 @@ struct Tables {
 };
 constexpr Tables kTables;
 
+#if defined(__x86_64__)
+// The SSE4.2 crc32 instruction computes exactly this polynomial, 8 bytes per instruction (several
+// GB/s: index segments are checksummed whole at open).
+__attribute__((target("sse4.2"))) std::uint32_t ExtendSse42(std::uint32_t crc, const char* data,
+                                                               std::size_t n) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  std::uint64_t c = ~crc;
+  while (n > 0 && (reinterpret_cast<std::uintptr_t>(p) & 7) != 0) {
+    c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
+    --n;
+  }
+  while (n >= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    c = _mm_crc32_u64(c, w);
+    p += 8;
+    n -= 8;
+  }
+  while (n > 0) {
+    c = _mm_crc32_u8(static_cast<std::uint32_t>(c), *p++);
+    --n;
+  }
+  return ~static_cast<std::uint32_t>(c);
+}
+
+bool HaveSse42() {
+  static const bool have = [] {
+    __builtin_cpu_init();  // may run before the CPU model is initialised otherwise
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return have;
+}
+#endif
+
 }  // namespace
 
 std::uint32_t Extend(std::uint32_t crc, const char* data, std::size_t n) {
+#if defined(__x86_64__)
+  if (HaveSse42()) return ExtendSse42(crc, data, n);
+#endif
+  return ExtendPortable(crc, data, n);
+}
+
+std::uint32_t ExtendPortable(std::uint32_t crc, const char* data, std::size_t n) {
   const auto& t = kTables.t;
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   std::uint32_t c = ~crc;

@@ -7,7 +7,10 @@
 
 namespace dateline::crc32c {
 
+// Uses the SSE4.2 crc32 instruction when the CPU has it, else ExtendPortable.
 std::uint32_t Extend(std::uint32_t crc, const char* data, std::size_t n);
+// Table-driven (slicing-by-8) version, the reference for the hardware one.
+std::uint32_t ExtendPortable(std::uint32_t crc, const char* data, std::size_t n);
 inline std::uint32_t Value(std::string_view d) { return Extend(0, d.data(), d.size()); }
 
 constexpr std::uint32_t kMaskDelta = 0xa282ead8u;

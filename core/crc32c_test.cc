@@ -25,6 +25,21 @@ TEST(Crc32c, ExtendEqualsWhole) {
   }
 }
 
+TEST(Crc32c, FastPathEqualsPortable) {
+  std::string s;
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 1000; ++i) {
+    x = x * 1103515245u + 12345u;
+    s.push_back(static_cast<char>(x >> 16));
+  }
+  for (std::size_t begin = 0; begin < 16; ++begin) {
+    for (std::size_t n = 0; begin + n <= s.size(); n += 1 + n / 8) {
+      EXPECT_EQ(crc32c::Extend(0x1234u, s.data() + begin, n),
+                crc32c::ExtendPortable(0x1234u, s.data() + begin, n));
+    }
+  }
+}
+
 TEST(Crc32c, MaskRoundTrips) {
   std::uint32_t c = crc32c::Value("foo");
   EXPECT_NE(crc32c::Mask(c), c);

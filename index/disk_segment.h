@@ -36,6 +36,9 @@ class DiskSegment final : public Segment {
 
   std::uint32_t DocFreq(std::string_view key) const override;
   std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
+  // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
+  // lookup: merges read every key in order. nullptr when it has none.
+  std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
   bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;

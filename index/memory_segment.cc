@@ -1,28 +1,73 @@
 #include "index/memory_segment.h"
 
 #include <algorithm>
-
-#include "index/varint.h"
+#include <cstring>
 
 namespace dateline::index {
 namespace {
 
+// Reads a term's bytes across its chained slices (see MemorySegment), up to the term's tail.
+class SliceReader {
+ public:
+  SliceReader() = default;
+  SliceReader(const MemorySegment* seg, std::uint32_t head, std::uint32_t tail)
+      : seg_(seg), pos_(head), limit_(head + MemorySegment::SliceSize(0) - 4), tail_(tail) {}
+
+  bool AtEnd() const { return pos_ == tail_; }
+
+  bool Byte(std::uint8_t* b) {
+    if (pos_ == tail_) return false;
+    if (pos_ == limit_) {
+      std::uint32_t next;
+      std::memcpy(&next, seg_->PoolAt(limit_), 4);
+      if (level_ < MemorySegment::kMaxSliceLevel) ++level_;
+      pos_ = next;
+      limit_ = next + MemorySegment::SliceSize(level_) - 4;
+      if (pos_ == tail_) return false;
+    }
+    *b = *seg_->PoolAt(pos_++);
+    return true;
+  }
+
+  bool Varint(std::uint32_t* v) {
+    std::uint32_t result = 0;
+    for (int shift = 0; shift <= 28; shift += 7) {
+      std::uint8_t byte;
+      if (!Byte(&byte)) return false;
+      result |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const MemorySegment* seg_ = nullptr;
+  std::uint32_t pos_ = 0;
+  std::uint32_t limit_ = 0;
+  std::uint32_t tail_ = 0;
+  std::uint32_t level_ = 0;
+};
+
 class MemoryCursor final : public PostingCursor {
  public:
-  MemoryCursor(const std::uint8_t* p, const std::uint8_t* end, bool positional)
-      : p_(p), end_(end), positional_(positional) {}
+  MemoryCursor(SliceReader reader, bool positional) : r_(reader), positional_(positional) {}
 
   std::uint32_t Next() override {
     SkipPositions();
     std::uint32_t delta = 0;
-    if (p_ >= end_ || !GetVarint(&p_, end_, &delta) || !GetVarint(&p_, end_, &tf_)) {
+    if (doc_ == kNoDoc && started_) return doc_;
+    if (!r_.Varint(&delta) || !r_.Varint(&tf_)) {
       doc_ = kNoDoc;
+      started_ = true;
       return doc_;
     }
     doc_ = started_ ? doc_ + 1 + delta : delta;
     started_ = true;
-    positions_ = p_;
-    positions_read_ = false;
+    positions_ = r_;
+    positions_pending_ = positional_;
     return doc_;
   }
   std::uint32_t Advance(std::uint32_t target) override {
@@ -36,11 +81,11 @@ class MemoryCursor final : public PostingCursor {
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
-    const std::uint8_t* q = positions_;
+    SliceReader q = positions_;
     std::uint32_t pos = 0;
     for (std::uint32_t i = 0; i < tf_; ++i) {
       std::uint32_t d = 0;
-      if (!GetVarint(&q, end_, &d)) break;
+      if (!q.Varint(&d)) break;
       pos += d;
       out.push_back(pos);
     }
@@ -48,56 +93,150 @@ class MemoryCursor final : public PostingCursor {
 
  private:
   void SkipPositions() {
-    if (!positional_ || !started_ || doc_ == kNoDoc) return;
+    if (!positions_pending_) return;
+    positions_pending_ = false;
     for (std::uint32_t i = 0; i < tf_; ++i) {
       std::uint32_t d = 0;
-      if (!GetVarint(&p_, end_, &d)) {
-        p_ = end_;
-        return;
-      }
+      if (!r_.Varint(&d)) return;
     }
   }
 
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-  const std::uint8_t* positions_ = nullptr;
+  SliceReader r_;
+  SliceReader positions_;
   bool positional_;
+  bool positions_pending_ = false;
   bool started_ = false;
-  bool positions_read_ = false;
   std::uint32_t doc_ = kNoDoc;
   std::uint32_t tf_ = 0;
 };
 
+// A quick 64-bit hash of short strings (folded words); quality enough for linear probing.
+inline std::uint64_t HashWord(std::string_view w, std::uint32_t language) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ (w.size() * 0xff51afd7ed558ccdull) ^ language;
+  const char* p = w.data();
+  std::size_t n = w.size();
+  while (n >= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    h = (h ^ x) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    p += 8;
+    n -= 8;
+  }
+  if (n > 0) {
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, n);
+    h = (h ^ x) * 0x94d049bb133111ebull;
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  return h;
+}
+
 }  // namespace
 
-std::uint32_t MemorySegment::TermId(const std::string& key) {
-  auto it = by_key_.find(key);
-  if (it != by_key_.end()) return it->second;
+std::uint32_t MemorySegment::TermId(std::string_view key) {
+  ReserveWords(1);
+  const std::uint64_t h = HashWord(key, kKeySpace);
+  Slot& slot = Probe(key, kKeySpace, h);
+  if (slot.word != 0) return slot.term;
   const auto id = static_cast<std::uint32_t>(terms_.size());
-  auto [pos, inserted] = sorted_.emplace(key, id);
-  (void)inserted;
-  by_key_.emplace(std::string_view(pos->first), id);
-  terms_.emplace_back();
-  memory_bytes_ += key.size() * 3 + 96;
+  Term& t = terms_.emplace_back();
+  t.key_offset = static_cast<std::uint32_t>(word_bytes_.size());
+  t.key_length = static_cast<std::uint32_t>(key.size());
+  Remember(slot, key, kKeySpace, h, id);
+  sorted_.insert(id);
+  memory_bytes_ += 80;
   return id;
+}
+
+std::uint32_t MemorySegment::FindTerm(std::string_view key) const {
+  if (word_slots_.empty()) return kNoDoc;
+  const Slot& slot = Probe(key, kKeySpace, HashWord(key, kKeySpace));
+  return slot.word == 0 ? kNoDoc : slot.term;
+}
+
+std::uint32_t MemorySegment::NewSlice(std::uint32_t level) {
+  const std::uint32_t size = SliceSize(level);
+  if (kPoolBlock - pool_used_ < size) {
+    pool_.push_back(std::make_unique<std::uint8_t[]>(kPoolBlock));
+    pool_used_ = 0;
+    memory_bytes_ += kPoolBlock;
+  }
+  const std::uint32_t at =
+      static_cast<std::uint32_t>((pool_.size() - 1) << kPoolBlockBits) + pool_used_;
+  pool_used_ += size;
+  return at;
+}
+
+inline void MemorySegment::PutByte(Term& t, std::uint8_t b) {
+  if (t.tail == t.limit) {
+    const std::uint32_t level = std::min(t.level + 1, kMaxSliceLevel);
+    const std::uint32_t next = NewSlice(level);
+    std::memcpy(pool_[t.limit >> kPoolBlockBits].get() + (t.limit & (kPoolBlock - 1)), &next, 4);
+    t.level = level;
+    t.tail = next;
+    t.limit = next + SliceSize(level) - 4;
+  }
+  pool_[t.tail >> kPoolBlockBits][t.tail & (kPoolBlock - 1)] = b;
+  ++t.tail;
+}
+
+inline void MemorySegment::PutVarint(Term& t, std::uint32_t v) {
+  while (v >= 0x80) {
+    PutByte(t, static_cast<std::uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  PutByte(t, static_cast<std::uint8_t>(v));
 }
 
 void MemorySegment::Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf,
                          const std::uint32_t* positions) {
   Term& t = terms_[term];
-  const std::size_t before = t.bytes.size();
-  PutVarint(t.bytes, t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1);
-  PutVarint(t.bytes, tf);
+  if (t.df == 0) {
+    t.head = t.tail = NewSlice(0);
+    t.limit = t.head + SliceSize(0) - 4;
+    t.level = 0;
+  }
+  const std::uint32_t delta = t.last_doc == kNoDoc ? doc : doc - t.last_doc - 1;
+  const std::size_t most = 5 * (2 + (positions != nullptr ? std::size_t{tf} : 0));
+  if (t.limit - t.tail >= most) {
+    // Room in the current slice: plain stores (a slice never crosses a pool block).
+    std::uint8_t* const begin = pool_[t.tail >> kPoolBlockBits].get() + (t.tail & (kPoolBlock - 1));
+    std::uint8_t* p = begin;
+    auto put = [&p](std::uint32_t v) {
+      while (v >= 0x80) {
+        *p++ = static_cast<std::uint8_t>(v | 0x80);
+        v >>= 7;
+      }
+      *p++ = static_cast<std::uint8_t>(v);
+    };
+    put(delta);
+    put(tf);
+    if (positions != nullptr) {
+      std::uint32_t prev = 0;
+      for (std::uint32_t i = 0; i < tf; ++i) {
+        put(positions[i] - prev);
+        prev = positions[i];
+      }
+    }
+    t.tail += static_cast<std::uint32_t>(p - begin);
+    t.last_doc = doc;
+    ++t.df;
+    return;
+  }
+  PutVarint(t, delta);
+  PutVarint(t, tf);
   if (positions != nullptr) {
     std::uint32_t prev = 0;
     for (std::uint32_t i = 0; i < tf; ++i) {
-      PutVarint(t.bytes, positions[i] - prev);
+      PutVarint(t, positions[i] - prev);
       prev = positions[i];
     }
   }
   t.last_doc = doc;
   ++t.df;
-  memory_bytes_ += t.bytes.size() - before;
 }
 
 std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std::string& value) {
@@ -108,23 +247,82 @@ std::uint16_t MemorySegment::Ordinal(std::vector<std::string>& table, const std:
   return static_cast<std::uint16_t>(table.size() - 1);
 }
 
-MemorySegment::WordIds MemorySegment::Ids(const AnalyzedWord& w, const std::string& language) {
-  const std::string& stem = w.stem.empty() ? CachedStem(w.exact, language) : w.stem;
-  WordIds ids;
-  std::string key;
-  scratch_key_.swap(key);  // the caller's key stays intact
+void MemorySegment::GrowWords() {
+  const std::size_t size = word_slots_.empty() ? 4096 : word_slots_.size() * 2;
+  std::vector<Slot> old(size);
+  old.swap(word_slots_);
+  for (const Slot& slot : old) {
+    if (slot.word == 0) continue;
+    const Word& w = words_[slot.word - 1];
+    const std::string_view bytes = std::string_view(word_bytes_).substr(w.offset, w.length);
+    Probe(bytes, w.space, HashWord(bytes, w.space)) = slot;
+  }
+  memory_bytes_ += (size - old.size()) * sizeof(Slot);
+}
+
+const MemorySegment::Slot& MemorySegment::Probe(std::string_view bytes, std::uint32_t space,
+                                                std::uint64_t hash) const {
+  const std::size_t mask = word_slots_.size() - 1;
+  const auto tag = static_cast<std::uint32_t>(hash >> 32);
+  const std::size_t n = bytes.size();
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = word_slots_[i];
+    if (slot.word == 0) return slot;
+    if (slot.tag != tag || slot.space != space ||
+        slot.length != static_cast<std::uint16_t>(std::min<std::size_t>(n, 0xffff)) ||
+        std::memcmp(slot.head, bytes.data(), std::min(n, kInline)) != 0) {
+      continue;
+    }
+    if (n <= kInline) return slot;
+    const Word& w = words_[slot.word - 1];
+    if (w.length == n && std::memcmp(word_bytes_.data() + w.offset + kInline,
+                                     bytes.data() + kInline, n - kInline) == 0) {
+      return slot;
+    }
+  }
+}
+
+void MemorySegment::Remember(Slot& slot, std::string_view bytes, std::uint32_t space,
+                             std::uint64_t hash, std::uint32_t term) {
+  Word w;
+  w.offset = static_cast<std::uint32_t>(word_bytes_.size());
+  w.length = static_cast<std::uint32_t>(bytes.size());
+  w.space = space;
+  word_bytes_.append(bytes);
+  words_.push_back(w);
+  slot.tag = static_cast<std::uint32_t>(hash >> 32);
+  slot.word = static_cast<std::uint32_t>(words_.size());
+  slot.term = term;
+  slot.length = static_cast<std::uint16_t>(std::min<std::size_t>(bytes.size(), 0xffff));
+  slot.space = static_cast<std::uint16_t>(space);
+  std::memcpy(slot.head, bytes.data(), std::min(bytes.size(), kInline));
+  memory_bytes_ += sizeof(Word) + bytes.size();
+}
+
+void MemorySegment::ReserveWords(std::size_t more) {
+  while ((words_.size() + more) * 2 > word_slots_.size()) GrowWords();
+}
+
+std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_t language,
+                                      const std::string& language_code, std::uint64_t h) {
+  const std::string_view word = analyzed.exact;
+  if (const Slot& slot = Probe(word, language, h); slot.word != 0) return slot.term;
+  // A new word: its exact term, and its (stem, word) pair as a key without postings.
   scratch_key_.assign(1, kExactTerm);
-  scratch_key_ += w.exact;
-  ids.exact = TermId(scratch_key_);
+  scratch_key_ += word;
+  const std::uint32_t exact = TermId(scratch_key_);
+  const std::string& stem =
+      analyzed.stem.empty() ? CachedStem(analyzed.exact, language_code) : analyzed.stem;
   scratch_key_.assign(1, kStemForm);
-  scratch_key_ += language;
+  scratch_key_ += language_code;
   scratch_key_.push_back(kSep);
   scratch_key_ += stem;
   scratch_key_.push_back(kSep);
-  scratch_key_ += w.exact;
+  scratch_key_ += word;
   TermId(scratch_key_);
-  scratch_key_.swap(key);
-  return ids;
+  ReserveWords(1);
+  Remember(Probe(word, language, h), word, language, h, exact);  // TermId may have grown the table
+  return exact;
 }
 
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
@@ -149,52 +347,62 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   total_length_ += r.length;
   memory_bytes_ += sizeof(DocRecord) + s.id.size() + 4 * s.paragraph_starts.size();
 
-  // Exact words with positions; each (stem, word) pair once as a key without postings.
-  scratch_exact_.clear();
-  for (const AnalyzedWord& w : s.words) {
-    scratch_key_.assign(1, static_cast<char>(r.language));
-    scratch_key_ += w.exact;
-    auto it = words_.find(scratch_key_);
-    if (it == words_.end()) it = words_.emplace(scratch_key_, Ids(w, s.language)).first;
-    const WordIds ids = it->second;
-    scratch_exact_.emplace_back(ids.exact, w.position);
+  // Exact words with positions, grouped by term: (term << 32 | position) sorts by term, then
+  // position.
+  // The table slots of all words are prefetched first, so that their cache misses overlap.
+  ReserveWords(s.words.size());
+  scratch_hashes_.resize(s.words.size());
+  const std::size_t mask = word_slots_.size() - 1;
+  for (std::size_t i = 0; i < s.words.size(); ++i) {
+    scratch_hashes_[i] = HashWord(s.words[i].exact, r.language);
+    __builtin_prefetch(&word_slots_[scratch_hashes_[i] & mask]);
   }
-  std::sort(scratch_exact_.begin(), scratch_exact_.end());  // by term, then position
+  scratch_exact_.clear();
+  for (std::size_t i = 0; i < s.words.size(); ++i) {
+    const AnalyzedWord& w = s.words[i];
+    const std::uint64_t term = WordTerm(w, r.language, s.language, scratch_hashes_[i]);
+    scratch_exact_.push_back(term << 32 | w.position);
+  }
+  std::sort(scratch_exact_.begin(), scratch_exact_.end());
   for (std::size_t i = 0; i < scratch_exact_.size();) {
+    const auto term = static_cast<std::uint32_t>(scratch_exact_[i] >> 32);
     std::size_t j = i;
     scratch_positions_.clear();
-    while (j < scratch_exact_.size() && scratch_exact_[j].first == scratch_exact_[i].first) {
-      scratch_positions_.push_back(scratch_exact_[j].second);
+    while (j < scratch_exact_.size() && (scratch_exact_[j] >> 32) == term) {
+      scratch_positions_.push_back(static_cast<std::uint32_t>(scratch_exact_[j]));
       ++j;
     }
-    Post(scratch_exact_[i].first, docid, static_cast<std::uint32_t>(j - i),
-         scratch_positions_.data());
+    Post(term, docid, static_cast<std::uint32_t>(j - i), scratch_positions_.data());
     i = j;
   }
   for (const auto& [field, value] : s.fields) {  // sorted and unique
-    Post(TermId(FieldKey(field, value)), docid, 1, nullptr);
+    scratch_key_.assign(1, kFieldTerm);
+    scratch_key_ += field;
+    scratch_key_.push_back(kSep);
+    scratch_key_ += value;
+    Post(TermId(scratch_key_), docid, 1, nullptr);
   }
   return docid;
 }
 
 std::uint32_t MemorySegment::DocFreq(std::string_view key) const {
-  auto it = by_key_.find(key);
-  return it == by_key_.end() ? 0 : terms_[it->second].df;
+  const std::uint32_t id = FindTerm(key);
+  return id == kNoDoc ? 0 : terms_[id].df;
 }
 
 std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) const {
-  auto it = by_key_.find(key);
-  if (it == by_key_.end() || terms_[it->second].df == 0) return nullptr;
-  const Term& t = terms_[it->second];
-  return std::make_unique<MemoryCursor>(t.bytes.data(), t.bytes.data() + t.bytes.size(),
-                                        HasPositions(key));
+  const std::uint32_t id = FindTerm(key);
+  if (id == kNoDoc || terms_[id].df == 0) return nullptr;
+  const Term& t = terms_[id];
+  return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), HasPositions(key));
 }
 
 void MemorySegment::ForEachKey(std::string_view prefix,
                                const std::function<bool(std::string_view)>& fn) const {
   for (auto it = sorted_.lower_bound(prefix); it != sorted_.end(); ++it) {
-    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
-    if (!fn(it->first)) break;
+    const std::string_view key = Key(*it);
+    if (key.substr(0, prefix.size()) != prefix) break;
+    if (!fn(key)) break;
   }
 }
 

@@ -1,11 +1,16 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
-// as per-term byte vectors (varint docid delta, tf, then position deltas for exact words); the
-// sorted std::map gives prefix expansion, the hash map the per-word lookups of indexing.
+// per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
+// in slices that double in size and are chained by their last four bytes, so a posting is a
+// few byte stores and never a reallocation. A sorted set of term ids gives prefix expansion; a
+// flat open-addressing table answers key lookups and the per-word lookup of indexing with one
+// probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
-#include <map>
-#include <unordered_map>
+#include <memory>
+#include <set>
+#include <string_view>
+#include <utility>
 
 #include "index/analyzed_story.h"
 #include "index/segment.h"
@@ -14,6 +19,10 @@ namespace dateline::index {
 
 class MemorySegment final : public Segment {
  public:
+  MemorySegment() = default;
+  MemorySegment(const MemorySegment&) = delete;  // sorted_ refers to this object
+  MemorySegment& operator=(const MemorySegment&) = delete;
+
   // Appends one document; returns its docid.
   std::uint32_t Add(const AnalyzedStory& story);
 
@@ -36,14 +45,37 @@ class MemorySegment final : public Segment {
 
   std::size_t memory_bytes() const { return memory_bytes_; }
 
+  // Byte pool of the postings: fixed-size blocks, addressed by a 32-bit offset (block number
+  // times kPoolBlock plus the offset in the block); a slice never crosses a block. 32 bits
+  // address 4 GiB of postings, some ten million stories: flush_docs keeps a memory segment far
+  // below that.
+  static constexpr std::uint32_t kPoolBlockBits = 16;
+  static constexpr std::uint32_t kPoolBlock = 1u << kPoolBlockBits;
+  // Size of a posting slice of level l (the last four bytes of a full slice hold the offset of
+  // the next one, of level l + 1, at most kMaxSliceLevel).
+  static constexpr std::uint32_t kMaxSliceLevel = 9;
+  static constexpr std::uint32_t SliceSize(std::uint32_t level) { return 16u << level; }
+  const std::uint8_t* PoolAt(std::uint32_t offset) const {
+    return pool_[offset >> kPoolBlockBits].get() + (offset & (kPoolBlock - 1));
+  }
+
  private:
   struct Term {
-    std::vector<std::uint8_t> bytes;
+    std::uint32_t head = 0;    // pool offset of the first slice (valid when df > 0)
+    std::uint32_t tail = 0;    // pool offset of the next byte to write
+    std::uint32_t limit = 0;   // pool offset of the current slice's forwarding address
+    std::uint32_t level = 0;   // level of the current slice
     std::uint32_t last_doc = kNoDoc;
     std::uint32_t df = 0;
+    std::uint32_t key_offset = 0;  // the key's bytes in word_bytes_
+    std::uint32_t key_length = 0;
   };
-  std::uint32_t TermId(const std::string& key);
+  // Term id of `key`, created when new.
+  std::uint32_t TermId(std::string_view key);
   void Post(std::uint32_t term, std::uint32_t doc, std::uint32_t tf, const std::uint32_t* positions);
+  std::uint32_t NewSlice(std::uint32_t level);
+  void PutByte(Term& t, std::uint8_t b);
+  void PutVarint(Term& t, std::uint32_t v);
   std::uint16_t Ordinal(std::vector<std::string>& table, const std::string& value);
 
   std::vector<DocRecord> docs_;
@@ -52,20 +84,65 @@ class MemorySegment final : public Segment {
   std::vector<std::string> sources_;
   std::vector<std::string> languages_;
   std::uint64_t total_length_ = 0;
-  std::map<std::string, std::uint32_t, std::less<>> sorted_;
-  std::unordered_map<std::string_view, std::uint32_t> by_key_;  // views of sorted_'s keys
-  std::vector<Term> terms_;
-  // Term ids of each distinct (language ordinal, word): one hash lookup per word of text
-  // instead of three keys and a stem.
-  struct WordIds {
-    std::uint32_t exact;
+  // Term ids in key order (prefix expansion, flushes); the keys are read from word_bytes_, so a
+  // new term costs a tree node and no string.
+  struct KeyLess {
+    const MemorySegment* seg;
+    using is_transparent = void;
+    bool operator()(std::uint32_t a, std::uint32_t b) const { return seg->Key(a) < seg->Key(b); }
+    bool operator()(std::uint32_t a, std::string_view b) const { return seg->Key(a) < b; }
+    bool operator()(std::string_view a, std::uint32_t b) const { return a < seg->Key(b); }
   };
-  std::unordered_map<std::string, WordIds> words_;
-  WordIds Ids(const AnalyzedWord& w, const std::string& language);
+  std::string_view Key(std::uint32_t term) const {
+    return std::string_view(word_bytes_).substr(terms_[term].key_offset, terms_[term].key_length);
+  }
+  std::set<std::uint32_t, KeyLess> sorted_{KeyLess{this}};
+  std::vector<Term> terms_;
+  std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
+  std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)
+
+  // One flat open-addressing table maps each distinct (language ordinal, folded word) to the
+  // word's exact term, and each term key (space kKeySpace) to its term: one probe per word of
+  // text instead of building keys, hashing them twice and stemming, and the key lookups of
+  // searches. A slot holds the first kInline bytes, so most lookups touch one cache line.
+  static constexpr std::uint32_t kKeySpace = 0xffff;  // above every language ordinal
+  static constexpr std::size_t kInline = 16;
+  struct Slot {
+    std::uint32_t tag = 0;    // high half of the hash
+    std::uint32_t word = 0;   // index into words_ + 1; 0: empty
+    std::uint32_t term = 0;
+    std::uint16_t length = 0;  // of the word, at most 0xffff
+    std::uint16_t space = 0;   // language ordinal or kKeySpace
+    char head[kInline] = {};   // first bytes of the word
+  };
+  static_assert(sizeof(Slot) == 32);
+  struct Word {
+    std::uint32_t offset;  // in word_bytes_
+    std::uint32_t length;
+    std::uint32_t space;   // language ordinal or kKeySpace
+  };
+  // `hash` = HashWord(word.exact, language).
+  std::uint32_t WordTerm(const AnalyzedWord& word, std::uint32_t language,
+                         const std::string& language_code, std::uint64_t hash);
+  void ReserveWords(std::size_t more);
+  // Slot of (bytes, space): the one holding them, or the empty one where they belong.
+  const Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash) const;
+  Slot& Probe(std::string_view bytes, std::uint32_t space, std::uint64_t hash) {
+    return const_cast<Slot&>(std::as_const(*this).Probe(bytes, space, hash));
+  }
+  // Term id of `key`, kNoDoc when absent.
+  std::uint32_t FindTerm(std::string_view key) const;
+  void Remember(Slot& slot, std::string_view bytes, std::uint32_t space, std::uint64_t hash,
+                std::uint32_t term);
+  void GrowWords();
+  std::vector<Slot> word_slots_;
+  std::vector<Word> words_;
+  std::string word_bytes_;
   std::size_t memory_bytes_ = 0;
 
   // Scratch reused across Add calls so indexing does not allocate per word.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> scratch_exact_;  // (term, position)
+  std::vector<std::uint64_t> scratch_exact_;  // term << 32 | position
+  std::vector<std::uint64_t> scratch_hashes_;
   std::vector<std::uint32_t> scratch_positions_;
   std::string scratch_key_;
 };

@@ -21,6 +21,7 @@
 
 #include "index/analyzed_story.h"
 #include "index/disk_segment.h"
+#include "index/loc_table.h"
 #include "index/manifest.h"
 #include "index/memory_segment.h"
 #include "index/searcher.h"
@@ -109,7 +110,7 @@ class IndexImpl final : public SearchIndex {
   std::deque<std::shared_ptr<MemorySegment>> frozen_;     // full, waiting to be written
   std::shared_ptr<MemorySegment> mem_;
   // Latest version of each story: by id hash, and by id for the rare ids whose hash collides.
-  std::unordered_map<std::uint64_t, Loc> latest_;
+  LocTable<Loc> latest_;
   std::unordered_map<std::string, Loc> collided_;
   std::uint64_t indexed_seq_ = 0;
   std::uint64_t flushed_seq_ = 0;
@@ -126,18 +127,18 @@ class IndexImpl final : public SearchIndex {
 };
 
 IndexImpl::Loc* IndexImpl::Find(std::string_view id, std::uint64_t hash) {
-  auto it = latest_.find(hash);
-  if (it == latest_.end()) return nullptr;
-  if (it->second.seg->story_id(it->second.doc) == id) return &it->second;
+  Loc* loc = latest_.Find(hash);
+  if (loc == nullptr) return nullptr;
+  if (loc->seg->story_id(loc->doc) == id) return loc;
   auto c = collided_.find(std::string(id));
   return c == collided_.end() ? nullptr : &c->second;
 }
 
 void IndexImpl::SetLoc(std::string_view id, std::uint64_t hash, Loc loc) {
-  auto [it, fresh] = latest_.emplace(hash, loc);
+  auto [at, fresh] = latest_.Insert(hash, loc);
   if (fresh) return;
-  if (it->second.seg->story_id(it->second.doc) == id) {
-    it->second = loc;
+  if (at->seg->story_id(at->doc) == id) {
+    *at = loc;
   } else {
     collided_[std::string(id)] = loc;
   }
@@ -171,13 +172,16 @@ Status IndexImpl::Load() {
   if (!manifest.ok()) return manifest.status();
   Manifest m = manifest->value_or(Manifest{});
   std::vector<std::string> listed;
+  std::size_t docs = 0;
   for (const std::string& name : m.segments) {
     auto seg = DiskSegment::Open(dir_ + "/" + name);
     if (!seg.ok()) return seg.status();
     disk_.push_back({std::shared_ptr<DiskSegment>(std::move(seg).value()), name});
-    Install(disk_.back().seg.get());
+    docs += disk_.back().seg->doc_count();
     listed.push_back(name);
   }
+  latest_.Reserve(docs);  // one table allocation instead of a rehash every doubling
+  for (const DiskEntry& e : disk_) Install(e.seg.get());
   // Files no manifest lists are leftovers of a flush or merge cut short: remove them.
   if (DIR* d = ::opendir(dir_.c_str())) {
     while (dirent* e = ::readdir(d)) {
@@ -222,7 +226,10 @@ Status IndexImpl::Add(const Story& story) {
     const std::uint32_t doc = mem_->Add(a);
     SetLoc(story.id, hash, {mem_.get(), doc, story.seq});
     indexed_seq_ = story.seq;
-    if (mem_->doc_count() >= options_.flush_docs) {
+    // The memory segment addresses its postings with 32 bits (4 GiB): whatever flush_docs says,
+    // it is frozen long before that.
+    constexpr std::size_t kMaxMemoryBytes = std::size_t{2} << 30;
+    if (mem_->doc_count() >= options_.flush_docs || mem_->memory_bytes() >= kMaxMemoryBytes) {
       FreezeLocked();
       full = true;
     }

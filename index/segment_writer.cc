@@ -8,10 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/crc32c.h"
 #include "index/block_codec.h"
+#include "index/disk_segment.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
 
@@ -37,20 +40,23 @@ std::string StringTable(const std::vector<std::string>& strings) {
   return out;
 }
 
-Status WriteFileSynced(const std::string& path, const std::string& data) {
+// Writes `pieces` one after the other.
+Status WriteFileSynced(const std::string& path, const std::vector<std::string_view>& pieces) {
   const std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
-      ::close(fd);
-      return s;
+  for (const std::string_view data : pieces) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+      ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        Status s = Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+        ::close(fd);
+        return s;
+      }
+      done += static_cast<std::size_t>(n);
     }
-    done += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0) {
     Status s = Status::IOError("cannot sync " + tmp + ": " + std::strerror(errno));
@@ -154,28 +160,65 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
   }
 
-  // Terms: the sorted union of the inputs' dictionaries.
-  std::vector<std::string> keys;
-  for (const SegmentInput& in : inputs) {
-    in.segment->ForEachKey("", [&](std::string_view k) {
-      keys.emplace_back(k);
+  // Terms: the sorted union of the inputs' dictionaries, merged from each input's key list
+  // (already sorted); an input is asked for the postings of the keys it holds only.
+  struct KeyList {
+    std::string bytes;
+    std::vector<std::uint32_t> ends;  // key i is bytes[ends[i - 1], ends[i])
+    std::size_t next = 0;
+    std::string_view Key(std::size_t i) const {
+      const std::uint32_t b = i == 0 ? 0 : ends[i - 1];
+      return std::string_view(bytes).substr(b, ends[i] - b);
+    }
+  };
+  std::vector<KeyList> lists(inputs.size());
+  std::vector<const DiskSegment*> disk(inputs.size());
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    disk[k] = dynamic_cast<const DiskSegment*>(inputs[k].segment);
+  }
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    KeyList& l = lists[k];
+    inputs[k].segment->ForEachKey("", [&](std::string_view key) {
+      l.bytes.append(key);
+      l.ends.push_back(static_cast<std::uint32_t>(l.bytes.size()));
       return true;
     });
   }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
   std::string dict, key_bytes, postings;
   std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
-  for (const std::string& key : keys) {
+  std::vector<std::size_t> holders;
+  std::string key;
+  for (;;) {
+    // The smallest next key of all inputs, and the inputs holding it.
+    holders.clear();
+    std::string_view least;
+    for (std::size_t k = 0; k < lists.size(); ++k) {
+      const KeyList& l = lists[k];
+      if (l.next >= l.ends.size()) continue;
+      const std::string_view candidate = l.Key(l.next);
+      if (holders.empty() || candidate < least) {
+        holders.assign(1, k);
+        least = candidate;
+      } else if (candidate == least) {
+        holders.push_back(k);
+      }
+    }
+    if (holders.empty()) break;
+    key.assign(least);
+
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
     ppos.clear();
-    for (std::size_t k = 0; k < inputs.size(); ++k) {
-      auto cur = inputs[k].segment->Postings(key);
+    for (const std::size_t k : holders) {
+      // A segment file is read by dictionary position (its keys come in that order); the
+      // memory segment's lookup is a hash probe.
+      const std::size_t ordinal = lists[k].next++;
+      auto cur = disk[k] != nullptr ? disk[k]->PostingsAt(ordinal)
+                                    : inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
         if (remap[k][d] == kNoDoc) continue;
@@ -217,33 +260,43 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   sections[segfile::kKeys] = std::move(key_bytes);
   sections[segfile::kPostings] = std::move(postings);
 
-  std::string file;
+  // The sections are written where they are (no copy of the whole file is assembled), with
+  // zero padding between them and the checksum computed on the way.
+  std::string head;
   segfile::Header h{};
   std::memcpy(h.magic, segfile::kMagic, sizeof h.magic);
   h.version = segfile::kVersion;
   h.section_count = segfile::kSectionCount;
   h.doc_count = next;
   h.total_length = total_length;
-  Append(file, h);
-  const std::size_t table_at = file.size();
-  file.resize(file.size() + segfile::kSectionCount * sizeof(segfile::SectionRef));
-  PadTo8(file);
+  Append(head, h);
+  const std::size_t table_at = head.size();
+  head.resize(head.size() + segfile::kSectionCount * sizeof(segfile::SectionRef));
+  PadTo8(head);
+  static constexpr char kZeros[8] = {};
+  std::vector<std::string_view> pieces{head};
+  std::uint64_t offset = head.size();
   for (std::uint32_t i = 0; i < segfile::kSectionCount; ++i) {
-    segfile::SectionRef ref{file.size(), sections[i].size()};
-    std::memcpy(file.data() + table_at + i * sizeof ref, &ref, sizeof ref);
-    file += sections[i];
-    sections[i].clear();
-    sections[i].shrink_to_fit();
-    PadTo8(file);
+    segfile::SectionRef ref{offset, sections[i].size()};
+    std::memcpy(head.data() + table_at + i * sizeof ref, &ref, sizeof ref);
+    pieces.emplace_back(sections[i]);
+    offset += sections[i].size();
+    const std::size_t pad = (8 - offset % 8) % 8;
+    pieces.emplace_back(kZeros, pad);
+    offset += pad;
   }
+  std::uint32_t crc = 0;
+  for (const std::string_view piece : pieces) crc = crc32c::Extend(crc, piece.data(), piece.size());
   segfile::Footer f{};
-  f.body_length = file.size();
-  f.crc = crc32c::Mask(crc32c::Value(file));
+  f.body_length = offset;
+  f.crc = crc32c::Mask(crc);
   f.magic = segfile::kFooterMagic;
-  Append(file, f);
-  Status s = WriteFileSynced(path, file);
+  std::string footer;
+  Append(footer, f);
+  pieces.emplace_back(footer);
+  Status s = WriteFileSynced(path, pieces);
   if (!s.ok()) return s;
-  return WrittenSegment{file.size(), next};
+  return WrittenSegment{offset + footer.size(), next};
 }
 
 }  // namespace dateline::index
