@@ -1,6 +1,5 @@
-// JSON of the alerts API (docs/alerts.md): the request body of POST/PUT /api/v1/alerts parsed
-// into an AlertInput, and the answers, WebSocket frames and webhook payloads as text. Nothing
-// here touches the database, so the body parser can be fuzzed on its own.
+// JSON of the alerts API (docs/alerts.md): the answers, WebSocket frames and webhook payloads as
+// text. The request body parser (ParseAlertBody) is in alert_body.h, included here for callers.
 #pragma once
 
 #include <cstddef>
@@ -9,21 +8,13 @@
 #include <vector>
 
 #include "alerts/alert.h"
+#include "alerts/alert_body.h"
 #include "alerts/alert_service.h"
 #include "alerts/webhook_dispatcher.h"
 #include "core/status.h"
 #include "core/story.h"
 
 namespace dateline::alerts {
-
-inline constexpr std::size_t kMaxAlertBodyBytes = 256 * 1024;  // a 20,000-character query fits
-
-// {"name", "query", "enabled"?, "delivery"?: {"live"?, "webhook"?: {"url", "secret"?}},
-//  "rate_limit"?: {"max", "window_seconds"} | null}. `content_type` must be application/json.
-// kUnsupported for another type, kTooLarge, kInvalidUtf8, kInvalidArgument naming the field
-// ("name", "delivery.live", "delivery.webhook.url", "rate_limit.max", …). Values are checked
-// for type and shape here; limits (name length, query, URL scheme) by AlertService.
-Result<AlertInput> ParseAlertBody(std::string_view content_type, std::string_view body);
 
 // {"id", "name", "query", "enabled", "delivery": {"live", "webhook": {"url", "secret"?} | null},
 //  "rate_limit": {…} | null, "cost", "created_at", "updated_at"}; "secret" only when generated.
