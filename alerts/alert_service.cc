@@ -700,7 +700,7 @@ Status AlertService::InsertMatchesLocked(const Story& story, std::int64_t now_us
     next_id = last.Int(0) + 1;
   }
   // One statement, prepared once and reset per row: cheaper than a multi-row INSERT of the same
-  // rows here (bench/RESULTS.md, alerts-e2e, 30 Nov 2026 06:45), and cheaper without RETURNING.
+  // rows here, and cheaper without RETURNING (bench/RESULTS.md, alerts-e2e of 30 Nov 2026 06:49).
   if (!insert_) {
     insert_ = std::make_unique<Stmt>(
         db_.handle(),
