@@ -661,7 +661,8 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       if (rt.webhook) {
         if (!webhook) {
           webhook.emplace(db_.handle(),
-                          "SELECT webhook_url, coalesce(webhook_secret, '') FROM alerts WHERE id = ?");
+                          "SELECT webhook_url, coalesce(webhook_secret, '') FROM alerts "
+                          "WHERE id = ?");
         }
         webhook->Reset().Bind(1, id);
         if (!webhook->Step()) {
