@@ -235,7 +235,7 @@ Result<LoadReport> AlertService::Load() {
   LoadReport report;
   Stmt s(db_.handle(),
          "SELECT id, user_id, query, live, webhook_url IS NOT NULL, rate_max, "
-         "rate_window_seconds, window_start, window_sent, suppressed_count FROM alerts "
+         "rate_window_seconds, window_start, window_sent, suppressed_count, name FROM alerts "
          "WHERE enabled = 1");
   while (s.Step()) {
     const std::int64_t id = s.Int(0);
@@ -255,8 +255,9 @@ Result<LoadReport> AlertService::Load() {
     rt.window_start_us = s.Int(7);
     rt.window_sent = static_cast<int>(s.Int(8));
     rt.suppressed = s.Int(9);
-    runtime_[id] = rt;
+    rt.name = s.Text(10);
     if (rt.suppressed > 0) with_suppressed_.insert(id);
+    runtime_[id] = std::move(rt);
     ++report.loaded;
   }
   if (!s.ok()) return s.status();
@@ -329,7 +330,8 @@ Result<Alert> AlertService::Create(std::int64_t user_id, const AlertInput& input
     rt.webhook = input.webhook.has_value();
     rt.rate_max = input.rate_limit ? input.rate_limit->max : 0;
     rt.window_us = input.rate_limit ? input.rate_limit->window_seconds * kMicrosPerSecond : 0;
-    runtime_[id] = rt;
+    rt.name = input.name;
+    runtime_[id] = std::move(rt);
   }
 
   Alert a;
@@ -456,6 +458,7 @@ Result<Alert> AlertService::Update(std::int64_t user_id, std::int64_t alert_id,
       }
     }
     rt.user_id = user_id;
+    rt.name = input.name;
     rt.live = input.live;
     rt.webhook = input.webhook.has_value();
     rt.rate_max = input.rate_limit ? input.rate_limit->max : 0;
@@ -566,11 +569,11 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
     // Runtime state as it was, put back if the transaction fails.
     std::vector<std::pair<std::int64_t, Runtime>> before;
     std::unordered_map<std::int64_t, bool> visible;  // per owner, for this story
-    // Prepared once per story, reset per fired alert: a story fires tens to hundreds of alerts.
-    Stmt alert(db_.handle(), "SELECT name, webhook_url, coalesce(webhook_secret, '') FROM alerts WHERE id = ?");
-    Stmt insert(db_.handle(),
-                "INSERT INTO alert_inbox(alert_id, user_id, kind, story_id, seq, headline, "
-                "matched_terms, fired_at) VALUES (?, ?, 'match', ?, ?, ?, ?, ?) RETURNING id");
+    // Match rows wait in `pending` from `unwritten` on and go to the inbox together: before a
+    // digest row (so ids keep the order of the notifications) and at the end.
+    std::size_t unwritten = 0;
+    // Only webhook alerts need a row of `alerts` (URL, secret); prepared on the first of them.
+    std::optional<Stmt> webhook;
     auto fail = [&](Status s) -> Status {
       for (auto& [id, rt] : before) {
         runtime_[id] = rt;
@@ -601,12 +604,16 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
         if (rt.window_start_us != 0 && now_us >= rt.window_start_us + rt.window_us) {
           // The window has ended: its digest (if any) goes first, then this match opens a new one.
           if (rt.suppressed > 0) {
+            if (Status s = InsertMatchesLocked(story, now_us, pending, unwritten); !s.ok()) {
+              return fail(s);
+            }
             auto digest = DigestLocked(id, rt, now_us);
             if (!digest.ok()) return fail(digest.status());
             if (*digest) {
               pending.push_back(std::move(**digest));
               ++report.notified;
             }
+            unwritten = pending.size();
           }
           rt.window_start_us = 0;
         }
@@ -639,13 +646,10 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
         if (Status s = sent.Run(); !s.ok()) return fail(s);
       }
 
-      alert.Reset().Bind(1, id);
-      if (!alert.Step())
-        return fail(alert.ok() ? Status::NotFound("no such alert") : alert.status());
       Pending p;
       AlertNotification& n = p.notification;
       n.alert_id = id;
-      n.alert_name = alert.Text(0);
+      n.alert_name = rt.name;
       n.user_id = rt.user_id;
       n.kind = NotificationKind::kMatch;
       n.story_id = story.id;
@@ -654,33 +658,76 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       n.matched_terms = std::move(f.matched_terms);
       n.fired_at_us = now_us;
       p.live = rt.live;
-      if (rt.webhook && !alert.IsNull(1)) {
-        p.webhook_url = alert.Text(1);
-        p.webhook_secret = alert.Text(2);
+      if (rt.webhook) {
+        if (!webhook) {
+          webhook.emplace(db_.handle(),
+                          "SELECT webhook_url, coalesce(webhook_secret, '') FROM alerts "
+                          "WHERE id = ?");
+        }
+        webhook->Reset().Bind(1, id);
+        if (!webhook->Step()) {
+          return fail(webhook->ok() ? Status::NotFound("no such alert") : webhook->status());
+        }
+        if (!webhook->IsNull(0)) {
+          p.webhook_url = webhook->Text(0);
+          p.webhook_secret = webhook->Text(1);
+        }
       }
-      insert.Reset()
-          .Bind(1, id)
-          .Bind(2, rt.user_id)
-          .Bind(3, story.id)
-          .Bind(4, static_cast<std::int64_t>(story.seq))
-          .Bind(5, story.headline)
-          .Bind(6, Dump(json(n.matched_terms)))
-          .Bind(7, now_us);
-      if (!insert.Step()) {
-        return fail(insert.ok() ? Status::Internal("no inbox id") : insert.status());
-      }
-      n.id = insert.Int(0);
-      if (Status s = insert.Run(); !s.ok()) return fail(s);
-      if (p.webhook_url) p.payload = WebhookPayloadJson(n, &story);
       pending.push_back(std::move(p));
       ++report.notified;
     }
-    alert.Reset();  // no statement of this story in progress at the commit
-    insert.Reset();
+    if (webhook) webhook->Reset();  // no statement of this story in progress at the commit
+    if (Status s = InsertMatchesLocked(story, now_us, pending, unwritten); !s.ok()) return fail(s);
+    for (Pending& p : pending) {
+      if (p.webhook_url && p.notification.kind == NotificationKind::kMatch) {
+        p.payload = WebhookPayloadJson(p.notification, &story);
+      }
+    }
     if (Status s = tx.Commit(); !s.ok()) return fail(s);
   }
   report.webhooks = Deliver(pending, listener);
   return report;
+}
+
+Status AlertService::InsertMatchesLocked(const Story& story, std::int64_t now_us,
+                                         std::vector<Pending>& pending, std::size_t first) {
+  if (first >= pending.size()) return Status::Ok();
+  // Ids are given, not returned by the INSERT: the table's next rowid, as SQLite would pick it
+  // (every writer of alert_inbox holds mu_), so the rows need no RETURNING.
+  std::int64_t next_id = 0;
+  {
+    Stmt last(db_.handle(), "SELECT coalesce(max(id), 0) FROM alert_inbox");
+    if (!last.Step()) return last.ok() ? Status::Internal("no inbox max id") : last.status();
+    next_id = last.Int(0) + 1;
+  }
+  // One statement, prepared once and reset per row: cheaper than a multi-row INSERT of the same
+  // rows here, and cheaper without RETURNING (bench/RESULTS.md, alerts-e2e of 30 Nov 2026 06:49).
+  if (!insert_) {
+    insert_ = std::make_unique<Stmt>(
+        db_.handle(),
+        "INSERT INTO alert_inbox(id, alert_id, user_id, kind, story_id, seq, headline, "
+        "matched_terms, fired_at) VALUES (?, ?, ?, 'match', ?, ?, ?, ?, ?)");
+  }
+  for (std::size_t i = first; i < pending.size(); ++i) {
+    AlertNotification& n = pending[i].notification;
+    n.id = next_id++;
+    insert_->Reset()
+        .Bind(1, n.id)
+        .Bind(2, n.alert_id)
+        .Bind(3, n.user_id)
+        .Bind(4, story.id)
+        .Bind(5, static_cast<std::int64_t>(story.seq))
+        .Bind(6, story.headline)
+        .Bind(7, Dump(json(n.matched_terms)))
+        .Bind(8, now_us);
+    Status s = insert_->Run();
+    if (!s.ok()) {
+      insert_->Reset();
+      return s;
+    }
+  }
+  insert_->Reset();  // no statement in progress at the commit
+  return Status::Ok();
 }
 
 Result<std::size_t> AlertService::FlushDigests(std::int64_t now_us) {
@@ -730,8 +777,13 @@ Result<std::size_t> AlertService::FlushDigests(std::int64_t now_us) {
 std::size_t AlertService::Deliver(std::vector<Pending>& pending,
                                   const NotificationListener& listener) {
   std::size_t webhooks = 0;
+  // Every live frame first: enqueueing a webhook writes a row, and no frame should wait for it.
+  if (listener) {
+    for (const Pending& p : pending) {
+      if (p.live) listener(p.notification);
+    }
+  }
   for (Pending& p : pending) {
-    if (p.live && listener) listener(p.notification);
     if (p.webhook_url && webhooks_ != nullptr) {
       if (p.payload.empty()) p.payload = WebhookPayloadJson(p.notification, nullptr);
       NewDelivery d;

@@ -50,6 +50,9 @@ class MetadataDb;
 namespace match {
 class Matcher;
 }
+namespace sql {
+class Stmt;
+}
 }  // namespace dateline
 
 namespace dateline::alerts {
@@ -154,10 +157,14 @@ class AlertService {
   Status RetryDeadLetter(std::int64_t user_id, std::int64_t delivery_id);
 
  private:
-  // What matching needs of an enabled alert, kept small: 1.5M of them stay in memory. Names,
-  // URLs and secrets are read from the database for the few alerts that fire.
+  // What matching and notifying need of an enabled alert, kept small: 1.5M of them stay in
+  // memory. The name is here because every notification carries it and a story fires tens to
+  // hundreds of alerts (a row lookup each; the name costs 32 bytes per alert, plus its bytes
+  // beyond 15); webhook URLs and secrets are read from the database for the few webhook alerts
+  // that fire.
   struct Runtime {
     std::int64_t user_id = 0;
+    std::string name;
     bool live = true;
     bool webhook = false;
     int rate_max = 0;  // 0 = no limit
@@ -175,6 +182,10 @@ class AlertService {
   Result<Checked> CheckInput(const AlertInput& input) const;
   Result<std::optional<Pending>> DigestLocked(std::int64_t alert_id, Runtime& rt,
                                               std::int64_t now_us);
+  // Writes the match rows of pending[first..] to the inbox and sets their ids (the table's next
+  // ids on). Under mu_, in the caller's transaction.
+  Status InsertMatchesLocked(const Story& story, std::int64_t now_us,
+                             std::vector<Pending>& pending, std::size_t first);
   // Hands notifications to the listener and the dispatcher; returns the webhooks enqueued.
   std::size_t Deliver(std::vector<Pending>& pending, const NotificationListener& listener);
 
@@ -189,6 +200,7 @@ class AlertService {
   NotificationListener listener_;
   std::unordered_map<std::int64_t, Runtime> runtime_;  // enabled alerts by id
   std::unordered_set<std::int64_t> with_suppressed_;   // alerts with matches held back
+  std::unique_ptr<sql::Stmt> insert_;  // the inbox's match row, prepared on first use (under mu_)
 };
 
 }  // namespace dateline::alerts

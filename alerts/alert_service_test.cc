@@ -701,5 +701,73 @@ TEST_F(AlertServiceTest, WithoutADispatcherDeadLettersAreUnavailable) {
   EXPECT_EQ(service_->ListDeadLetters(kAnn).status().code(), StatusCode::kUnavailable);
 }
 
+// The service gives inbox ids itself and keeps names in memory: what it notifies must be exactly
+// the rows a client then lists (ids in notification order, digests between matches), renamed
+// alerts must carry their new name at once and after a restart, and ids must continue after it.
+TEST_F(AlertServiceTest, NotifiedIdsAndNamesAreThoseOfTheInbox) {
+  const std::int64_t watch = Create(kAnn, Input("fed watch", "fed"));
+  AlertInput limited = Input("fed limited", "fed");
+  limited.rate_limit = RateLimit{1, 60};
+  const std::int64_t held = Create(kAnn, limited);
+  Create(kAnn, Input("rates", "rates"));
+  Create(kBob, Input("bob fed", "fed"));
+
+  EXPECT_EQ(Fire(MakeStory("Fed rates one", 1), kT0).notified, 4u);
+  const StoryReport second = Fire(MakeStory("Fed two", 2), kT0 + kSecond);
+  EXPECT_EQ(second.notified, 2u);
+  EXPECT_EQ(second.suppressed, 1u);
+  ASSERT_TRUE(service_->Update(kAnn, watch, Input("fed renamed", "fed")).ok());
+  // The limited alert's window has ended: its digest comes before its match, among the others.
+  EXPECT_EQ(Fire(MakeStory("Fed rates three", 3), kT0 + 61 * kSecond).notified, 5u);
+  Reset();
+  ASSERT_TRUE(service_->Load().ok());
+  EXPECT_EQ(Fire(MakeStory("Fed four", 4), kT0 + 62 * kSecond).notified, 2u);
+
+  ASSERT_EQ(notified_.size(), 4u + 2u + 5u + 2u);
+  for (std::size_t i = 1; i < notified_.size(); ++i) {
+    EXPECT_GT(notified_[i].id, notified_[i - 1].id) << "ids follow the notifications, " << i;
+  }
+  std::size_t digests = 0;
+  for (std::size_t i = 6; i < notified_.size(); ++i) {  // from the third story on
+    const AlertNotification& n = notified_[i];
+    if (n.alert_id == watch) {
+      EXPECT_EQ(n.alert_name, "fed renamed");
+    }
+    if (n.kind == NotificationKind::kDigest) {
+      ++digests;
+      EXPECT_EQ(n.alert_id, held);
+      ASSERT_LT(i + 1, notified_.size());
+      bool match_after = false;
+      for (std::size_t j = i + 1; j < notified_.size(); ++j) {
+        match_after |= notified_[j].alert_id == held && notified_[j].seq == 3;
+      }
+      EXPECT_TRUE(match_after) << "the digest goes before the match that opens the next window";
+    }
+  }
+  EXPECT_EQ(digests, 1u);
+
+  for (std::int64_t user : {kAnn, kBob}) {
+    InboxQuery q;
+    q.limit = 200;
+    auto page = service_->ListInbox(user, q);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    std::vector<const AlertNotification*> mine;
+    for (const AlertNotification& n : notified_) {
+      if (n.user_id == user) mine.push_back(&n);
+    }
+    ASSERT_EQ(page->entries.size(), mine.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) {
+      const AlertNotification& row = page->entries[mine.size() - 1 - i];  // newest first
+      EXPECT_EQ(row.id, mine[i]->id);
+      EXPECT_EQ(row.alert_id, mine[i]->alert_id);
+      EXPECT_EQ(row.kind, mine[i]->kind);
+      EXPECT_EQ(row.seq, mine[i]->seq);
+      EXPECT_EQ(row.headline, mine[i]->headline);
+      EXPECT_EQ(row.matched_terms, mine[i]->matched_terms);
+    }
+  }
+  EXPECT_EQ(Scalar("SELECT count(*) FROM alert_inbox"), std::to_string(notified_.size()));
+}
+
 }  // namespace
 }  // namespace dateline::alerts
