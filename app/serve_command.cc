@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cstdio>
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include "server/http_server.h"
 #include "server/read_counts.h"
 #include "store/metadata_db.h"
+#include "store/wal_checkpointer.h"
 
 namespace dateline {
 namespace {
@@ -102,6 +104,19 @@ int RunServe(const ServeArgs& args) {
                  metadata.status().ToString().c_str());
     return 1;
   }
+  // Commits of the serving connections never stop for a WAL checkpoint (an fsync): this
+  // thread does them (store/wal_checkpointer.h).
+  auto checkpointer =
+      WalCheckpointer::Start(args.data_dir + "/metadata.db", std::chrono::milliseconds(1000));
+  if (!checkpointer.ok()) {
+    std::fprintf(stderr, "dateline serve: cannot open the metadata database: %s\n",
+                 checkpointer.status().ToString().c_str());
+    return 1;
+  }
+  if (Status s = (*metadata)->LeaveCheckpointsToBackground(); !s.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", s.ToString().c_str());
+    return 1;
+  }
 
   AuthOptions auth_opt;
   auth_opt.max_sessions_per_user = args.max_sessions;
@@ -142,6 +157,12 @@ int RunServe(const ServeArgs& args) {
                  (!alerts_db.ok() ? alerts_db.status() : webhooks_db.status()).ToString().c_str());
     return 1;
   }
+  for (MetadataDb* db : {alerts_db->get(), webhooks_db->get()}) {
+    if (Status s = db->LeaveCheckpointsToBackground(); !s.ok()) {
+      std::fprintf(stderr, "dateline serve: %s\n", s.ToString().c_str());
+      return 1;
+    }
+  }
   match::Matcher matcher;
   alerts::WebhookDispatcher webhooks(**webhooks_db, Clock::System());
   alerts::AlertService alert_service(
@@ -177,6 +198,10 @@ int RunServe(const ServeArgs& args) {
   if (!reads_db.ok()) {
     std::fprintf(stderr, "dateline serve: cannot open the metadata database: %s\n",
                  reads_db.status().ToString().c_str());
+    return 1;
+  }
+  if (Status s = (*reads_db)->LeaveCheckpointsToBackground(); !s.ok()) {
+    std::fprintf(stderr, "dateline serve: %s\n", s.ToString().c_str());
     return 1;
   }
   auto reads = ReadCounts::Open(**reads_db);

@@ -27,6 +27,11 @@ class MetadataDb {
   // Runs SQL without results (for migrations and tests).
   Status Exec(const std::string& sql);
 
+  // Turns off SQLite's automatic WAL checkpoint for this connection: its commits never stop to
+  // fsync the database file. A WalCheckpointer must then run (store/wal_checkpointer.h); the
+  // last connection to close checkpoints what is left.
+  Status LeaveCheckpointsToBackground() { return Exec("PRAGMA wal_autocheckpoint=0"); }
+
  private:
   explicit MetadataDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
