@@ -329,14 +329,18 @@ HttpServer::HttpServer(ServerOptions options, StoryStore& store, AuthService& au
   });
   if (alerts::AlertService* service = impl_->ctx.alerts) {
     service->SetNotificationListener([this](const alerts::AlertNotification& n) {
-      StreamFrame frame;
-      frame.seq = n.seq;
-      frame.json = std::make_shared<const std::string>(alerts::AlertFrameJson(n));
-      if (n.kind == alerts::NotificationKind::kMatch) {
-        // The stream re-checks entitlements at send time, as for stories.
-        if (auto story = impl_->ctx.store.GetBySeq(n.seq); story.ok()) frame.source = (*story)->source;
-      }
-      PushAlert(impl_->ctx, n.user_id, frame);
+      PushAlert(impl_->ctx, n.user_id, [this, &n] {
+        StreamFrame frame;
+        frame.seq = n.seq;
+        frame.json = std::make_shared<const std::string>(alerts::AlertFrameJson(n));
+        if (n.kind == alerts::NotificationKind::kMatch) {
+          // The stream re-checks entitlements at send time, as for stories.
+          if (auto story = impl_->ctx.store.GetBySeq(n.seq); story.ok()) {
+            frame.source = (*story)->source;
+          }
+        }
+        return frame;
+      });
     });
   }
   auth.SetSessionEndListener([this](const std::string& session_id, std::int64_t,

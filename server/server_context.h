@@ -1,6 +1,8 @@
 // Internal to server/: Beast and Asio types shared by the HTTP and the stream translation units.
 #pragma once
 
+#include <functional>
+
 // Boost 1.74's awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
@@ -82,8 +84,11 @@ asio::awaitable<void> ServeStream(TlsStream stream, http::request<http::string_b
 // Closes every live stream with 1001 "going away" (called once at shutdown).
 void CloseAllStreams(ServerContext& ctx);
 
-// Sends an alert frame to every live stream of `user_id` that may receive alerts.
-void PushAlert(ServerContext& ctx, std::int64_t user_id, const StreamFrame& frame);
+// Sends an alert frame to every live stream of `user_id` that may receive alerts. The frame is
+// built by `make_frame` only when the user has a live stream: most fired alerts belong to people
+// who are not watching, and their notifications reach them through the inbox.
+void PushAlert(ServerContext& ctx, std::int64_t user_id,
+               const std::function<StreamFrame()>& make_frame);
 
 // Closes the live streams opened by this login session (logout, revocation, expiry) with 4003.
 void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,

@@ -318,11 +318,19 @@ void CloseAllStreams(ServerContext& ctx) {
   }
 }
 
-void PushAlert(ServerContext& ctx, std::int64_t user_id, const StreamFrame& frame) {
-  std::lock_guard lock(ctx.sessions_mu);
-  for (auto& w : ctx.sessions) {
-    if (auto s = w.lock(); s && s->user_id() == user_id) s->OfferAlert(frame);
+void PushAlert(ServerContext& ctx, std::int64_t user_id,
+               const std::function<StreamFrame()>& make_frame) {
+  std::vector<std::shared_ptr<StreamSessionBase>> targets;
+  {
+    std::lock_guard lock(ctx.sessions_mu);
+    for (auto& w : ctx.sessions) {
+      if (auto s = w.lock(); s && s->user_id() == user_id) targets.push_back(std::move(s));
+    }
   }
+  if (targets.empty()) return;
+  // Built outside sessions_mu: making the frame reads the story store.
+  const StreamFrame frame = make_frame();
+  for (const auto& s : targets) s->OfferAlert(frame);
 }
 
 void CloseStreamsOfSession(ServerContext& ctx, const std::string& session_id,
