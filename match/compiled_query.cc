@@ -236,19 +236,25 @@ class QueryCompiler {
       case Kind::kWithin:
       case Kind::kSame:
         return Extract(n);
-      case Kind::kOr: {
-        KeySet all;
-        for (const auto& c : n.children) {
-          std::optional<KeySet> ks = ExtractSpans(*c);
-          if (!ks) return std::nullopt;
-          all.keys.insert(all.keys.end(), ks->keys.begin(), ks->keys.end());
-          all.cost += ks->cost;
-        }
-        return all;
-      }
+      case Kind::kOr:
+        return UnionOf(n, [this](const query::Node& c) { return ExtractSpans(c); });
       default:
         return KeySet{};
     }
+  }
+
+  // An OR needs one of its children: the union of their keys, or nullopt (no usable key) as
+  // soon as one child has none.
+  template <typename ExtractChild>
+  static std::optional<KeySet> UnionOf(const query::Node& n, ExtractChild extract) {
+    KeySet all;
+    for (const auto& c : n.children) {
+      std::optional<KeySet> ks = extract(*c);
+      if (!ks) return std::nullopt;
+      all.keys.insert(all.keys.end(), ks->keys.begin(), ks->keys.end());
+      all.cost += ks->cost;
+    }
+    return all;
   }
 
   std::optional<KeySet> Extract(const query::Node& n) const {
@@ -284,16 +290,8 @@ class QueryCompiler {
         for (const auto& c : n.children) Cheapest(best, Extract(*c));
         return best;
       }
-      case Kind::kOr: {
-        KeySet all;
-        for (const auto& c : n.children) {
-          std::optional<KeySet> ks = Extract(*c);
-          if (!ks) return std::nullopt;
-          all.keys.insert(all.keys.end(), ks->keys.begin(), ks->keys.end());
-          all.cost += ks->cost;
-        }
-        return all;
-      }
+      case Kind::kOr:
+        return UnionOf(n, [this](const query::Node& c) { return Extract(c); });
       case Kind::kNear:
       case Kind::kWithin:
       case Kind::kSame: {
