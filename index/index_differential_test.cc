@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <random>
 #include <set>
@@ -325,7 +326,8 @@ class Differential : public ::testing::Test {
   // Top-k skips documents that cannot be among the hits (with or without the exact total): its
   // hits, scores and cursors must equal those of the search that scores every match, for both
   // sorts, on the first page and the next.
-  void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase) {
+  void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase,
+                 const std::function<bool(const std::string&)>& visible = {}) {
     for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
       for (std::size_t limit : {1, 10}) {
         std::string cursor;
@@ -337,6 +339,7 @@ class Differential : public ::testing::Test {
           full.cursor = cursor;
           full.now_us = now_us_;
           full.exhaustive = true;
+          full.source_visible = visible;
           SearchRequest counted = full;
           counted.exhaustive = false;
           SearchRequest pruned = counted;
@@ -479,6 +482,117 @@ TEST_F(Differential, ParsedQueries) {
     ASSERT_EQ(r->total, want.size()) << text << " = " << query::ToString(*parsed.node());
     for (std::size_t k = 0; k < r->hits.size(); ++k) ASSERT_EQ(r->hits[k].seq, want[k]) << text;
     CheckTopK(**index, *parsed.node(), text);
+  }
+}
+
+}  // namespace
+}  // namespace dateline::index
+
+namespace dateline::index {
+namespace {
+
+// Relevance top-k of single words and flat AND / OR of words runs document-at-a-time over stem
+// cursors with block-max bounds (word_topk.h): its pages must equal those of the search that
+// scores every match, over several segments and the memory segment, with dead versions,
+// invisible sources, NOT and field filters, exact words, and words whose stem has several forms.
+TEST_F(Differential, WordQueriesTopK) {
+  IndexOptions opt;
+  opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 5);
+  opt.background = false;
+  auto index = SearchIndex::Open(dir_.string(), opt);
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+  ASSERT_TRUE((*index)->Flush().ok());
+  std::uint64_t last_seq = stories_.back().seq;
+  std::mt19937 rng(13);
+  for (int i = 0; i < 200; ++i) {  // new versions: the old ones die; the last stay in memory
+    Story s = stories_[rng() % stories_.size()];
+    const std::size_t was = latest_[s.id];
+    s.headline = "Revised: " + s.headline;
+    if (i % 3 == 0) s.body.clear();
+    s.version = 2;
+    s.previous_seq = analyzed_[was].seq;
+    s.seq = ++last_seq;
+    ASSERT_TRUE(AddStory(**index, s).ok());
+    if (i == 120) ASSERT_TRUE((*index)->Flush().ok());
+  }
+  EXPECT_GE((*index)->Stats().segments, 3u);
+
+  // Frequent words (long posting lists with skip entries) and words whose English stem has
+  // several forms in the corpus (a bare word's score sums its forms).
+  std::unordered_map<std::string, std::size_t> freq;
+  std::map<std::string, std::set<std::string>> forms;
+  for (const AnalyzedStory& a : analyzed_) {
+    for (const AnalyzedWord& w : a.words) {
+      if (w.exact.size() < 3) continue;
+      ++freq[w.exact];
+      if (a.language == "en") forms[CachedStem(w.exact, "en")].insert(w.exact);
+    }
+  }
+  std::vector<std::pair<std::size_t, std::string>> by_freq;
+  for (const auto& [w, f] : freq) by_freq.emplace_back(f, w);
+  std::sort(by_freq.rbegin(), by_freq.rend());
+  std::vector<std::string> pool;
+  for (std::size_t i = 0; i < std::min<std::size_t>(by_freq.size(), 150); ++i) {
+    pool.push_back(by_freq[i].second);
+  }
+  for (const auto& [stem, f] : forms) {
+    if (f.size() >= 3 && freq[*f.begin()] >= 5) pool.insert(pool.end(), f.begin(), f.end());
+  }
+  ASSERT_GT(pool.size(), 200u);
+  auto pick = [&] { return pool[rng() % pool.size()]; };
+  auto term = [&](bool may_be_exact) {
+    NodePtr t = Make(Kind::kTerm);
+    t->text = pick();
+    t->exact = may_be_exact && rng() % 5 == 0;
+    return t;
+  };
+  // Stories of every third source are not visible.
+  std::set<std::string> sources;
+  for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
+  std::set<std::string> hidden;
+  std::size_t k = 0;
+  for (const std::string& src : sources) {
+    if (k++ % 3 == 1) hidden.insert(src);
+  }
+  auto visible = [&](const std::string& src) { return hidden.count(src) == 0; };
+
+  const std::size_t n = std::max<std::size_t>(40, queries_ / 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    NodePtr q;
+    switch (i % 3) {
+      case 0:
+        q = term(true);
+        break;
+      case 1: {
+        q = Make(Kind::kAnd);
+        const std::size_t words = 2 + rng() % 2;
+        for (std::size_t w = 0; w < words; ++w) q->children.push_back(term(true));
+        if (rng() % 4 == 0) {
+          NodePtr no = Make(Kind::kNot);
+          no->children.push_back(term(false));
+          q->children.push_back(std::move(no));
+        }
+        if (rng() % 5 == 0 && !vocab_.fields.empty()) {
+          NodePtr f = Make(Kind::kField);
+          const auto& field = vocab_.fields[rng() % vocab_.fields.size()];
+          f->field = field.first;
+          f->text = field.second;
+          q->children.push_back(std::move(f));
+        }
+        break;
+      }
+      default: {
+        q = Make(Kind::kOr);
+        const std::size_t words = 2 + rng() % 3;
+        for (std::size_t w = 0; w < words; ++w) q->children.push_back(term(true));
+        break;
+      }
+    }
+    const std::string what = "words " + std::to_string(i);
+    CheckTopK(**index, *q, what);
+    CheckTopK(**index, *q, what + " (some sources hidden)", visible);
+    if (HasFailure()) return;
   }
 }
 

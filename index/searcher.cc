@@ -3,13 +3,18 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <iterator>
+#include <limits>
+#include <optional>
 #include <map>
 #include <set>
 #include <unordered_map>
 
 #include "index/analyzed_story.h"
+#include "index/bm25.h"
 #include "index/page_cursor.h"
 #include "index/segment_matcher.h"
+#include "index/word_topk.h"
 #include "query/parser.h"
 #include "text/analyzer.h"
 
@@ -20,8 +25,6 @@ using query::Kind;
 using query::Node;
 
 constexpr double kK1 = kBm25K1;
-constexpr double kB = kBm25B;
-constexpr double kMicrosPerDay = 86400.0 * 1e6;
 
 // One positive text word of the query, scored with BM25.
 struct ScoredWord {
@@ -83,6 +86,50 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out, bool requir
     default:
       for (const auto& c : n.children) CollectScoredWords(*c, out, false);
   }
+}
+
+// A query that RunWordTopK runs: a single word, or a flat AND or OR of single words (bare or
+// exact, no hd:/lead: scope); an AND may also hold filters (children without scored words:
+// fields, time ranges, prefixes) and NOT operands. Its words are the query's scored words in
+// the same order.
+struct WordPlan {
+  bool conjunctive = true;
+  std::vector<const Node*> filters;
+  std::vector<const Node*> negated;
+};
+
+std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
+  auto single_word = [](const Node& n) {
+    return n.kind == Kind::kTerm && n.scope == query::Scope::kAll && QueryWords(n.text).size() == 1;
+  };
+  WordPlan plan;
+  std::size_t count = 0;
+  if (single_word(q)) {
+    count = 1;
+  } else if (q.kind == Kind::kOr) {
+    plan.conjunctive = false;
+    for (const auto& c : q.children) {
+      if (!single_word(*c)) return std::nullopt;
+      ++count;
+    }
+  } else if (q.kind == Kind::kAnd) {
+    for (const auto& c : q.children) {
+      if (single_word(*c)) {
+        ++count;
+      } else if (c->kind == Kind::kNot) {
+        if (!c->children.empty()) plan.negated.push_back(c->children[0].get());
+      } else {
+        std::vector<ScoredWord> scored;
+        CollectScoredWords(*c, scored, true);
+        if (!scored.empty()) return std::nullopt;
+        plan.filters.push_back(c.get());
+      }
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (count == 0 || count != scored_words) return std::nullopt;
+  return plan;
 }
 
 struct Candidate {
@@ -191,6 +238,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
   Candidate bar{};
   bool have_bar = false;
+  double threshold = -std::numeric_limits<double>::infinity();  // bar.score once have_bar
   // Keeps the `keep` best; `bar` becomes the worst of them: a candidate that is not better can
   // never be among the final `keep`.
   auto trim = [&] {
@@ -199,11 +247,16 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     best.resize(keep);
     bar = best[keep - 1];
     have_bar = true;
+    threshold = bar.score;
   };
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
   // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
   // the ranges that cannot hold a better hit than the k-th best so far.
   const bool prune = !request.count_total && request.facets.empty() && !request.exhaustive;
+  // Relevance top-k of a flat AND or OR of words runs document-at-a-time (word_topk.h).
+  std::optional<WordPlan> plan;
+  if (prune && relevance) plan = PlanWords(*request.query, words.size());
+  const bool word_topk = plan.has_value();
 
   // Newest first: later segments hold the newer stories and raise the bar soonest.
   std::vector<const Segment*> order(segments.begin(), segments.end());
@@ -252,6 +305,27 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     const std::int64_t* time_col = seg->TimeColumn();
     const std::uint32_t* length_col = seg->LengthColumn();
     const bool one_language = seg->languages().size() <= 1;
+    // Keeps a scored (or, newest first, timed) match when it may be among the hits.
+    auto consider = [&](Candidate c) {
+      if (have_bar) {
+        // Cannot pass the bar whatever its seq: decided without the record.
+        if (relevance ? c.score < bar.score : c.time_us < bar.time_us) return;
+      }
+      c.seq = seg->doc(c.doc).seq;
+      if (after) {
+        const bool is_after =
+            relevance
+                ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
+                : (c.time_us < after->time_us ||
+                   (c.time_us == after->time_us && c.seq < after->seq));
+        if (!is_after) return;
+      }
+      if (have_bar && !cmp(c, bar)) return;
+      best.push_back(c);
+      // Document-at-a-time top-k trims sooner: its bounds skip more with a higher bar.
+      if (best.size() >= (word_topk ? keep * 2 : keep * 2 + 64)) trim();
+    };
+
     // Scores one match and keeps it when it may be among the hits.
     auto take = [&](std::uint32_t d) {
       if (relevance && d < last_scored) {
@@ -265,10 +339,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         last_scored = d;
         const std::uint32_t length = length_col != nullptr ? length_col[d] : seg->doc(d).length;
         const std::uint8_t language = one_language ? 0 : seg->doc(d).language;
-        const double norm = kK1 * (1 - kB + kB * length / avg_length);
-        // Recency boost: up to +50% for a story published now, halving every day of age.
-        const double age_days = std::max<std::int64_t>(0, now_us - time_us) / kMicrosPerDay;
-        const double boost = 1 + 0.5 * std::exp2(-age_days);
+        const double norm = DocNorm(length, avg_length);
+        const double boost = RecencyBoost(now_us, time_us);
         if (have_bar && !request.exhaustive) {
           // Block-max bound: the score with each word at the largest term frequency of its
           // block. A document that cannot beat the k-th best is counted but not scored.
@@ -290,26 +362,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             if (cur->Advance(d) == d) tf += cur->tf();
           }
           if (tf == 0) continue;
-          bm25 += s.idf * tf * (kK1 + 1) / (tf + norm);
+          bm25 += WordScore(s.idf, tf, norm);
         }
         c.score = bm25 * boost;
       }
-      if (have_bar) {
-        // Cannot pass the bar whatever its seq: decided without the record.
-        if (relevance ? c.score < bar.score : c.time_us < bar.time_us) return;
-      }
-      c.seq = seg->doc(d).seq;
-      if (after) {
-        const bool is_after =
-            relevance
-                ? (c.score < after->score || (c.score == after->score && c.seq < after->seq))
-                : (c.time_us < after->time_us ||
-                   (c.time_us == after->time_us && c.seq < after->seq));
-        if (!is_after) return;
-      }
-      if (have_bar && !cmp(c, bar)) return;
-      best.push_back(c);
-      if (best.size() >= keep * 2 + 64) trim();
+      consider(c);
     };
 
     // Drops the matches that are not live or not visible, and counts the rest.
@@ -326,6 +383,48 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       }
       result.total += docs.size();
     };
+
+    if (word_topk) {
+      TopKSegmentQuery tq;
+      tq.segment = seg;
+      tq.conjunctive = plan->conjunctive;
+      const std::vector<std::string>& languages = seg->languages();
+      for (const ScoredWord& w : words) {
+        TopKWord& tw = tq.words.emplace_back();
+        if (w.exact) {
+          tw.forms.emplace_back(ExactKey(w.word), -1);
+          tw.idf.assign(std::max<std::size_t>(1, languages.size()), w.exact_idf);
+          continue;
+        }
+        for (std::size_t l = 0; l < languages.size(); ++l) {
+          tw.idf.push_back(w.idf_by_language.at(languages[l]));
+          for (std::string& key : FormsOf(*seg, w, languages[l])) {
+            tw.forms.emplace_back(std::move(key), static_cast<int>(l));
+          }
+        }
+      }
+      for (const Node* f : plan->filters) tq.filters.push_back(MatchSegment(*seg, *f, now_us));
+      for (const Node* x : plan->negated) {
+        DocList docs = MatchSegment(*seg, *x, now_us);
+        DocList merged;
+        std::set_union(tq.excluded.begin(), tq.excluded.end(), docs.begin(), docs.end(),
+                       std::back_inserter(merged));
+        tq.excluded = std::move(merged);
+      }
+      tq.avg_length = avg_length;
+      tq.now_us = now_us;
+      tq.threshold = &threshold;
+      tq.offer = [&](std::uint32_t d, std::int64_t time_us, double score) {
+        if (!all_visible) {
+          const std::uint16_t src = seg->doc(d).source;
+          if (src >= visible.size() || !visible[src]) return;
+        }
+        ++result.total;  // the matches visited
+        consider(Candidate{time_us, score, 0, seg, d});
+      };
+      RunWordTopK(tq);
+      continue;
+    }
 
     const RunStat* run_stats = seg->Runs();
     const std::uint32_t runs = (n + kTimeRun - 1) / kTimeRun;

@@ -1,0 +1,427 @@
+#include "index/word_topk.h"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <numeric>
+
+#include "index/bm25.h"
+
+namespace dateline::index {
+namespace {
+
+// Bounds are compared with this much room: they come from float weights and from a different
+// order of floating-point operations than the score.
+constexpr double kSlack = 1 + 1e-6;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+// A region checked against the bar spans at most this many runs of kTimeRun docids (its boost
+// and shortest document are read from the runs).
+constexpr std::uint32_t kMaxRegionRuns = 8;
+
+// The docids after the previous piece up to `last`: the sums over a word's forms of the largest
+// tf and the largest term weight of the posting blocks covering them (0: the word holds none).
+struct Piece {
+  std::uint32_t last;
+  double tf;
+  double weight;  // with the index's average length
+};
+
+// A query word in one segment: the union of its exact forms' postings.
+class StemCursor {
+ public:
+  StemCursor(const Segment& seg, const TopKWord& w, double avg_length) : seg_(seg), idf_(w.idf) {
+    bool any_language = true;
+    for (const auto& [key, language] : w.forms) {
+      if (auto cur = seg.Postings(key)) {
+        forms_.push_back({std::move(cur), language});
+        any_language = any_language && language < 0;
+        estimate_ += seg.DocFreq(key);
+      }
+    }
+    by_language_ = !any_language && seg.languages().size() > 1;
+    if (idf_.empty()) idf_.push_back(0);
+    max_idf_ = *std::max_element(idf_.begin(), idf_.end());
+    bounded_ = BuildPieces(w, avg_length);
+  }
+
+  std::uint32_t doc() const { return doc_; }
+  std::uint64_t estimate() const { return estimate_; }
+
+  // Moves to the first document >= target the word holds (never backwards); kNoDoc at the end.
+  std::uint32_t Advance(std::uint32_t target) {
+    if (started_ && doc_ >= target) return doc_;
+    started_ = true;
+    while (true) {
+      std::uint32_t m = kNoDoc;
+      for (Form& f : forms_) m = std::min(m, f.cur->Advance(target));
+      doc_ = m;
+      if (m == kNoDoc || !by_language_) return m;
+      // A form counts only in documents of its language.
+      language_ = seg_.doc(m).language;
+      for (Form& f : forms_) {
+        if (f.cur->doc() == m && f.language == language_) return m;
+      }
+      target = m + 1;
+    }
+  }
+
+  // Term frequency in the current document: the sum over the forms that hold it.
+  double Tf() const {
+    double tf = 0;
+    for (const Form& f : forms_) {
+      if (f.cur->doc() == doc_ && (!by_language_ || f.language == language_)) tf += f.cur->tf();
+    }
+    return tf;
+  }
+  double Idf(std::uint8_t language) const {
+    return idf_[language < idf_.size() ? language : 0];
+  }
+
+  bool bounded() const { return bounded_; }
+  // The piece holding docid d; d must not decrease from one call to the next.
+  const Piece& PieceAt(std::uint32_t d) {
+    while (pieces_[piece_].last < d) ++piece_;
+    return pieces_[piece_];
+  }
+  // A bound of the word's score (boost left out) in every document of the segment whose length
+  // is at least `min_length`.
+  double UpperBound(double min_length, double avg_length) const {
+    if (!bounded_) return kInf;
+    double ub = 0;
+    for (const Piece& p : pieces_) {
+      if (p.tf > 0) ub = std::max(ub, std::min(p.weight, TermWeight(p.tf, min_length, avg_length)));
+    }
+    return ub * max_idf_;
+  }
+  // A bound of the word's score (boost left out) in the documents of piece p at least
+  // `min_length` long.
+  double RegionBound(const Piece& p, double min_length, double avg_length) const {
+    if (p.tf == 0) return 0;
+    return max_idf_ * std::min(p.weight, TermWeight(p.tf, min_length, avg_length));
+  }
+  // A bound of the word's score (boost left out) in a document of `length` in piece p.
+  double DocBound(const Piece& p, std::uint32_t length, double avg_length) const {
+    if (p.tf == 0) return 0;
+    return max_idf_ * TermWeight(p.tf, length, avg_length);
+  }
+
+ private:
+  struct Form {
+    std::unique_ptr<PostingCursor> cur;
+    int language;
+  };
+
+  // Merges the forms' block bounds into pieces covering docids [0, doc_count); false when the
+  // segment keeps no bounds (the word then has none).
+  bool BuildPieces(const TopKWord& w, double avg_length) {
+    const std::uint32_t n = seg_.doc_count();
+    if (n == 0) return false;
+    const double seg_avg = std::max(1.0, static_cast<double>(seg_.total_length()) / n);
+    // Stored weights use the segment's average length; with a larger average a weight w grows
+    // to at most w / (q (1 - r) + r), q = w / (k1 + 1), r = segment average / index average.
+    const double r = std::min(1.0, seg_avg / avg_length);
+    auto raise = [&](double weight) {
+      if (r >= 1) return weight;
+      const double q = weight / (kBm25K1 + 1);
+      return weight / (q * (1 - r) + r);
+    };
+    std::vector<std::vector<WeightBound>> lists(w.forms.size());
+    for (std::size_t f = 0; f < w.forms.size(); ++f) {
+      if (!seg_.WeightBounds(w.forms[f].first, lists[f])) return false;
+      for (const WeightBound& b : lists[f]) {
+        if (b.max_tf == 0 || !(b.weight > 0) || b.first_doc > b.last_doc) return false;  // damage
+      }
+    }
+    std::vector<std::size_t> at(lists.size(), 0);
+    for (std::uint32_t p = 0; p < n;) {
+      std::uint32_t last = n - 1;
+      double tf = 0, weight = 0;
+      for (std::size_t f = 0; f < lists.size(); ++f) {
+        const std::vector<WeightBound>& l = lists[f];
+        std::size_t& i = at[f];
+        while (i < l.size() && l[i].last_doc < p) ++i;
+        if (i == l.size()) continue;
+        if (l[i].first_doc <= p) {
+          tf += l[i].max_tf;
+          weight += raise(l[i].weight);
+          last = std::min(last, l[i].last_doc);
+        } else {
+          last = std::min(last, l[i].first_doc - 1);
+        }
+      }
+      pieces_.push_back({last, tf, weight});
+      p = last + 1;
+    }
+    return true;
+  }
+
+  const Segment& seg_;
+  std::vector<Form> forms_;
+  std::vector<double> idf_;
+  double max_idf_ = 0;
+  bool by_language_ = false;
+  std::uint8_t language_ = 0;  // of the current document, when by_language_
+  bool started_ = false;
+  std::uint32_t doc_ = 0;
+  std::uint64_t estimate_ = 0;
+  bool bounded_ = false;
+  std::vector<Piece> pieces_;
+  std::size_t piece_ = 0;
+};
+
+// The first entry >= d of a sorted list, from `pos` on (galloping); kNoDoc past the end.
+std::uint32_t Seek(const DocList& l, std::size_t& pos, std::uint32_t d) {
+  if (pos < l.size() && l[pos] >= d) return l[pos];
+  std::size_t lo = pos, hi = pos, step = 1;
+  while (hi < l.size() && l[hi] < d) {
+    lo = hi + 1;
+    hi += step;
+    step *= 2;
+  }
+  hi = std::min(hi, l.size());
+  pos = static_cast<std::size_t>(std::lower_bound(l.begin() + static_cast<std::ptrdiff_t>(lo),
+                                                  l.begin() + static_cast<std::ptrdiff_t>(hi), d) -
+                                 l.begin());
+  return pos < l.size() ? l[pos] : kNoDoc;
+}
+
+class WordTopK {
+ public:
+  explicit WordTopK(const TopKSegmentQuery& q)
+      : q_(q),
+        seg_(*q.segment),
+        n_(seg_.doc_count()),
+        runs_(seg_.Runs()),
+        time_col_(seg_.TimeColumn()),
+        length_col_(seg_.LengthColumn()),
+        one_language_(seg_.languages().size() <= 1),
+        check_live_(!(seg_.dead == 0 && seg_.live.size() >= n_)) {
+    for (const TopKWord& w : q.words) {
+      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length));
+    }
+    tf_.resize(words_.size());
+    if (runs_ != nullptr) {
+      run_boost_.resize((n_ + kTimeRun - 1) / kTimeRun);
+      for (std::size_t r = 0; r < run_boost_.size(); ++r) {
+        run_boost_[r] = RecencyBoost(q.now_us, runs_[r].max_time);
+      }
+    }
+  }
+
+  void Run() {
+    if (n_ == 0 || words_.empty()) return;
+    if (q_.conjunctive) {
+      RunAnd();
+    } else {
+      RunOr();
+    }
+  }
+
+ private:
+  double Threshold() const { return *q_.threshold; }
+  bool Dead(std::uint32_t d) const {
+    return check_live_ && (d >= seg_.live.size() || seg_.live[d] == 0);
+  }
+  std::int64_t TimeOf(std::uint32_t d) const {
+    return time_col_ != nullptr ? time_col_[d] : seg_.doc(d).time_us;
+  }
+  std::uint32_t LengthOf(std::uint32_t d) const {
+    return length_col_ != nullptr ? length_col_[d] : seg_.doc(d).length;
+  }
+  std::uint8_t LanguageOf(std::uint32_t d) const {
+    return one_language_ ? 0 : seg_.doc(d).language;
+  }
+
+  // The score of document d from tf_ (0: the word is not in d), word by word in query order as
+  // the exhaustive path adds them.
+  double Score(std::uint32_t d, std::int64_t time_us, std::uint32_t length) const {
+    const double norm = DocNorm(length, q_.avg_length);
+    const std::uint8_t language = LanguageOf(d);
+    double bm25 = 0;
+    for (std::size_t i = 0; i < words_.size(); ++i) {
+      if (tf_[i] == 0) continue;
+      bm25 += WordScore(words_[i]->Idf(language), tf_[i], norm);
+    }
+    return bm25 * RecencyBoost(q_.now_us, time_us);
+  }
+
+  // The shortest document and the largest boost of docids [a, b] (from the runs).
+  void Region(std::uint32_t a, std::uint32_t b, double& min_length, double& boost) const {
+    if (runs_ == nullptr) {
+      min_length = 0;
+      boost = 1.5;
+      return;
+    }
+    std::uint32_t shortest = std::numeric_limits<std::uint32_t>::max();
+    boost = 0;
+    for (std::uint32_t r = a / kTimeRun; r <= b / kTimeRun; ++r) {
+      shortest = std::min(shortest, runs_[r].min_length);
+      boost = std::max(boost, run_boost_[r]);
+    }
+    min_length = shortest;
+  }
+
+  // When no document in [d, end] can reach the threshold, `end` (>= d) for the caller to skip
+  // past; kNoDoc otherwise. Every word's piece at d bounds its score in the region.
+  std::uint32_t SkippableRegion(std::uint32_t d, double threshold) {
+    // A region found not skippable stays so for its later documents until the threshold rises.
+    if (d <= checked_end_ && threshold == checked_threshold_) return kNoDoc;
+    auto end = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        n_ - 1, (std::uint64_t{d} / kTimeRun + kMaxRegionRuns) * kTimeRun - 1));
+    for (auto& w : words_) {
+      if (!w->bounded()) return kNoDoc;
+      end = std::min(end, w->PieceAt(d).last);
+    }
+    double min_length = 0, boost = 0;
+    Region(d, end, min_length, boost);
+    double bound = 0;
+    for (auto& w : words_) bound += w->RegionBound(w->PieceAt(d), min_length, q_.avg_length);
+    if (bound * boost * kSlack < threshold) return end;
+    checked_end_ = end;
+    checked_threshold_ = threshold;
+    return kNoDoc;
+  }
+
+  // The rarest word leads; the others (and the filters) are moved to its candidates.
+  void RunAnd() {
+    std::vector<std::size_t> order(words_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return words_[a]->estimate() < words_[b]->estimate();
+    });
+    StemCursor& lead = *words_[order[0]];
+    std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
+    std::size_t excluded_pos = 0;
+    std::uint32_t target = 0;
+    while (true) {
+      const std::uint32_t d = lead.Advance(target);
+      if (d == kNoDoc) return;
+      const double threshold = Threshold();
+      if (threshold > -kInf) {
+        const std::uint32_t end = SkippableRegion(d, threshold);
+        if (end != kNoDoc) {
+          if (end + 1 >= n_) return;
+          target = end + 1;
+          continue;
+        }
+      }
+      target = d;
+      for (std::size_t k = 1; k < order.size() && target == d; ++k) {
+        target = words_[order[k]]->Advance(d);
+      }
+      for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
+        target = Seek(q_.filters[f], filter_pos[f], d);
+      }
+      if (target == kNoDoc) return;
+      if (target != d) continue;
+      target = d + 1;
+      if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos, d) == d) continue;
+      if (Dead(d)) continue;
+      for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
+      const std::int64_t time_us = TimeOf(d);
+      const double score = Score(d, time_us, LengthOf(d));
+      if (score < Threshold()) continue;
+      q_.offer(d, time_us, score);
+    }
+  }
+
+  // MaxScore: only the documents of the essential words are candidates.
+  void RunOr() {
+    const std::size_t w = words_.size();
+    double min_length = 0, max_boost = 1.5;
+    if (runs_ != nullptr) Region(0, n_ - 1, min_length, max_boost);
+    std::vector<double> ub(w);
+    for (std::size_t i = 0; i < w; ++i) ub[i] = words_[i]->UpperBound(min_length, q_.avg_length);
+    std::vector<std::size_t> order(w);  // by upper bound, ascending
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return ub[a] < ub[b]; });
+    // order[0, essential) are non-essential: together they cannot reach the threshold.
+    std::size_t essential = 0;
+    double split_at = -kInf;
+    auto split = [&](double threshold) {
+      split_at = threshold;
+      double sum = 0;
+      while (essential < w) {
+        const double next = sum + ub[order[essential]];
+        if (!(next * max_boost * kSlack < threshold)) break;
+        sum = next;
+        ++essential;
+      }
+    };
+    for (auto& word : words_) word->Advance(0);
+    while (true) {
+      const double threshold = Threshold();
+      if (threshold != split_at) split(threshold);
+      if (essential >= w) return;
+      std::uint32_t d = kNoDoc;
+      for (std::size_t k = essential; k < w; ++k) d = std::min(d, words_[order[k]]->doc());
+      if (d == kNoDoc) return;
+      auto next = [&](std::uint32_t target) {
+        for (std::size_t k = essential; k < w; ++k) words_[order[k]]->Advance(target);
+      };
+      if (threshold > -kInf) {
+        const std::uint32_t end = SkippableRegion(d, threshold);
+        if (end != kNoDoc) {
+          if (end + 1 >= n_) return;
+          next(end + 1);
+          continue;
+        }
+      }
+      if (Dead(d)) {
+        next(d + 1);
+        continue;
+      }
+      const std::int64_t time_us = TimeOf(d);
+      const std::uint32_t length = LengthOf(d);
+      const double norm = DocNorm(length, q_.avg_length);
+      const std::uint8_t language = LanguageOf(d);
+      const double boost = RecencyBoost(q_.now_us, time_us);
+      double partial = 0;
+      for (std::size_t k = essential; k < w; ++k) {
+        StemCursor& word = *words_[order[k]];
+        tf_[order[k]] = word.doc() == d ? word.Tf() : 0;
+        if (tf_[order[k]] != 0) partial += WordScore(word.Idf(language), tf_[order[k]], norm);
+      }
+      if (threshold > -kInf && essential > 0) {
+        // The non-essential words at most their block bounds in this document.
+        double rest = 0;
+        for (std::size_t k = 0; k < essential; ++k) {
+          StemCursor& word = *words_[order[k]];
+          rest += word.DocBound(word.PieceAt(d), length, q_.avg_length);
+        }
+        if ((partial + rest) * boost * kSlack < threshold) {
+          next(d + 1);
+          continue;
+        }
+      }
+      for (std::size_t k = 0; k < essential; ++k) {
+        StemCursor& word = *words_[order[k]];
+        tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
+      }
+      const double score = Score(d, time_us, length);
+      if (score >= Threshold()) q_.offer(d, time_us, score);
+      next(d + 1);
+    }
+  }
+
+  const TopKSegmentQuery& q_;
+  const Segment& seg_;
+  const std::uint32_t n_;
+  const RunStat* runs_;
+  const std::int64_t* time_col_;
+  const std::uint32_t* length_col_;
+  const bool one_language_;
+  const bool check_live_;
+  std::vector<std::unique_ptr<StemCursor>> words_;
+  std::vector<double> tf_;
+  std::vector<double> run_boost_;  // the boost of each run's newest story
+  std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
+  double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
+};
+
+}  // namespace
+
+void RunWordTopK(const TopKSegmentQuery& q) { WordTopK(q).Run(); }
+
+}  // namespace dateline::index

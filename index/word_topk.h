@@ -1,0 +1,59 @@
+// Document-at-a-time relevance top-k over one segment for a flat AND or OR of words (a bare word
+// matching by stem, or an exact word), as Lucene and PISA do it: the searcher uses it when no
+// exact total or facets are asked, instead of matching the whole segment set-at-a-time and
+// scoring every match.
+//
+// A query word is a "stem cursor": the union of the posting cursors of its exact forms (tf
+// summed), restricted for a bare word to documents of the form's language. Its bounds come from
+// the forms' skip entries (Segment::WeightBounds): per block of postings the largest tf and the
+// largest term weight, merged over the forms into pieces of docids.
+//  - OR: MaxScore. The words sorted by upper bound; the cheapest prefix whose bounds together
+//    cannot beat the k-th best score is non-essential: only documents of the essential words are
+//    visited, and the non-essential ones are looked up (or skipped by their block bound) per
+//    candidate.
+//  - AND (and a single word): the rarest word leads, the others gallop to its documents.
+//  - Both: before a candidate is aligned or scored, the block bound of the region of docids up to
+//    the nearest piece end (every word's piece weight, or its tf maximum in the region's shortest
+//    document, times the boost of its newest story) is checked against the k-th best, and the
+//    whole region is skipped when it cannot beat it.
+// Scores are computed with the searcher's formula (bm25.h), word by word in query order, so they
+// equal the exhaustive path's bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "index/segment.h"
+#include "index/segment_matcher.h"
+
+namespace dateline::index {
+
+// One query word in one segment.
+struct TopKWord {
+  // Exact-word keys and the segment language ordinal each counts in (-1: every language).
+  std::vector<std::pair<std::string, int>> forms;
+  // idf per segment language ordinal (exact words: the same value in every slot); at least one.
+  std::vector<double> idf;
+};
+
+struct TopKSegmentQuery {
+  const Segment* segment = nullptr;
+  std::vector<TopKWord> words;  // in the order the searcher scores them
+  bool conjunctive = true;      // AND: every word; OR: any word
+  std::vector<DocList> filters;  // AND: every hit is in each of these
+  DocList excluded;              // AND: no hit is in this (sorted)
+  double avg_length = 1;         // the index's average document length
+  std::int64_t now_us = 0;
+  // The score a document must reach to be kept (the k-th best so far; -infinity before there are
+  // k): read before each candidate, as `offer` raises it.
+  const double* threshold = nullptr;
+  // Called for each live candidate whose score may reach the threshold, in docid order; does
+  // entitlement, cursor and tie checks and keeps it.
+  std::function<void(std::uint32_t doc, std::int64_t time_us, double score)> offer;
+};
+
+void RunWordTopK(const TopKSegmentQuery& q);
+
+}  // namespace dateline::index
