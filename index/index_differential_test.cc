@@ -327,7 +327,7 @@ class Differential : public ::testing::Test {
   // hits, scores and cursors must equal those of the search that scores every match, for both
   // sorts, on the first page and the next.
   void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase,
-                 const std::function<bool(const std::string&)>& visible = {}) {
+                 const std::function<bool(std::string_view)>& visible = {}) {
     for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
       for (std::size_t limit : {1, 10}) {
         std::string cursor;
@@ -514,7 +514,9 @@ TEST_F(Differential, WordQueriesTopK) {
     s.previous_seq = analyzed_[was].seq;
     s.seq = ++last_seq;
     ASSERT_TRUE(AddStory(**index, s).ok());
-    if (i == 120) ASSERT_TRUE((*index)->Flush().ok());
+    if (i == 120) {
+      ASSERT_TRUE((*index)->Flush().ok());
+    }
   }
   EXPECT_GE((*index)->Stats().segments, 3u);
 
@@ -555,7 +557,7 @@ TEST_F(Differential, WordQueriesTopK) {
   for (const std::string& src : sources) {
     if (k++ % 3 == 1) hidden.insert(src);
   }
-  auto visible = [&](const std::string& src) { return hidden.count(src) == 0; };
+  auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
 
   const std::size_t n = std::max<std::size_t>(40, queries_ / 2);
   for (std::size_t i = 0; i < n; ++i) {
