@@ -29,13 +29,15 @@ struct Piece {
 // A query word in one segment: the union of its exact forms' postings.
 class StemCursor {
  public:
-  StemCursor(const Segment& seg, const TopKWord& w, double avg_length) : seg_(seg), idf_(w.idf) {
+  // `estimate`: sum the forms' document frequencies (the AND leads with the rarest word).
+  StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool estimate)
+      : seg_(seg), idf_(w.idf) {
     bool any_language = true;
     for (const auto& [key, language] : w.forms) {
       if (auto cur = seg.Postings(key)) {
-        forms_.push_back({std::move(cur), language});
+        forms_.push_back({std::move(cur), language, kUnstarted});
         any_language = any_language && language < 0;
-        estimate_ += seg.DocFreq(key);
+        if (estimate) estimate_ += seg.DocFreq(key);
       }
     }
     by_language_ = !any_language && seg.languages().size() > 1;
@@ -48,18 +50,22 @@ class StemCursor {
   std::uint64_t estimate() const { return estimate_; }
 
   // Moves to the first document >= target the word holds (never backwards); kNoDoc at the end.
+  // Each form's document is kept beside its cursor: only the forms behind the target are moved.
   std::uint32_t Advance(std::uint32_t target) {
     if (started_ && doc_ >= target) return doc_;
     started_ = true;
     while (true) {
       std::uint32_t m = kNoDoc;
-      for (Form& f : forms_) m = std::min(m, f.cur->Advance(target));
+      for (Form& f : forms_) {
+        if (f.doc < target || f.doc == kUnstarted) f.doc = f.cur->Advance(target);
+        m = std::min(m, f.doc);
+      }
       doc_ = m;
       if (m == kNoDoc || !by_language_) return m;
       // A form counts only in documents of its language.
       language_ = seg_.doc(m).language;
-      for (Form& f : forms_) {
-        if (f.cur->doc() == m && f.language == language_) return m;
+      for (const Form& f : forms_) {
+        if (f.doc == m && f.language == language_) return m;
       }
       target = m + 1;
     }
@@ -69,7 +75,7 @@ class StemCursor {
   double Tf() const {
     double tf = 0;
     for (const Form& f : forms_) {
-      if (f.cur->doc() == doc_ && (!by_language_ || f.language == language_)) tf += f.cur->tf();
+      if (f.doc == doc_ && (!by_language_ || f.language == language_)) tf += f.cur->tf();
     }
     return tf;
   }
@@ -106,9 +112,12 @@ class StemCursor {
   }
 
  private:
+  // A form's cursor before its first move (kNoDoc - 1 is never a docid: segments hold fewer).
+  static constexpr std::uint32_t kUnstarted = kNoDoc - 1;
   struct Form {
     std::unique_ptr<PostingCursor> cur;
     int language;
+    std::uint32_t doc = kUnstarted;  // the cursor's document
   };
 
   // Merges the forms' block bounds into pieces covering docids [0, doc_count); false when the
@@ -197,7 +206,8 @@ class WordTopK {
         one_language_(seg_.languages().size() <= 1),
         check_live_(!(seg_.dead == 0 && seg_.live.size() >= n_)) {
     for (const TopKWord& w : q.words) {
-      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length));
+      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length,
+                                                    q.conjunctive && q.words.size() > 1));
     }
     tf_.resize(words_.size());
     if (runs_ != nullptr) {
