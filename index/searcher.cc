@@ -384,6 +384,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       result.total += docs.size();
     };
 
+    // A word or a flat AND / OR of words: document-at-a-time with block-max bounds, the matches
+    // that cannot reach the k-th best never scored (and not counted: the total is not exact).
     if (word_topk) {
       TopKSegmentQuery tq;
       tq.segment = seg;
@@ -528,14 +530,17 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       return run_bound[r] == 0 && bar.score == 0 && seg->doc(last).seq < bar.seq;
     };
 
-    // Relevance matches the whole segment at once even without the total: matching costs
-    // little next to scoring, and one pass beats many small ones when few runs fall below the bar.
+    // Other relevance queries (phrases, proximity, nested trees) match the whole segment at once
+    // even without the total: matching costs little next to scoring, and one pass beats many
+    // small ones when few runs fall below the bar.
     if (!prune || relevance) {
       DocList docs = MatchSegment(*seg, *request.query, now_us);
       filter_count(docs);
-      // Relevance skips runs for one-word queries only: with several words the run bounds (a
-      // sum over words of per-run maxima) rarely fall below the bar, and computing them and
-      // visiting runs out of order cost more than they save (measured at 200,000 stories).
+      // Relevance skips runs for one-word queries only (a one-word query reaches this only with
+      // the exact total, a hd:/lead: scope or several query words in one term): with several
+      // words the run bounds (a sum over words of per-run maxima) rarely fall below the bar, and
+      // computing them and visiting runs out of order cost more than they save (measured at
+      // 200,000 stories).
       if (have_runs && (!relevance || (words.size() == 1 && compute_bounds()))) {
         // Every match is counted; only the runs that may beat the bar are scored, the newest
         // (or best bound) first so that the bar rises soon.
