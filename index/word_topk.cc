@@ -210,6 +210,7 @@ class WordTopK {
                                                     q.conjunctive && q.words.size() > 1));
     }
     tf_.resize(words_.size());
+    bound_.resize(words_.size());
     if (runs_ != nullptr) {
       run_boost_.resize((n_ + kTimeRun - 1) / kTimeRun);
       for (std::size_t r = 0; r < run_boost_.size(); ++r) {
@@ -393,21 +394,36 @@ class WordTopK {
         tf_[order[k]] = word.doc() == d ? word.Tf() : 0;
         if (tf_[order[k]] != 0) partial += WordScore(word.Idf(language), tf_[order[k]], norm);
       }
+      // The non-essential words, the largest bound first, each at most its block bound in this
+      // document until looked up: stop as soon as the rest cannot reach the threshold.
+      bool below = false;
       if (threshold > -kInf && essential > 0) {
-        // The non-essential words at most their block bounds in this document.
         double rest = 0;
         for (std::size_t k = 0; k < essential; ++k) {
           StemCursor& word = *words_[order[k]];
-          rest += word.DocBound(word.PieceAt(d), length, q_.avg_length);
+          bound_[k] = word.DocBound(word.PieceAt(d), length, q_.avg_length);
+          rest += bound_[k];
         }
-        if ((partial + rest) * boost * kSlack < threshold) {
-          next(d + 1);
-          continue;
+        for (std::size_t k = essential; k-- > 0 && !below;) {
+          if ((partial + rest) * boost * kSlack < threshold) {
+            below = true;
+            break;
+          }
+          StemCursor& word = *words_[order[k]];
+          tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
+          rest -= bound_[k];
+          if (tf_[order[k]] != 0) partial += WordScore(word.Idf(language), tf_[order[k]], norm);
+        }
+        if (!below && (partial + rest) * boost * kSlack < threshold) below = true;
+      } else {
+        for (std::size_t k = 0; k < essential; ++k) {
+          StemCursor& word = *words_[order[k]];
+          tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
         }
       }
-      for (std::size_t k = 0; k < essential; ++k) {
-        StemCursor& word = *words_[order[k]];
-        tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
+      if (below) {
+        next(d + 1);
+        continue;
       }
       const double score = Score(d, time_us, length);
       if (score >= Threshold()) q_.offer(d, time_us, score);
@@ -425,6 +441,7 @@ class WordTopK {
   const bool check_live_;
   std::vector<std::unique_ptr<StemCursor>> words_;
   std::vector<double> tf_;
+  std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
