@@ -8,6 +8,7 @@
 #include <optional>
 #include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "index/analyzed_story.h"
@@ -193,6 +194,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   const bool relevance = request.sort == Sort::kRelevance;
   std::vector<ScoredWord> words;
   double avg_length = 1;
+  // The exact forms of each scored word per segment and language ("" for an exact word) with
+  // their document frequencies, looked up once for the idf and again used by the top-k.
+  std::map<std::tuple<const Segment*, std::size_t, std::string>, std::vector<TopKWord::Form>>
+      forms_found;
   if (relevance) {
     CollectScoredWords(*request.query, words, true);
     std::uint64_t n = 0, total_length = 0;
@@ -207,17 +212,27 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     auto idf = [&](std::uint64_t df) {
       return std::log(1 + (static_cast<double>(n) - static_cast<double>(df) + 0.5) / (df + 0.5));
     };
-    for (ScoredWord& w : words) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      ScoredWord& w = words[i];
       if (w.exact) {
         std::uint64_t df = 0;
-        for (const Segment* seg : segments) df += seg->DocFreq(ExactKey(w.word));
+        for (const Segment* seg : segments) {
+          const std::uint32_t f = seg->DocFreq(ExactKey(w.word));
+          forms_found[{seg, i, std::string()}].push_back({ExactKey(w.word), -1, f});
+          df += f;
+        }
         w.exact_idf = idf(df);
         continue;
       }
       for (const std::string& lang : languages) {
         std::uint64_t df = 0;
         for (const Segment* seg : segments) {
-          for (const std::string& key : FormsOf(*seg, w, lang)) df += seg->DocFreq(key);
+          auto& found = forms_found[{seg, i, lang}];
+          for (std::string& key : FormsOf(*seg, w, lang)) {
+            const std::uint32_t f = seg->DocFreq(key);
+            found.push_back({std::move(key), 0, f});
+            df += f;
+          }
         }
         w.idf_by_language[lang] = idf(std::min<std::uint64_t>(df, n));
       }
@@ -391,17 +406,18 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       tq.segment = seg;
       tq.conjunctive = plan->conjunctive;
       const std::vector<std::string>& languages = seg->languages();
-      for (const ScoredWord& w : words) {
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const ScoredWord& w = words[i];
         TopKWord& tw = tq.words.emplace_back();
         if (w.exact) {
-          tw.forms.emplace_back(ExactKey(w.word), -1);
+          tw.forms = forms_found[{seg, i, std::string()}];
           tw.idf.assign(std::max<std::size_t>(1, languages.size()), w.exact_idf);
           continue;
         }
         for (std::size_t l = 0; l < languages.size(); ++l) {
           tw.idf.push_back(w.idf_by_language.at(languages[l]));
-          for (std::string& key : FormsOf(*seg, w, languages[l])) {
-            tw.forms.emplace_back(std::move(key), static_cast<int>(l));
+          for (const TopKWord::Form& f : forms_found[{seg, i, languages[l]}]) {
+            tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq});
           }
         }
       }

@@ -29,15 +29,14 @@ struct Piece {
 // A query word in one segment: the union of its exact forms' postings.
 class StemCursor {
  public:
-  // `estimate`: sum the forms' document frequencies (the AND leads with the rarest word).
-  StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool estimate)
-      : seg_(seg), idf_(w.idf) {
+  StemCursor(const Segment& seg, const TopKWord& w, double avg_length) : seg_(seg), idf_(w.idf) {
     bool any_language = true;
-    for (const auto& [key, language] : w.forms) {
-      if (auto cur = seg.Postings(key)) {
-        forms_.push_back({std::move(cur), language, kUnstarted});
-        any_language = any_language && language < 0;
-        if (estimate) estimate_ += seg.DocFreq(key);
+    for (const TopKWord::Form& form : w.forms) {
+      if (form.doc_freq == 0) continue;
+      if (auto cur = seg.Postings(form.key)) {
+        forms_.push_back({std::move(cur), form.language, kUnstarted});
+        any_language = any_language && form.language < 0;
+        estimate_ += form.doc_freq;
       }
     }
     by_language_ = !any_language && seg.languages().size() > 1;
@@ -136,7 +135,8 @@ class StemCursor {
     };
     std::vector<std::vector<WeightBound>> lists(w.forms.size());
     for (std::size_t f = 0; f < w.forms.size(); ++f) {
-      if (!seg_.WeightBounds(w.forms[f].first, lists[f])) return false;
+      if (w.forms[f].doc_freq == 0) continue;
+      if (!seg_.WeightBounds(w.forms[f].key, lists[f])) return false;
       for (const WeightBound& b : lists[f]) {
         if (b.max_tf == 0 || !(b.weight > 0) || b.first_doc > b.last_doc) return false;  // damage
       }
@@ -206,8 +206,7 @@ class WordTopK {
         one_language_(seg_.languages().size() <= 1),
         check_live_(!(seg_.dead == 0 && seg_.live.size() >= n_)) {
     for (const TopKWord& w : q.words) {
-      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length,
-                                                    q.conjunctive && q.words.size() > 1));
+      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length));
     }
     tf_.resize(words_.size());
     bound_.resize(words_.size());

@@ -32,8 +32,12 @@ namespace dateline::index {
 
 // One query word in one segment.
 struct TopKWord {
-  // Exact-word keys and the segment language ordinal each counts in (-1: every language).
-  std::vector<std::pair<std::string, int>> forms;
+  struct Form {
+    std::string key;           // exact-word key
+    int language;              // the segment language ordinal it counts in (-1: every language)
+    std::uint32_t doc_freq;    // its documents in the segment (0: absent, skipped)
+  };
+  std::vector<Form> forms;
   // idf per segment language ordinal (exact words: the same value in every slot); at least one.
   std::vector<double> idf;
 };
