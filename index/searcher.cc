@@ -273,9 +273,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   if (prune && relevance) plan = PlanWords(*request.query, words.size());
   const bool word_topk = plan.has_value();
 
-  // Newest first: later segments hold the newer stories and raise the bar soonest.
+  // Newest first, and the word top-k: later segments hold the newer stories (the larger recency
+  // boosts) and raise the bar soonest.
   std::vector<const Segment*> order(segments.begin(), segments.end());
-  if (prune && !relevance) std::reverse(order.begin(), order.end());
+  if (prune && (!relevance || word_topk)) std::reverse(order.begin(), order.end());
 
   for (const Segment* seg : order) {
     const std::uint32_t n = seg->doc_count();
