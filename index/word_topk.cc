@@ -210,6 +210,8 @@ class WordTopK {
     }
     tf_.resize(words_.size());
     bound_.resize(words_.size());
+    all_bounded_ = std::all_of(words_.begin(), words_.end(),
+                               [](const auto& w) { return w->bounded(); });
     if (runs_ != nullptr) {
       run_boost_.resize((n_ + kTimeRun - 1) / kTimeRun);
       for (std::size_t r = 0; r < run_boost_.size(); ++r) {
@@ -313,6 +315,30 @@ class WordTopK {
           if (end + 1 >= n_) return;
           target = end + 1;
           continue;
+        }
+      }
+      if (all_bounded_ && words_.size() > 1) {
+        // Before the other words move (decoding blocks): a word whose pieces hold nothing here
+        // rules the docids out up to the piece's end, and the words' block bounds in this
+        // document's own length and boost may rule it out.
+        std::uint32_t past = 0;
+        for (auto& w : words_) {
+          const Piece& p = w->PieceAt(d);
+          if (p.tf == 0) past = std::max(past, p.last + 1);
+        }
+        if (past != 0) {
+          if (past >= n_) return;
+          target = past;
+          continue;
+        }
+        if (threshold > -kInf) {
+          const std::uint32_t length = LengthOf(d);
+          double bound = 0;
+          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), length, q_.avg_length);
+          if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
+            target = d + 1;
+            continue;
+          }
         }
       }
       target = d;
@@ -440,6 +466,7 @@ class WordTopK {
   const bool check_live_;
   std::vector<std::unique_ptr<StemCursor>> words_;
   std::vector<double> tf_;
+  bool all_bounded_ = false;       // every word has pieces
   std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
