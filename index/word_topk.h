@@ -9,9 +9,12 @@
 // largest term weight, merged over the forms into pieces of docids.
 //  - OR: MaxScore. The words sorted by upper bound; the cheapest prefix whose bounds together
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
-//    visited, and the non-essential ones are looked up (or skipped by their block bound) per
-//    candidate.
-//  - AND (and a single word): the rarest word leads, the others gallop to its documents.
+//    visited, and the non-essential ones are looked up per candidate, the largest bound first,
+//    until their block bounds in the candidate's length show that it cannot reach the k-th best.
+//  - AND (and a single word): the rarest word leads, the others gallop to its documents; before
+//    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
+//    piece's end, and the words' block bounds in the candidate's own length and boost may rule
+//    the candidate out.
 //  - Both: before a candidate is aligned or scored, the block bound of the region of docids up to
 //    the nearest piece end (every word's piece weight, or its tf maximum in the region's shortest
 //    document, times the boost of its newest story) is checked against the k-th best, and the
