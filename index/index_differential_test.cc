@@ -582,6 +582,18 @@ TEST_F(Differential, WordQueriesTopK) {
           f->text = field.second;
           q->children.push_back(std::move(f));
         }
+        if (rng() % 4 == 0) {  // a time range (checked per candidate on the time column)
+          NodePtr r = Make(Kind::kRange);
+          const std::int64_t span = std::max<std::int64_t>(1, vocab_.max_time - vocab_.min_time);
+          r->field = "published";
+          r->from_us = vocab_.min_time + static_cast<std::int64_t>(rng() % 1000) * (span / 1000);
+          r->to_us = rng() % 3 == 0 ? INT64_MAX : r->from_us + static_cast<std::int64_t>(rng() % 600) * (span / 1000);
+          q->children.push_back(std::move(r));
+        } else if (rng() % 6 == 0) {
+          NodePtr r = Make(Kind::kSince);
+          r->seconds = static_cast<std::int64_t>(rng() % 4000) * 86400;
+          q->children.push_back(std::move(r));
+        }
         break;
       }
       default: {

@@ -422,7 +422,18 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           }
         }
       }
-      for (const Node* f : plan->filters) tq.filters.push_back(MatchSegment(*seg, *f, now_us));
+      for (const Node* f : plan->filters) {
+        // Time filters are checked per candidate on the time column instead of scanning the
+        // segment's records (the matcher's semantics: inclusive bounds on the story's time).
+        if (f->kind == Kind::kRange) {
+          tq.time_ranges.emplace_back(f->from_us, f->to_us);
+        } else if (f->kind == Kind::kSince) {
+          tq.time_ranges.emplace_back(now_us - f->seconds * 1000000,
+                                      std::numeric_limits<std::int64_t>::max());
+        } else {
+          tq.filters.push_back(MatchSegment(*seg, *f, now_us));
+        }
+      }
       for (const Node* x : plan->negated) {
         DocList docs = MatchSegment(*seg, *x, now_us);
         DocList merged;

@@ -308,6 +308,15 @@ class WordTopK {
     while (true) {
       const std::uint32_t d = lead.Advance(target);
       if (d == kNoDoc) return;
+      if (!q_.time_ranges.empty()) {
+        const std::int64_t t = TimeOf(d);
+        bool in = true;
+        for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
+        if (!in) {
+          target = d + 1;
+          continue;
+        }
+      }
       const double threshold = Threshold();
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);

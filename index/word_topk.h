@@ -50,6 +50,8 @@ struct TopKSegmentQuery {
   std::vector<TopKWord> words;  // in the order the searcher scores them
   bool conjunctive = true;      // AND: every word; OR: any word
   std::vector<DocList> filters;  // AND: every hit is in each of these
+  // AND: every hit's time is in each of these inclusive ranges (checked on the time column).
+  std::vector<std::pair<std::int64_t, std::int64_t>> time_ranges;
   DocList excluded;              // AND: no hit is in this (sorted)
   double avg_length = 1;         // the index's average document length
   std::int64_t now_us = 0;
