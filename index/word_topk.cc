@@ -382,15 +382,17 @@ class WordTopK {
     std::stable_sort(order.begin(), order.end(),
                      [&](std::size_t a, std::size_t b) { return ub[a] < ub[b]; });
     // order[0, essential) are non-essential: together they cannot reach the threshold.
+    // The threshold only rises, so the split only moves right; `non_essential_sum` is the sum of
+    // the bounds left of it.
     std::size_t essential = 0;
+    double non_essential_sum = 0;
     double split_at = -kInf;
     auto split = [&](double threshold) {
       split_at = threshold;
-      double sum = 0;
       while (essential < w) {
-        const double next = sum + ub[order[essential]];
+        const double next = non_essential_sum + ub[order[essential]];
         if (!(next * max_boost * kSlack < threshold)) break;
-        sum = next;
+        non_essential_sum = next;
         ++essential;
       }
     };
