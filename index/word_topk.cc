@@ -104,10 +104,11 @@ class StemCursor {
     if (p.tf == 0) return 0;
     return max_idf_ * std::min(p.weight, TermWeight(p.tf, min_length, avg_length));
   }
-  // A bound of the word's score (boost left out) in a document of `length` in piece p.
-  double DocBound(const Piece& p, std::uint32_t length, double avg_length) const {
+  // A bound of the word's score (boost left out) in a document of piece p with length
+  // normalisation `norm` (DocNorm).
+  double DocBound(const Piece& p, double norm) const {
     if (p.tf == 0) return 0;
-    return max_idf_ * TermWeight(p.tf, length, avg_length);
+    return WordScore(max_idf_, p.tf, norm);
   }
 
  private:
@@ -341,9 +342,9 @@ class WordTopK {
           continue;
         }
         if (threshold > -kInf) {
-          const std::uint32_t length = LengthOf(d);
+          const double norm = DocNorm(LengthOf(d), q_.avg_length);
           double bound = 0;
-          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), length, q_.avg_length);
+          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
           if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
             target = d + 1;
             continue;
@@ -437,7 +438,7 @@ class WordTopK {
         double rest = 0;
         for (std::size_t k = 0; k < essential; ++k) {
           StemCursor& word = *words_[order[k]];
-          bound_[k] = word.DocBound(word.PieceAt(d), length, q_.avg_length);
+          bound_[k] = word.DocBound(word.PieceAt(d), norm);
           rest += bound_[k];
         }
         for (std::size_t k = essential; k-- > 0 && !below;) {
