@@ -39,6 +39,7 @@ struct Fired {
 struct MatchStats {
   std::uint64_t candidates = 0;  // queries verified for this story
   std::uint64_t checked_out = 0;  // filed entries dropped by their required-key check unverified
+  std::uint64_t decided = 0;      // filed entries decided from the story's keys alone (no verification)
   std::uint64_t matched = 0;
 };
 

@@ -64,3 +64,27 @@ inline bool PassesCheck(std::uint64_t check, const std::uint64_t* filter, bool e
 }
 
 }  // namespace dateline::match
+
+namespace dateline::match {
+
+// Decision keys (third way out of the presearcher, besides verification and the check): an entry
+// whose query is a conjunction of clauses, each an OR of single-word / single-value tests
+// (possibly negated), is decided from the story's keys alone, without its compiled query
+// (CompiledQuery::decision). Each test is an exact 64-bit key compared with the story's table of
+// decision keys (StoryView::decide), kept apart by kind: an exact folded word, an English stem
+// (English stories only; other languages verify), a keyword field value. The two low bits carry
+// the literal's flags, so keys are compared with them cleared. Two distinct words would have to
+// share 62 bits of hash to be confused.
+inline constexpr std::uint64_t kDecideNegated = 1;       // the story must lack the key
+inline constexpr std::uint64_t kDecideClauseStart = 2;   // first literal of a clause (an OR)
+inline constexpr std::uint64_t kDecideFlags = 3;
+
+inline std::uint64_t ExactDecideKey(std::string_view word) { return WordKey(word) & ~kDecideFlags; }
+inline std::uint64_t StemDecideKey(std::string_view english_stem) {
+  return (Hash64(english_stem, 0x53) ^ 0x5bd1e995u) & ~kDecideFlags;
+}
+inline std::uint64_t FieldDecideKey(std::string_view field, std::string_view value) {
+  return FieldKey(field, value) & ~kDecideFlags;
+}
+
+}  // namespace dateline::match

@@ -55,6 +55,27 @@ std::uint32_t WordTable::Intern(std::string_view word) {
   return id;
 }
 
+void DecideTable::Reset(std::size_t n) {
+  std::size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  if (values_.size() != size) {
+    keys_.assign(size, 0);
+    values_.assign(size, kMissing);
+  } else {
+    std::fill(values_.begin(), values_.end(), kMissing);
+  }
+  mask_ = size - 1;
+}
+
+void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
+  std::size_t i = Home(key);
+  for (; values_[i] != kMissing; i = (i + 1) & mask_) {
+    if (keys_[i] == key) return;  // the first kind wins; kinds never share a key
+  }
+  keys_[i] = key;
+  values_[i] = value;
+}
+
 std::string StoryLanguage(const Story& story) {
   std::string lang = text::PrimaryLanguage(story.language);
   if (!lang.empty()) return lang;
@@ -169,7 +190,29 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   std::sort(v.fields.begin(), v.fields.end());
   v.fields.erase(std::unique(v.fields.begin(), v.fields.end()), v.fields.end());
 
-  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) v.keys.push_back(WordKey(v.exacts.word(id)));
+  // Exact words of each stem (matched terms of decided queries), by a counting sort.
+  v.stem_exact_offsets.assign(v.stems.size() + 1, 0);
+  for (std::uint32_t s : stem_of_exact) ++v.stem_exact_offsets[s + 1];
+  for (std::size_t i = 1; i < v.stem_exact_offsets.size(); ++i) v.stem_exact_offsets[i] += v.stem_exact_offsets[i - 1];
+  v.stem_exacts.resize(stem_of_exact.size());
+  {
+    std::vector<std::uint32_t> fill(v.stem_exact_offsets.begin(), v.stem_exact_offsets.end() - 1);
+    for (std::uint32_t id = 0; id < stem_of_exact.size(); ++id) v.stem_exacts[fill[stem_of_exact[id]]++] = id;
+  }
+
+  const bool english = v.language == "en";
+  v.decide.Reset(v.exacts.size() + (english ? v.stems.size() : 0) + v.fields.size());
+  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
+    const std::uint64_t key = WordKey(v.exacts.word(id));
+    v.keys.push_back(key);
+    v.decide.Insert(key & ~kDecideFlags, DecideTable::kExact | id);
+  }
+  if (english) {
+    for (std::uint32_t id = 0; id < v.stems.size(); ++id) {
+      v.decide.Insert(StemDecideKey(v.stems.word(id)), DecideTable::kStem | id);
+    }
+  }
+  for (const auto& [f, value] : v.fields) v.decide.Insert(FieldDecideKey(f, value), DecideTable::kField);
   for (std::uint32_t id = 0; id < v.stems.size(); ++id) v.keys.push_back(WordKey(v.stems.word(id)));
   for (const auto& [f, value] : v.fields) v.keys.push_back(FieldKey(f, value));
   v.statistics_keys = v.keys;

@@ -43,6 +43,31 @@ class WordTable {
   std::uint64_t filter_[64] = {};
 };
 
+// The story's decision keys (presearch_keys.h) -> what they stand for (kind << 30 | id: an exact
+// word id, a stem id, or a field), open addressing; built per story, never shrunk.
+class DecideTable {
+ public:
+  static constexpr std::uint32_t kMissing = 0xffffffffu;
+  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kField = 2u << 30;
+  static constexpr std::uint32_t kKindMask = 3u << 30;
+  // Sized for `n` keys and emptied.
+  void Reset(std::size_t n);
+  void Insert(std::uint64_t key, std::uint32_t value);
+  // `key` with its low flag bits cleared.
+  std::uint32_t Find(std::uint64_t key) const {
+    for (std::size_t i = Home(key);; i = (i + 1) & mask_) {
+      if (values_[i] == kMissing) return kMissing;
+      if (keys_[i] == key) return values_[i];
+    }
+  }
+
+ private:
+  std::size_t Home(std::uint64_t key) const { return static_cast<std::size_t>(key >> 40) & mask_; }
+  std::vector<std::uint64_t> keys_;
+  std::vector<std::uint32_t> values_ = std::vector<std::uint32_t>(1, kMissing);
+  std::size_t mask_ = 0;
+};
+
 struct StoryView {
   std::string language;          // primary subtag, detected when the story has none; "und"
   std::int64_t time_us = 0;      // published_us, or received_us when 0
@@ -59,6 +84,11 @@ struct StoryView {
   // Keyword fields, folded, sorted and unique: ("source", "reuters"), ("lang", "en"),
   // ("priority", "normal"), ("author", word) per byline word, (tag field, tag value).
   std::vector<std::pair<std::string, std::string>> fields;
+  // Exact word ids of each stem id: stem_exacts[stem_exact_offsets[id] .. stem_exact_offsets[id + 1]).
+  std::vector<std::uint32_t> stem_exact_offsets, stem_exacts;
+  // Decision keys: every exact word, every stem (English stories only: decided queries hold
+  // English stems) and every field value.
+  DecideTable decide;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
   // Word and field keys only (no prefixes): what the term statistics count.
