@@ -450,8 +450,9 @@ class QueryCompiler {
     return check;
   }
 
-  // The decision key of a node that is one key test (a one-word term or phrase, a keyword field
-  // value, an author of one word), in any scope but a narrowed one; 0 when it is none.
+  // The decision key of a node that is one key test (a one-word term or phrase, a two-word exact
+  // phrase, a keyword field value, an author of one word), in any scope but a narrowed one; 0 when
+  // it is none.
   std::uint64_t Literal(const query::Node& n, bool& english_only) const {
     using query::Kind;
     if (n.scope != query::Scope::kAll || !n.children.empty()) return 0;
@@ -464,8 +465,11 @@ class QueryCompiler {
           for (std::string& w : QueryWords(word)) words.push_back(std::move(w));
         }
       }
+      const bool exact = n.kind == Kind::kPhrase || n.exact;
+      // Two exact words: the story's key of that pair at adjacent positions.
+      if (words.size() == 2 && exact) return BigramDecideKey(WordKey(words[0]), WordKey(words[1]));
       if (words.size() != 1) return 0;
-      if (n.kind == Kind::kPhrase || n.exact) return ExactDecideKey(words[0]);
+      if (exact) return ExactDecideKey(words[0]);
       // A stemmed word is looked up by its English stem in an English story (verifier.cc).
       english_only = true;
       return StemDecideKey(CachedStem(words[0], "en"));
@@ -535,8 +539,19 @@ class QueryCompiler {
     std::vector<std::uint64_t> lits;
     bool english_only = false;
     if (!Conjunction(root, lits, english_only) || lits.empty() || lits.size() > kMaxDecisionLiterals) return;
+    // Shorter clauses first: a unit clause that fails ends the test after one lookup.
+    std::vector<std::pair<std::size_t, std::size_t>> clauses;  // (first literal, length)
+    for (std::size_t k = 0; k < lits.size(); ++k) {
+      if ((lits[k] & kDecideClauseStart) != 0) clauses.emplace_back(k, 0);
+      ++clauses.back().second;
+    }
+    std::stable_sort(clauses.begin(), clauses.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
     decision_.push_back(lits.size() | (english_only ? std::uint64_t{1} << 32 : 0));
-    decision_.insert(decision_.end(), lits.begin(), lits.end());
+    for (const auto& [first, length] : clauses) {
+      decision_.insert(decision_.end(), lits.begin() + static_cast<std::ptrdiff_t>(first),
+                       lits.begin() + static_cast<std::ptrdiff_t>(first + length));
+    }
   }
 
   const KeyFrequency& frequency_;

@@ -167,8 +167,9 @@ using KeyFrequency = std::function<std::uint64_t(std::uint64_t key)>;
 // only, never which stories match.
 CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency);
 
-// Most literals a decided query may have (its decision is copied into each posting of the entry).
-inline constexpr std::size_t kMaxDecisionLiterals = 8;
+// Most literals a decided query may have (its decision is copied into each posting of the entry;
+// an OR of 50 names narrowed by a word, common in saved alerts, has 51).
+inline constexpr std::size_t kMaxDecisionLiterals = 64;
 
 // Static cost: 1 per word, phrase word, field value or time bound, 10 per prefix; a NEAR or W
 // node costs 4 times its operands, SAME and ATLEAST 2 times (they enumerate occurrences).

@@ -442,8 +442,12 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     for (std::uint32_t t = hits[h].terms_begin; t < hits[h].terms_end; ++t) {
       const std::uint32_t v = hit_terms[t];
       const std::uint32_t id = v & ~DecideTable::kKindMask;
-      if ((v & DecideTable::kKindMask) == DecideTable::kExact) {
+      const std::uint32_t kind = v & DecideTable::kKindMask;
+      if (kind == DecideTable::kExact) {
         ids.push_back(id);
+      } else if (kind == DecideTable::kBigram) {
+        ids.push_back(view.exact_of[id]);
+        ids.push_back(view.exact_of[id + 1]);
       } else {
         for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
           ids.push_back(view.stem_exacts[e]);

@@ -208,11 +208,11 @@ TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
   EXPECT_EQ(f[0].query_id, 3u);
   EXPECT_EQ(f[1].query_id, 5u);
   EXPECT_EQ(f[2].query_id, 6u);
-  // 1, 3, 5 and 6 are conjunctions of word tests, decided from the story's keys without a check
-  // or verification (KeyDecidedQueries… below); 2 and 4 are dropped by their check.
+  // 1, 2, 3, 5 and 6 are conjunctions of word and word-pair tests, decided from the story's keys
+  // without a check or verification (KeyDecidedQueries… below); 4 is dropped by its check.
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(stats.checked_out, 2u);
-  EXPECT_GE(stats.decided, 4u);
+  EXPECT_EQ(stats.checked_out, 1u);
+  EXPECT_GE(stats.decided, 5u);
 
   // A German story has German stems, so the English stem of a stemmed word is not checked there;
   // exact words are.
@@ -223,7 +223,7 @@ TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
   EXPECT_EQ(f[0].query_id, 6u);
   EXPECT_EQ(stats.candidates, 4u);  // 1, 4 and 5 (verified: no quokka, no rates) and 6; 3 is filed under "rates"
   // (1, 5 and 6 hold English stems, so a German story verifies them.)
-  EXPECT_EQ(stats.checked_out, 1u);  // 2
+  EXPECT_EQ(stats.checked_out, 0u);  // 2 is decided: exact words need no English stems
 
   // The story that has every word still fires everything that should.
   const Story both = MakeStory("Fed rates", {"The Fed watched a quokka fed by tourists."});
@@ -260,6 +260,11 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
       {"lang:en fed", true},
       {"lang:de fed", false},
       {"priority:normal", true},
+      {"\"interest rates\"", true},       // two exact words: the story's key of the adjacent pair
+      {"\"rates interest\"", false},
+      {"\"interest rate\" fed", true},
+      {"\"interest rate\" -\"rate cuts\"", false},
+      {"(\"rate cuts\" OR bonds) inflation", true},
   };
   for (const Case& c : cases) {
     Matcher m;
@@ -268,7 +273,9 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
     const std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
     EXPECT_EQ(f.size(), c.fires ? 1u : 0u) << c.text;
     EXPECT_EQ(stats.candidates, 0u) << c.text << ": verified";
-    if (c.fires) EXPECT_GE(stats.decided, 1u) << c.text;
+    if (c.fires) {
+      EXPECT_GE(stats.decided, 1u) << c.text;
+    }
   }
   // Matched terms as verification gives them: every story word of a positive word, none of a
   // negated one, none for fields, words of OR branches that did not decide included.
@@ -285,6 +292,24 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
   EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+}
+
+TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
+  // Positions run on across paragraphs (the headline's last word and the body's first are
+  // adjacent), as verification has them.
+  std::size_t fired = 0;
+  for (const char* pair : {"cuts the", "year markets", "the federal", "federal the", "friday fed"}) {
+    Matcher m;
+    const std::string phrase = std::string("\"") + pair + "\"";
+    ASSERT_TRUE(m.Add(1, *Q(phrase)).ok());             // decided
+    ASSERT_TRUE(m.Add(2, *Q(phrase + " hd:fed")).ok());  // verified (a scope); hd:fed holds
+    const std::vector<Fired> f = m.Match(Sample(), kNow);
+    std::set<std::uint64_t> ids;
+    for (const Fired& x : f) ids.insert(x.query_id);
+    EXPECT_EQ(ids.count(1), ids.count(2)) << pair;
+    fired += ids.count(1);
+  }
+  EXPECT_EQ(fired, 3u);
 }
 
 TEST(Matcher, KeyDecidedQueriesInOtherLanguages) {

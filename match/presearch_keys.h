@@ -86,5 +86,13 @@ inline std::uint64_t StemDecideKey(std::string_view english_stem) {
 inline std::uint64_t FieldDecideKey(std::string_view field, std::string_view value) {
   return FieldKey(field, value) & ~kDecideFlags;
 }
+// Two exact words at adjacent positions (a two-word phrase), from their WordKeys; order matters.
+inline std::uint64_t BigramDecideKey(std::uint64_t first_word_key, std::uint64_t second_word_key) {
+  std::uint64_t h = first_word_key ^ (second_word_key * 0x9e3779b97f4a7c15ULL) ^ 0x2545f4914f6cdd1dULL;
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ULL;
+  h ^= h >> 32;
+  return h & ~kDecideFlags;
+}
 
 }  // namespace dateline::match

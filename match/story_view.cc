@@ -201,11 +201,18 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   }
 
   const bool english = v.language == "en";
-  v.decide.Reset(v.exacts.size() + (english ? v.stems.size() : 0) + v.fields.size());
+  v.decide.Reset(v.exacts.size() + (english ? v.stems.size() : 0) + v.fields.size() + v.exact_of.size());
+  thread_local std::vector<std::uint64_t> word_keys;
+  word_keys.resize(v.exacts.size());
   for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
     const std::uint64_t key = WordKey(v.exacts.word(id));
+    word_keys[id] = key;
     v.keys.push_back(key);
     v.decide.Insert(key & ~kDecideFlags, DecideTable::kExact | id);
+  }
+  for (std::size_t p = 0; p + 1 < v.exact_of.size(); ++p) {
+    v.decide.Insert(BigramDecideKey(word_keys[v.exact_of[p]], word_keys[v.exact_of[p + 1]]),
+                    DecideTable::kBigram | static_cast<std::uint32_t>(p));
   }
   if (english) {
     for (std::uint32_t id = 0; id < v.stems.size(); ++id) {

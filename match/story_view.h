@@ -44,11 +44,12 @@ class WordTable {
 };
 
 // The story's decision keys (presearch_keys.h) -> what they stand for (kind << 30 | id: an exact
-// word id, a stem id, or a field), open addressing; built per story, never shrunk.
+// word id, a stem id, a field, or the first position of a pair of adjacent words), open
+// addressing; built per story, never shrunk.
 class DecideTable {
  public:
   static constexpr std::uint32_t kMissing = 0xffffffffu;
-  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kField = 2u << 30;
+  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kField = 2u << 30, kBigram = 3u << 30;
   static constexpr std::uint32_t kKindMask = 3u << 30;
   // Sized for `n` keys and emptied.
   void Reset(std::size_t n);
@@ -87,7 +88,7 @@ struct StoryView {
   // Exact word ids of each stem id: stem_exacts[stem_exact_offsets[id] .. stem_exact_offsets[id + 1]).
   std::vector<std::uint32_t> stem_exact_offsets, stem_exacts;
   // Decision keys: every exact word, every stem (English stories only: decided queries hold
-  // English stems) and every field value.
+  // English stems), every pair of words at adjacent positions and every field value.
   DecideTable decide;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
