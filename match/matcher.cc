@@ -349,13 +349,27 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   std::uint64_t changes = 0;
   {
     std::shared_lock lock(m.mu);
+    // Two passes: the lists of the story's keys first, then their entries, each list's start
+    // prefetched a few lists ahead (reading the index is mostly waiting for memory).
+    thread_local std::vector<const KeyPostings*> lists;
+    lists.clear();
     for (std::uint64_t key : view.keys) {
       const std::size_t bit = Impl::FilterBit(key);
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it == shard.end()) continue;
-      for (const Posting& p : it->second.verify) {
+      if (it != shard.end()) lists.push_back(&it->second);
+    }
+    constexpr std::size_t kListsAhead = 6;
+    auto prefetch_list = [](const KeyPostings* kp) {
+      __builtin_prefetch(kp->verify.data());
+      __builtin_prefetch(kp->decided.data());
+    };
+    for (std::size_t l = 0; l < std::min(kListsAhead, lists.size()); ++l) prefetch_list(lists[l]);
+    for (std::size_t l = 0; l < lists.size(); ++l) {
+      if (l + kListsAhead < lists.size()) prefetch_list(lists[l + kListsAhead]);
+      const KeyPostings& kp = *lists[l];
+      for (const Posting& p : kp.verify) {
         if (PassesCheck(p.check, check_filter.data(), english)) {
           candidates.push_back({p.entry, p.blob});
         } else {
@@ -364,7 +378,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       }
       // Decided records: the query's own key tests against the story's decision keys, without
       // touching its compiled query — unless it needs English stems and the story is not English.
-      const std::vector<std::uint64_t>& d = it->second.decided;
+      const std::vector<std::uint64_t>& d = kp.decided;
       for (std::size_t r = 0; r < d.size();) {
         const std::uint64_t head = d[r + kDecidedHeader];
         const auto n = static_cast<std::uint32_t>(head);
