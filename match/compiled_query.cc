@@ -451,11 +451,17 @@ class QueryCompiler {
   }
 
   // The decision key of a node that is one key test (a one-word term or phrase, a two-word exact
-  // phrase, a keyword field value, an author of one word), in any scope but a narrowed one; 0 when
-  // it is none.
+  // phrase, a one-word term in the headline, a word prefix, a keyword field value, an author of
+  // one word); 0 when it is none.
   std::uint64_t Literal(const query::Node& n, bool& english_only) const {
     using query::Kind;
-    if (n.scope != query::Scope::kAll || !n.children.empty()) return 0;
+    // One word in the headline (hd:word) is a key test too; other scopes are positional.
+    const bool headline = n.scope == query::Scope::kHeadline && n.kind == Kind::kTerm;
+    if ((n.scope != query::Scope::kAll && !headline) || !n.children.empty()) return 0;
+    if (n.kind == Kind::kPrefix) {
+      const std::string p = text::Fold(n.text);
+      return p.empty() || p.size() >= 64 ? 0 : PrefixDecideKey(p);
+    }
     if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase) {
       std::vector<std::string> words;
       if (n.kind == Kind::kTerm) {
@@ -467,12 +473,13 @@ class QueryCompiler {
       }
       const bool exact = n.kind == Kind::kPhrase || n.exact;
       // Two exact words: the story's key of that pair at adjacent positions.
-      if (words.size() == 2 && exact) return BigramDecideKey(WordKey(words[0]), WordKey(words[1]));
+      if (words.size() == 2 && exact && !headline) return BigramDecideKey(WordKey(words[0]), WordKey(words[1]));
       if (words.size() != 1) return 0;
-      if (exact) return ExactDecideKey(words[0]);
+      if (exact) return headline ? HeadlineExactDecideKey(words[0]) : ExactDecideKey(words[0]);
       // A stemmed word is looked up by its English stem in an English story (verifier.cc).
       english_only = true;
-      return StemDecideKey(CachedStem(words[0], "en"));
+      const std::string& stem = CachedStem(words[0], "en");
+      return headline ? HeadlineStemDecideKey(stem) : StemDecideKey(stem);
     }
     if (n.kind == Kind::kField && !n.prefix) {
       const std::string field = text::Fold(n.field);
@@ -489,7 +496,6 @@ class QueryCompiler {
   // clause per literal) appended to `lits`; false when `n` is no such thing.
   bool Clause(const query::Node& n, std::vector<std::uint64_t>& lits, bool& english_only) const {
     using query::Kind;
-    if (n.scope != query::Scope::kAll) return false;
     auto literal = [&](const query::Node& c, bool negated, bool start) {
       const query::Node* x = &c;
       if (x->kind == Kind::kNot) {

@@ -92,7 +92,7 @@ bool Decide(const std::uint64_t* lit, std::uint32_t n, const StoryView& view, st
       clause |= v == DecideTable::kMissing;
     } else if (v != DecideTable::kMissing) {
       clause = true;
-      if ((v & DecideTable::kKindMask) != DecideTable::kField) terms.push_back(v);
+      if (v != DecideTable::kField) terms.push_back(v);
     }
   }
   return clause;
@@ -315,7 +315,8 @@ bool Matcher::Remove(std::uint64_t id) {
 std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
   const Impl& m = *impl_;
   thread_local StoryView view;
-  BuildStoryView(story, view, m.prefix_lengths.load(), m.field_prefix_lengths.load());
+  const std::uint64_t prefix_lengths = m.prefix_lengths.load();
+  BuildStoryView(story, view, prefix_lengths, m.field_prefix_lengths.load());
   if (now_us == 0) {
     now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
@@ -353,6 +354,9 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     // prefetched a few lists ahead (reading the index is mostly waiting for memory).
     thread_local std::vector<const KeyPostings*> lists;
     lists.clear();
+    // A query added since the story was analysed may use a prefix length the story's decision
+    // keys lack: then this story verifies decided queries instead.
+    const bool decidable = view.decidable && m.prefix_lengths.load() == prefix_lengths;
     for (std::uint64_t key : view.keys) {
       const std::size_t bit = Impl::FilterBit(key);
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
@@ -383,7 +387,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
         const std::uint64_t head = d[r + kDecidedHeader];
         const auto n = static_cast<std::uint32_t>(head);
         const std::uint64_t* lit = d.data() + r + kDecidedHeader + 1;
-        if (!english && (head >> 32) != 0) {
+        if (!decidable || (!english && (head >> 32) != 0)) {
           candidates.push_back({d[r], reinterpret_cast<const std::uint64_t*>(d[r + 2])});
         } else {
           ++decided;
@@ -462,6 +466,25 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       } else if (kind == DecideTable::kBigram) {
         ids.push_back(view.exact_of[id]);
         ids.push_back(view.exact_of[id + 1]);
+      } else if (kind == DecideTable::kOther) {
+        const std::uint32_t sub = v & DecideTable::kSubKindMask;
+        if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
+          ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
+        } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
+          // The headline's occurrences of the stem only, as verification collects them.
+          const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
+          for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
+            if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
+          }
+        } else {
+          // Every word with the prefix: the first `length` bytes of word `id`.
+          const std::uint32_t word = v & DecideTable::kMaxPrefixId;
+          const std::size_t length = (v >> 22) & 63;
+          const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
+          for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
+            if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
+          }
+        }
       } else {
         for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
           ids.push_back(view.stem_exacts[e]);

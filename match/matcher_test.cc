@@ -265,6 +265,14 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
       {"\"interest rate\" fed", true},
       {"\"interest rate\" -\"rate cuts\"", false},
       {"(\"rate cuts\" OR bonds) inflation", true},
+      {"hd:rate", true},                     // headline words and stems are keys of their own
+      {"hd:inflation", false},
+      {"hd:\"fed\" inflation", true},
+      {"hd:\"federal\"", false},
+      {"infla* fed", true},                  // word prefixes of the lengths filed
+      {"infla* -defla*", true},
+      {"fed -infla*", false},
+      {"defla* fed", false},
   };
   for (const Case& c : cases) {
     Matcher m;
@@ -286,12 +294,25 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
   EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
-  // The same query with a positional part is verified and names the same words.
-  ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds hd:fed")).ok());
+  // The same query with a positional part is verified and names the same words (and the NEAR's).
+  ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds fed NEAR/3 signals")).ok());
   f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  // Headline words: only their headline occurrences ("rates" is in the body only); prefixes:
+  // every word with the prefix.
+  const Story rates = MakeStory("Rate rises", {"Rates rose, then the rate rose again; inflated inflation."});
+  ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\"")).ok());
+  f = m.Match(rates, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 0u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
+  ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\" (rose NEAR/2 again)")).ok());  // verified
+  f = m.Match(rates, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 1u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
 }
 
 TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
@@ -302,7 +323,7 @@ TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
     Matcher m;
     const std::string phrase = std::string("\"") + pair + "\"";
     ASSERT_TRUE(m.Add(1, *Q(phrase)).ok());             // decided
-    ASSERT_TRUE(m.Add(2, *Q(phrase + " hd:fed")).ok());  // verified (a scope); hd:fed holds
+    ASSERT_TRUE(m.Add(2, *Q(phrase + " (fed NEAR/1 signals)")).ok());  // verified; the NEAR holds
     const std::vector<Fired> f = m.Match(Sample(), kNow);
     std::set<std::uint64_t> ids;
     for (const Fired& x : f) ids.insert(x.query_id);

@@ -86,6 +86,13 @@ inline std::uint64_t StemDecideKey(std::string_view english_stem) {
 inline std::uint64_t FieldDecideKey(std::string_view field, std::string_view value) {
   return FieldKey(field, value) & ~kDecideFlags;
 }
+// The first bytes (1 to 63) of a folded word (infla*).
+inline std::uint64_t PrefixDecideKey(std::string_view prefix) { return PrefixKey(prefix) & ~kDecideFlags; }
+// A folded word / an English stem in the headline (hd:).
+inline std::uint64_t HeadlineExactDecideKey(std::string_view word) { return Hash64(word, 0x48) & ~kDecideFlags; }
+inline std::uint64_t HeadlineStemDecideKey(std::string_view english_stem) {
+  return Hash64(english_stem, 0x68) & ~kDecideFlags;
+}
 // Two exact words at adjacent positions (a two-word phrase), from their WordKeys; order matters.
 inline std::uint64_t BigramDecideKey(std::uint64_t first_word_key, std::uint64_t second_word_key) {
   std::uint64_t h = first_word_key ^ (second_word_key * 0x9e3779b97f4a7c15ULL) ^ 0x2545f4914f6cdd1dULL;

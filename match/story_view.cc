@@ -65,15 +65,34 @@ void DecideTable::Reset(std::size_t n) {
     std::fill(values_.begin(), values_.end(), kMissing);
   }
   mask_ = size - 1;
+  count_ = 0;
 }
 
 void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
+  if (2 * (count_ + 1) > values_.size()) {
+    // Load factor at most 1/2: rehash into twice the slots.
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint32_t> values;
+    keys.swap(keys_);
+    values.swap(values_);
+    keys_.assign(2 * keys.size(), 0);
+    values_.assign(2 * values.size(), kMissing);
+    mask_ = values_.size() - 1;
+    for (std::size_t j = 0; j < values.size(); ++j) {
+      if (values[j] == kMissing) continue;
+      std::size_t i = Home(keys[j]);
+      while (values_[i] != kMissing) i = (i + 1) & mask_;
+      keys_[i] = keys[j];
+      values_[i] = values[j];
+    }
+  }
   std::size_t i = Home(key);
   for (; values_[i] != kMissing; i = (i + 1) & mask_) {
     if (keys_[i] == key) return;  // the first kind wins; kinds never share a key
   }
   keys_[i] = key;
   values_[i] = value;
+  ++count_;
 }
 
 std::string StoryLanguage(const Story& story) {
@@ -220,6 +239,13 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
     }
   }
   for (const auto& [f, value] : v.fields) v.decide.Insert(FieldDecideKey(f, value), DecideTable::kField);
+  v.decidable = v.exacts.size() <= DecideTable::kMaxPrefixId;
+  for (std::uint32_t p = 0; p < v.headline_words && p < v.exact_of.size(); ++p) {
+    v.decide.Insert(HeadlineExactDecideKey(v.exacts.word(v.exact_of[p])), DecideTable::kHeadlineExact | v.exact_of[p]);
+    if (english) {
+      v.decide.Insert(HeadlineStemDecideKey(v.stems.word(v.stem_of[p])), DecideTable::kHeadlineStem | v.stem_of[p]);
+    }
+  }
   for (std::uint32_t id = 0; id < v.stems.size(); ++id) v.keys.push_back(WordKey(v.stems.word(id)));
   for (const auto& [f, value] : v.fields) v.keys.push_back(FieldKey(f, value));
   v.statistics_keys = v.keys;
@@ -230,7 +256,12 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
     for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
       const std::string& w = v.exacts.word(id);
       for (std::size_t k = 1; k <= w.size(); ++k) {
-        if (wanted(prefix_lengths, k)) v.keys.push_back(PrefixKey(std::string_view(w).substr(0, k)));
+        if (!wanted(prefix_lengths, k)) continue;
+        const std::uint64_t key = PrefixKey(std::string_view(w).substr(0, k));
+        v.keys.push_back(key);
+        if (k < 64 && v.decidable) {
+          v.decide.Insert(key & ~kDecideFlags, DecideTable::kPrefix | static_cast<std::uint32_t>(k) << 22 | id);
+        }
       }
     }
   }

@@ -49,9 +49,15 @@ class WordTable {
 class DecideTable {
  public:
   static constexpr std::uint32_t kMissing = 0xffffffffu;
-  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kField = 2u << 30, kBigram = 3u << 30;
+  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kOther = 2u << 30, kBigram = 3u << 30;
   static constexpr std::uint32_t kKindMask = 3u << 30;
-  // Sized for `n` keys and emptied.
+  // kOther: a field value (no id), a word prefix (length << 22 | id of a word with it), a stem or
+  // an exact word of the headline (its id).
+  static constexpr std::uint32_t kField = kOther, kPrefix = kOther | 1u << 28;
+  static constexpr std::uint32_t kHeadlineStem = kOther | 2u << 28, kHeadlineExact = kOther | 3u << 28;
+  static constexpr std::uint32_t kSubKindMask = 3u << 28;
+  static constexpr std::uint32_t kMaxPrefixId = (1u << 22) - 1;
+  // Sized for `n` keys (it grows past them) and emptied.
   void Reset(std::size_t n);
   void Insert(std::uint64_t key, std::uint32_t value);
   // `key` with its low flag bits cleared.
@@ -67,6 +73,7 @@ class DecideTable {
   std::vector<std::uint64_t> keys_;
   std::vector<std::uint32_t> values_ = std::vector<std::uint32_t>(1, kMissing);
   std::size_t mask_ = 0;
+  std::size_t count_ = 0;
 };
 
 struct StoryView {
@@ -88,8 +95,11 @@ struct StoryView {
   // Exact word ids of each stem id: stem_exacts[stem_exact_offsets[id] .. stem_exact_offsets[id + 1]).
   std::vector<std::uint32_t> stem_exact_offsets, stem_exacts;
   // Decision keys: every exact word, every stem (English stories only: decided queries hold
-  // English stems), every pair of words at adjacent positions and every field value.
+  // English stems), every pair of words at adjacent positions, every field value, the headline's
+  // words and stems, and the word prefixes of the lengths asked for. False in a story of more
+  // distinct words than a prefix value can name: then nothing is decided, all is verified.
   DecideTable decide;
+  bool decidable = true;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
   // Word and field keys only (no prefixes): what the term statistics count.
