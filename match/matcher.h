@@ -8,8 +8,9 @@
 // field values), checked against a filter of the story's keys (presearch_keys.h, PassesCheck) —
 // Lucene Monitor's multipass presearcher, at the cost of one word per entry. An entry whose query
 // is a conjunction of one-key tests (CompiledQuery::decision: words, exact words, two-word
-// phrases, field values, negations and ORs of them) is filed with those tests instead and decided
-// from the story's exact keys, without its compiled query being read. Only the remaining
+// phrases, one-word hd: terms, word prefixes, field values, negations and ORs of them) is filed
+// with those tests instead and decided from the story's exact keys, without its compiled query
+// being read. Only the remaining
 // candidates are verified against the story's own in-memory postings. Queries with no
 // usable term (pure negations, MatchAll, time-only) are kept on an always-verify list. A story
 // matches a query exactly when a search run right after its ingest would return it
