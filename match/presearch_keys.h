@@ -68,11 +68,12 @@ inline bool PassesCheck(std::uint64_t check, const std::uint64_t* filter, bool e
 namespace dateline::match {
 
 // Decision keys (third way out of the presearcher, besides verification and the check): an entry
-// whose query is a conjunction of clauses, each an OR of single-word / single-value tests
+// whose query is a conjunction of clauses, each an OR of one-key tests
 // (possibly negated), is decided from the story's keys alone, without its compiled query
 // (CompiledQuery::decision). Each test is an exact 64-bit key compared with the story's table of
 // decision keys (StoryView::decide), kept apart by kind: an exact folded word, an English stem
-// (English stories only; other languages verify), a keyword field value. The two low bits carry
+// (English stories only; other languages verify), two exact words at adjacent positions, a
+// headline word or English stem, a word prefix, a keyword field value. The two low bits carry
 // the literal's flags, so keys are compared with them cleared. Two distinct words would have to
 // share 62 bits of hash to be confused.
 inline constexpr std::uint64_t kDecideNegated = 1;       // the story must lack the key
