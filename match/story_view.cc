@@ -58,40 +58,33 @@ std::uint32_t WordTable::Intern(std::string_view word) {
 void DecideTable::Reset(std::size_t n) {
   std::size_t size = 16;
   while (size < 2 * n) size *= 2;
-  if (values_.size() != size) {
-    keys_.assign(size, 0);
-    values_.assign(size, kMissing);
+  if (slots_.size() != size) {
+    slots_.assign(size, Slot{0, kMissing});
   } else {
-    std::fill(values_.begin(), values_.end(), kMissing);
+    for (Slot& s : slots_) s.value = kMissing;
   }
   mask_ = size - 1;
   count_ = 0;
 }
 
 void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
-  if (2 * (count_ + 1) > values_.size()) {
+  if (2 * (count_ + 1) > slots_.size()) {
     // Load factor at most 1/2: rehash into twice the slots.
-    std::vector<std::uint64_t> keys;
-    std::vector<std::uint32_t> values;
-    keys.swap(keys_);
-    values.swap(values_);
-    keys_.assign(2 * keys.size(), 0);
-    values_.assign(2 * values.size(), kMissing);
-    mask_ = values_.size() - 1;
-    for (std::size_t j = 0; j < values.size(); ++j) {
-      if (values[j] == kMissing) continue;
-      std::size_t i = Home(keys[j]);
-      while (values_[i] != kMissing) i = (i + 1) & mask_;
-      keys_[i] = keys[j];
-      values_[i] = values[j];
+    std::vector<Slot> old(2 * slots_.size(), Slot{0, kMissing});
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.value == kMissing) continue;
+      std::size_t i = Home(s.key);
+      while (slots_[i].value != kMissing) i = (i + 1) & mask_;
+      slots_[i] = s;
     }
   }
   std::size_t i = Home(key);
-  for (; values_[i] != kMissing; i = (i + 1) & mask_) {
-    if (keys_[i] == key) return;  // the first kind wins; kinds never share a key
+  for (; slots_[i].value != kMissing; i = (i + 1) & mask_) {
+    if (slots_[i].key == key) return;  // the first kind wins; kinds never share a key
   }
-  keys_[i] = key;
-  values_[i] = value;
+  slots_[i] = Slot{key, value};
   ++count_;
 }
 
