@@ -59,7 +59,9 @@ struct SizeResult {
   double p50_ms = 0, p99_ms = 0, max_ms = 0, stories_per_s = 0;
   double stories_per_cpu_s = 0;  // on the machine's load: the wall-clock rate understates it
   double build_cpu_s = 0;
-  double candidates = 0, fired = 0, checked_out = 0;
+  double candidates = 0, fired = 0, checked_out = 0, decided = 0;
+  double cpu_p50_ms = 0, cpu_p99_ms = 0;  // per-story CPU time of the matching thread
+  std::string slowest;                    // what the slowest 1% of stories (by CPU) look like
   double add_p99_us = 0, add_max_us = 0, remove_p99_us = 0;
   double add_max_cpu_us = 0;  // CPU time of the slowest Add: tells a slow Add from a preempted one
   double brute_per_s = 0;  // 0: not run
@@ -197,19 +199,25 @@ bool RunAlerts(const Options& o) {
     const std::uint64_t rss_after = RssKiB().first;
     r.rss_mib = static_cast<double>(rss_after > base_rss ? rss_after - base_rss : 0) / 1024.0;
 
-    std::vector<double> ms;
+    std::vector<double> ms, cpu_ms;
     ms.reserve(stream);
-    std::uint64_t candidates = 0, fired = 0, checked_out = 0;
+    cpu_ms.reserve(stream);
+    std::vector<match::MatchStats> per_story(stream);
+    std::uint64_t candidates = 0, fired = 0, checked_out = 0, decided = 0;
     std::size_t mismatches = 0, next_brute = 0;
     const double scpu0 = ThreadCpu();
     const auto s0 = Clock::now();
     for (std::size_t i = 0; i < stream; ++i) {
       match::MatchStats ms_stats;
+      const double c = ThreadCpu();
       const auto a = Clock::now();
       const std::vector<match::Fired> f = matcher->Match(stories[i], now_us, &ms_stats);
       ms.push_back(Millis(Clock::now() - a));
+      cpu_ms.push_back((ThreadCpu() - c) * 1e3);
+      per_story[i] = ms_stats;
       candidates += ms_stats.candidates;
       checked_out += ms_stats.checked_out;
+      decided += ms_stats.decided;
       fired += f.size();
       if (next_brute < brute_sample.size() && brute_sample[next_brute] == i) {
         std::set<std::uint64_t> got;
@@ -227,6 +235,33 @@ bool RunAlerts(const Options& o) {
     r.candidates = static_cast<double>(candidates) / static_cast<double>(stream);
     r.fired = static_cast<double>(fired) / static_cast<double>(stream);
     r.checked_out = static_cast<double>(checked_out) / static_cast<double>(stream);
+    r.decided = static_cast<double>(decided) / static_cast<double>(stream);
+    {
+      // The slowest 1% of stories by CPU time against all: their length, candidates and fired.
+      std::vector<std::size_t> order(stream);
+      for (std::size_t i = 0; i < stream; ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return cpu_ms[x] > cpu_ms[y]; });
+      auto describe = [&](std::size_t n) {
+        double chars = 0, cand = 0, fire = 0, dec = 0, cpu = 0;
+        for (std::size_t k = 0; k < n; ++k) {
+          const Story& st = stories[order[k]];
+          std::size_t len = st.headline.size() + st.summary.size();
+          for (const Block& b : st.body) len += b.text.size();
+          chars += static_cast<double>(len);
+          cand += static_cast<double>(per_story[order[k]].candidates);
+          dec += static_cast<double>(per_story[order[k]].decided);
+          fire += static_cast<double>(per_story[order[k]].matched);
+          cpu += cpu_ms[order[k]];
+        }
+        const double d = static_cast<double>(std::max<std::size_t>(n, 1));
+        return Format("%.2f ms CPU, %.0f chars, %.0f verified, %.0f decided, %.0f fired", cpu / d, chars / d,
+                      cand / d, dec / d, fire / d);
+      };
+      r.slowest = "slowest 1% of stories: " + describe(std::max<std::size_t>(stream / 100, 1)) +
+                  "; all stories: " + describe(stream);
+    }
+    r.cpu_p50_ms = Percentile(cpu_ms, 0.50);
+    r.cpu_p99_ms = Percentile(cpu_ms, 0.99);
     if (mismatches > 0) {
       std::printf("FAILED: %zu sampled stories fired differently from brute force\n", mismatches);
       ok = false;
@@ -256,17 +291,17 @@ bool RunAlerts(const Options& o) {
 
     std::printf("%9zu queries: build %.2f s (%.2f s CPU, %.0f queries/s), %llu always verified, matcher "
                 "%.0f MiB (estimate) / %.0f MiB RSS growth; %.0f stories/s (%.0f per CPU second), p50 %.3f ms, "
-                "p99 %.3f ms, max %.2f ms, %.1f candidates (%.1f more dropped by their required-key check) and %.1f fired per story; Add p99 %.0f us max %.0f us "
+                "p99 %.3f ms, max %.2f ms (CPU p50 %.3f ms, p99 %.3f ms), %.1f candidates verified (%.1f more dropped by their required-key check, %.1f entries decided from the story's keys) and %.1f fired per story; Add p99 %.0f us max %.0f us "
                 "(max %.0f us CPU), Remove p99 %.0f us",
                 size, r.build_s, r.build_cpu_s, r.build_qps, static_cast<unsigned long long>(r.always),
                 r.matcher_mib, r.rss_mib, r.stories_per_s, r.stories_per_cpu_s, r.p50_ms, r.p99_ms, r.max_ms,
-                r.candidates, r.checked_out, r.fired, r.add_p99_us, r.add_max_us, r.add_max_cpu_us, r.remove_p99_us);
+                r.cpu_p50_ms, r.cpu_p99_ms, r.candidates, r.checked_out, r.decided, r.fired, r.add_p99_us, r.add_max_us, r.add_max_cpu_us, r.remove_p99_us);
     if (r.brute_per_s > 0) {
       std::printf("; brute force %.2f stories/s on %zu stories (matcher/brute force %.0fx), fired sets %s",
                   r.brute_per_s, r.brute_stories, r.stories_per_s / r.brute_per_s,
                   mismatches == 0 ? "equal" : "DIFFER");
     }
-    std::printf("\n");
+    std::printf("\n           %s\n", r.slowest.c_str());
     const auto costly = matcher->CostliestQueries(3);
     std::printf("           costliest queries (id: verification work):");
     for (const auto& [id, work] : costly) {

@@ -97,9 +97,13 @@ class QueryCompiler {
       }
     } else {
       source = &root;
-      add_entry(0, Extract(root));
+      std::optional<KeySet> ks = Extract(root);
+      const bool filed = ks && !ks->keys.empty();
+      add_entry(0, std::move(ks));
+      if (filed) Decision(root);
     }
     CompiledQuery q;
+    q.decision_ = std::move(decision_);
     const std::size_t header = 8 * QueryView::kHeaderWords;
     const std::size_t bytes = header + 16 * nodes_.size() + 8 * entries.size() + pool_.size();
     q.words_ = (bytes + 7) / 8;
@@ -446,7 +450,118 @@ class QueryCompiler {
     return check;
   }
 
+  // The decision key of a node that is one key test (a one-word term or phrase, a two-word exact
+  // phrase, a one-word term in the headline, a word prefix, a keyword field value, an author of
+  // one word); 0 when it is none.
+  std::uint64_t Literal(const query::Node& n, bool& english_only) const {
+    using query::Kind;
+    // One word in the headline (hd:word) is a key test too; other scopes are positional.
+    const bool headline = n.scope == query::Scope::kHeadline && n.kind == Kind::kTerm;
+    if ((n.scope != query::Scope::kAll && !headline) || !n.children.empty()) return 0;
+    if (n.kind == Kind::kPrefix) {
+      const std::string p = text::Fold(n.text);
+      return p.empty() || p.size() >= 64 ? 0 : PrefixDecideKey(p);
+    }
+    if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase) {
+      std::vector<std::string> words;
+      if (n.kind == Kind::kTerm) {
+        words = QueryWords(n.text);
+      } else {
+        for (const std::string& word : n.words) {
+          for (std::string& w : QueryWords(word)) words.push_back(std::move(w));
+        }
+      }
+      const bool exact = n.kind == Kind::kPhrase || n.exact;
+      // Two exact words: the story's key of that pair at adjacent positions.
+      if (words.size() == 2 && exact && !headline) return BigramDecideKey(WordKey(words[0]), WordKey(words[1]));
+      if (words.size() != 1) return 0;
+      if (exact) return headline ? HeadlineExactDecideKey(words[0]) : ExactDecideKey(words[0]);
+      // A stemmed word is looked up by its English stem in an English story (verifier.cc).
+      english_only = true;
+      const std::string& stem = CachedStem(words[0], "en");
+      return headline ? HeadlineStemDecideKey(stem) : StemDecideKey(stem);
+    }
+    if (n.kind == Kind::kField && !n.prefix) {
+      const std::string field = text::Fold(n.field);
+      if (field == "author") {
+        const std::vector<std::string> words = QueryWords(n.text);
+        return words.size() == 1 ? FieldDecideKey(field, words[0]) : 0;
+      }
+      return FieldDecideKey(field, FieldValue(field, n.text));
+    }
+    return 0;
+  }
+
+  // One clause (an OR of literals, a literal, or a negated literal or OR of literals, which is a
+  // clause per literal) appended to `lits`; false when `n` is no such thing.
+  bool Clause(const query::Node& n, std::vector<std::uint64_t>& lits, bool& english_only) const {
+    using query::Kind;
+    auto literal = [&](const query::Node& c, bool negated, bool start) {
+      const query::Node* x = &c;
+      if (x->kind == Kind::kNot) {
+        // A doubly negated word is no matched term of verification (CollectTerms): not decided.
+        if (negated || x->scope != query::Scope::kAll || x->children.size() != 1) return false;
+        negated = !negated;
+        x = x->children[0].get();
+      }
+      const std::uint64_t key = Literal(*x, english_only);
+      if (key == 0) return false;
+      lits.push_back(key | (negated ? kDecideNegated : 0) | (start ? kDecideClauseStart : 0));
+      return true;
+    };
+    if (n.kind == Kind::kOr) {
+      if (n.children.empty()) return false;
+      bool start = true;
+      for (const auto& c : n.children) {
+        if (!literal(*c, false, start)) return false;
+        start = false;
+      }
+      return true;
+    }
+    if (n.kind == Kind::kNot && n.children.size() == 1 && n.children[0]->kind == Kind::kOr) {
+      // NOT (a OR b) = NOT a AND NOT b.
+      const query::Node& o = *n.children[0];
+      if (o.scope != query::Scope::kAll || o.children.empty()) return false;
+      for (const auto& c : o.children) {
+        if (!literal(*c, true, true)) return false;
+      }
+      return true;
+    }
+    return literal(n, false, true);
+  }
+
+  // Conjunction of clauses (ANDs flattened).
+  bool Conjunction(const query::Node& n, std::vector<std::uint64_t>& lits, bool& english_only) const {
+    if (n.kind != query::Kind::kAnd) return Clause(n, lits, english_only);
+    if (n.scope != query::Scope::kAll || n.children.empty()) return false;
+    for (const auto& c : n.children) {
+      if (!Conjunction(*c, lits, english_only)) return false;
+    }
+    return true;
+  }
+
+  // Sets decision_ when the query (filed as one entry) is decided by its key tests alone.
+  void Decision(const query::Node& root) {
+    std::vector<std::uint64_t> lits;
+    bool english_only = false;
+    if (!Conjunction(root, lits, english_only) || lits.empty() || lits.size() > kMaxDecisionLiterals) return;
+    // Shorter clauses first: a unit clause that fails ends the test after one lookup.
+    std::vector<std::pair<std::size_t, std::size_t>> clauses;  // (first literal, length)
+    for (std::size_t k = 0; k < lits.size(); ++k) {
+      if ((lits[k] & kDecideClauseStart) != 0) clauses.emplace_back(k, 0);
+      ++clauses.back().second;
+    }
+    std::stable_sort(clauses.begin(), clauses.end(),
+                     [](const auto& a, const auto& b) { return a.second < b.second; });
+    decision_.push_back(lits.size() | (english_only ? std::uint64_t{1} << 32 : 0));
+    for (const auto& [first, length] : clauses) {
+      decision_.insert(decision_.end(), lits.begin() + static_cast<std::ptrdiff_t>(first),
+                       lits.begin() + static_cast<std::ptrdiff_t>(first + length));
+    }
+  }
+
   const KeyFrequency& frequency_;
+  std::vector<std::uint64_t> decision_;
   std::vector<CompiledNode> nodes_;
   std::string pool_;
   std::uint64_t prefix_lengths_ = 0;

@@ -132,6 +132,7 @@ class CompiledQuery : public QueryView {
   CompiledQuery(CompiledQuery&& o) noexcept { *this = std::move(o); }
   CompiledQuery& operator=(CompiledQuery&& o) noexcept {
     storage_ = std::move(o.storage_);
+    decision_ = std::move(o.decision_);
     words_ = o.words_;
     blob_ = storage_.get();
     o.blob_ = nullptr;
@@ -142,9 +143,19 @@ class CompiledQuery : public QueryView {
   std::size_t words() const { return words_; }
   void set_id(std::uint64_t id) { storage_[4] = id; }  // Header::id
 
+  // When the query (one presearch entry, node 0) is decided by key tests alone
+  // (presearch_keys.h, decision keys): one header word `literal count | english_only << 32`, then
+  // the literals, each a decision key with kDecideNegated / kDecideClauseStart in its low bits.
+  // The query matches exactly when every clause has a literal whose key the story has (or, when
+  // negated, lacks). english_only: some literal is an English stem, so only an English story can
+  // be decided; others verify. Empty when the query needs verification. Not part of the blob:
+  // the Matcher files it with the entry's postings.
+  const std::vector<std::uint64_t>& decision() const { return decision_; }
+
  private:
   friend class QueryCompiler;
   std::unique_ptr<std::uint64_t[]> storage_;
+  std::vector<std::uint64_t> decision_;
   std::size_t words_ = 0;
 };
 
@@ -155,6 +166,10 @@ using KeyFrequency = std::function<std::uint64_t(std::uint64_t key)>;
 // of an OR, a top-level OR split into one entry per child); which keys are chosen changes speed
 // only, never which stories match.
 CompiledQuery Compile(const query::Node& query, const KeyFrequency& frequency);
+
+// Most literals a decided query may have (its decision is copied into each posting of the entry;
+// an OR of 50 names narrowed by a word, common in saved alerts, has 51).
+inline constexpr std::size_t kMaxDecisionLiterals = 64;
 
 // Static cost: 1 per word, phrase word, field value or time bound, 10 per prefix; a NEAR or W
 // node costs 4 times its operands, SAME and ATLEAST 2 times (they enumerate occurrences).

@@ -41,6 +41,24 @@ struct Posting {
   const std::uint64_t* blob;
 };
 
+// Entries filed under one key: those verified (after their check) and those decided by key
+// tests alone, as records of kDecidedHeader words (entry, query id, blob) followed by the query's
+// decision (CompiledQuery::decision: a count word, then the literals), read in order.
+constexpr std::size_t kDecidedHeader = 3;
+struct KeyPostings {
+  std::vector<Posting> verify;
+  std::vector<std::uint64_t> decided;
+};
+
+// A query decided for a story: its entry and id, and the story's word values
+// (DecideTable) of its positive literals that held, [terms_begin, terms_end) of a per-thread list.
+struct DecidedHit {
+  std::uint64_t entry;
+  std::uint64_t id;
+  std::uint32_t terms_begin;
+  std::uint32_t terms_end;
+};
+
 // A candidate of one story: its entry and the blob of its query.
 struct Candidate {
   std::uint64_t entry;
@@ -53,9 +71,32 @@ struct Slot {
   std::uint64_t id = 0;
   std::uint16_t generation = 0;  // bumped on reuse, so a candidate taken before is recognised
   bool live = false;
+  bool decided = false;     // filed as decided records (KeyPostings::decided)
   QueryView query;          // in the Matcher's BlobArena
   std::uint32_t words = 0;  // of the query's blob
 };
+
+// Evaluates a decision (CompiledQuery::decision) of `n` literals against the story's decision
+// keys. When it holds, the story values of its positive literals that held are appended to
+// `terms` (for matched terms); when it fails, `terms` may have gained values the caller drops.
+bool Decide(const std::uint64_t* lit, std::uint32_t n, const StoryView& view, std::vector<std::uint32_t>& terms) {
+  bool clause = true;  // the clause before the current literal holds
+  for (std::uint32_t k = 0; k < n; ++k) {
+    const std::uint64_t l = lit[k];
+    if ((l & kDecideClauseStart) != 0) {
+      if (!clause) return false;
+      clause = false;
+    }
+    const std::uint32_t v = view.decide.Find(l & ~kDecideFlags);
+    if ((l & kDecideNegated) != 0) {
+      clause |= v == DecideTable::kMissing;
+    } else if (v != DecideTable::kMissing) {
+      clause = true;
+      if (v != DecideTable::kField) terms.push_back(v);
+    }
+  }
+  return clause;
+}
 
 }  // namespace
 
@@ -67,13 +108,14 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  std::unordered_map<std::uint64_t, std::vector<Posting>> postings[kShards];  // key -> entries
+  std::unordered_map<std::uint64_t, KeyPostings> postings[kShards];  // key -> entries
   std::vector<Posting> always;  // entries verified for every story
   std::uint64_t queries = 0;
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
   std::uint64_t blob_bytes = 0;
   BlobArena arena;  // the compiled queries
   std::uint64_t posting_entries = 0;
+  std::uint64_t decided_words = 0;  // in every KeyPostings::decided
   // Bumped by every Add and Remove: while it is unchanged since a story took its candidates, their
   // blobs are all still filed and no slot needs checking.
   std::uint64_t changes = 0;
@@ -110,8 +152,9 @@ struct Matcher::Impl {
   }
 
   // Requires mu held exclusively.
-  void File(std::uint32_t s) {
+  void File(std::uint32_t s, const std::vector<std::uint64_t>& decision) {
     const QueryView q = slot(s).query;
+    slot(s).decided = !decision.empty();
     if (q.always_verify()) ++always_queries;
     prefix_lengths.fetch_or(q.prefix_lengths());
     field_prefix_lengths.fetch_or(q.field_prefix_lengths());
@@ -120,7 +163,14 @@ struct Matcher::Impl {
       const Posting posting{Entry(s, node), check, q.data()};
       if (n == 0) always.push_back(posting);
       for (std::uint32_t k = 0; k < n; ++k) {
-        postings[Shard(keys[k])][keys[k]].push_back(posting);
+        KeyPostings& kp = postings[Shard(keys[k])][keys[k]];
+        if (decision.empty()) {
+          kp.verify.push_back(posting);
+        } else {
+          kp.decided.insert(kp.decided.end(), {posting.entry, q.id(), reinterpret_cast<std::uint64_t>(q.data())});
+          kp.decided.insert(kp.decided.end(), decision.begin(), decision.end());
+          decided_words += kDecidedHeader + decision.size();
+        }
         const std::size_t bit = FilterBit(keys[k]);
         key_filter[bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
@@ -147,14 +197,30 @@ struct Matcher::Impl {
         auto& shard = postings[Shard(keys[k])];
         auto it = shard.find(keys[k]);
         if (it == shard.end()) continue;
-        auto& list = it->second;
-        auto pos = std::find_if(list.begin(), list.end(), same(entry));
-        if (pos != list.end()) {
-          *pos = list.back();
-          list.pop_back();
-          --posting_entries;
+        KeyPostings& kp = it->second;
+        if (sl.decided) {
+          // Records are variable-length: found by walking them, removed by closing the gap.
+          auto& d = kp.decided;
+          for (std::size_t r = 0; r < d.size();) {
+            const std::size_t len = kDecidedHeader + 1 + static_cast<std::uint32_t>(d[r + kDecidedHeader]);
+            if (d[r] == entry) {
+              d.erase(d.begin() + static_cast<std::ptrdiff_t>(r), d.begin() + static_cast<std::ptrdiff_t>(r + len));
+              decided_words -= len;
+              --posting_entries;
+              break;
+            }
+            r += len;
+          }
+        } else {
+          auto& list = kp.verify;
+          auto pos = std::find_if(list.begin(), list.end(), same(entry));
+          if (pos != list.end()) {
+            *pos = list.back();
+            list.pop_back();
+            --posting_entries;
+          }
         }
-        if (list.empty()) shard.erase(it);
+        if (kp.verify.empty() && kp.decided.empty()) shard.erase(it);
       }
     });
     blob_bytes -= 8 * sl.words;
@@ -162,6 +228,7 @@ struct Matcher::Impl {
     sl.query = QueryView();
     sl.words = 0;
     sl.live = false;
+    sl.decided = false;
     free_slots.push_back(s);
     --queries;
   }
@@ -225,7 +292,7 @@ Status Matcher::Add(std::uint64_t id, const query::Node& query) {
   std::memcpy(blob, compiled.data(), compiled.bytes());
   sl.query = QueryView(blob);
   sl.words = static_cast<std::uint32_t>(compiled.words());
-  m.File(s);
+  m.File(s, compiled.decision());
   m.blob_bytes += compiled.bytes();
   ++m.queries;
   ids.emplace(id, s);
@@ -248,7 +315,8 @@ bool Matcher::Remove(std::uint64_t id) {
 std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
   const Impl& m = *impl_;
   thread_local StoryView view;
-  BuildStoryView(story, view, m.prefix_lengths.load(), m.field_prefix_lengths.load());
+  const std::uint64_t prefix_lengths = m.prefix_lengths.load();
+  BuildStoryView(story, view, prefix_lengths, m.field_prefix_lengths.load());
   if (now_us == 0) {
     now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
@@ -273,22 +341,64 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   // verified for every story.
   thread_local std::vector<Candidate> candidates;
   candidates.clear();
+  thread_local std::vector<DecidedHit> hits;
+  thread_local std::vector<std::uint32_t> hit_terms;
+  hits.clear();
+  hit_terms.clear();
   std::uint64_t checked_out = 0;
+  std::uint64_t decided = 0;
   std::uint64_t changes = 0;
   {
     std::shared_lock lock(m.mu);
+    // Two passes: the lists of the story's keys first, then their entries, each list's start
+    // prefetched a few lists ahead (reading the index is mostly waiting for memory).
+    thread_local std::vector<const KeyPostings*> lists;
+    lists.clear();
+    // A query added since the story was analysed may use a prefix length the story's decision
+    // keys lack: then this story verifies decided queries instead.
+    const bool decidable = view.decidable && m.prefix_lengths.load() == prefix_lengths;
     for (std::uint64_t key : view.keys) {
       const std::size_t bit = Impl::FilterBit(key);
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
       const auto& shard = m.postings[Impl::Shard(key)];
       auto it = shard.find(key);
-      if (it == shard.end()) continue;
-      for (const Posting& p : it->second) {
+      if (it != shard.end()) lists.push_back(&it->second);
+    }
+    constexpr std::size_t kListsAhead = 6;
+    auto prefetch_list = [](const KeyPostings* kp) {
+      __builtin_prefetch(kp->verify.data());
+      __builtin_prefetch(kp->decided.data());
+    };
+    for (std::size_t l = 0; l < std::min(kListsAhead, lists.size()); ++l) prefetch_list(lists[l]);
+    for (std::size_t l = 0; l < lists.size(); ++l) {
+      if (l + kListsAhead < lists.size()) prefetch_list(lists[l + kListsAhead]);
+      const KeyPostings& kp = *lists[l];
+      for (const Posting& p : kp.verify) {
         if (PassesCheck(p.check, check_filter.data(), english)) {
           candidates.push_back({p.entry, p.blob});
         } else {
           ++checked_out;
         }
+      }
+      // Decided records: the query's own key tests against the story's decision keys, without
+      // touching its compiled query — unless it needs English stems and the story is not English.
+      const std::vector<std::uint64_t>& d = kp.decided;
+      for (std::size_t r = 0; r < d.size();) {
+        const std::uint64_t head = d[r + kDecidedHeader];
+        const auto n = static_cast<std::uint32_t>(head);
+        const std::uint64_t* lit = d.data() + r + kDecidedHeader + 1;
+        if (!decidable || (!english && (head >> 32) != 0)) {
+          candidates.push_back({d[r], reinterpret_cast<const std::uint64_t*>(d[r + 2])});
+        } else {
+          ++decided;
+          const auto mark = static_cast<std::uint32_t>(hit_terms.size());
+          if (Decide(lit, n, view, hit_terms)) {
+            hits.push_back({d[r], d[r + 1], mark, static_cast<std::uint32_t>(hit_terms.size())});
+          } else {
+            hit_terms.resize(mark);
+          }
+        }
+        r += kDecidedHeader + 1 + n;
       }
     }
     for (const Posting& p : m.always) candidates.push_back({p.entry, p.blob});
@@ -341,6 +451,54 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       c = next;
     }
   }
+  // Decided hits: one per query (an entry filed under several keys the story offers repeats).
+  std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.entry < b.entry; });
+  thread_local std::vector<std::uint32_t> ids;
+  for (std::size_t h = 0; h < hits.size(); ++h) {
+    if (h > 0 && hits[h].entry == hits[h - 1].entry) continue;
+    ids.clear();
+    for (std::uint32_t t = hits[h].terms_begin; t < hits[h].terms_end; ++t) {
+      const std::uint32_t v = hit_terms[t];
+      const std::uint32_t id = v & ~DecideTable::kKindMask;
+      const std::uint32_t kind = v & DecideTable::kKindMask;
+      if (kind == DecideTable::kExact) {
+        ids.push_back(id);
+      } else if (kind == DecideTable::kBigram) {
+        ids.push_back(view.exact_of[id]);
+        ids.push_back(view.exact_of[id + 1]);
+      } else if (kind == DecideTable::kOther) {
+        const std::uint32_t sub = v & DecideTable::kSubKindMask;
+        if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
+          ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
+        } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
+          // The headline's occurrences of the stem only, as verification collects them.
+          const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
+          for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
+            if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
+          }
+        } else {
+          // Every word with the prefix: the first `length` bytes of word `id`.
+          const std::uint32_t word = v & DecideTable::kMaxPrefixId;
+          const std::size_t length = (v >> 22) & 63;
+          const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
+          for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
+            if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
+          }
+        }
+      } else {
+        for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
+          ids.push_back(view.stem_exacts[e]);
+        }
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    Fired f{hits[h].id, {}};
+    f.matched_terms.reserve(ids.size());
+    for (std::uint32_t id : ids) f.matched_terms.push_back(view.exacts.word(id));
+    std::sort(f.matched_terms.begin(), f.matched_terms.end());
+    fired.push_back(std::move(f));
+  }
   fired_hint = fired.size();
   std::sort(fired.begin(), fired.end(),
             [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
@@ -358,6 +516,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   if (stats != nullptr) {
     stats->candidates = verified;
     stats->checked_out = checked_out;
+    stats->decided = decided;
     stats->matched = fired.size();
   }
   return fired;
@@ -378,7 +537,7 @@ MatcherStats Matcher::Stats() const {
     bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
   }
   // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
-  bytes += keys * (48 + 16) + ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 +
+  bytes += keys * (48 + 40) + ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 + m.decided_words * 8 * 3 / 2 +
            m.always.capacity() * sizeof(Posting);
   st.memory_bytes = bytes;
   return st;

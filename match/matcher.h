@@ -6,7 +6,11 @@
 // story. A second pass drops most of them unverified: each filed entry carries a few more keys
 // every match of it needs (the rarest other words of an AND, the other words of a phrase or NEAR,
 // field values), checked against a filter of the story's keys (presearch_keys.h, PassesCheck) —
-// Lucene Monitor's multipass presearcher, at the cost of one word per entry. Only the remaining
+// Lucene Monitor's multipass presearcher, at the cost of one word per entry. An entry whose query
+// is a conjunction of one-key tests (CompiledQuery::decision: words, exact words, two-word
+// phrases, one-word hd: terms, word prefixes, field values, negations and ORs of them) is filed
+// with those tests instead and decided from the story's exact keys, without its compiled query
+// being read. Only the remaining
 // candidates are verified against the story's own in-memory postings. Queries with no
 // usable term (pure negations, MatchAll, time-only) are kept on an always-verify list. A story
 // matches a query exactly when a search run right after its ingest would return it
@@ -39,6 +43,7 @@ struct Fired {
 struct MatchStats {
   std::uint64_t candidates = 0;  // queries verified for this story
   std::uint64_t checked_out = 0;  // filed entries dropped by their required-key check unverified
+  std::uint64_t decided = 0;      // filed entries decided from the story's keys alone (no verification)
   std::uint64_t matched = 0;
 };
 

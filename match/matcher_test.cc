@@ -10,6 +10,8 @@
 #include <set>
 #include <thread>
 
+#include "match/presearch_keys.h"
+#include "match/story_view.h"
 #include "query/parser.h"
 
 namespace dateline::match {
@@ -206,8 +208,11 @@ TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
   EXPECT_EQ(f[0].query_id, 3u);
   EXPECT_EQ(f[1].query_id, 5u);
   EXPECT_EQ(f[2].query_id, 6u);
-  EXPECT_EQ(stats.candidates, 3u);
-  EXPECT_EQ(stats.checked_out, 3u);
+  // 1, 2, 3, 5 and 6 are conjunctions of word and word-pair tests, decided from the story's keys
+  // without a check or verification (KeyDecidedQueries… below); 4 is dropped by its check.
+  EXPECT_EQ(stats.candidates, 0u);
+  EXPECT_EQ(stats.checked_out, 1u);
+  EXPECT_GE(stats.decided, 5u);
 
   // A German story has German stems, so the English stem of a stemmed word is not checked there;
   // exact words are.
@@ -217,7 +222,8 @@ TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].query_id, 6u);
   EXPECT_EQ(stats.candidates, 4u);  // 1, 4 and 5 (verified: no quokka, no rates) and 6; 3 is filed under "rates"
-  EXPECT_EQ(stats.checked_out, 1u);  // 2
+  // (1, 5 and 6 hold English stems, so a German story verifies them.)
+  EXPECT_EQ(stats.checked_out, 0u);  // 2 is decided: exact words need no English stems
 
   // The story that has every word still fires everything that should.
   const Story both = MakeStory("Fed rates", {"The Fed watched a quokka fed by tourists."});
@@ -226,6 +232,177 @@ TEST(Matcher, RequiredKeyCheckDropsCandidatesBeforeVerification) {
   for (const Fired& x : f) ids.insert(x.query_id);
   EXPECT_EQ(ids, (std::set<std::uint64_t>{1, 2, 3, 4, 5}));
   EXPECT_EQ(stats.checked_out, 0u);
+}
+
+// Queries that are conjunctions of one-key tests fire from the presearch index alone (the story's
+// decision keys), without verification, and give the same answers and matched terms.
+TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
+  struct Case {
+    const char* text;
+    bool fires;
+  };
+  const Case cases[] = {
+      {"rate inflation", true},             // "rates" and "rate": forms differ, one English stem
+      {"eased", true},                      // stem of "easing"
+      {"\"ease\"", false},                  // exact: the form is not in the story
+      {"\"rates\" fed", true},
+      {"fed -deflation", true},
+      {"fed -inflation", false},
+      {"(deflation OR inflation) fed", true},
+      {"(deflation OR bonds) fed", false},
+      {"fed -(bonds OR deflation)", true},
+      {"fed -(bonds OR inflation)", false},
+      {"source:reuters inflation", true},   // field values are keys of their own
+      {"source:bloomberg inflation", false},
+      {"ticker:7203.t fed", true},
+      {"author:smith", true},
+      {"author:jones", false},
+      {"lang:en fed", true},
+      {"lang:de fed", false},
+      {"priority:normal", true},
+      {"\"interest rates\"", true},       // two exact words: the story's key of the adjacent pair
+      {"\"rates interest\"", false},
+      {"\"interest rate\" fed", true},
+      {"\"interest rate\" -\"rate cuts\"", false},
+      {"(\"rate cuts\" OR bonds) inflation", true},
+      {"hd:rate", true},                     // headline words and stems are keys of their own
+      {"hd:inflation", false},
+      {"hd:\"fed\" inflation", true},
+      {"hd:\"federal\"", false},
+      {"infla* fed", true},                  // word prefixes of the lengths filed
+      {"infla* -defla*", true},
+      {"fed -infla*", false},
+      {"defla* fed", false},
+  };
+  for (const Case& c : cases) {
+    Matcher m;
+    ASSERT_TRUE(m.Add(1, *Q(c.text)).ok()) << c.text;
+    MatchStats stats;
+    const std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
+    EXPECT_EQ(f.size(), c.fires ? 1u : 0u) << c.text;
+    EXPECT_EQ(stats.candidates, 0u) << c.text << ": verified";
+    if (c.fires) {
+      EXPECT_GE(stats.decided, 1u) << c.text;
+    }
+  }
+  // Matched terms as verification gives them: every story word of a positive word, none of a
+  // negated one, none for fields, words of OR branches that did not decide included.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds")).ok());
+  MatchStats stats;
+  std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 0u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  // The same query with a positional part is verified and names the same words (and the NEAR's).
+  ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds fed NEAR/3 signals")).ok());
+  f = m.Match(Sample(), kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 1u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  // Headline words: only their headline occurrences ("rates" is in the body only); prefixes:
+  // every word with the prefix.
+  const Story rates = MakeStory("Rate rises", {"Rates rose, then the rate rose again; inflated inflation."});
+  ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\"")).ok());
+  f = m.Match(rates, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 0u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
+  ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\" (rose NEAR/2 again)")).ok());  // verified
+  f = m.Match(rates, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(stats.candidates, 1u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
+}
+
+TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
+  // Positions run on across paragraphs (the headline's last word and the body's first are
+  // adjacent), as verification has them.
+  std::size_t fired = 0;
+  for (const char* pair : {"cuts the", "year markets", "the federal", "federal the", "friday fed"}) {
+    Matcher m;
+    const std::string phrase = std::string("\"") + pair + "\"";
+    ASSERT_TRUE(m.Add(1, *Q(phrase)).ok());             // decided
+    ASSERT_TRUE(m.Add(2, *Q(phrase + " (fed NEAR/1 signals)")).ok());  // verified; the NEAR holds
+    const std::vector<Fired> f = m.Match(Sample(), kNow);
+    std::set<std::uint64_t> ids;
+    for (const Fired& x : f) ids.insert(x.query_id);
+    EXPECT_EQ(ids.count(1), ids.count(2)) << pair;
+    fired += ids.count(1);
+  }
+  EXPECT_EQ(fired, 3u);
+}
+
+TEST(Matcher, KeyDecidedQueriesInOtherLanguages) {
+  Story de = MakeStory("Die Zentralbank senkt die Zinsen", {"Die Inflation sinkt weiter."});
+  de.language = "de";
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("zentralbanken inflation")).ok());  // stemmed: German stems, verified
+  ASSERT_TRUE(m.Add(2, *Q("\"zinsen\" lang:de")).ok());       // exact words decide in any language
+  ASSERT_TRUE(m.Add(3, *Q("\"zins\"")).ok());
+  ASSERT_TRUE(m.Add(4, *Q("\"zinsen\" -\"inflation\"")).ok());
+  ASSERT_TRUE(m.Add(5, *Q("\"zinsen\" -inflation")).ok());  // a stemmed negation: verified
+  MatchStats stats;
+  std::vector<Fired> f = m.Match(de, kNow, &stats);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].query_id, 1u);
+  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflation", "zentralbank"}));
+  EXPECT_EQ(f[1].query_id, 2u);
+  EXPECT_EQ(f[1].matched_terms, (std::vector<std::string>{"zinsen"}));
+  EXPECT_EQ(stats.candidates, 2u);  // 1 and 5
+  EXPECT_EQ(stats.decided, 3u);     // 2, 3 (filed under "zins", the story's German stem) and 4
+}
+
+// The decision compares whole keys, so a word whose check fragment (presearch_keys.h) collides
+// with one of the story's keys still decides "absent".
+TEST(Matcher, KeyDecisionIsExactWhereTheCheckFragmentCollides) {
+  const Story& s = Sample();
+  StoryView view;
+  BuildStoryView(s, view);
+  std::set<std::uint32_t> fragments;
+  for (std::uint64_t key : view.keys) fragments.insert(CheckFragment(key));
+  std::string colliding;
+  for (int i = 0; i < 10000000 && colliding.empty(); ++i) {
+    std::string w = "qz";
+    for (int n = i; n > 0; n /= 26) w += static_cast<char>('a' + n % 26);
+    if (fragments.count(CheckFragment(WordKey(w))) != 0) colliding = w;
+  }
+  ASSERT_FALSE(colliding.empty());
+  Matcher m;
+  // Statistics make "fed" rare and the other word common, so the entry is filed under "fed".
+  const Story other = MakeStory(colliding + " " + colliding, {colliding});
+  for (int i = 0; i < 5; ++i) m.Match(other, kNow);
+  ASSERT_TRUE(m.Add(1, *Q("\"" + colliding + "\" fed")).ok());
+  ASSERT_TRUE(m.Add(2, *Q("fed -\"" + colliding + "\"")).ok());
+  MatchStats stats;
+  const std::vector<Fired> f = m.Match(s, kNow, &stats);
+  ASSERT_EQ(f.size(), 1u) << colliding;
+  EXPECT_EQ(f[0].query_id, 2u);
+  EXPECT_EQ(stats.candidates, 0u);
+}
+
+TEST(Matcher, KeyDecidedQueriesAddRemoveReplace) {
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("fed inflation")).ok());
+  ASSERT_TRUE(m.Add(2, *Q("fed rate")).ok());
+  ASSERT_TRUE(m.Add(3, *Q("fed bonds")).ok());
+  auto ids = [&] {
+    std::vector<std::uint64_t> out;
+    for (const Fired& f : m.Match(Sample(), kNow)) out.push_back(f.query_id);
+    return out;
+  };
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(m.Remove(1));
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{2}));
+  ASSERT_TRUE(m.Add(3, *Q("fed NEAR/5 rates")).ok());  // decided -> verified
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{2, 3}));
+  ASSERT_TRUE(m.Add(3, *Q("fed -rates")).ok());        // verified -> decided
+  ASSERT_TRUE(m.Add(1, *Q("fed")).ok());
+  EXPECT_EQ(ids(), (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_TRUE(m.Remove(2));
+  EXPECT_TRUE(m.Remove(1));
+  EXPECT_TRUE(ids().empty());
+  EXPECT_EQ(m.Stats().queries, 1u);
 }
 
 TEST(Matcher, CostBudget) {

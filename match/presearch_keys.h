@@ -64,3 +64,43 @@ inline bool PassesCheck(std::uint64_t check, const std::uint64_t* filter, bool e
 }
 
 }  // namespace dateline::match
+
+namespace dateline::match {
+
+// Decision keys (third way out of the presearcher, besides verification and the check): an entry
+// whose query is a conjunction of clauses, each an OR of one-key tests
+// (possibly negated), is decided from the story's keys alone, without its compiled query
+// (CompiledQuery::decision). Each test is an exact 64-bit key compared with the story's table of
+// decision keys (StoryView::decide), kept apart by kind: an exact folded word, an English stem
+// (English stories only; other languages verify), two exact words at adjacent positions, a
+// headline word or English stem, a word prefix, a keyword field value. The two low bits carry
+// the literal's flags, so keys are compared with them cleared. Two distinct words would have to
+// share 62 bits of hash to be confused.
+inline constexpr std::uint64_t kDecideNegated = 1;       // the story must lack the key
+inline constexpr std::uint64_t kDecideClauseStart = 2;   // first literal of a clause (an OR)
+inline constexpr std::uint64_t kDecideFlags = 3;
+
+inline std::uint64_t ExactDecideKey(std::string_view word) { return WordKey(word) & ~kDecideFlags; }
+inline std::uint64_t StemDecideKey(std::string_view english_stem) {
+  return (Hash64(english_stem, 0x53) ^ 0x5bd1e995u) & ~kDecideFlags;
+}
+inline std::uint64_t FieldDecideKey(std::string_view field, std::string_view value) {
+  return FieldKey(field, value) & ~kDecideFlags;
+}
+// The first bytes (1 to 63) of a folded word (infla*).
+inline std::uint64_t PrefixDecideKey(std::string_view prefix) { return PrefixKey(prefix) & ~kDecideFlags; }
+// A folded word / an English stem in the headline (hd:).
+inline std::uint64_t HeadlineExactDecideKey(std::string_view word) { return Hash64(word, 0x48) & ~kDecideFlags; }
+inline std::uint64_t HeadlineStemDecideKey(std::string_view english_stem) {
+  return Hash64(english_stem, 0x68) & ~kDecideFlags;
+}
+// Two exact words at adjacent positions (a two-word phrase), from their WordKeys; order matters.
+inline std::uint64_t BigramDecideKey(std::uint64_t first_word_key, std::uint64_t second_word_key) {
+  std::uint64_t h = first_word_key ^ (second_word_key * 0x9e3779b97f4a7c15ULL) ^ 0x2545f4914f6cdd1dULL;
+  h ^= h >> 32;
+  h *= 0xd6e8feb86659fd93ULL;
+  h ^= h >> 32;
+  return h & ~kDecideFlags;
+}
+
+}  // namespace dateline::match

@@ -55,6 +55,39 @@ std::uint32_t WordTable::Intern(std::string_view word) {
   return id;
 }
 
+void DecideTable::Reset(std::size_t n) {
+  std::size_t size = 16;
+  while (size < 2 * n) size *= 2;
+  if (slots_.size() != size) {
+    slots_.assign(size, Slot{0, kMissing});
+  } else {
+    for (Slot& s : slots_) s.value = kMissing;
+  }
+  mask_ = size - 1;
+  count_ = 0;
+}
+
+void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
+  if (2 * (count_ + 1) > slots_.size()) {
+    // Load factor at most 1/2: rehash into twice the slots.
+    std::vector<Slot> old(2 * slots_.size(), Slot{0, kMissing});
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.value == kMissing) continue;
+      std::size_t i = Home(s.key);
+      while (slots_[i].value != kMissing) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::size_t i = Home(key);
+  for (; slots_[i].value != kMissing; i = (i + 1) & mask_) {
+    if (slots_[i].key == key) return;  // the first kind wins; kinds never share a key
+  }
+  slots_[i] = Slot{key, value};
+  ++count_;
+}
+
 std::string StoryLanguage(const Story& story) {
   std::string lang = text::PrimaryLanguage(story.language);
   if (!lang.empty()) return lang;
@@ -169,7 +202,43 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   std::sort(v.fields.begin(), v.fields.end());
   v.fields.erase(std::unique(v.fields.begin(), v.fields.end()), v.fields.end());
 
-  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) v.keys.push_back(WordKey(v.exacts.word(id)));
+  // Exact words of each stem (matched terms of decided queries), by a counting sort.
+  v.stem_exact_offsets.assign(v.stems.size() + 1, 0);
+  for (std::uint32_t s : stem_of_exact) ++v.stem_exact_offsets[s + 1];
+  for (std::size_t i = 1; i < v.stem_exact_offsets.size(); ++i) v.stem_exact_offsets[i] += v.stem_exact_offsets[i - 1];
+  v.stem_exacts.resize(stem_of_exact.size());
+  {
+    std::vector<std::uint32_t> fill(v.stem_exact_offsets.begin(), v.stem_exact_offsets.end() - 1);
+    for (std::uint32_t id = 0; id < stem_of_exact.size(); ++id) v.stem_exacts[fill[stem_of_exact[id]]++] = id;
+  }
+
+  const bool english = v.language == "en";
+  v.decide.Reset(v.exacts.size() + (english ? v.stems.size() : 0) + v.fields.size() + v.exact_of.size());
+  thread_local std::vector<std::uint64_t> word_keys;
+  word_keys.resize(v.exacts.size());
+  for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
+    const std::uint64_t key = WordKey(v.exacts.word(id));
+    word_keys[id] = key;
+    v.keys.push_back(key);
+    v.decide.Insert(key & ~kDecideFlags, DecideTable::kExact | id);
+  }
+  for (std::size_t p = 0; p + 1 < v.exact_of.size(); ++p) {
+    v.decide.Insert(BigramDecideKey(word_keys[v.exact_of[p]], word_keys[v.exact_of[p + 1]]),
+                    DecideTable::kBigram | static_cast<std::uint32_t>(p));
+  }
+  if (english) {
+    for (std::uint32_t id = 0; id < v.stems.size(); ++id) {
+      v.decide.Insert(StemDecideKey(v.stems.word(id)), DecideTable::kStem | id);
+    }
+  }
+  for (const auto& [f, value] : v.fields) v.decide.Insert(FieldDecideKey(f, value), DecideTable::kField);
+  v.decidable = v.exacts.size() <= DecideTable::kMaxPrefixId;
+  for (std::uint32_t p = 0; p < v.headline_words && p < v.exact_of.size(); ++p) {
+    v.decide.Insert(HeadlineExactDecideKey(v.exacts.word(v.exact_of[p])), DecideTable::kHeadlineExact | v.exact_of[p]);
+    if (english) {
+      v.decide.Insert(HeadlineStemDecideKey(v.stems.word(v.stem_of[p])), DecideTable::kHeadlineStem | v.stem_of[p]);
+    }
+  }
   for (std::uint32_t id = 0; id < v.stems.size(); ++id) v.keys.push_back(WordKey(v.stems.word(id)));
   for (const auto& [f, value] : v.fields) v.keys.push_back(FieldKey(f, value));
   v.statistics_keys = v.keys;
@@ -180,7 +249,12 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
     for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
       const std::string& w = v.exacts.word(id);
       for (std::size_t k = 1; k <= w.size(); ++k) {
-        if (wanted(prefix_lengths, k)) v.keys.push_back(PrefixKey(std::string_view(w).substr(0, k)));
+        if (!wanted(prefix_lengths, k)) continue;
+        const std::uint64_t key = PrefixKey(std::string_view(w).substr(0, k));
+        v.keys.push_back(key);
+        if (k < 64 && v.decidable) {
+          v.decide.Insert(key & ~kDecideFlags, DecideTable::kPrefix | static_cast<std::uint32_t>(k) << 22 | id);
+        }
       }
     }
   }

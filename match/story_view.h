@@ -43,6 +43,45 @@ class WordTable {
   std::uint64_t filter_[64] = {};
 };
 
+// The story's decision keys (presearch_keys.h) -> what they stand for (kind << 30 | id: an exact
+// word id, a stem id, a field, or the first position of a pair of adjacent words), open
+// addressing; built per story, never shrunk.
+class DecideTable {
+ public:
+  static constexpr std::uint32_t kMissing = 0xffffffffu;
+  static constexpr std::uint32_t kExact = 0, kStem = 1u << 30, kOther = 2u << 30, kBigram = 3u << 30;
+  static constexpr std::uint32_t kKindMask = 3u << 30;
+  // kOther: a field value (no id), a word prefix (length << 22 | id of a word with it), a stem or
+  // an exact word of the headline (its id).
+  static constexpr std::uint32_t kField = kOther, kPrefix = kOther | 1u << 28;
+  static constexpr std::uint32_t kHeadlineStem = kOther | 2u << 28, kHeadlineExact = kOther | 3u << 28;
+  static constexpr std::uint32_t kSubKindMask = 3u << 28;
+  static constexpr std::uint32_t kMaxPrefixId = (1u << 22) - 1;
+  // Sized for `n` keys (it grows past them) and emptied.
+  void Reset(std::size_t n);
+  void Insert(std::uint64_t key, std::uint32_t value);
+  // `key` with its low flag bits cleared.
+  std::uint32_t Find(std::uint64_t key) const {
+    for (std::size_t i = Home(key);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (s.value == kMissing) return kMissing;
+      if (s.key == key) return s.value;
+    }
+  }
+
+ private:
+  // Key and value side by side: a probe reads one cache line (the table outgrows L1 in a long
+  // story: word pairs and prefixes).
+  struct Slot {
+    std::uint64_t key;
+    std::uint32_t value;
+  };
+  std::size_t Home(std::uint64_t key) const { return static_cast<std::size_t>(key >> 40) & mask_; }
+  std::vector<Slot> slots_ = std::vector<Slot>(1, Slot{0, kMissing});
+  std::size_t mask_ = 0;
+  std::size_t count_ = 0;
+};
+
 struct StoryView {
   std::string language;          // primary subtag, detected when the story has none; "und"
   std::int64_t time_us = 0;      // published_us, or received_us when 0
@@ -59,6 +98,14 @@ struct StoryView {
   // Keyword fields, folded, sorted and unique: ("source", "reuters"), ("lang", "en"),
   // ("priority", "normal"), ("author", word) per byline word, (tag field, tag value).
   std::vector<std::pair<std::string, std::string>> fields;
+  // Exact word ids of each stem id: stem_exacts[stem_exact_offsets[id] .. stem_exact_offsets[id + 1]).
+  std::vector<std::uint32_t> stem_exact_offsets, stem_exacts;
+  // Decision keys: every exact word, every stem (English stories only: decided queries hold
+  // English stems), every pair of words at adjacent positions, every field value, the headline's
+  // words and stems, and the word prefixes of the lengths asked for. False in a story of more
+  // distinct words than a prefix value can name: then nothing is decided, all is verified.
+  DecideTable decide;
+  bool decidable = true;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
   // Word and field keys only (no prefixes): what the term statistics count.
