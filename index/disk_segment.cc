@@ -316,20 +316,22 @@ Status DiskSegment::Validate() {
   }
   doc_count_ = h.doc_count;
   total_length_ = h.total_length;
-  if (sec[segfile::kDocs].length != std::uint64_t{doc_count_} * sizeof(DocRecord)) {
-    return Corrupt(path_, "document table size");
-  }
-  docs_ = reinterpret_cast<const DocRecord*>(base_ + sec[segfile::kDocs].offset);
-  ids_ = reinterpret_cast<const char*>(base_ + sec[segfile::kIds].offset);
-  ids_size_ = sec[segfile::kIds].length;
-  if (sec[segfile::kParagraphs].length % 4 != 0) return Corrupt(path_, "paragraph table size");
-  paras_ = reinterpret_cast<const std::uint32_t*>(base_ + sec[segfile::kParagraphs].offset);
-  para_count_ = sec[segfile::kParagraphs].length / 4;
-  if (!ParseStrings(base_ + sec[segfile::kSources].offset, sec[segfile::kSources].length,
-                    sources_) ||
-      !ParseStrings(base_ + sec[segfile::kLanguages].offset, sec[segfile::kLanguages].length,
-                    languages_)) {
+  auto section = [&](std::uint32_t i) { return base_ + sec[i].offset; };
+  auto section_end = [&](std::uint32_t i) { return base_ + sec[i].offset + sec[i].length; };
+  if (!ParseStrings(section(segfile::kSources), sec[segfile::kSources].length, sources_) ||
+      !ParseStrings(section(segfile::kLanguages), sec[segfile::kLanguages].length, languages_)) {
     return Corrupt(path_, "string tables");
+  }
+  if (!segcode::DecodeIds(section(segfile::kIds), section_end(segfile::kIds), ids_)) {
+    return Corrupt(path_, "id table");
+  }
+  if (!segcode::DecodeDocs(section(segfile::kDocs), section_end(segfile::kDocs), doc_count_,
+                           docs_)) {
+    return Corrupt(path_, "document table");
+  }
+  if (!segcode::DecodeParagraphs(section(segfile::kParagraphs),
+                                 section_end(segfile::kParagraphs), docs_, paras_)) {
+    return Corrupt(path_, "paragraph table");
   }
   runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
                RunStat{std::numeric_limits<std::int64_t>::min(),
@@ -337,45 +339,28 @@ Status DiskSegment::Validate() {
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
-    const DocRecord& r = docs_[d];
+    DocRecord& r = docs_[d];
+    if (std::uint64_t{r.id_offset} + r.id_length > ids_.size() || r.source >= sources_.size() ||
+        r.language >= languages_.size()) {
+      return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
+    }
+    r.id_hash = StoryIdHash(story_id(d));
     times_.push_back(r.time_us);
     lengths_.push_back(r.length);
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);
-    if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
-        std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
-        r.language >= languages_.size()) {
-      return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
-    }
   }
-  if (sec[segfile::kDictionary].length % sizeof(segfile::DictEntry) != 0 ||
-      sec[segfile::kDictionary].length == 0) {
-    return Corrupt(path_, "dictionary size");
-  }
-  dict_ = reinterpret_cast<const segfile::DictEntry*>(base_ + sec[segfile::kDictionary].offset);
-  terms_ = sec[segfile::kDictionary].length / sizeof(segfile::DictEntry) - 1;
-  keys_ = reinterpret_cast<const char*>(base_ + sec[segfile::kKeys].offset);
-  keys_size_ = sec[segfile::kKeys].length;
-  postings_ = base_ + sec[segfile::kPostings].offset;
+  postings_ = section(segfile::kPostings);
   postings_size_ = sec[segfile::kPostings].length;
-  if (dict_[terms_].key_offset != keys_size_ || dict_[terms_].postings_offset != postings_size_) {
-    return Corrupt(path_, "dictionary sentinel");
+  std::string error;
+  if (!segcode::DecodeDictionary(section(segfile::kDictionary), section_end(segfile::kDictionary),
+                                 doc_count_, postings_size_, dict_, error)) {
+    return Corrupt(path_, error);
   }
-  for (std::size_t i = 0; i < terms_; ++i) {
-    const segfile::DictEntry& e = dict_[i];
-    const segfile::DictEntry& next = dict_[i + 1];
-    if (e.key_offset > next.key_offset || e.postings_offset > next.postings_offset ||
-        e.doc_freq > doc_count_) {
-      return Corrupt(path_, "term " + std::to_string(i) + " out of bounds");
-    }
-  }
+  terms_ = dict_.size();
   live.assign(doc_count_, 1);
   return Status::Ok();
-}
-
-std::string_view DiskSegment::Key(std::size_t i) const {
-  return {keys_ + dict_[i].key_offset, dict_[i + 1].key_offset - dict_[i].key_offset};
 }
 
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
@@ -393,7 +378,7 @@ std::size_t DiskSegment::LowerBound(std::string_view key) const {
 
 std::uint32_t DiskSegment::DocFreq(std::string_view key) const {
   const std::size_t i = LowerBound(key);
-  return i < terms_ && Key(i) == key ? dict_[i].doc_freq : 0;
+  return i < terms_ && Key(i) == key ? dict_.terms[i].doc_freq : 0;
 }
 
 std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const {
@@ -403,23 +388,23 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
 }
 
 std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
-  if (i >= terms_ || dict_[i].doc_freq == 0) return nullptr;
+  if (i >= terms_ || dict_.terms[i].doc_freq == 0) return nullptr;
   const std::string_view key = Key(i);
-  const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
-  return std::make_unique<DiskCursor>(begin, postings_ + dict_[i + 1].postings_offset,
-                                      dict_[i].doc_freq,
+  const std::uint8_t* begin = postings_ + dict_.terms[i].postings_offset;
+  return std::make_unique<DiskCursor>(begin, postings_ + dict_.terms[i + 1].postings_offset,
+                                      dict_.terms[i].doc_freq,
                                       HasPositions(key), doc_count_);
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
   out.clear();
   const std::size_t i = LowerBound(key);
-  if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return true;
+  if (i >= terms_ || Key(i) != key || dict_.terms[i].doc_freq == 0) return true;
   const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
                                                              doc_count_);
-  DiskCursor cur(postings_ + dict_[i].postings_offset, postings_ + dict_[i + 1].postings_offset,
-                 dict_[i].doc_freq, false, doc_count_);
-  cur.Bounds(docs_, avg, out);
+  DiskCursor cur(postings_ + dict_.terms[i].postings_offset, postings_ + dict_.terms[i + 1].postings_offset,
+                 dict_.terms[i].doc_freq, false, doc_count_);
+  cur.Bounds(docs_.data(), avg, out);
   return true;
 }
 

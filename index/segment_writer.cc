@@ -15,6 +15,7 @@
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/disk_segment.h"
+#include "index/segment_coding.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
 
@@ -124,8 +125,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
                                     const std::string& path) {
   // Documents: live ones, in input order, with new docids.
   std::vector<std::vector<std::uint32_t>> remap(inputs.size());
-  std::string docs, ids;
-  std::vector<std::uint32_t> paras;
+  std::string docs, ids, paras;
+  DocRecord prev{};
   std::vector<std::string> sources, languages;
   std::unordered_map<std::string, std::uint16_t> source_ord, language_ord;
   std::uint64_t total_length = 0;
@@ -139,11 +140,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       remap[k][d] = next++;
       DocRecord r = seg.doc(d);
       const std::string_view id = seg.story_id(d);
-      r.id_offset = static_cast<std::uint32_t>(ids.size());
+      r.id_length = static_cast<std::uint32_t>(id.size());
       ids.append(id);
-      const std::uint32_t* p = seg.paragraphs(d);
-      r.para_offset = static_cast<std::uint32_t>(paras.size());
-      paras.insert(paras.end(), p, p + r.para_count);
+      segcode::PutParagraphs(seg.paragraphs(d), r.para_count, paras);
       auto intern = [](std::vector<std::string>& table,
                        std::unordered_map<std::string, std::uint16_t>& ord,
                        const std::string& v) {
@@ -156,7 +155,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
           static_cast<std::uint8_t>(intern(languages, language_ord, seg.languages()[r.language]));
       total_length += r.length;
       lengths.push_back(r.length);
-      Append(docs, r);
+      segcode::PutDoc(r, prev, docs);
+      prev = r;
     }
   }
 
@@ -187,7 +187,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
 
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
-  std::string dict, key_bytes, postings;
+  segcode::DictionaryWriter dict;
+  std::string postings;
   std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
   std::vector<std::size_t> holders;
   std::string key;
@@ -233,31 +234,23 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
     // Keys without postings survive only as stem forms (their meaning is the key itself).
     if (pdocs.empty() && key[0] != kStemForm) continue;
-    segfile::DictEntry e{};
-    e.key_offset = static_cast<std::uint32_t>(key_bytes.size());
-    key_bytes += key;
-    e.postings_offset = postings.size();
-    if (!pdocs.empty()) {
+    // Stem forms are stored without postings (they have none).
+    const std::size_t postings_at = postings.size();
+    if (!pdocs.empty() && key[0] != kStemForm) {
       EncodePostings(pdocs, ptfs, ppos, positional, postings, lengths.data(), avg_length);
     }
-    e.doc_freq = static_cast<std::uint32_t>(pdocs.size());
-    Append(dict, e);
+    dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
+             postings.size() - postings_at);
   }
-  segfile::DictEntry sentinel{};
-  sentinel.key_offset = static_cast<std::uint32_t>(key_bytes.size());
-  sentinel.postings_offset = postings.size();
-  Append(dict, sentinel);
 
   // Assemble: header, section table, 8-aligned sections, footer.
   std::string sections[segfile::kSectionCount];
   sections[segfile::kDocs] = std::move(docs);
-  sections[segfile::kIds] = std::move(ids);
-  sections[segfile::kParagraphs].assign(reinterpret_cast<const char*>(paras.data()),
-                                        paras.size() * sizeof(std::uint32_t));
+  segcode::PutIds(ids, sections[segfile::kIds]);
+  sections[segfile::kParagraphs] = std::move(paras);
   sections[segfile::kSources] = StringTable(sources);
   sections[segfile::kLanguages] = StringTable(languages);
-  sections[segfile::kDictionary] = std::move(dict);
-  sections[segfile::kKeys] = std::move(key_bytes);
+  sections[segfile::kDictionary] = dict.Finish();
   sections[segfile::kPostings] = std::move(postings);
 
   // The sections are written where they are (no copy of the whole file is assembled), with
