@@ -121,6 +121,36 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
+  // Every document through remap (see DiskSegment::AppendPostingsAt), block by block, without
+  // decoding positions.
+  void AppendAll(const std::vector<std::uint32_t>& remap, std::vector<std::uint32_t>& docs,
+                 std::vector<std::uint32_t>& tfs, std::string& positions,
+                 std::vector<std::size_t>& position_ends) {
+    for (std::uint32_t b = 0; b < blocks_; ++b) {
+      if (LoadBlock(b) == kNoDoc) return;
+      const std::uint8_t* p = positions_begin_;
+      for (std::uint32_t i = 0; i < count_; ++i) {
+        const std::uint8_t* start = p;
+        if (positional_) {
+          // Step over tf varints: each ends at its first byte below 0x80.
+          for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
+            while (p < positions_end_ && *p >= 0x80) ++p;
+            if (p >= positions_end_) return;  // damaged
+            ++p;
+          }
+        }
+        const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
+        if (to == kNoDoc) continue;
+        docs.push_back(to);
+        tfs.push_back(tfs_[i]);
+        if (positional_) {
+          positions.append(reinterpret_cast<const char*>(start), static_cast<std::size_t>(p - start));
+          position_ends.push_back(positions.size());
+        }
+      }
+    }
+  }
+
   std::uint32_t doc() const override { return doc_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
 
@@ -394,6 +424,17 @@ std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
   return std::make_unique<DiskCursor>(begin, postings_ + dict_.terms[i + 1].postings_offset,
                                       dict_.terms[i].doc_freq,
                                       HasPositions(key), doc_count_);
+}
+
+void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+                                   std::vector<std::uint32_t>& docs,
+                                   std::vector<std::uint32_t>& tfs, std::string& positions,
+                                   std::vector<std::size_t>& position_ends) const {
+  if (i >= terms_ || dict_.terms[i].doc_freq == 0) return;
+  DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
+                 postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq,
+                 HasPositions(Key(i)), doc_count_);
+  cur.AppendAll(remap, docs, tfs, positions, position_ends);
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {

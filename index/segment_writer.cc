@@ -76,6 +76,26 @@ Status WriteFileSynced(const std::string& path, const std::vector<std::string_vi
 void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
                     const std::vector<std::uint32_t>& positions, bool positional,
                     std::string& out, const std::uint32_t* lengths, double avg_length) {
+  std::string bytes;
+  std::vector<std::size_t> ends;
+  if (positional) {
+    std::size_t at = 0;
+    for (const std::uint32_t tf : tfs) {
+      std::uint32_t p = 0;
+      for (std::uint32_t k = 0; k < tf; ++k) {
+        PutVarint(bytes, positions[at] - p);
+        p = positions[at++];
+      }
+      ends.push_back(bytes.size());
+    }
+  }
+  EncodePostings(docs, tfs, bytes, ends, positional, out, lengths, avg_length);
+}
+
+void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
+                    std::string_view position_bytes, const std::vector<std::size_t>& position_ends,
+                    bool positional, std::string& out, const std::uint32_t* lengths,
+                    double avg_length) {
   const std::size_t start = out.size();
   const auto n = static_cast<std::uint32_t>(docs.size());
   const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
@@ -83,7 +103,6 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
   const std::size_t skip_at = out.size();
   if (blocks > 1) out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
   std::uint32_t buf[kBlockSize];
-  std::size_t pos_index = 0;
   for (std::uint32_t b = 0; b < blocks; ++b) {
     const std::size_t first = std::size_t{b} * kBlockSize;
     const std::size_t count = std::min<std::size_t>(kBlockSize, n - first);
@@ -107,13 +126,9 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
     }
     PackBlock(buf, count, out);
     if (positional) {
-      for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t p = 0;
-        for (std::uint32_t k = 0; k < tfs[first + i]; ++k) {
-          PutVarint(out, positions[pos_index] - p);
-          p = positions[pos_index++];
-        }
-      }
+      // Positions do not depend on docids: the stored bytes are copied as they are.
+      const std::size_t from = first == 0 ? 0 : position_ends[first - 1];
+      out.append(position_bytes.substr(from, position_ends[first + count - 1] - from));
     }
     if (blocks > 1) {
       std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
@@ -189,7 +204,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
   segcode::DictionaryWriter dict;
   std::string postings;
-  std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
+  std::vector<std::uint32_t> pdocs, ptfs, scratch;
+  std::string pbytes;               // positions as stored: per document varint gaps
+  std::vector<std::size_t> pends;   // per document, the end of its bytes in pbytes
   std::vector<std::size_t> holders;
   std::string key;
   for (;;) {
@@ -213,13 +230,18 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
-    ppos.clear();
+    pbytes.clear();
+    pends.clear();
     for (const std::size_t k : holders) {
-      // A segment file is read by dictionary position (its keys come in that order); the
-      // memory segment's lookup is a hash probe.
       const std::size_t ordinal = lists[k].next++;
-      auto cur = disk[k] != nullptr ? disk[k]->PostingsAt(ordinal)
-                                    : inputs[k].segment->Postings(key);
+      if (disk[k] != nullptr) {
+        // A segment file is read by dictionary position (its keys come in that order), its
+        // positions copied as stored bytes.
+        disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pbytes, pends);
+        continue;
+      }
+      // The memory segment's lookup is a hash probe.
+      auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
         if (remap[k][d] == kNoDoc) continue;
@@ -227,7 +249,12 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
         ptfs.push_back(cur->tf());
         if (positional) {
           cur->Positions(scratch);
-          ppos.insert(ppos.end(), scratch.begin(), scratch.end());
+          std::uint32_t p = 0;
+          for (const std::uint32_t q : scratch) {
+            PutVarint(pbytes, q - p);
+            p = q;
+          }
+          pends.push_back(pbytes.size());
           ptfs.back() = static_cast<std::uint32_t>(scratch.size());
         }
       }
@@ -237,7 +264,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     // Stem forms are stored without postings (they have none).
     const std::size_t postings_at = postings.size();
     if (!pdocs.empty() && key[0] != kStemForm) {
-      EncodePostings(pdocs, ptfs, ppos, positional, postings, lengths.data(), avg_length);
+      EncodePostings(pdocs, ptfs, pbytes, pends, positional, postings, lengths.data(),
+                     avg_length);
     }
     dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
              postings.size() - postings_at);
