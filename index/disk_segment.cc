@@ -27,7 +27,7 @@ T Load(const std::uint8_t* p) {
 
 // Postings of one term (n documents from the dictionary): a SkipEntry per block when there is
 // more than one block, then the blocks (FOR-packed docid deltas, FOR-packed tf-1, and for exact
-// terms varint position deltas). Every read is bounds-checked; damaged data ends the cursor
+// terms the Rice-coded position codes). Every read is bounds-checked; damaged data ends the cursor
 // instead of reading past the file.
 class DiskCursor final : public PostingCursor {
  public:
@@ -121,31 +121,24 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
-  // Every document through remap (see DiskSegment::AppendPostingsAt), block by block, without
-  // decoding positions.
+  // Every document through remap (see DiskSegment::AppendPostingsAt), block by block, the
+  // positions as decoded codes (no conversion to positions and back).
   void AppendAll(const std::vector<std::uint32_t>& remap, std::vector<std::uint32_t>& docs,
-                 std::vector<std::uint32_t>& tfs, std::string& positions,
-                 std::vector<std::size_t>& position_ends) {
+                 std::vector<std::uint32_t>& tfs, std::vector<std::uint32_t>& codes) {
     for (std::uint32_t b = 0; b < blocks_; ++b) {
       if (LoadBlock(b) == kNoDoc) return;
-      const std::uint8_t* p = positions_begin_;
+      if (positional_ && !DecodeCodes()) return;  // damaged
+      std::size_t at = 0;
       for (std::uint32_t i = 0; i < count_; ++i) {
-        const std::uint8_t* start = p;
-        if (positional_) {
-          // Step over tf varints: each ends at its first byte below 0x80.
-          for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
-            while (p < positions_end_ && *p >= 0x80) ++p;
-            if (p >= positions_end_) return;  // damaged
-            ++p;
-          }
-        }
+        const std::size_t from = at;
+        at += tfs_[i];
         const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
         if (to == kNoDoc) continue;
         docs.push_back(to);
         tfs.push_back(tfs_[i]);
         if (positional_) {
-          positions.append(reinterpret_cast<const char*>(start), static_cast<std::size_t>(p - start));
-          position_ends.push_back(positions.size());
+          codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(from),
+                       positions_.begin() + static_cast<std::ptrdiff_t>(at));
         }
       }
     }
@@ -218,24 +211,34 @@ class DiskCursor final : public PostingCursor {
     return doc_;
   }
 
+  // The block's position codes into positions_ (sum of its tfs values).
+  bool DecodeCodes() {
+    std::size_t total = 0;
+    for (std::uint32_t i = 0; i < count_; ++i) total += tfs_[i];
+    // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
+    if (positions_end_ < positions_begin_ ||
+        total > 8 * static_cast<std::size_t>(positions_end_ - positions_begin_)) {
+      return false;
+    }
+    positions_.resize(total);
+    return UnpackRice(positions_begin_, positions_end_, total, positions_.data());
+  }
+
   void DecodePositions() {
     positions_decoded_ = true;
-    positions_.clear();
-    pos_offsets_.assign(1, 0);
-    const std::uint8_t* p = positions_begin_;
-    if (positions_end_ < p) return;
+    pos_offsets_.clear();
+    if (!DecodeCodes()) return;
+    // Codes to positions: per document the first, then gaps.
+    pos_offsets_.reserve(count_ + 1);
+    pos_offsets_.push_back(0);
+    std::size_t at = 0;
     for (std::uint32_t i = 0; i < count_; ++i) {
       std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
-        std::uint32_t d = 0;
-        if (!GetVarint(&p, positions_end_, &d)) {
-          pos_offsets_.clear();
-          return;
-        }
-        pos += d;
-        positions_.push_back(pos);
+      for (std::uint32_t k = 0; k < tfs_[i]; ++k, ++at) {
+        pos += positions_[at];
+        positions_[at] = pos;
       }
-      pos_offsets_.push_back(static_cast<std::uint32_t>(positions_.size()));
+      pos_offsets_.push_back(static_cast<std::uint32_t>(at));
     }
   }
 
@@ -428,13 +431,13 @@ std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
 
 void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
                                    std::vector<std::uint32_t>& docs,
-                                   std::vector<std::uint32_t>& tfs, std::string& positions,
-                                   std::vector<std::size_t>& position_ends) const {
+                                   std::vector<std::uint32_t>& tfs,
+                                   std::vector<std::uint32_t>& position_codes) const {
   if (i >= terms_ || dict_.terms[i].doc_freq == 0) return;
   DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
                  postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq,
                  HasPositions(Key(i)), doc_count_);
-  cur.AppendAll(remap, docs, tfs, positions, position_ends);
+  cur.AppendAll(remap, docs, tfs, position_codes);
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {

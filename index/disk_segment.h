@@ -43,12 +43,11 @@ class DiskSegment final : public Segment {
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
   // Appends the postings of the i-th key to the vectors, for a merge: docid d becomes remap[d]
-  // (kNoDoc: dropped), and positions are appended as stored (per document the varints of the
-  // first position and the gaps; they do not depend on docids), each document's end in
-  // `position_ends`.
+  // (kNoDoc: dropped), and the positions are appended as position codes (per document the
+  // first position, then the gaps; they do not depend on docids).
   void AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
                         std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
-                        std::string& positions, std::vector<std::size_t>& position_ends) const;
+                        std::vector<std::uint32_t>& position_codes) const;
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
   bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;

@@ -76,26 +76,25 @@ Status WriteFileSynced(const std::string& path, const std::vector<std::string_vi
 void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
                     const std::vector<std::uint32_t>& positions, bool positional,
                     std::string& out, const std::uint32_t* lengths, double avg_length) {
-  std::string bytes;
-  std::vector<std::size_t> ends;
+  std::vector<std::uint32_t> codes;
   if (positional) {
+    codes.reserve(positions.size());
     std::size_t at = 0;
     for (const std::uint32_t tf : tfs) {
       std::uint32_t p = 0;
       for (std::uint32_t k = 0; k < tf; ++k) {
-        PutVarint(bytes, positions[at] - p);
+        codes.push_back(positions[at] - p);
         p = positions[at++];
       }
-      ends.push_back(bytes.size());
     }
   }
-  EncodePostings(docs, tfs, bytes, ends, positional, out, lengths, avg_length);
+  EncodePostingsCoded(docs, tfs, codes, positional, out, lengths, avg_length);
 }
 
-void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
-                    std::string_view position_bytes, const std::vector<std::size_t>& position_ends,
-                    bool positional, std::string& out, const std::uint32_t* lengths,
-                    double avg_length) {
+void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
+                         const std::vector<std::uint32_t>& tfs,
+                         const std::vector<std::uint32_t>& position_codes, bool positional,
+                         std::string& out, const std::uint32_t* lengths, double avg_length) {
   const std::size_t start = out.size();
   const auto n = static_cast<std::uint32_t>(docs.size());
   const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
@@ -103,6 +102,7 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
   const std::size_t skip_at = out.size();
   if (blocks > 1) out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
   std::uint32_t buf[kBlockSize];
+  std::size_t code_at = 0;
   for (std::uint32_t b = 0; b < blocks; ++b) {
     const std::size_t first = std::size_t{b} * kBlockSize;
     const std::size_t count = std::min<std::size_t>(kBlockSize, n - first);
@@ -115,8 +115,10 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
       prev = docs[first + i] + 1;
     }
     PackBlock(buf, count, out);
+    std::size_t block_codes = 0;
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = tfs[first + i] - 1;
+      block_codes += tfs[first + i];
       skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
       const double w = TermWeight(tfs[first + i], lengths ? lengths[docs[first + i]] : 0,
                                   avg_length);
@@ -126,9 +128,8 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
     }
     PackBlock(buf, count, out);
     if (positional) {
-      // Positions do not depend on docids: the stored bytes are copied as they are.
-      const std::size_t from = first == 0 ? 0 : position_ends[first - 1];
-      out.append(position_bytes.substr(from, position_ends[first + count - 1] - from));
+      PackRice(position_codes.data() + code_at, block_codes, out);
+      code_at += block_codes;
     }
     if (blocks > 1) {
       std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
@@ -205,8 +206,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   segcode::DictionaryWriter dict;
   std::string postings;
   std::vector<std::uint32_t> pdocs, ptfs, scratch;
-  std::string pbytes;               // positions as stored: per document varint gaps
-  std::vector<std::size_t> pends;   // per document, the end of its bytes in pbytes
+  std::vector<std::uint32_t> pcodes;  // position codes: per document the first, then gaps
   std::vector<std::size_t> holders;
   std::string key;
   for (;;) {
@@ -230,14 +230,13 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
-    pbytes.clear();
-    pends.clear();
+    pcodes.clear();
     for (const std::size_t k : holders) {
       const std::size_t ordinal = lists[k].next++;
       if (disk[k] != nullptr) {
         // A segment file is read by dictionary position (its keys come in that order), its
-        // positions copied as stored bytes.
-        disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pbytes, pends);
+        // position codes copied as they are (they do not depend on docids).
+        disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes);
         continue;
       }
       // The memory segment's lookup is a hash probe.
@@ -251,10 +250,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
           cur->Positions(scratch);
           std::uint32_t p = 0;
           for (const std::uint32_t q : scratch) {
-            PutVarint(pbytes, q - p);
+            pcodes.push_back(q - p);
             p = q;
           }
-          pends.push_back(pbytes.size());
           ptfs.back() = static_cast<std::uint32_t>(scratch.size());
         }
       }
@@ -264,8 +262,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     // Stem forms are stored without postings (they have none).
     const std::size_t postings_at = postings.size();
     if (!pdocs.empty() && key[0] != kStemForm) {
-      EncodePostings(pdocs, ptfs, pbytes, pends, positional, postings, lengths.data(),
-                     avg_length);
+      EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
+                          avg_length);
     }
     dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
              postings.size() - postings_at);

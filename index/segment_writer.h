@@ -34,11 +34,11 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
                     const std::vector<std::uint32_t>& positions, bool positional,
                     std::string& out, const std::uint32_t* lengths = nullptr,
                     double avg_length = 1);
-// The same with the positions already encoded as stored (per document the varint of the first
-// position, then of the gaps), document i's bytes ending at position_ends[i].
-void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
-                    std::string_view position_bytes, const std::vector<std::size_t>& position_ends,
-                    bool positional, std::string& out, const std::uint32_t* lengths,
-                    double avg_length);
+// The same with the positions as position codes (per document the first position, then the
+// gaps between successive ones), tfs[i] codes for document i.
+void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
+                         const std::vector<std::uint32_t>& tfs,
+                         const std::vector<std::uint32_t>& position_codes, bool positional,
+                         std::string& out, const std::uint32_t* lengths, double avg_length);
 
 }  // namespace dateline::index
