@@ -89,7 +89,9 @@ TEST(RiceCodec, RoundTripsPositionsOutliersAndEveryWidth) {
   }
   // Positions of news text (first positions up to a few hundred, small gaps) take about a byte.
   std::vector<std::uint32_t> text;
-  for (int i = 0; i < 1000; ++i) text.push_back(static_cast<std::uint32_t>(rng() % 2 ? rng() % 200 : rng() % 30));
+  for (int i = 0; i < 1000; ++i) {
+    text.push_back(static_cast<std::uint32_t>(rng() % 2 ? rng() % 200 : rng() % 30));
+  }
   std::string packed;
   PackRice(text.data(), text.size(), packed);
   EXPECT_LT(packed.size(), text.size() * 1.1);

@@ -446,8 +446,9 @@ bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& o
   if (i >= terms_ || Key(i) != key || dict_.terms[i].doc_freq == 0) return true;
   const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
                                                              doc_count_);
-  DiskCursor cur(postings_ + dict_.terms[i].postings_offset, postings_ + dict_.terms[i + 1].postings_offset,
-                 dict_.terms[i].doc_freq, false, doc_count_);
+  DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
+                 postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq, false,
+                 doc_count_);
   cur.Bounds(docs_.data(), avg, out);
   return true;
 }

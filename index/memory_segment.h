@@ -2,8 +2,8 @@
 // per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
 // in slices that double in size and are chained by their last four bytes, so a posting is a
 // few byte stores and never a reallocation. Term ids sorted by key when asked give prefix
-// expansion; a flat open-addressing table answers key lookups and the per-word lookup of indexing with one
-// probe.
+// expansion; a flat open-addressing table answers key lookups and the per-word lookup of
+// indexing with one probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 

@@ -226,7 +226,8 @@ bool DecodeDictionary(const std::uint8_t* p, const std::uint8_t* end, std::uint3
     }
     out.terms.push_back(t);
   }
-  if (p != end || postings != postings_size || out.keys.size() > std::numeric_limits<std::uint32_t>::max()) {
+  if (p != end || postings != postings_size ||
+      out.keys.size() > std::numeric_limits<std::uint32_t>::max()) {
     error = "dictionary does not match the postings";
     return false;
   }

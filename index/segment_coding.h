@@ -28,8 +28,8 @@ bool DecodeDocs(const std::uint8_t* p, const std::uint8_t* end, std::uint32_t n,
 // differences to the one before (modulo 2^32, so any sequence comes back as it was).
 void PutParagraphs(const std::uint32_t* starts, std::uint32_t count, std::string& out);
 // Decodes `total` starts; false unless the bytes hold exactly that many.
-bool DecodeParagraphs(const std::uint8_t* p, const std::uint8_t* end, const std::vector<DocRecord>& docs,
-                      std::vector<std::uint32_t>& out);
+bool DecodeParagraphs(const std::uint8_t* p, const std::uint8_t* end,
+                      const std::vector<DocRecord>& docs, std::vector<std::uint32_t>& out);
 
 // Story ids, concatenated: a mode byte, then the bytes. Mode kIdsHex (when the concatenation is
 // lowercase hex of even length, as MakeStoryId's ids are) halves it into the bytes it spells.

@@ -96,7 +96,8 @@ TEST(SegmentCodingTest, ParagraphStartsRoundTripAnyOrder) {
     std::uint32_t p = 0;
     for (std::uint32_t i = 0; i < r.para_count; ++i) {
       // Ascending as the analyzer makes them, but a descending or huge value must survive too.
-      p = rng() % 40 == 0 ? static_cast<std::uint32_t>(rng()) : p + static_cast<std::uint32_t>(rng() % 60);
+      p = rng() % 40 == 0 ? static_cast<std::uint32_t>(rng())
+                          : p + static_cast<std::uint32_t>(rng() % 60);
       starts.push_back(p);
     }
     segcode::PutParagraphs(starts.data(), r.para_count, bytes);
@@ -137,7 +138,9 @@ std::vector<std::string> RandomKeys(std::size_t n, std::mt19937_64& rng) {
   const char* stems[] = {"infl", "inflat", "market", "bank", "yen", "rate"};
   while (keys.size() < n) {
     std::string word = stems[rng() % 6];
-    for (std::uint64_t i = rng() % 6; i > 0; --i) word.push_back(static_cast<char>('a' + rng() % 26));
+    for (std::uint64_t i = rng() % 6; i > 0; --i) {
+      word.push_back(static_cast<char>('a' + rng() % 26));
+    }
     switch (rng() % 3) {
       case 0: keys.insert(ExactKey(word)); break;
       case 1: keys.insert(FieldKey(rng() % 2 ? "ticker" : "source", word)); break;
