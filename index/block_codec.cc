@@ -1,5 +1,6 @@
 #include "index/block_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -59,6 +60,143 @@ std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::
     values[i] = static_cast<std::uint32_t>((word >> shift) & mask);
   }
   return 1 + bytes;
+}
+
+namespace {
+
+std::uint64_t RiceBits(const std::uint32_t* values, std::size_t n, unsigned k) {
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t q = values[i] >> k;
+    bits += q < kRiceEscape ? q + 1 + k : kRiceEscape + 1 + 32;
+  }
+  return bits;
+}
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string& out) : out_(out) {}
+  // Appends the low `bits` bits of v (bits <= 56 - 7).
+  void Put(std::uint64_t v, unsigned bits) {
+    acc_ |= v << filled_;
+    filled_ += bits;
+    while (filled_ >= 8) {
+      out_.push_back(static_cast<char>(acc_));
+      acc_ >>= 8;
+      filled_ -= 8;
+    }
+  }
+  void Finish() {
+    if (filled_ > 0) out_.push_back(static_cast<char>(acc_));
+  }
+
+ private:
+  std::string& out_;
+  std::uint64_t acc_ = 0;
+  unsigned filled_ = 0;
+};
+
+class BitReader {
+ public:
+  BitReader(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
+  // Tops the buffer up to at least 57 bits where the input has them.
+  void Refill() {
+    if (end_ - p_ >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p_, 8);
+      buf_ |= word << avail_;
+      p_ += (63 - avail_) >> 3;
+      avail_ |= 56;
+      // Bits above avail_ must be zero for the unary count: clear what the shift brought in.
+      buf_ &= avail_ >= 64 ? ~0ull : ((1ull << avail_) - 1);
+      return;
+    }
+    while (avail_ <= 56 && p_ < end_) {
+      buf_ |= static_cast<std::uint64_t>(*p_++) << avail_;
+      avail_ += 8;
+    }
+  }
+  bool Zeros(unsigned* count) {  // zero bits up to and including the next one bit
+    if (avail_ < kRiceEscape + 1) Refill();
+    if (buf_ == 0) return false;
+    const auto z = static_cast<unsigned>(std::countr_zero(buf_));
+    if (z > kRiceEscape) return false;
+    buf_ >>= z + 1;
+    avail_ -= z + 1;
+    *count = z;
+    return true;
+  }
+  bool Bits(unsigned k, std::uint64_t* v) {
+    if (avail_ < k) Refill();
+    if (avail_ < k) return false;
+    *v = buf_ & ((1ull << k) - 1);
+    buf_ >>= k;
+    avail_ -= k;
+    return true;
+  }
+
+ private:
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+  std::uint64_t buf_ = 0;
+  unsigned avail_ = 0;
+};
+
+}  // namespace
+
+void PackRice(const std::uint32_t* values, std::size_t n, std::string& out) {
+  // The mean gives the best k within one or two; the neighbours are tried.
+  std::uint64_t sum = 0;
+  for (std::size_t i = 0; i < n; ++i) sum += values[i];
+  const std::uint64_t mean = n == 0 ? 0 : sum / n;
+  const unsigned guess =
+      mean == 0 ? 0 : std::min(kRiceMaxK, static_cast<unsigned>(std::bit_width(mean)) - 1);
+  unsigned k = guess;
+  std::uint64_t best = RiceBits(values, n, k);
+  for (const unsigned c : {guess - 1, guess + 1}) {
+    if (c > kRiceMaxK || (guess == 0 && c == guess - 1)) continue;
+    const std::uint64_t bits = RiceBits(values, n, c);
+    if (bits < best) {
+      best = bits;
+      k = c;
+    }
+  }
+  out.push_back(static_cast<char>(k));
+  BitWriter w(out);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t q = values[i] >> k;
+    if (q < kRiceEscape) {
+      w.Put(1ull << q, q + 1);
+      if (k > 0) w.Put(values[i] & ((1ull << k) - 1), k);
+    } else {
+      w.Put(1ull << kRiceEscape, kRiceEscape + 1);
+      w.Put(values[i], 32);
+    }
+  }
+  w.Finish();
+}
+
+bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
+                std::uint32_t* values) {
+  if (data >= end) return n == 0;
+  const unsigned k = data[0];
+  if (k > kRiceMaxK) return false;
+  BitReader r(data + 1, end);
+  for (std::size_t i = 0; i < n; ++i) {
+    unsigned q = 0;
+    if (!r.Zeros(&q)) return false;
+    std::uint64_t v = 0;
+    if (q == kRiceEscape) {
+      if (!r.Bits(32, &v)) return false;
+    } else {
+      std::uint64_t low = 0;
+      if (!r.Bits(k, &low)) return false;
+      v = std::uint64_t{q} << k | low;
+      if (v > 0xffffffffull) return false;
+    }
+    values[i] = static_cast<std::uint32_t>(v);
+  }
+  return true;
 }
 
 }  // namespace dateline::index

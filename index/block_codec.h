@@ -23,4 +23,19 @@ void PackBlock(const std::uint32_t* values, std::size_t n, std::string& out);
 std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                         std::uint32_t* values);
 
+// Rice coding of a posting block's position codes (per document the first position, then the
+// gaps): a byte k (0 .. kRiceMaxK), then per value v the quotient q = v >> k as q zero bits and
+// a one bit, then the k low bits of v. A quotient of kRiceEscape or more is written as
+// kRiceEscape zero bits, a one bit and v in 32 bits, so no value takes more than 57 bits. Bits
+// fill each byte from its low bit; the last byte is zero-padded. k is chosen per block from the
+// values' mean (about 1.0 byte a position on news text, against 1.27 as LEB128 varints).
+inline constexpr unsigned kRiceMaxK = 28;
+inline constexpr unsigned kRiceEscape = 24;
+void PackRice(const std::uint32_t* values, std::size_t n, std::string& out);
+// Decodes n values from [data, end) into values[0..n). False when the input is truncated or
+// damaged (a k above kRiceMaxK, a quotient above kRiceEscape, a value above 32 bits); it never
+// reads past `end`.
+bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
+                std::uint32_t* values);
+
 }  // namespace dateline::index

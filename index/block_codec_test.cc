@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -52,6 +53,68 @@ TEST(BlockCodec, WidthAbove32IsRefused) {
   const std::uint8_t bad[] = {33, 0, 0, 0, 0, 0};
   std::uint32_t out[kBlockSize];
   EXPECT_EQ(UnpackBlock(bad, bad + sizeof bad, 1, out), 0u);
+}
+
+void RiceRoundTrip(const std::vector<std::uint32_t>& values) {
+  std::string packed;
+  PackRice(values.data(), values.size(), packed);
+  std::vector<std::uint32_t> out(values.size());
+  const auto* p = reinterpret_cast<const std::uint8_t*>(packed.data());
+  ASSERT_TRUE(UnpackRice(p, p + packed.size(), values.size(), out.data()));
+  ASSERT_EQ(out, values);
+  // Truncations are refused (a few trailing padding bits may be cut without loss).
+  if (!values.empty()) {
+    EXPECT_FALSE(UnpackRice(p, p + 1, values.size(), out.data()) && values.size() > 8);
+    for (std::size_t cut = 2; cut < std::min<std::size_t>(packed.size(), 10); ++cut) {
+      EXPECT_FALSE(UnpackRice(p, p + packed.size() - cut, values.size(), out.data()))
+          << "cut " << cut << " of " << packed.size();
+    }
+  }
+}
+
+TEST(RiceCodec, RoundTripsPositionsOutliersAndEveryWidth) {
+  RiceRoundTrip({});
+  RiceRoundTrip({0});
+  RiceRoundTrip({0xffffffffu});
+  RiceRoundTrip({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+  RiceRoundTrip({5, 0xffffffffu, 1, 0, 3, 100000, 2});  // escapes amid small values
+  std::mt19937_64 rng(21);
+  for (unsigned bits = 1; bits <= 32; ++bits) {
+    std::vector<std::uint32_t> v(1 + rng() % 600);
+    for (auto& x : v) {
+      x = static_cast<std::uint32_t>(rng() & ((bits == 32 ? 0 : (1ull << bits)) - 1));
+      if (rng() % 50 == 0) x = static_cast<std::uint32_t>(rng());  // an outlier
+    }
+    RiceRoundTrip(v);
+  }
+  // Positions of news text (first positions up to a few hundred, small gaps) take about a byte.
+  std::vector<std::uint32_t> text;
+  for (int i = 0; i < 1000; ++i) {
+    text.push_back(static_cast<std::uint32_t>(rng() % 2 ? rng() % 200 : rng() % 30));
+  }
+  std::string packed;
+  PackRice(text.data(), text.size(), packed);
+  EXPECT_LT(packed.size(), text.size() * 1.1);
+  RiceRoundTrip(text);
+}
+
+TEST(RiceCodec, DamagedInputIsRefusedOrReadInBounds) {
+  const std::uint8_t big_k[] = {29, 0xff, 0xff, 0xff, 0xff};
+  std::uint32_t out[64];
+  EXPECT_FALSE(UnpackRice(big_k, big_k + sizeof big_k, 1, out));
+  const std::uint8_t long_unary[] = {0, 0, 0, 0, 0x80};  // 31 zeros
+  EXPECT_FALSE(UnpackRice(long_unary, long_unary + sizeof long_unary, 1, out));
+  const std::uint8_t k28_big[] = {28, 0x00, 0x00, 0x02, 0xff, 0xff, 0xff, 0xff};  // q 17 << 28
+  EXPECT_FALSE(UnpackRice(k28_big, k28_big + sizeof k28_big, 1, out));
+  EXPECT_FALSE(UnpackRice(nullptr, nullptr, 1, out));
+  EXPECT_TRUE(UnpackRice(nullptr, nullptr, 0, out));
+  std::mt19937 rng(3);
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::vector<std::uint8_t> bytes(1 + rng() % 40);
+    for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
+    bytes[0] %= 30;
+    UnpackRice(bytes.data(), bytes.data() + bytes.size(), 1 + rng() % 64, out);
+  }
 }
 
 TEST(Varint, RoundTripAndTruncation) {

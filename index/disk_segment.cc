@@ -27,7 +27,7 @@ T Load(const std::uint8_t* p) {
 
 // Postings of one term (n documents from the dictionary): a SkipEntry per block when there is
 // more than one block, then the blocks (FOR-packed docid deltas, FOR-packed tf-1, and for exact
-// terms varint position deltas). Every read is bounds-checked; damaged data ends the cursor
+// terms the Rice-coded position codes). Every read is bounds-checked; damaged data ends the cursor
 // instead of reading past the file.
 class DiskCursor final : public PostingCursor {
  public:
@@ -121,6 +121,29 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
+  // Every document through remap (see DiskSegment::AppendPostingsAt), block by block, the
+  // positions as decoded codes (no conversion to positions and back).
+  void AppendAll(const std::vector<std::uint32_t>& remap, std::vector<std::uint32_t>& docs,
+                 std::vector<std::uint32_t>& tfs, std::vector<std::uint32_t>& codes) {
+    for (std::uint32_t b = 0; b < blocks_; ++b) {
+      if (LoadBlock(b) == kNoDoc) return;
+      if (positional_ && !DecodeCodes()) return;  // damaged
+      std::size_t at = 0;
+      for (std::uint32_t i = 0; i < count_; ++i) {
+        const std::size_t from = at;
+        at += tfs_[i];
+        const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
+        if (to == kNoDoc) continue;
+        docs.push_back(to);
+        tfs.push_back(tfs_[i]);
+        if (positional_) {
+          codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(from),
+                       positions_.begin() + static_cast<std::ptrdiff_t>(at));
+        }
+      }
+    }
+  }
+
   std::uint32_t doc() const override { return doc_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
 
@@ -188,24 +211,34 @@ class DiskCursor final : public PostingCursor {
     return doc_;
   }
 
+  // The block's position codes into positions_ (sum of its tfs values).
+  bool DecodeCodes() {
+    std::size_t total = 0;
+    for (std::uint32_t i = 0; i < count_; ++i) total += tfs_[i];
+    // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
+    if (positions_end_ < positions_begin_ ||
+        total > 8 * static_cast<std::size_t>(positions_end_ - positions_begin_)) {
+      return false;
+    }
+    positions_.resize(total);
+    return UnpackRice(positions_begin_, positions_end_, total, positions_.data());
+  }
+
   void DecodePositions() {
     positions_decoded_ = true;
-    positions_.clear();
-    pos_offsets_.assign(1, 0);
-    const std::uint8_t* p = positions_begin_;
-    if (positions_end_ < p) return;
+    pos_offsets_.clear();
+    if (!DecodeCodes()) return;
+    // Codes to positions: per document the first, then gaps.
+    pos_offsets_.reserve(count_ + 1);
+    pos_offsets_.push_back(0);
+    std::size_t at = 0;
     for (std::uint32_t i = 0; i < count_; ++i) {
       std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
-        std::uint32_t d = 0;
-        if (!GetVarint(&p, positions_end_, &d)) {
-          pos_offsets_.clear();
-          return;
-        }
-        pos += d;
-        positions_.push_back(pos);
+      for (std::uint32_t k = 0; k < tfs_[i]; ++k, ++at) {
+        pos += positions_[at];
+        positions_[at] = pos;
       }
-      pos_offsets_.push_back(static_cast<std::uint32_t>(positions_.size()));
+      pos_offsets_.push_back(static_cast<std::uint32_t>(at));
     }
   }
 
@@ -316,20 +349,22 @@ Status DiskSegment::Validate() {
   }
   doc_count_ = h.doc_count;
   total_length_ = h.total_length;
-  if (sec[segfile::kDocs].length != std::uint64_t{doc_count_} * sizeof(DocRecord)) {
-    return Corrupt(path_, "document table size");
-  }
-  docs_ = reinterpret_cast<const DocRecord*>(base_ + sec[segfile::kDocs].offset);
-  ids_ = reinterpret_cast<const char*>(base_ + sec[segfile::kIds].offset);
-  ids_size_ = sec[segfile::kIds].length;
-  if (sec[segfile::kParagraphs].length % 4 != 0) return Corrupt(path_, "paragraph table size");
-  paras_ = reinterpret_cast<const std::uint32_t*>(base_ + sec[segfile::kParagraphs].offset);
-  para_count_ = sec[segfile::kParagraphs].length / 4;
-  if (!ParseStrings(base_ + sec[segfile::kSources].offset, sec[segfile::kSources].length,
-                    sources_) ||
-      !ParseStrings(base_ + sec[segfile::kLanguages].offset, sec[segfile::kLanguages].length,
-                    languages_)) {
+  auto section = [&](std::uint32_t i) { return base_ + sec[i].offset; };
+  auto section_end = [&](std::uint32_t i) { return base_ + sec[i].offset + sec[i].length; };
+  if (!ParseStrings(section(segfile::kSources), sec[segfile::kSources].length, sources_) ||
+      !ParseStrings(section(segfile::kLanguages), sec[segfile::kLanguages].length, languages_)) {
     return Corrupt(path_, "string tables");
+  }
+  if (!segcode::DecodeIds(section(segfile::kIds), section_end(segfile::kIds), ids_)) {
+    return Corrupt(path_, "id table");
+  }
+  if (!segcode::DecodeDocs(section(segfile::kDocs), section_end(segfile::kDocs), doc_count_,
+                           docs_)) {
+    return Corrupt(path_, "document table");
+  }
+  if (!segcode::DecodeParagraphs(section(segfile::kParagraphs),
+                                 section_end(segfile::kParagraphs), docs_, paras_)) {
+    return Corrupt(path_, "paragraph table");
   }
   runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
                RunStat{std::numeric_limits<std::int64_t>::min(),
@@ -337,45 +372,28 @@ Status DiskSegment::Validate() {
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
-    const DocRecord& r = docs_[d];
+    DocRecord& r = docs_[d];
+    if (std::uint64_t{r.id_offset} + r.id_length > ids_.size() || r.source >= sources_.size() ||
+        r.language >= languages_.size()) {
+      return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
+    }
+    r.id_hash = StoryIdHash(story_id(d));
     times_.push_back(r.time_us);
     lengths_.push_back(r.length);
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);
-    if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
-        std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
-        r.language >= languages_.size()) {
-      return Corrupt(path_, "document " + std::to_string(d) + " out of bounds");
-    }
   }
-  if (sec[segfile::kDictionary].length % sizeof(segfile::DictEntry) != 0 ||
-      sec[segfile::kDictionary].length == 0) {
-    return Corrupt(path_, "dictionary size");
-  }
-  dict_ = reinterpret_cast<const segfile::DictEntry*>(base_ + sec[segfile::kDictionary].offset);
-  terms_ = sec[segfile::kDictionary].length / sizeof(segfile::DictEntry) - 1;
-  keys_ = reinterpret_cast<const char*>(base_ + sec[segfile::kKeys].offset);
-  keys_size_ = sec[segfile::kKeys].length;
-  postings_ = base_ + sec[segfile::kPostings].offset;
+  postings_ = section(segfile::kPostings);
   postings_size_ = sec[segfile::kPostings].length;
-  if (dict_[terms_].key_offset != keys_size_ || dict_[terms_].postings_offset != postings_size_) {
-    return Corrupt(path_, "dictionary sentinel");
+  std::string error;
+  if (!segcode::DecodeDictionary(section(segfile::kDictionary), section_end(segfile::kDictionary),
+                                 doc_count_, postings_size_, dict_, error)) {
+    return Corrupt(path_, error);
   }
-  for (std::size_t i = 0; i < terms_; ++i) {
-    const segfile::DictEntry& e = dict_[i];
-    const segfile::DictEntry& next = dict_[i + 1];
-    if (e.key_offset > next.key_offset || e.postings_offset > next.postings_offset ||
-        e.doc_freq > doc_count_) {
-      return Corrupt(path_, "term " + std::to_string(i) + " out of bounds");
-    }
-  }
+  terms_ = dict_.size();
   live.assign(doc_count_, 1);
   return Status::Ok();
-}
-
-std::string_view DiskSegment::Key(std::size_t i) const {
-  return {keys_ + dict_[i].key_offset, dict_[i + 1].key_offset - dict_[i].key_offset};
 }
 
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
@@ -393,7 +411,7 @@ std::size_t DiskSegment::LowerBound(std::string_view key) const {
 
 std::uint32_t DiskSegment::DocFreq(std::string_view key) const {
   const std::size_t i = LowerBound(key);
-  return i < terms_ && Key(i) == key ? dict_[i].doc_freq : 0;
+  return i < terms_ && Key(i) == key ? dict_.terms[i].doc_freq : 0;
 }
 
 std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const {
@@ -403,23 +421,35 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
 }
 
 std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
-  if (i >= terms_ || dict_[i].doc_freq == 0) return nullptr;
+  if (i >= terms_ || dict_.terms[i].doc_freq == 0) return nullptr;
   const std::string_view key = Key(i);
-  const std::uint8_t* begin = postings_ + dict_[i].postings_offset;
-  return std::make_unique<DiskCursor>(begin, postings_ + dict_[i + 1].postings_offset,
-                                      dict_[i].doc_freq,
+  const std::uint8_t* begin = postings_ + dict_.terms[i].postings_offset;
+  return std::make_unique<DiskCursor>(begin, postings_ + dict_.terms[i + 1].postings_offset,
+                                      dict_.terms[i].doc_freq,
                                       HasPositions(key), doc_count_);
+}
+
+void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+                                   std::vector<std::uint32_t>& docs,
+                                   std::vector<std::uint32_t>& tfs,
+                                   std::vector<std::uint32_t>& position_codes) const {
+  if (i >= terms_ || dict_.terms[i].doc_freq == 0) return;
+  DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
+                 postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq,
+                 HasPositions(Key(i)), doc_count_);
+  cur.AppendAll(remap, docs, tfs, position_codes);
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
   out.clear();
   const std::size_t i = LowerBound(key);
-  if (i >= terms_ || Key(i) != key || dict_[i].doc_freq == 0) return true;
+  if (i >= terms_ || Key(i) != key || dict_.terms[i].doc_freq == 0) return true;
   const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
                                                              doc_count_);
-  DiskCursor cur(postings_ + dict_[i].postings_offset, postings_ + dict_[i + 1].postings_offset,
-                 dict_[i].doc_freq, false, doc_count_);
-  cur.Bounds(docs_, avg, out);
+  DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
+                 postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq, false,
+                 doc_count_);
+  cur.Bounds(docs_.data(), avg, out);
   return true;
 }
 

@@ -1,5 +1,7 @@
 // An immutable segment file, mmap-ed. Open verifies the footer checksum over the whole file
 // and every offset the reader will follow, so a damaged file is a kCorruption error naming it.
+// The document table, ids, paragraph starts and dictionary are decoded at open into arrays;
+// posting lists are read in place.
 #pragma once
 
 #include <memory>
@@ -8,6 +10,7 @@
 
 #include "core/status.h"
 #include "index/segment.h"
+#include "index/segment_coding.h"
 #include "index/segment_file.h"
 
 namespace dateline::index {
@@ -25,10 +28,10 @@ class DiskSegment final : public Segment {
   std::uint32_t doc_count() const override { return doc_count_; }
   const DocRecord& doc(std::uint32_t d) const override { return docs_[d]; }
   std::string_view story_id(std::uint32_t d) const override {
-    return std::string_view(ids_ + docs_[d].id_offset, docs_[d].id_length);
+    return std::string_view(ids_).substr(docs_[d].id_offset, docs_[d].id_length);
   }
   const std::uint32_t* paragraphs(std::uint32_t d) const override {
-    return paras_ + docs_[d].para_offset;
+    return paras_.data() + docs_[d].para_offset;
   }
   const std::vector<std::string>& sources() const override { return sources_; }
   const std::vector<std::string>& languages() const override { return languages_; }
@@ -39,6 +42,12 @@ class DiskSegment final : public Segment {
   // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
+  // Appends the postings of the i-th key to the vectors, for a merge: docid d becomes remap[d]
+  // (kNoDoc: dropped), and the positions are appended as position codes (per document the
+  // first position, then the gaps; they do not depend on docids).
+  void AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+                        std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
+                        std::vector<std::uint32_t>& position_codes) const;
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
   bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;
@@ -49,7 +58,7 @@ class DiskSegment final : public Segment {
  private:
   DiskSegment() = default;
   Status Validate();
-  std::string_view Key(std::size_t i) const;
+  std::string_view Key(std::size_t i) const { return dict_.Key(i); }
   std::size_t LowerBound(std::string_view key) const;
 
   std::string path_;
@@ -57,17 +66,14 @@ class DiskSegment final : public Segment {
   std::size_t size_ = 0;
   std::uint32_t doc_count_ = 0;
   std::uint64_t total_length_ = 0;
-  const DocRecord* docs_ = nullptr;
-  const char* ids_ = nullptr;
-  std::size_t ids_size_ = 0;
-  const std::uint32_t* paras_ = nullptr;
-  std::size_t para_count_ = 0;
+  // The compact sections, decoded at open (index/segment_coding.h).
+  std::vector<DocRecord> docs_;
+  std::string ids_;
+  std::vector<std::uint32_t> paras_;
   std::vector<std::string> sources_;
   std::vector<std::string> languages_;
-  const segfile::DictEntry* dict_ = nullptr;
+  segcode::Dictionary dict_;
   std::size_t terms_ = 0;
-  const char* keys_ = nullptr;
-  std::size_t keys_size_ = 0;
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
   std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open

@@ -146,7 +146,6 @@ std::uint32_t MemorySegment::TermId(std::string_view key) {
   t.key_offset = static_cast<std::uint32_t>(word_bytes_.size());
   t.key_length = static_cast<std::uint32_t>(key.size());
   Remember(slot, key, kKeySpace, h, id);
-  sorted_.insert(id);
   memory_bytes_ += 80;
   return id;
 }
@@ -397,9 +396,46 @@ std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) con
   return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), HasPositions(key));
 }
 
+void MemorySegment::SortKeys() const {
+  std::lock_guard<std::mutex> lk(sorted_mu_);
+  const std::size_t have = sorted_.size();
+  if (have == terms_.size()) return;
+  // The new ids sorted by their first 16 key bytes (big-endian, so integer order is byte order),
+  // the whole keys only on ties: most comparisons touch no key bytes.
+  struct Item {
+    std::uint64_t hi, lo;
+    std::uint32_t id;
+  };
+  auto load_be = [](std::string_view k, std::size_t at) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) {
+      v = v << 8 | (at + i < k.size() ? static_cast<std::uint8_t>(k[at + i]) : 0u);
+    }
+    return v;
+  };
+  std::vector<Item> items;
+  items.reserve(terms_.size() - have);
+  for (std::size_t id = have; id < terms_.size(); ++id) {
+    const std::string_view k = Key(static_cast<std::uint32_t>(id));
+    items.push_back({load_be(k, 0), load_be(k, 8), static_cast<std::uint32_t>(id)});
+  }
+  std::sort(items.begin(), items.end(), [this](const Item& a, const Item& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return Key(a.id) < Key(b.id);  // equal first 16 bytes (or a shorter key padded with zeros)
+  });
+  for (const Item& it : items) sorted_.push_back(it.id);
+  std::inplace_merge(sorted_.begin(), sorted_.begin() + static_cast<std::ptrdiff_t>(have),
+                     sorted_.end(),
+                     [this](std::uint32_t a, std::uint32_t b) { return Key(a) < Key(b); });
+}
+
 void MemorySegment::ForEachKey(std::string_view prefix,
                                const std::function<bool(std::string_view)>& fn) const {
-  for (auto it = sorted_.lower_bound(prefix); it != sorted_.end(); ++it) {
+  SortKeys();
+  auto it = std::lower_bound(sorted_.begin(), sorted_.end(), prefix,
+                             [this](std::uint32_t a, std::string_view b) { return Key(a) < b; });
+  for (; it != sorted_.end(); ++it) {
     const std::string_view key = Key(*it);
     if (key.substr(0, prefix.size()) != prefix) break;
     if (!fn(key)) break;

@@ -1,14 +1,14 @@
 // The real-time segment: every story added is searchable as soon as Add returns. Postings grow
 // per term in a shared byte pool (varint docid delta, tf, then position deltas for exact words),
 // in slices that double in size and are chained by their last four bytes, so a posting is a
-// few byte stores and never a reallocation. A sorted set of term ids gives prefix expansion; a
-// flat open-addressing table answers key lookups and the per-word lookup of indexing with one
-// probe.
+// few byte stores and never a reallocation. Term ids sorted by key when asked give prefix
+// expansion; a flat open-addressing table answers key lookups and the per-word lookup of
+// indexing with one probe.
 // Not synchronised: the index serialises Add against searches with its lock.
 #pragma once
 
 #include <memory>
-#include <set>
+#include <mutex>
 #include <string_view>
 #include <utility>
 
@@ -20,7 +20,7 @@ namespace dateline::index {
 class MemorySegment final : public Segment {
  public:
   MemorySegment() = default;
-  MemorySegment(const MemorySegment&) = delete;  // sorted_ refers to this object
+  MemorySegment(const MemorySegment&) = delete;
   MemorySegment& operator=(const MemorySegment&) = delete;
 
   // Appends one document; returns its docid.
@@ -84,19 +84,17 @@ class MemorySegment final : public Segment {
   std::vector<std::string> sources_;
   std::vector<std::string> languages_;
   std::uint64_t total_length_ = 0;
-  // Term ids in key order (prefix expansion, flushes); the keys are read from word_bytes_, so a
-  // new term costs a tree node and no string.
-  struct KeyLess {
-    const MemorySegment* seg;
-    using is_transparent = void;
-    bool operator()(std::uint32_t a, std::uint32_t b) const { return seg->Key(a) < seg->Key(b); }
-    bool operator()(std::uint32_t a, std::string_view b) const { return seg->Key(a) < b; }
-    bool operator()(std::string_view a, std::uint32_t b) const { return a < seg->Key(b); }
-  };
   std::string_view Key(std::uint32_t term) const {
     return std::string_view(word_bytes_).substr(terms_[term].key_offset, terms_[term].key_length);
   }
-  std::set<std::uint32_t, KeyLess> sorted_{KeyLess{this}};
+  // Term ids in key order (prefix expansion, flushes), brought up to date by ForEachKey: the
+  // terms made since the last walk (ids sorted_.size() and up) are sorted and merged in, one
+  // batch sort instead of a tree insertion with its cache misses per new key while indexing.
+  // Adds run under the index's write lock and walks under its read lock, so the ids change only
+  // while no walk reads them; sorted_mu_ serialises walks that find them out of date.
+  void SortKeys() const;
+  mutable std::mutex sorted_mu_;
+  mutable std::vector<std::uint32_t> sorted_;
   std::vector<Term> terms_;
   std::vector<std::unique_ptr<std::uint8_t[]>> pool_;
   std::uint32_t pool_used_ = kPoolBlock;  // bytes used in the last block (full: none yet)

@@ -6,18 +6,18 @@
 namespace dateline::index::segfile {
 
 inline constexpr char kMagic[8] = {'D', 'L', 'I', 'X', 'S', 'E', 'G', '1'};
-inline constexpr std::uint32_t kVersion = 2;  // 2: skip entries carry a term weight bound
+inline constexpr std::uint32_t kVersion = 3;  // 3: compact document table and dictionary
 inline constexpr std::uint32_t kFooterMagic = 0x45584944;  // "DIXE"
 
+// Section contents: index/segment_coding.h.
 enum Section : std::uint32_t {
-  kDocs = 0,       // DocRecord[doc_count]
-  kIds,            // story id bytes
-  kParagraphs,     // u32 paragraph starts
+  kDocs = 0,       // varint document records
+  kIds,            // story id bytes (hex packed when they are hex)
+  kParagraphs,     // varint paragraph starts
   kSources,        // string table
   kLanguages,      // string table
-  kDictionary,     // DictEntry[terms + 1], sorted by key, then the sentinel
-  kKeys,           // term key bytes
-  kPostings,       // posting lists
+  kDictionary,     // front-coded keys with document frequencies and posting list lengths
+  kPostings,       // posting lists, in dictionary order
   kSectionCount,
 };
 
@@ -35,16 +35,6 @@ struct SectionRef {
   std::uint64_t offset;
   std::uint64_t length;
 };
-
-// Term i's key is keys[key_offset(i), key_offset(i + 1)) and its postings
-// postings[postings_offset(i), postings_offset(i + 1)): a last, sentinel entry holds the section
-// lengths, so lengths need not be stored.
-struct DictEntry {
-  std::uint32_t key_offset;
-  std::uint32_t doc_freq;
-  std::uint64_t postings_offset;
-};
-static_assert(sizeof(DictEntry) == 16);
 
 struct SkipEntry {
   std::uint32_t last_doc;

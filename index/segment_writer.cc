@@ -15,6 +15,7 @@
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/disk_segment.h"
+#include "index/segment_coding.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
 
@@ -75,6 +76,25 @@ Status WriteFileSynced(const std::string& path, const std::vector<std::string_vi
 void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<std::uint32_t>& tfs,
                     const std::vector<std::uint32_t>& positions, bool positional,
                     std::string& out, const std::uint32_t* lengths, double avg_length) {
+  std::vector<std::uint32_t> codes;
+  if (positional) {
+    codes.reserve(positions.size());
+    std::size_t at = 0;
+    for (const std::uint32_t tf : tfs) {
+      std::uint32_t p = 0;
+      for (std::uint32_t k = 0; k < tf; ++k) {
+        codes.push_back(positions[at] - p);
+        p = positions[at++];
+      }
+    }
+  }
+  EncodePostingsCoded(docs, tfs, codes, positional, out, lengths, avg_length);
+}
+
+void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
+                         const std::vector<std::uint32_t>& tfs,
+                         const std::vector<std::uint32_t>& position_codes, bool positional,
+                         std::string& out, const std::uint32_t* lengths, double avg_length) {
   const std::size_t start = out.size();
   const auto n = static_cast<std::uint32_t>(docs.size());
   const auto blocks = static_cast<std::uint32_t>((n + kBlockSize - 1) / kBlockSize);
@@ -82,7 +102,7 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
   const std::size_t skip_at = out.size();
   if (blocks > 1) out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
   std::uint32_t buf[kBlockSize];
-  std::size_t pos_index = 0;
+  std::size_t code_at = 0;
   for (std::uint32_t b = 0; b < blocks; ++b) {
     const std::size_t first = std::size_t{b} * kBlockSize;
     const std::size_t count = std::min<std::size_t>(kBlockSize, n - first);
@@ -95,8 +115,10 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
       prev = docs[first + i] + 1;
     }
     PackBlock(buf, count, out);
+    std::size_t block_codes = 0;
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = tfs[first + i] - 1;
+      block_codes += tfs[first + i];
       skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
       const double w = TermWeight(tfs[first + i], lengths ? lengths[docs[first + i]] : 0,
                                   avg_length);
@@ -106,13 +128,8 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
     }
     PackBlock(buf, count, out);
     if (positional) {
-      for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t p = 0;
-        for (std::uint32_t k = 0; k < tfs[first + i]; ++k) {
-          PutVarint(out, positions[pos_index] - p);
-          p = positions[pos_index++];
-        }
-      }
+      PackRice(position_codes.data() + code_at, block_codes, out);
+      code_at += block_codes;
     }
     if (blocks > 1) {
       std::memcpy(out.data() + skip_at + b * sizeof(segfile::SkipEntry), &skip, sizeof skip);
@@ -124,8 +141,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
                                     const std::string& path) {
   // Documents: live ones, in input order, with new docids.
   std::vector<std::vector<std::uint32_t>> remap(inputs.size());
-  std::string docs, ids;
-  std::vector<std::uint32_t> paras;
+  std::string docs, ids, paras;
+  DocRecord prev{};
   std::vector<std::string> sources, languages;
   std::unordered_map<std::string, std::uint16_t> source_ord, language_ord;
   std::uint64_t total_length = 0;
@@ -139,11 +156,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       remap[k][d] = next++;
       DocRecord r = seg.doc(d);
       const std::string_view id = seg.story_id(d);
-      r.id_offset = static_cast<std::uint32_t>(ids.size());
+      r.id_length = static_cast<std::uint32_t>(id.size());
       ids.append(id);
-      const std::uint32_t* p = seg.paragraphs(d);
-      r.para_offset = static_cast<std::uint32_t>(paras.size());
-      paras.insert(paras.end(), p, p + r.para_count);
+      segcode::PutParagraphs(seg.paragraphs(d), r.para_count, paras);
       auto intern = [](std::vector<std::string>& table,
                        std::unordered_map<std::string, std::uint16_t>& ord,
                        const std::string& v) {
@@ -156,7 +171,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
           static_cast<std::uint8_t>(intern(languages, language_ord, seg.languages()[r.language]));
       total_length += r.length;
       lengths.push_back(r.length);
-      Append(docs, r);
+      segcode::PutDoc(r, prev, docs);
+      prev = r;
     }
   }
 
@@ -187,8 +203,10 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
 
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
-  std::string dict, key_bytes, postings;
-  std::vector<std::uint32_t> pdocs, ptfs, ppos, scratch;
+  segcode::DictionaryWriter dict;
+  std::string postings;
+  std::vector<std::uint32_t> pdocs, ptfs, scratch;
+  std::vector<std::uint32_t> pcodes;  // position codes: per document the first, then gaps
   std::vector<std::size_t> holders;
   std::string key;
   for (;;) {
@@ -212,13 +230,17 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     const bool positional = HasPositions(key);
     pdocs.clear();
     ptfs.clear();
-    ppos.clear();
+    pcodes.clear();
     for (const std::size_t k : holders) {
-      // A segment file is read by dictionary position (its keys come in that order); the
-      // memory segment's lookup is a hash probe.
       const std::size_t ordinal = lists[k].next++;
-      auto cur = disk[k] != nullptr ? disk[k]->PostingsAt(ordinal)
-                                    : inputs[k].segment->Postings(key);
+      if (disk[k] != nullptr) {
+        // A segment file is read by dictionary position (its keys come in that order), its
+        // position codes copied as they are (they do not depend on docids).
+        disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes);
+        continue;
+      }
+      // The memory segment's lookup is a hash probe.
+      auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
         if (remap[k][d] == kNoDoc) continue;
@@ -226,38 +248,35 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
         ptfs.push_back(cur->tf());
         if (positional) {
           cur->Positions(scratch);
-          ppos.insert(ppos.end(), scratch.begin(), scratch.end());
+          std::uint32_t p = 0;
+          for (const std::uint32_t q : scratch) {
+            pcodes.push_back(q - p);
+            p = q;
+          }
           ptfs.back() = static_cast<std::uint32_t>(scratch.size());
         }
       }
     }
     // Keys without postings survive only as stem forms (their meaning is the key itself).
     if (pdocs.empty() && key[0] != kStemForm) continue;
-    segfile::DictEntry e{};
-    e.key_offset = static_cast<std::uint32_t>(key_bytes.size());
-    key_bytes += key;
-    e.postings_offset = postings.size();
-    if (!pdocs.empty()) {
-      EncodePostings(pdocs, ptfs, ppos, positional, postings, lengths.data(), avg_length);
+    // Stem forms are stored without postings (they have none).
+    const std::size_t postings_at = postings.size();
+    if (!pdocs.empty() && key[0] != kStemForm) {
+      EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
+                          avg_length);
     }
-    e.doc_freq = static_cast<std::uint32_t>(pdocs.size());
-    Append(dict, e);
+    dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
+             postings.size() - postings_at);
   }
-  segfile::DictEntry sentinel{};
-  sentinel.key_offset = static_cast<std::uint32_t>(key_bytes.size());
-  sentinel.postings_offset = postings.size();
-  Append(dict, sentinel);
 
   // Assemble: header, section table, 8-aligned sections, footer.
   std::string sections[segfile::kSectionCount];
   sections[segfile::kDocs] = std::move(docs);
-  sections[segfile::kIds] = std::move(ids);
-  sections[segfile::kParagraphs].assign(reinterpret_cast<const char*>(paras.data()),
-                                        paras.size() * sizeof(std::uint32_t));
+  segcode::PutIds(ids, sections[segfile::kIds]);
+  sections[segfile::kParagraphs] = std::move(paras);
   sections[segfile::kSources] = StringTable(sources);
   sections[segfile::kLanguages] = StringTable(languages);
-  sections[segfile::kDictionary] = std::move(dict);
-  sections[segfile::kKeys] = std::move(key_bytes);
+  sections[segfile::kDictionary] = dict.Finish();
   sections[segfile::kPostings] = std::move(postings);
 
   // The sections are written where they are (no copy of the whole file is assembled), with

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -33,5 +34,11 @@ void EncodePostings(const std::vector<std::uint32_t>& docs, const std::vector<st
                     const std::vector<std::uint32_t>& positions, bool positional,
                     std::string& out, const std::uint32_t* lengths = nullptr,
                     double avg_length = 1);
+// The same with the positions as position codes (per document the first position, then the
+// gaps between successive ones), tfs[i] codes for document i.
+void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
+                         const std::vector<std::uint32_t>& tfs,
+                         const std::vector<std::uint32_t>& position_codes, bool positional,
+                         std::string& out, const std::uint32_t* lengths, double avg_length);
 
 }  // namespace dateline::index
