@@ -77,9 +77,13 @@ class DiskCursor final : public PostingCursor {
     if (b >= blocks_) return End();
     if (!loaded_ || b != block_) {
       if (LoadBlock(b) == kNoDoc) return kNoDoc;
-    }
-    while (docs_[i_] < target) {
-      if (++i_ >= count_) return End();
+      // A fresh block: binary search (the target is often far into it).
+      i_ = static_cast<std::uint32_t>(std::lower_bound(docs_, docs_ + count_, target) - docs_);
+      if (i_ >= count_) return End();
+    } else {
+      while (docs_[i_] < target) {
+        if (++i_ >= count_) return End();
+      }
     }
     doc_ = docs_[i_];
     return doc_;
@@ -122,7 +126,7 @@ class DiskCursor final : public PostingCursor {
   }
 
   std::uint32_t doc() const override { return doc_; }
-  std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
+  std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : Tfs()[i_]; }
 
   std::uint32_t MaxTf(std::uint32_t target) override {
     if (blocks_ <= 1) return kNoDoc;  // one block: no skip entry, no bound
@@ -135,12 +139,36 @@ class DiskCursor final : public PostingCursor {
     return max_tf == 0 ? kNoDoc : max_tf;  // 0 would be damage: no bound then
   }
 
+  // Positions are read lazily: the varints of the documents passed over since the last read
+  // are skipped by counting their last bytes, so a phrase or proximity check reads the
+  // positions of its candidates only.
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
-    if (!positions_decoded_) DecodePositions();
-    if (pos_offsets_.size() <= i_ + 1) return;
-    out.assign(positions_.begin() + pos_offsets_[i_], positions_.begin() + pos_offsets_[i_ + 1]);
+    if (pos_doc_ > i_) {  // asked again for an earlier document of the block: start over
+      pos_doc_ = 0;
+      pos_at_ = positions_begin_;
+    }
+    std::uint64_t skip = 0;
+    const std::uint32_t* tfs = Tfs();
+    for (std::uint32_t k = pos_doc_; k < i_; ++k) skip += tfs[k];
+    const std::uint8_t* p = SkipVarints(pos_at_, positions_end_, skip);
+    // Every varint takes a byte at least: a damaged tf cannot make the output outgrow the data.
+    const std::uint32_t tf = tfs[i_];
+    if (p == nullptr || tf > static_cast<std::size_t>(positions_end_ - p)) return;
+    std::uint32_t pos = 0;
+    out.resize(tf);
+    for (std::uint32_t k = 0; k < tf; ++k) {
+      std::uint32_t d = 0;
+      if (!GetVarint(&p, positions_end_, &d)) {
+        out.clear();
+        return;
+      }
+      pos += d;
+      out[k] = pos;
+    }
+    pos_at_ = p;
+    pos_doc_ = i_ + 1;
   }
 
  private:
@@ -159,7 +187,6 @@ class DiskCursor final : public PostingCursor {
     if (b >= blocks_) return End();
     block_ = b;
     loaded_ = true;
-    positions_decoded_ = false;
     count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
     const std::size_t size = static_cast<std::size_t>(end_ - begin_);
     const std::size_t offset = BlockOffset(b);
@@ -168,45 +195,63 @@ class DiskCursor final : public PostingCursor {
     std::size_t used = UnpackBlock(p, end_, count_, docs_);
     if (used == 0) return End();
     p += used;
-    used = UnpackBlock(p, end_, count_, tfs_);
-    if (used == 0) return End();
+    // The tfs are unpacked when first asked for (matching without positions never needs them);
+    // their size is checked now, as UnpackBlock would.
+    if (p >= end_ || p[0] > 32) return End();
+    used = PackedBytes(count_, p[0]);
+    if (static_cast<std::size_t>(end_ - p) < used) return End();
+    tfs_at_ = p;
+    tfs_ready_ = false;
     p += used;
     positions_begin_ = p;
+    pos_at_ = p;
+    pos_doc_ = 0;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
     // Docid deltas: the first against the previous block's last docid.
-    std::uint64_t prev = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    // Docids strictly increase (in 64 bits, where the sum cannot wrap), so checking the last
+    // one against the segment's size checks them all: damaged data never hands out a docid past
+    // the segment.
+    std::uint64_t next = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
     for (std::uint32_t i = 0; i < count_; ++i) {
-      const std::uint64_t d = prev + docs_[i];
-      if (d >= doc_limit_) return End();  // damaged: never hand out a docid past the segment
-      docs_[i] = static_cast<std::uint32_t>(d);
-      prev = d + 1;
-      tfs_[i] += 1;
+      next += docs_[i];
+      docs_[i] = static_cast<std::uint32_t>(next);
+      ++next;
     }
+    if (next - 1 >= doc_limit_) return End();
     i_ = 0;
     doc_ = docs_[0];
     return doc_;
   }
 
-  void DecodePositions() {
-    positions_decoded_ = true;
-    positions_.clear();
-    pos_offsets_.assign(1, 0);
-    const std::uint8_t* p = positions_begin_;
-    if (positions_end_ < p) return;
-    for (std::uint32_t i = 0; i < count_; ++i) {
-      std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs_[i]; ++k) {
-        std::uint32_t d = 0;
-        if (!GetVarint(&p, positions_end_, &d)) {
-          pos_offsets_.clear();
-          return;
-        }
-        pos += d;
-        positions_.push_back(pos);
-      }
-      pos_offsets_.push_back(static_cast<std::uint32_t>(positions_.size()));
+  const std::uint32_t* Tfs() const {
+    if (!tfs_ready_) {
+      if (UnpackBlock(tfs_at_, end_, count_, tfs_) == 0) std::fill_n(tfs_, count_, 0u);
+      for (std::uint32_t i = 0; i < count_; ++i) tfs_[i] += 1;
+      tfs_ready_ = true;
     }
+    return tfs_;
+  }
+
+  // The byte after `count` varints from p, or nullptr when [p, end) holds fewer. Eight bytes
+  // at a time: a varint ends at each byte with the high bit clear.
+  static const std::uint8_t* SkipVarints(const std::uint8_t* p, const std::uint8_t* end,
+                                         std::uint64_t count) {
+    if (p == nullptr || end < p) return nullptr;
+    while (count >= 8 && end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      // Bytes with the high bit clear, counted by a multiply (no popcount instruction assumed).
+      const std::uint64_t ends = (((~word & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56;
+      if (ends > count) break;
+      count -= ends;
+      p += 8;
+    }
+    while (count > 0) {
+      if (p >= end) return nullptr;
+      if (*p++ < 0x80) --count;
+    }
+    return p;
   }
 
   const std::uint8_t* begin_;
@@ -223,12 +268,13 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t i_ = 0;
   std::uint32_t doc_ = kNoDoc;
   std::uint32_t docs_[kBlockSize];
-  std::uint32_t tfs_[kBlockSize];
+  mutable std::uint32_t tfs_[kBlockSize];
+  const std::uint8_t* tfs_at_ = nullptr;
+  mutable bool tfs_ready_ = false;
   const std::uint8_t* positions_begin_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
-  bool positions_decoded_ = false;
-  std::vector<std::uint32_t> positions_;
-  std::vector<std::uint32_t> pos_offsets_;
+  const std::uint8_t* pos_at_ = nullptr;  // the positions of document pos_doc_ of the block
+  std::uint32_t pos_doc_ = 0;
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {

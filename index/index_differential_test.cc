@@ -73,6 +73,40 @@ Vocabulary BuildVocabulary(const std::vector<AnalyzedStory>& stories, std::mt199
   return v;
 }
 
+// A vocabulary of the most frequent words (postings of many blocks) mixed with rare ones, and
+// bigrams of frequent words: ANDs and proximity operators over very unequal lists, phrases whose
+// occurrences sit in many posting blocks, bare words with many forms per stem.
+Vocabulary FrequentVocabulary(const std::vector<AnalyzedStory>& stories, const Vocabulary& all) {
+  std::unordered_map<std::string, std::size_t> df;
+  for (const AnalyzedStory& s : stories) {
+    std::set<std::string> seen;
+    for (const auto& w : s.words) seen.insert(w.exact);
+    for (const auto& w : seen) ++df[w];
+  }
+  std::vector<std::pair<std::size_t, std::string>> by_df;
+  for (const auto& [w, n] : df) by_df.emplace_back(n, w);
+  std::sort(by_df.rbegin(), by_df.rend());
+  Vocabulary v = all;
+  v.words.clear();
+  std::set<std::string> frequent;
+  for (std::size_t i = 0; i < by_df.size() && i < 150; ++i) {
+    frequent.insert(by_df[i].second);
+    v.words.push_back(by_df[i].second);
+  }
+  for (std::size_t i = 0; i < all.words.size() && i < 150 * 7; i += 7) v.words.push_back(all.words[i]);
+  v.bigrams.clear();
+  for (const AnalyzedStory& s : stories) {
+    for (std::size_t i = 0; i + 1 < s.words.size() && v.bigrams.size() < 2000; ++i) {
+      if (frequent.count(s.words[i].exact) != 0 && frequent.count(s.words[i + 1].exact) != 0 &&
+          (i * 31 + s.words.size()) % 17 == 0) {
+        v.bigrams.push_back({s.words[i].exact, s.words[i + 1].exact});
+      }
+    }
+  }
+  if (v.bigrams.empty()) v.bigrams = all.bigrams;
+  return v;
+}
+
 class QueryGenerator {
  public:
   QueryGenerator(const Vocabulary& v, std::uint32_t seed) : v_(v), rng_(seed) {}
@@ -291,8 +325,9 @@ class Differential : public ::testing::Test {
     return out;
   }
 
-  void Check(SearchIndex& index, const std::string& phase, std::uint32_t seed) {
-    QueryGenerator gen(vocab_, seed);
+  void Check(SearchIndex& index, const std::string& phase, std::uint32_t seed,
+             const Vocabulary* vocab = nullptr) {
+    QueryGenerator gen(vocab != nullptr ? *vocab : vocab_, seed);
     std::size_t nonempty = 0, checked = 0;
     for (std::size_t i = 0; i < queries_; ++i) {
       NodePtr q = gen.Query();
@@ -404,6 +439,8 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
     ASSERT_TRUE((*index)->Flush().ok());
     EXPECT_GE((*index)->Stats().segments, 2u);
     Check(**index, "flushed segments", 2);
+    const Vocabulary frequent = FrequentVocabulary(analyzed_, vocab_);
+    Check(**index, "flushed segments, frequent words", 6, &frequent);
 
     // New versions of some stories: a changed headline, a dropped body, a new tag. Only the
     // newest version may match; half of them stay in the memory segment for the next check.
@@ -430,6 +467,7 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
     ASSERT_TRUE((*index)->ForceMerge().ok());
     EXPECT_EQ((*index)->Stats().segments, 1u);
     Check(**index, "force merged", 4);
+    Check(**index, "force merged, frequent words", 7, &frequent);
     EXPECT_EQ((*index)->Stats().stories, latest_.size());
   }
   auto reopened = SearchIndex::Open(dir_.string(), opt);
