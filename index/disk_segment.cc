@@ -54,6 +54,16 @@ class DiskCursor final : public PostingCursor {
 
   std::uint32_t Advance(std::uint32_t target) override {
     if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
+    if (loaded_ && i_ + 1 < count_ && docs_[i_ + 1] >= target) {  // the next one: no skip work
+      ++i_;
+      return doc_ = docs_[i_];
+    }
+    return Seek(target);
+  }
+
+  // Advance's way over skip entries and blocks, out of line so that the common cases above
+  // stay a few instructions.
+  [[gnu::noinline]] std::uint32_t Seek(std::uint32_t target) {
     started_ = true;
     std::uint32_t b = loaded_ ? block_ : 0;
     if (blocks_ > 1 && Skip(b).last_doc < target) {

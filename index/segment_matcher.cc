@@ -84,6 +84,12 @@ class DocIter {
     (void)d;
     return true;
   }
+  // Advance without the virtual call when the iterator already stands on or after `target`.
+  std::uint32_t Seek(std::uint32_t target) {
+    if (started_ && doc_ >= target) return doc_;
+    started_ = true;
+    return Advance(target);
+  }
   std::uint32_t doc() const { return doc_; }
   // About how many documents Advance stops at (the order of an AND's operands).
   std::uint64_t cost() const { return cost_; }
@@ -91,6 +97,7 @@ class DocIter {
  protected:
   std::uint32_t doc_ = kNoDoc;
   std::uint64_t cost_ = 0;
+  bool started_ = false;
 };
 
 class EmptyIter final : public DocIter {
@@ -143,19 +150,24 @@ class WordIter final : public DocIter {
   std::uint32_t Advance(std::uint32_t target) override {
     if (target < last_) Open();
     last_ = target;
-    if (doc_ != kNoDoc && doc_ >= target && started_) return doc_;
-    started_ = true;
+    if (opened_ && doc_ != kNoDoc && doc_ >= target) return doc_;
     if (entries_.size() == 1 && entries_[0].language < 0) {
-      return doc_ = entries_[0].cur->Advance(target);
+      opened_ = true;
+      return doc_ = entries_[0].doc = entries_[0].cur->Advance(target);
     }
     std::uint32_t t = target;
     while (true) {
       std::uint32_t m = kNoDoc;
-      for (Entry& e : entries_) m = std::min(m, e.cur->Advance(t));
+      for (Entry& e : entries_) {
+        // Each form's own docid spares the virtual call of the cursors already past t.
+        if (!opened_ || e.doc < t) e.doc = e.cur->Advance(t);
+        m = std::min(m, e.doc);
+      }
+      opened_ = true;
       if (m == kNoDoc || !check_language_) return doc_ = m;
       const int lang = seg_.doc(m).language;
       for (const Entry& e : entries_) {
-        if (e.cur->doc() == m && (e.language < 0 || e.language == lang)) return doc_ = m;
+        if (e.doc == m && (e.language < 0 || e.language == lang)) return doc_ = m;
       }
       t = m + 1;
     }
@@ -164,11 +176,11 @@ class WordIter final : public DocIter {
   // Positions of document d (ascending); empty when the word is not in it.
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
-    if (Advance(d) != d) return;
+    if (Seek(d) != d) return;
     const int lang = check_language_ ? seg_.doc(d).language : -1;
     std::size_t found = 0;
     for (Entry& e : entries_) {
-      if (e.cur->doc() != d || (e.language >= 0 && e.language != lang)) continue;
+      if (e.doc != d || (e.language >= 0 && e.language != lang)) continue;
       if (found++ == 0) {
         e.cur->Positions(out);
       } else {
@@ -183,26 +195,27 @@ class WordIter final : public DocIter {
   struct Entry {
     std::unique_ptr<PostingCursor> cur;
     int language;
+    std::uint32_t doc = 0;  // the cursor's document once opened_
   };
   void Open() {
     entries_.clear();
     check_language_ = false;
     for (const Key& k : keys_) {
       if (auto cur = seg_.Postings(k.key)) {
-        entries_.push_back({std::move(cur), k.language});
+        entries_.push_back({std::move(cur), k.language, 0});
         check_language_ |= k.language >= 0;
       }
     }
+    opened_ = entries_.empty();
     started_ = false;
-    doc_ = entries_.empty() ? kNoDoc : 0;
-    if (entries_.empty()) started_ = true;
+    doc_ = kNoDoc;
   }
 
   const Segment& seg_;
   std::vector<Key> keys_;
   std::vector<Entry> entries_;
   bool check_language_ = false;
-  bool started_ = false;
+  bool opened_ = false;  // the entries' cursors have been moved
   std::uint32_t last_ = 0;
   std::vector<std::uint32_t> scratch_;
 };
@@ -225,7 +238,7 @@ class ConjIter final : public DocIter {
     std::size_t agreed = 0;  // operands known to stand on d
     std::size_t i = 0;
     while (agreed < ops_.size()) {
-      const std::uint32_t x = ops_[i]->Advance(d);
+      const std::uint32_t x = ops_[i]->Seek(d);
       if (x == kNoDoc) return doc_ = kNoDoc;
       if (x == d) {
         ++agreed;
@@ -243,7 +256,7 @@ class ConjIter final : public DocIter {
       if (!op->Confirm(d)) return false;
     }
     for (DocIter* ex : excluded_) {
-      if (ex->Advance(d) == d && ex->Confirm(d)) return false;
+      if (ex->Seek(d) == d && ex->Confirm(d)) return false;
     }
     for (const auto& check : checks_) {
       if (!check(d)) return false;
@@ -265,7 +278,7 @@ class UnionIter final : public DocIter {
   }
   std::uint32_t Advance(std::uint32_t target) override {
     std::uint32_t m = kNoDoc;
-    for (DocIter* op : ops_) m = std::min(m, op->Advance(target));
+    for (DocIter* op : ops_) m = std::min(m, op->Seek(target));
     return doc_ = m;
   }
   bool Confirm(std::uint32_t d) override {
@@ -286,7 +299,7 @@ class CheckedIter final : public DocIter {
       : inner_(inner), check_(std::move(check)) {
     cost_ = inner->cost();
   }
-  std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Advance(target); }
+  std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Seek(target); }
   bool Confirm(std::uint32_t d) override { return inner_->Confirm(d) && check_(d); }
 
  private:
@@ -356,7 +369,7 @@ class Matcher {
   DocList Collect(DocIter* it) {
     DocList out;
     if (lo_ >= hi_) return out;
-    for (std::uint32_t d = it->Advance(lo_); d < hi_; d = it->Advance(d + 1)) {
+    for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
       if (it->Confirm(d)) out.push_back(d);
     }
     return out;
@@ -772,8 +785,12 @@ class Matcher {
 
   bool CheckProximity(const Node& n, std::uint32_t d) {
     const Window win = Narrow(Window{}, n.scope, d);
-    std::vector<std::vector<Span>> occ(n.children.size());
+    // Never re-entered (Spans does not confirm documents): the operands' occurrence lists are
+    // the matcher's, reused from document to document.
+    std::vector<std::vector<Span>>& occ = occurrences_;
+    if (occ.size() != n.children.size()) occ.resize(n.children.size());
     for (std::size_t i = 0; i < n.children.size(); ++i) {
+      occ[i].clear();
       Spans(*n.children[i], d, win, occ[i]);
       if (occ[i].empty()) return false;
       std::sort(occ[i].begin(), occ[i].end(),
@@ -843,6 +860,7 @@ class Matcher {
   std::map<const Node*, Leaf> leaves_;
   std::vector<std::vector<std::uint32_t>> positions_;
   std::vector<Span> check_spans_;
+  std::vector<std::vector<Span>> occurrences_;
 };
 
 }  // namespace
