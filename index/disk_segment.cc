@@ -390,6 +390,7 @@ Status DiskSegment::Validate() {
   runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
                RunStat{std::numeric_limits<std::int64_t>::min(),
                        std::numeric_limits<std::uint32_t>::max()});
+  run_min_times_.assign(runs_.size(), std::numeric_limits<std::int64_t>::max());
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
@@ -399,6 +400,7 @@ Status DiskSegment::Validate() {
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);
+    run_min_times_[d / kTimeRun] = std::min(run_min_times_[d / kTimeRun], r.time_us);
     if (std::uint64_t{r.id_offset} + r.id_length > ids_size_ ||
         std::uint64_t{r.para_offset} + r.para_count > para_count_ || r.source >= sources_.size() ||
         r.language >= languages_.size()) {

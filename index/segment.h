@@ -152,6 +152,9 @@ class Segment {
   // The newest time and the shortest length of each run of kTimeRun docids
   // (ceil(doc_count / kTimeRun) values), or nullptr when the segment keeps none.
   virtual const RunStat* Runs() const { return nullptr; }
+  // The oldest time of each run (as many values as Runs()), or nullptr when the segment keeps
+  // none: with Runs(), time ranges skip the runs that lie wholly outside them.
+  virtual const std::int64_t* RunMinTimes() const { return nullptr; }
   // The time and the length of every document as dense columns (scoring reads them instead of
   // the 56-byte records), or nullptr when the segment keeps none.
   virtual const std::int64_t* TimeColumn() const { return nullptr; }

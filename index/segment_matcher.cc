@@ -117,6 +117,52 @@ class AllIter final : public DocIter {
   std::uint32_t hi_;
 };
 
+// Documents whose time lies in [from, to], read from the dense time column; the runs whose
+// newest time is older than `from` or whose oldest is newer than `to` are stepped over whole
+// (docids follow the log, so mostly time: a range of weeks skips most of a year's segment).
+class TimeIter final : public DocIter {
+ public:
+  TimeIter(const Segment& seg, std::int64_t from, std::int64_t to, std::uint32_t lo,
+           std::uint32_t hi)
+      : times_(seg.TimeColumn()), runs_(seg.Runs()), mins_(seg.RunMinTimes()), from_(from),
+        to_(to), hi_(hi) {
+    for (std::uint32_t r = lo / kTimeRun; std::uint64_t{r} * kTimeRun < hi; ++r) {
+      if (!Outside(r)) cost_ += kTimeRun;
+    }
+  }
+  // Usable only where the segment keeps the columns.
+  static bool Available(const Segment& seg) {
+    return seg.TimeColumn() != nullptr && seg.Runs() != nullptr && seg.RunMinTimes() != nullptr;
+  }
+
+  std::uint32_t Advance(std::uint32_t target) override {
+    std::uint32_t d = target;
+    while (d < hi_) {
+      const std::uint32_t r = d / kTimeRun;
+      const std::uint32_t end =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(hi_, (r + 1ull) * kTimeRun));
+      if (Outside(r)) {
+        d = end;
+        continue;
+      }
+      for (; d < end; ++d) {
+        if (times_[d] >= from_ && times_[d] <= to_) return doc_ = d;
+      }
+    }
+    return doc_ = kNoDoc;
+  }
+
+ private:
+  bool Outside(std::uint32_t r) const { return runs_[r].max_time < from_ || mins_[r] > to_; }
+
+  const std::int64_t* times_;
+  const RunStat* runs_;
+  const std::int64_t* mins_;
+  std::int64_t from_;
+  std::int64_t to_;
+  std::uint32_t hi_;
+};
+
 // A document list built beforehand (prefix expansions, NOT, ...).
 class ListIter final : public DocIter {
  public:
@@ -375,6 +421,13 @@ class Matcher {
     return out;
   }
 
+  std::pair<std::int64_t, std::int64_t> TimeBounds(const Node& n) const {
+    if (n.kind == Kind::kSince) {
+      return {now_us_ - n.seconds * 1000000, std::numeric_limits<std::int64_t>::max()};
+    }
+    return {n.from_us, n.to_us};
+  }
+
   std::function<bool(std::uint32_t)> TimeCheck(std::int64_t from, std::int64_t to) const {
     if (const std::int64_t* times = seg_.TimeColumn()) {
       return [times, from, to](std::uint32_t d) { return times[d] >= from && times[d] <= to; };
@@ -418,13 +471,16 @@ class Matcher {
             case Kind::kNot:
               if (!c->children.empty()) excluded.push_back(Iter(*c->children[0]));
               break;
-            case Kind::kRange:  // checked on the time column, never read as a list
-              checks.push_back(TimeCheck(c->from_us, c->to_us));
+            case Kind::kRange:  // never read as a list
+            case Kind::kSince: {
+              const auto [from, to] = TimeBounds(*c);
+              if (TimeIter::Available(seg_)) {
+                ops.push_back(Make<TimeIter>(seg_, from, to, lo_, hi_));
+              } else {
+                checks.push_back(TimeCheck(from, to));
+              }
               break;
-            case Kind::kSince:
-              checks.push_back(TimeCheck(now_us_ - c->seconds * 1000000,
-                                         std::numeric_limits<std::int64_t>::max()));
-              break;
+            }
             case Kind::kMatchAll:
               break;
             default:
@@ -468,11 +524,11 @@ class Matcher {
       case Kind::kField:
         return FieldIter(n);
       case Kind::kRange:
-        return Make<CheckedIter>(Make<AllIter>(lo_, hi_), TimeCheck(n.from_us, n.to_us));
-      case Kind::kSince:
-        return Make<CheckedIter>(Make<AllIter>(lo_, hi_),
-                                 TimeCheck(now_us_ - n.seconds * 1000000,
-                                           std::numeric_limits<std::int64_t>::max()));
+      case Kind::kSince: {
+        const auto [from, to] = TimeBounds(n);
+        if (TimeIter::Available(seg_)) return Make<TimeIter>(seg_, from, to, lo_, hi_);
+        return Make<CheckedIter>(Make<AllIter>(lo_, hi_), TimeCheck(from, to));
+      }
     }
     return Make<EmptyIter>();
   }
@@ -572,7 +628,8 @@ class Matcher {
     return out;
   }
 
-  DocList TimeDocs(std::int64_t from, std::int64_t to) const {
+  DocList TimeDocs(std::int64_t from, std::int64_t to) {
+    if (TimeIter::Available(seg_)) return Collect(Make<TimeIter>(seg_, from, to, lo_, hi_));
     DocList out;
     const std::int64_t* times = seg_.TimeColumn();
     for (std::uint32_t d = lo_; d < hi_; ++d) {
