@@ -402,6 +402,7 @@ class Matcher {
   struct Leaf {
     std::vector<WordSpec> seq;
     std::vector<WordIter*> words;
+    std::vector<std::size_t> order;  // indexes into words, rarest first
   };
 
   template <typename T, typename... Args>
@@ -574,6 +575,10 @@ class Matcher {
     Leaf leaf;
     leaf.seq = SequenceOf(n);
     for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w)));
+    for (std::size_t i = 0; i < leaf.words.size(); ++i) leaf.order.push_back(i);
+    std::stable_sort(leaf.order.begin(), leaf.order.end(), [&](std::size_t a, std::size_t b) {
+      return leaf.words[a]->cost() < leaf.words[b]->cost();
+    });
     return leaves_.emplace(&n, std::move(leaf)).first->second;
   }
 
@@ -750,30 +755,34 @@ class Matcher {
     }
     Leaf& leaf = LeafOf(n);
     if (leaf.words.empty()) return;
-    // A leaf has no operands: its position lists are the matcher's, reused across calls.
-    std::vector<std::vector<std::uint32_t>>& lists = positions_;
-    if (lists.size() < leaf.words.size()) lists.resize(leaf.words.size());
-    for (std::size_t i = 0; i < leaf.words.size(); ++i) {
-      leaf.words[i]->Positions(d, lists[i]);
-      if (lists[i].empty()) return;
+    // The phrase's possible starts from its rarest word's positions, narrowed by each next
+    // rarest word: most candidates fail on the rare words, and the positions of a frequent word
+    // ("of", "the") are then never read. The buffers are the matcher's (a leaf has no operands,
+    // so this never re-enters).
+    std::vector<std::uint32_t>& starts = starts_;
+    std::vector<std::uint32_t>& pos = word_positions_;
+    starts.clear();
+    for (std::size_t k = 0; k < leaf.order.size(); ++k) {
+      const std::size_t i = leaf.order[k];
+      leaf.words[i]->Positions(d, pos);
+      if (k == 0) {
+        for (std::uint32_t p : pos) {
+          if (p >= i) starts.push_back(p - static_cast<std::uint32_t>(i));
+        }
+      } else {
+        // Keep the starts s with s + i among the positions (both ascending).
+        std::size_t kept = 0, at = 0;
+        for (std::uint32_t st : starts) {
+          const std::uint32_t want = st + static_cast<std::uint32_t>(i);
+          while (at < pos.size() && pos[at] < want) ++at;
+          if (at < pos.size() && pos[at] == want) starts[kept++] = st;
+        }
+        starts.resize(kept);
+      }
+      if (starts.empty()) return;
     }
     const auto len = static_cast<std::uint32_t>(leaf.words.size());
-    // Cursors over the later words' lists: phrase starts come in ascending order.
-    std::size_t at[8] = {};
-    for (std::uint32_t p : lists[0]) {
-      bool ok = true;
-      for (std::uint32_t i = 1; i < len && ok; ++i) {
-        const std::vector<std::uint32_t>& l = lists[i];
-        if (i < 8) {
-          std::size_t& k = at[i];
-          while (k < l.size() && l[k] < p + i) ++k;
-          ok = k < l.size() && l[k] == p + i;
-        } else {
-          ok = std::binary_search(l.begin(), l.end(), p + i);
-        }
-      }
-      if (ok) emit({p, p + len - 1});
-    }
+    for (std::uint32_t st : starts) emit({st, st + len - 1});
   }
 
   // A proximity expression used as an operand: one occurrence [first start, last end] per
@@ -915,7 +924,8 @@ class Matcher {
   std::vector<std::uint32_t> scratch_;
   std::vector<std::unique_ptr<DocIter>> iters_;
   std::map<const Node*, Leaf> leaves_;
-  std::vector<std::vector<std::uint32_t>> positions_;
+  std::vector<std::uint32_t> starts_;
+  std::vector<std::uint32_t> word_positions_;
   std::vector<Span> check_spans_;
   std::vector<std::vector<Span>> occurrences_;
 };
