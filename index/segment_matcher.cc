@@ -686,6 +686,7 @@ class Matcher {
   }
 
   Window Narrow(Window w, query::Scope scope, std::uint32_t d) const {
+    if (scope == query::Scope::kAll) return w;  // no record read (a cache miss per candidate)
     const std::uint32_t h = seg_.doc(d).headline_words;
     Window n;
     if (scope == query::Scope::kHeadline) n = {0, h};
