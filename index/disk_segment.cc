@@ -136,6 +136,7 @@ class DiskCursor final : public PostingCursor {
   }
 
   std::uint32_t doc() const override { return doc_; }
+  std::uint32_t DocCount() const override { return n_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : Tfs()[i_]; }
 
   std::uint32_t MaxTf(std::uint32_t target) override {

@@ -114,6 +114,9 @@ class PostingCursor {
     (void)target;
     return kNoDoc;
   }
+  // How many documents the postings hold, or kNoDoc when the cursor does not know (the
+  // caller then asks Segment::DocFreq, a second dictionary lookup).
+  virtual std::uint32_t DocCount() const { return kNoDoc; }
   // Appends the documents in [lo, hi) to `out` (lo at or after the current document) and leaves
   // the cursor on the first document >= hi.
   virtual void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {

@@ -189,8 +189,11 @@ class WordIter final : public DocIter {
     int language;  // -1: any document
   };
   WordIter(const Segment& seg, std::vector<Key> keys) : seg_(seg), keys_(std::move(keys)) {
-    for (const Key& k : keys_) cost_ += seg_.DocFreq(k.key);
     Open();
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const std::uint32_t n = entries_[i].cur->DocCount();
+      cost_ += n != kNoDoc ? n : seg_.DocFreq(keys_[entries_[i].key].key);
+    }
   }
 
   std::uint32_t Advance(std::uint32_t target) override {
@@ -242,14 +245,15 @@ class WordIter final : public DocIter {
     std::unique_ptr<PostingCursor> cur;
     int language;
     std::uint32_t doc = 0;  // the cursor's document once opened_
+    std::size_t key = 0;    // into keys_
   };
   void Open() {
     entries_.clear();
     check_language_ = false;
-    for (const Key& k : keys_) {
-      if (auto cur = seg_.Postings(k.key)) {
-        entries_.push_back({std::move(cur), k.language, 0});
-        check_language_ |= k.language >= 0;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (auto cur = seg_.Postings(keys_[i].key)) {
+        entries_.push_back({std::move(cur), keys_[i].language, 0, i});
+        check_language_ |= keys_[i].language >= 0;
       }
     }
     opened_ = entries_.empty();
