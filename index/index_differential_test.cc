@@ -503,7 +503,15 @@ TEST_F(Differential, ParsedQueries) {
       "topic:ear*", "source:reuters", "lang:en", "priority:normal", "*",
       "published:[1987-03-01 TO 1987-03-10]", "published:{1987-03-01 TO 1987-03-10}",
       "published:1987-03-02", "since:100w", "U.S. trade", "\"U.S.\"", "shares AND NOT (oil OR gold)",
-      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)"};
+      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)",
+      // Lists of very unequal lengths, phrases and proximity over frequent words (many posting
+      // blocks), bare words with many forms, time ranges and exclusions as AND operands.
+      "\"bank of england\"", "\"the company\"", "\"of the\" NEAR/3 shares",
+      "\"said it\" W/4 \"the\"", "ATLEAST 3 \"of the\"", "rates W/2 interest",
+      "(rate OR rates) SAME (bank OR banks)", "oil AND NOT \"crude oil\"", "the AND oil AND prices",
+      "said published:[1987-03-01 TO 1987-03-20]", "oil since:100w -gold",
+      "oil topic:crude published:[1987-03-01 TO 1987-03-05]", "hd:\"the\" AND oil",
+      "market* NEAR/4 the", "lead:\"of the\"", "trade NEAR/2 (deficit OR surplus) NEAR/8 japan"};
   for (const char* text : queries) {
     auto parsed = query::Parse(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
