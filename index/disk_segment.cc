@@ -54,6 +54,16 @@ class DiskCursor final : public PostingCursor {
 
   std::uint32_t Advance(std::uint32_t target) override {
     if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
+    if (loaded_ && i_ + 1 < count_ && docs_[i_ + 1] >= target) {  // the next one: no skip work
+      ++i_;
+      return doc_ = docs_[i_];
+    }
+    return Seek(target);
+  }
+
+  // Advance's way over skip entries and blocks, out of line so that the common cases above
+  // stay a few instructions.
+  [[gnu::noinline]] std::uint32_t Seek(std::uint32_t target) {
     started_ = true;
     std::uint32_t b = loaded_ ? block_ : 0;
     if (blocks_ > 1 && Skip(b).last_doc < target) {
@@ -77,9 +87,13 @@ class DiskCursor final : public PostingCursor {
     if (b >= blocks_) return End();
     if (!loaded_ || b != block_) {
       if (LoadBlock(b) == kNoDoc) return kNoDoc;
-    }
-    while (docs_[i_] < target) {
-      if (++i_ >= count_) return End();
+      // A fresh block: binary search (the target is often far into it).
+      i_ = static_cast<std::uint32_t>(std::lower_bound(docs_, docs_ + count_, target) - docs_);
+      if (i_ >= count_) return End();
+    } else {
+      while (docs_[i_] < target) {
+        if (++i_ >= count_) return End();
+      }
     }
     doc_ = docs_[i_];
     return doc_;
@@ -128,14 +142,15 @@ class DiskCursor final : public PostingCursor {
     for (std::uint32_t b = 0; b < blocks_; ++b) {
       if (LoadBlock(b) == kNoDoc) return;
       if (positional_ && !DecodeCodes()) return;  // damaged
+      const std::uint32_t* block_tfs = Tfs();
       std::size_t at = 0;
       for (std::uint32_t i = 0; i < count_; ++i) {
         const std::size_t from = at;
-        at += tfs_[i];
+        at += block_tfs[i];
         const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
         if (to == kNoDoc) continue;
         docs.push_back(to);
-        tfs.push_back(tfs_[i]);
+        tfs.push_back(block_tfs[i]);
         if (positional_) {
           codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(from),
                        positions_.begin() + static_cast<std::ptrdiff_t>(at));
@@ -145,7 +160,8 @@ class DiskCursor final : public PostingCursor {
   }
 
   std::uint32_t doc() const override { return doc_; }
-  std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : tfs_[i_]; }
+  std::uint32_t DocCount() const override { return n_; }
+  std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : Tfs()[i_]; }
 
   std::uint32_t MaxTf(std::uint32_t target) override {
     if (blocks_ <= 1) return kNoDoc;  // one block: no skip entry, no bound
@@ -158,6 +174,8 @@ class DiskCursor final : public PostingCursor {
     return max_tf == 0 ? kNoDoc : max_tf;  // 0 would be damage: no bound then
   }
 
+  // Positions are decoded a block at a time when first asked for (matching without positions,
+  // and blocks none of whose documents is a candidate, never decode them).
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
@@ -182,7 +200,6 @@ class DiskCursor final : public PostingCursor {
     if (b >= blocks_) return End();
     block_ = b;
     loaded_ = true;
-    positions_decoded_ = false;
     count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
     const std::size_t size = static_cast<std::size_t>(end_ - begin_);
     const std::size_t offset = BlockOffset(b);
@@ -191,21 +208,29 @@ class DiskCursor final : public PostingCursor {
     std::size_t used = UnpackBlock(p, end_, count_, docs_);
     if (used == 0) return End();
     p += used;
-    used = UnpackBlock(p, end_, count_, tfs_);
-    if (used == 0) return End();
+    // The tfs are unpacked when first asked for (matching without positions never needs them);
+    // their size is checked now, as UnpackBlock would.
+    if (p >= end_ || p[0] > 32) return End();
+    used = PackedBytes(count_, p[0]);
+    if (static_cast<std::size_t>(end_ - p) < used) return End();
+    tfs_at_ = p;
+    tfs_ready_ = false;
     p += used;
     positions_begin_ = p;
+    positions_decoded_ = false;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
     // Docid deltas: the first against the previous block's last docid.
-    std::uint64_t prev = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    // Docids strictly increase (in 64 bits, where the sum cannot wrap), so checking the last
+    // one against the segment's size checks them all: damaged data never hands out a docid past
+    // the segment.
+    std::uint64_t next = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
     for (std::uint32_t i = 0; i < count_; ++i) {
-      const std::uint64_t d = prev + docs_[i];
-      if (d >= doc_limit_) return End();  // damaged: never hand out a docid past the segment
-      docs_[i] = static_cast<std::uint32_t>(d);
-      prev = d + 1;
-      tfs_[i] += 1;
+      next += docs_[i];
+      docs_[i] = static_cast<std::uint32_t>(next);
+      ++next;
     }
+    if (next - 1 >= doc_limit_) return End();
     i_ = 0;
     doc_ = docs_[0];
     return doc_;
@@ -214,7 +239,8 @@ class DiskCursor final : public PostingCursor {
   // The block's position codes into positions_ (sum of its tfs values).
   bool DecodeCodes() {
     std::size_t total = 0;
-    for (std::uint32_t i = 0; i < count_; ++i) total += tfs_[i];
+    const std::uint32_t* tfs = Tfs();
+    for (std::uint32_t i = 0; i < count_; ++i) total += tfs[i];
     // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
     if (positions_end_ < positions_begin_ ||
         total > 8 * static_cast<std::size_t>(positions_end_ - positions_begin_)) {
@@ -231,15 +257,25 @@ class DiskCursor final : public PostingCursor {
     // Codes to positions: per document the first, then gaps.
     pos_offsets_.reserve(count_ + 1);
     pos_offsets_.push_back(0);
+    const std::uint32_t* tfs = Tfs();
     std::size_t at = 0;
     for (std::uint32_t i = 0; i < count_; ++i) {
       std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs_[i]; ++k, ++at) {
+      for (std::uint32_t k = 0; k < tfs[i]; ++k, ++at) {
         pos += positions_[at];
         positions_[at] = pos;
       }
       pos_offsets_.push_back(static_cast<std::uint32_t>(at));
     }
+  }
+
+  const std::uint32_t* Tfs() const {
+    if (!tfs_ready_) {
+      if (UnpackBlock(tfs_at_, end_, count_, tfs_) == 0) std::fill_n(tfs_, count_, 0u);
+      for (std::uint32_t i = 0; i < count_; ++i) tfs_[i] += 1;
+      tfs_ready_ = true;
+    }
+    return tfs_;
   }
 
   const std::uint8_t* begin_;
@@ -256,7 +292,9 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t i_ = 0;
   std::uint32_t doc_ = kNoDoc;
   std::uint32_t docs_[kBlockSize];
-  std::uint32_t tfs_[kBlockSize];
+  mutable std::uint32_t tfs_[kBlockSize];
+  const std::uint8_t* tfs_at_ = nullptr;
+  mutable bool tfs_ready_ = false;
   const std::uint8_t* positions_begin_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
   bool positions_decoded_ = false;
@@ -369,6 +407,7 @@ Status DiskSegment::Validate() {
   runs_.assign((std::size_t{doc_count_} + kTimeRun - 1) / kTimeRun,
                RunStat{std::numeric_limits<std::int64_t>::min(),
                        std::numeric_limits<std::uint32_t>::max()});
+  run_min_times_.assign(runs_.size(), std::numeric_limits<std::int64_t>::max());
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
@@ -383,6 +422,7 @@ Status DiskSegment::Validate() {
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);
+    run_min_times_[d / kTimeRun] = std::min(run_min_times_[d / kTimeRun], r.time_us);
   }
   postings_ = section(segfile::kPostings);
   postings_size_ = sec[segfile::kPostings].length;

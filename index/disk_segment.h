@@ -52,6 +52,7 @@ class DiskSegment final : public Segment {
                   const std::function<bool(std::string_view)>& fn) const override;
   bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const override;
   const RunStat* Runs() const override { return runs_.data(); }
+  const std::int64_t* RunMinTimes() const override { return run_min_times_.data(); }
   const std::int64_t* TimeColumn() const override { return times_.data(); }
   const std::uint32_t* LengthColumn() const override { return lengths_.data(); }
 
@@ -77,6 +78,7 @@ class DiskSegment final : public Segment {
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
   std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open
+  std::vector<std::int64_t> run_min_times_;
   std::vector<std::int64_t> times_;     // per document, copied from the records at open
   std::vector<std::uint32_t> lengths_;  // per document, copied from the records at open
 };

@@ -74,6 +74,40 @@ Vocabulary BuildVocabulary(const std::vector<AnalyzedStory>& stories, std::mt199
   return v;
 }
 
+// A vocabulary of the most frequent words (postings of many blocks) mixed with rare ones, and
+// bigrams of frequent words: ANDs and proximity operators over very unequal lists, phrases whose
+// occurrences sit in many posting blocks, bare words with many forms per stem.
+Vocabulary FrequentVocabulary(const std::vector<AnalyzedStory>& stories, const Vocabulary& all) {
+  std::unordered_map<std::string, std::size_t> df;
+  for (const AnalyzedStory& s : stories) {
+    std::set<std::string> seen;
+    for (const auto& w : s.words) seen.insert(w.exact);
+    for (const auto& w : seen) ++df[w];
+  }
+  std::vector<std::pair<std::size_t, std::string>> by_df;
+  for (const auto& [w, n] : df) by_df.emplace_back(n, w);
+  std::sort(by_df.rbegin(), by_df.rend());
+  Vocabulary v = all;
+  v.words.clear();
+  std::set<std::string> frequent;
+  for (std::size_t i = 0; i < by_df.size() && i < 150; ++i) {
+    frequent.insert(by_df[i].second);
+    v.words.push_back(by_df[i].second);
+  }
+  for (std::size_t i = 0; i < all.words.size() && i < 150 * 7; i += 7) v.words.push_back(all.words[i]);
+  v.bigrams.clear();
+  for (const AnalyzedStory& s : stories) {
+    for (std::size_t i = 0; i + 1 < s.words.size() && v.bigrams.size() < 2000; ++i) {
+      if (frequent.count(s.words[i].exact) != 0 && frequent.count(s.words[i + 1].exact) != 0 &&
+          (i * 31 + s.words.size()) % 17 == 0) {
+        v.bigrams.push_back({s.words[i].exact, s.words[i + 1].exact});
+      }
+    }
+  }
+  if (v.bigrams.empty()) v.bigrams = all.bigrams;
+  return v;
+}
+
 class QueryGenerator {
  public:
   QueryGenerator(const Vocabulary& v, std::uint32_t seed) : v_(v), rng_(seed) {}
@@ -292,8 +326,9 @@ class Differential : public ::testing::Test {
     return out;
   }
 
-  void Check(SearchIndex& index, const std::string& phase, std::uint32_t seed) {
-    QueryGenerator gen(vocab_, seed);
+  void Check(SearchIndex& index, const std::string& phase, std::uint32_t seed,
+             const Vocabulary* vocab = nullptr) {
+    QueryGenerator gen(vocab != nullptr ? *vocab : vocab_, seed);
     std::size_t nonempty = 0, checked = 0;
     for (std::size_t i = 0; i < queries_; ++i) {
       NodePtr q = gen.Query();
@@ -407,6 +442,8 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
     ASSERT_TRUE((*index)->Flush().ok());
     EXPECT_GE((*index)->Stats().segments, 2u);
     Check(**index, "flushed segments", 2);
+    const Vocabulary frequent = FrequentVocabulary(analyzed_, vocab_);
+    Check(**index, "flushed segments, frequent words", 6, &frequent);
 
     // New versions of some stories: a changed headline, a dropped body, a new tag. Only the
     // newest version may match; half of them stay in the memory segment for the next check.
@@ -433,6 +470,7 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
     ASSERT_TRUE((*index)->ForceMerge().ok());
     EXPECT_EQ((*index)->Stats().segments, 1u);
     Check(**index, "force merged", 4);
+    Check(**index, "force merged, frequent words", 7, &frequent);
     EXPECT_EQ((*index)->Stats().stories, latest_.size());
   }
   auto reopened = SearchIndex::Open(dir_.string(), opt);
@@ -468,7 +506,15 @@ TEST_F(Differential, ParsedQueries) {
       "topic:ear*", "source:reuters", "lang:en", "priority:normal", "*",
       "published:[1987-03-01 TO 1987-03-10]", "published:{1987-03-01 TO 1987-03-10}",
       "published:1987-03-02", "since:100w", "U.S. trade", "\"U.S.\"", "shares AND NOT (oil OR gold)",
-      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)"};
+      "bank W/2 england", "interest SAME rates", "film OR music", "hd:(film* SAME award*)",
+      // Lists of very unequal lengths, phrases and proximity over frequent words (many posting
+      // blocks), bare words with many forms, time ranges and exclusions as AND operands.
+      "\"bank of england\"", "\"the company\"", "\"of the\" NEAR/3 shares",
+      "\"said it\" W/4 \"the\"", "ATLEAST 3 \"of the\"", "rates W/2 interest",
+      "(rate OR rates) SAME (bank OR banks)", "oil AND NOT \"crude oil\"", "the AND oil AND prices",
+      "said published:[1987-03-01 TO 1987-03-20]", "oil since:100w -gold",
+      "oil topic:crude published:[1987-03-01 TO 1987-03-05]", "hd:\"the\" AND oil",
+      "market* NEAR/4 the", "lead:\"of the\"", "trade NEAR/2 (deficit OR surplus) NEAR/8 japan"};
   for (const char* text : queries) {
     auto parsed = query::Parse(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;

@@ -114,6 +114,9 @@ class PostingCursor {
     (void)target;
     return kNoDoc;
   }
+  // How many documents the postings hold, or kNoDoc when the cursor does not know (the
+  // caller then asks Segment::DocFreq, a second dictionary lookup).
+  virtual std::uint32_t DocCount() const { return kNoDoc; }
   // Appends the documents in [lo, hi) to `out` (lo at or after the current document) and leaves
   // the cursor on the first document >= hi.
   virtual void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
@@ -152,6 +155,9 @@ class Segment {
   // The newest time and the shortest length of each run of kTimeRun docids
   // (ceil(doc_count / kTimeRun) values), or nullptr when the segment keeps none.
   virtual const RunStat* Runs() const { return nullptr; }
+  // The oldest time of each run (as many values as Runs()), or nullptr when the segment keeps
+  // none: with Runs(), time ranges skip the runs that lie wholly outside them.
+  virtual const std::int64_t* RunMinTimes() const { return nullptr; }
   // The time and the length of every document as dense columns (scoring reads them instead of
   // the 56-byte records), or nullptr when the segment keeps none.
   virtual const std::int64_t* TimeColumn() const { return nullptr; }

@@ -1,6 +1,7 @@
 #include "index/segment_matcher.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -67,6 +68,295 @@ bool IsSpanNode(const Node& n) {
          n.kind == Kind::kSame;
 }
 
+// Documents are found by iterators in two phases (as Lucene's two-phase iterators): Advance
+// moves to the first document >= target that may match, using postings only; Confirm decides
+// that document with what costs more (positions, times, exclusions). An AND moves its operands
+// by leapfrogging from the cheapest one, so a rare operand drives and the cursors of frequent
+// ones jump over whole blocks by their skip entries; no operand's full document list is built.
+// Targets only grow; an iterator asked for an earlier one starts again.
+class DocIter {
+ public:
+  virtual ~DocIter() = default;
+  // The first document >= target that may match, or kNoDoc.
+  virtual std::uint32_t Advance(std::uint32_t target) = 0;
+  // Whether document d, the one Advance stopped at, matches.
+  virtual bool Confirm(std::uint32_t d) {
+    (void)d;
+    return true;
+  }
+  // Advance without the virtual call when the iterator already stands on or after `target`.
+  std::uint32_t Seek(std::uint32_t target) {
+    if (started_ && doc_ >= target) return doc_;
+    started_ = true;
+    return Advance(target);
+  }
+  std::uint32_t doc() const { return doc_; }
+  // About how many documents Advance stops at (the order of an AND's operands).
+  std::uint64_t cost() const { return cost_; }
+
+ protected:
+  std::uint32_t doc_ = kNoDoc;
+  std::uint64_t cost_ = 0;
+  bool started_ = false;
+};
+
+class EmptyIter final : public DocIter {
+ public:
+  std::uint32_t Advance(std::uint32_t) override { return doc_ = kNoDoc; }
+};
+
+// Every document below `hi`.
+class AllIter final : public DocIter {
+ public:
+  AllIter(std::uint32_t lo, std::uint32_t hi) : hi_(hi) { cost_ = hi > lo ? hi - lo : 0; }
+  std::uint32_t Advance(std::uint32_t target) override {
+    return doc_ = target < hi_ ? target : kNoDoc;
+  }
+
+ private:
+  std::uint32_t hi_;
+};
+
+// Documents whose time lies in [from, to], read from the dense time column; the runs whose
+// newest time is older than `from` or whose oldest is newer than `to` are stepped over whole
+// (docids follow the log, so mostly time: a range of weeks skips most of a year's segment).
+class TimeIter final : public DocIter {
+ public:
+  TimeIter(const Segment& seg, std::int64_t from, std::int64_t to, std::uint32_t lo,
+           std::uint32_t hi)
+      : times_(seg.TimeColumn()), runs_(seg.Runs()), mins_(seg.RunMinTimes()), from_(from),
+        to_(to), hi_(hi) {
+    for (std::uint32_t r = lo / kTimeRun; std::uint64_t{r} * kTimeRun < hi; ++r) {
+      if (!Outside(r)) cost_ += kTimeRun;
+    }
+  }
+  // Usable only where the segment keeps the columns.
+  static bool Available(const Segment& seg) {
+    return seg.TimeColumn() != nullptr && seg.Runs() != nullptr && seg.RunMinTimes() != nullptr;
+  }
+
+  std::uint32_t Advance(std::uint32_t target) override {
+    std::uint32_t d = target;
+    while (d < hi_) {
+      const std::uint32_t r = d / kTimeRun;
+      const std::uint32_t end =
+          static_cast<std::uint32_t>(std::min<std::uint64_t>(hi_, (r + 1ull) * kTimeRun));
+      if (Outside(r)) {
+        d = end;
+        continue;
+      }
+      for (; d < end; ++d) {
+        if (times_[d] >= from_ && times_[d] <= to_) return doc_ = d;
+      }
+    }
+    return doc_ = kNoDoc;
+  }
+
+ private:
+  bool Outside(std::uint32_t r) const { return runs_[r].max_time < from_ || mins_[r] > to_; }
+
+  const std::int64_t* times_;
+  const RunStat* runs_;
+  const std::int64_t* mins_;
+  std::int64_t from_;
+  std::int64_t to_;
+  std::uint32_t hi_;
+};
+
+// A document list built beforehand (prefix expansions, NOT, ...).
+class ListIter final : public DocIter {
+ public:
+  explicit ListIter(DocList docs) : docs_(std::move(docs)) { cost_ = docs_.size(); }
+  std::uint32_t Advance(std::uint32_t target) override {
+    if (target < last_) at_ = 0;
+    last_ = target;
+    while (at_ < docs_.size() && docs_[at_] < target) ++at_;
+    return doc_ = at_ < docs_.size() ? docs_[at_] : kNoDoc;
+  }
+
+ private:
+  DocList docs_;
+  std::size_t at_ = 0;
+  std::uint32_t last_ = 0;
+};
+
+// The documents of one query word (or one field value): the union of the postings of its exact
+// forms, each restricted to documents of its language when the segment has several.
+class WordIter final : public DocIter {
+ public:
+  struct Key {
+    std::string key;
+    int language;  // -1: any document
+  };
+  WordIter(const Segment& seg, std::vector<Key> keys) : seg_(seg), keys_(std::move(keys)) {
+    Open();
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const std::uint32_t n = entries_[i].cur->DocCount();
+      cost_ += n != kNoDoc ? n : seg_.DocFreq(keys_[entries_[i].key].key);
+    }
+  }
+
+  std::uint32_t Advance(std::uint32_t target) override {
+    if (target < last_) Open();
+    last_ = target;
+    if (opened_ && doc_ != kNoDoc && doc_ >= target) return doc_;
+    if (entries_.size() == 1 && entries_[0].language < 0) {
+      opened_ = true;
+      return doc_ = entries_[0].doc = entries_[0].cur->Advance(target);
+    }
+    std::uint32_t t = target;
+    while (true) {
+      std::uint32_t m = kNoDoc;
+      for (Entry& e : entries_) {
+        // Each form's own docid spares the virtual call of the cursors already past t.
+        if (!opened_ || e.doc < t) e.doc = e.cur->Advance(t);
+        m = std::min(m, e.doc);
+      }
+      opened_ = true;
+      if (m == kNoDoc || !check_language_) return doc_ = m;
+      const int lang = seg_.doc(m).language;
+      for (const Entry& e : entries_) {
+        if (e.doc == m && (e.language < 0 || e.language == lang)) return doc_ = m;
+      }
+      t = m + 1;
+    }
+  }
+
+  // Positions of document d (ascending); empty when the word is not in it.
+  void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
+    out.clear();
+    if (Seek(d) != d) return;
+    const int lang = check_language_ ? seg_.doc(d).language : -1;
+    std::size_t found = 0;
+    for (Entry& e : entries_) {
+      if (e.doc != d || (e.language >= 0 && e.language != lang)) continue;
+      if (found++ == 0) {
+        e.cur->Positions(out);
+      } else {
+        e.cur->Positions(scratch_);
+        out.insert(out.end(), scratch_.begin(), scratch_.end());
+      }
+    }
+    if (found > 1) std::sort(out.begin(), out.end());
+  }
+
+ private:
+  struct Entry {
+    std::unique_ptr<PostingCursor> cur;
+    int language;
+    std::uint32_t doc = 0;  // the cursor's document once opened_
+    std::size_t key = 0;    // into keys_
+  };
+  void Open() {
+    entries_.clear();
+    check_language_ = false;
+    for (std::size_t i = 0; i < keys_.size(); ++i) {
+      if (auto cur = seg_.Postings(keys_[i].key)) {
+        entries_.push_back({std::move(cur), keys_[i].language, 0, i});
+        check_language_ |= keys_[i].language >= 0;
+      }
+    }
+    opened_ = entries_.empty();
+    started_ = false;
+    doc_ = kNoDoc;
+  }
+
+  const Segment& seg_;
+  std::vector<Key> keys_;
+  std::vector<Entry> entries_;
+  bool check_language_ = false;
+  bool opened_ = false;  // the entries' cursors have been moved
+  std::uint32_t last_ = 0;
+  std::vector<std::uint32_t> scratch_;
+};
+
+// Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
+// operand, by none of the excluded ones and by the extra checks (positions, time ranges).
+class ConjIter final : public DocIter {
+ public:
+  ConjIter(std::vector<DocIter*> operands, std::vector<DocIter*> excluded,
+           std::vector<std::function<bool(std::uint32_t)>> checks)
+      : ops_(std::move(operands)), excluded_(std::move(excluded)), checks_(std::move(checks)) {
+    std::stable_sort(ops_.begin(), ops_.end(),
+                     [](const DocIter* a, const DocIter* b) { return a->cost() < b->cost(); });
+    cost_ = ops_.empty() ? 0 : ops_[0]->cost();
+  }
+
+  std::uint32_t Advance(std::uint32_t target) override {
+    if (ops_.empty()) return doc_ = kNoDoc;
+    std::uint32_t d = target;
+    std::size_t agreed = 0;  // operands known to stand on d
+    std::size_t i = 0;
+    while (agreed < ops_.size()) {
+      const std::uint32_t x = ops_[i]->Seek(d);
+      if (x == kNoDoc) return doc_ = kNoDoc;
+      if (x == d) {
+        ++agreed;
+      } else {
+        d = x;
+        agreed = 1;
+      }
+      i = i + 1 == ops_.size() ? 0 : i + 1;
+    }
+    return doc_ = d;
+  }
+
+  bool Confirm(std::uint32_t d) override {
+    for (DocIter* op : ops_) {
+      if (!op->Confirm(d)) return false;
+    }
+    for (DocIter* ex : excluded_) {
+      if (ex->Seek(d) == d && ex->Confirm(d)) return false;
+    }
+    for (const auto& check : checks_) {
+      if (!check(d)) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::vector<DocIter*> ops_;
+  std::vector<DocIter*> excluded_;
+  std::vector<std::function<bool(std::uint32_t)>> checks_;
+};
+
+// Documents any operand matches.
+class UnionIter final : public DocIter {
+ public:
+  explicit UnionIter(std::vector<DocIter*> operands) : ops_(std::move(operands)) {
+    for (const DocIter* op : ops_) cost_ += op->cost();
+  }
+  std::uint32_t Advance(std::uint32_t target) override {
+    std::uint32_t m = kNoDoc;
+    for (DocIter* op : ops_) m = std::min(m, op->Seek(target));
+    return doc_ = m;
+  }
+  bool Confirm(std::uint32_t d) override {
+    for (DocIter* op : ops_) {
+      if (op->doc() == d && op->Confirm(d)) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::vector<DocIter*> ops_;
+};
+
+// An iterator with one more check in its confirmation.
+class CheckedIter final : public DocIter {
+ public:
+  CheckedIter(DocIter* inner, std::function<bool(std::uint32_t)> check)
+      : inner_(inner), check_(std::move(check)) {
+    cost_ = inner->cost();
+  }
+  std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Seek(target); }
+  bool Confirm(std::uint32_t d) override { return inner_->Confirm(d) && check_(d); }
+
+ private:
+  DocIter* inner_;
+  std::function<bool(std::uint32_t)> check_;
+};
+
 class Matcher {
  public:
   Matcher(const Segment& seg, std::int64_t now_us, std::uint32_t lo, std::uint32_t hi)
@@ -77,55 +367,15 @@ class Matcher {
       case Kind::kMatchAll:
         return All();
       case Kind::kTerm:
-      case Kind::kPhrase:
-      case Kind::kPrefix: {
-        DocList cand = LeafDocs(n);
-        const bool simple = n.scope == query::Scope::kAll &&
-                            (n.kind == Kind::kPrefix || SequenceOf(n).size() == 1);
-        if (simple) return cand;
-        return Verify(cand, [&](std::uint32_t d) {
-          std::vector<Span> spans;
-          Spans(n, d, Window{}, spans);
-          return !spans.empty();
-        });
+      case Kind::kPhrase: {
+        // A single word reads its postings a block at a time.
+        const Leaf& leaf = LeafOf(n);
+        if (n.scope == query::Scope::kAll && leaf.seq.size() == 1) return WordDocs(leaf.seq[0]);
+        return Collect(Iter(n));
       }
-      case Kind::kAnd: {
-        DocList pos, neg;
-        bool have_pos = false;
-        // Single words are checked last, by moving their cursors over the candidates left
-        // (skipping whole blocks) instead of reading their full posting lists.
-        std::vector<std::pair<std::uint64_t, WordSpec>> words;
-        for (const auto& c : n.children) {
-          if (c->kind == Kind::kNot) {
-            if (!c->children.empty()) neg = Union(neg, Eval(*c->children[0]));
-            continue;
-          }
-          if (c->kind == Kind::kTerm && c->scope == query::Scope::kAll) {
-            std::vector<WordSpec> seq = SequenceOf(*c);
-            if (seq.size() == 1) {
-              words.emplace_back(EstimateDocs(seq[0]), std::move(seq[0]));
-              continue;
-            }
-          }
-          DocList d = Eval(*c);
-          pos = have_pos ? Intersect(pos, d) : std::move(d);
-          have_pos = true;
-          if (pos.empty()) return pos;
-        }
-        std::sort(words.begin(), words.end(),
-                  [](const auto& a, const auto& b) { return a.first < b.first; });
-        for (const auto& [estimate, word] : words) {
-          if (!have_pos) {
-            pos = WordDocs(word);
-            have_pos = true;
-          } else {
-            pos = FilterByWord(pos, word);
-          }
-          if (pos.empty()) return pos;
-        }
-        if (!have_pos) pos = All();
-        return Difference(pos, neg);
-      }
+      case Kind::kPrefix:
+        if (n.scope == query::Scope::kAll) return PrefixDocs(n);
+        return Collect(Iter(n));
       case Kind::kOr: {
         DocList out;
         for (const auto& c : n.children) out = Union(out, Eval(*c));
@@ -134,40 +384,240 @@ class Matcher {
       case Kind::kNot:
         if (n.children.empty()) return All();
         return Difference(All(), Eval(*n.children[0]));
-      case Kind::kNear:
-      case Kind::kWithin:
-      case Kind::kSame: {
-        if (n.children.empty()) return {};
-        DocList cand;
-        for (std::size_t i = 0; i < n.children.size(); ++i) {
-          if (!IsSpanNode(*n.children[i])) return {};
-          DocList d = CandidateDocs(*n.children[i]);
-          cand = i == 0 ? std::move(d) : Intersect(cand, d);
-        }
-        return Verify(cand, [&](std::uint32_t d) { return CheckProximity(n, d); });
-      }
-      case Kind::kAtLeast: {
-        if (n.children.empty()) return {};
-        if (n.count == 0) return All();
-        if (!IsSpanNode(*n.children[0])) return {};
-        DocList cand = CandidateDocs(*n.children[0]);
-        return Verify(cand, [&](std::uint32_t d) {
-          std::vector<Span> spans;
-          Spans(*n.children[0], d, Narrow(Window{}, n.scope, d), spans);
-          return spans.size() >= n.count;
-        });
-      }
       case Kind::kField:
         return FieldDocs(n);
       case Kind::kRange:
         return TimeDocs(n.from_us, n.to_us);
       case Kind::kSince:
         return TimeDocs(now_us_ - n.seconds * 1000000, std::numeric_limits<std::int64_t>::max());
+      case Kind::kAnd:
+      case Kind::kNear:
+      case Kind::kWithin:
+      case Kind::kSame:
+      case Kind::kAtLeast:
+        return Collect(Iter(n));
     }
     return {};
   }
 
  private:
+  // A term or phrase: its words, each with the iterator over its documents (shared by the
+  // candidate search and the position checks, so each posting block is decoded once).
+  struct Leaf {
+    std::vector<WordSpec> seq;
+    std::vector<WordIter*> words;
+    std::vector<std::size_t> order;  // indexes into words, rarest first
+  };
+
+  template <typename T, typename... Args>
+  T* Make(Args&&... args) {
+    auto owned = std::make_unique<T>(std::forward<Args>(args)...);
+    T* raw = owned.get();
+    iters_.push_back(std::move(owned));
+    return raw;
+  }
+
+  DocList Collect(DocIter* it) {
+    DocList out;
+    if (lo_ >= hi_) return out;
+    for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
+      if (it->Confirm(d)) out.push_back(d);
+    }
+    return out;
+  }
+
+  std::pair<std::int64_t, std::int64_t> TimeBounds(const Node& n) const {
+    if (n.kind == Kind::kSince) {
+      return {now_us_ - n.seconds * 1000000, std::numeric_limits<std::int64_t>::max()};
+    }
+    return {n.from_us, n.to_us};
+  }
+
+  std::function<bool(std::uint32_t)> TimeCheck(std::int64_t from, std::int64_t to) const {
+    if (const std::int64_t* times = seg_.TimeColumn()) {
+      return [times, from, to](std::uint32_t d) { return times[d] >= from && times[d] <= to; };
+    }
+    return [this, from, to](std::uint32_t d) {
+      const std::int64_t t = seg_.doc(d).time_us;
+      return t >= from && t <= to;
+    };
+  }
+
+  std::function<bool(std::uint32_t)> SpansCheck(const Node& n) {
+    return [this, &n](std::uint32_t d) {
+      check_spans_.clear();
+      Spans(n, d, Window{}, check_spans_);
+      return !check_spans_.empty();
+    };
+  }
+
+  // The iterator of the documents matching `n`.
+  DocIter* Iter(const Node& n) {
+    switch (n.kind) {
+      case Kind::kMatchAll:
+        return Make<AllIter>(lo_, hi_);
+      case Kind::kTerm:
+      case Kind::kPhrase: {
+        Leaf& leaf = LeafOf(n);
+        if (leaf.words.empty()) return Make<EmptyIter>();
+        if (n.scope == query::Scope::kAll && leaf.words.size() == 1) return leaf.words[0];
+        return Make<CheckedIter>(LeafCandidates(leaf), SpansCheck(n));
+      }
+      case Kind::kPrefix: {
+        DocIter* docs = Make<ListIter>(PrefixDocs(n));
+        if (n.scope == query::Scope::kAll) return docs;
+        return Make<CheckedIter>(docs, SpansCheck(n));
+      }
+      case Kind::kAnd: {
+        std::vector<DocIter*> ops, excluded;
+        std::vector<std::function<bool(std::uint32_t)>> checks;
+        for (const auto& c : n.children) {
+          switch (c->kind) {
+            case Kind::kNot:
+              if (!c->children.empty()) excluded.push_back(Iter(*c->children[0]));
+              break;
+            case Kind::kRange:  // never read as a list
+            case Kind::kSince: {
+              const auto [from, to] = TimeBounds(*c);
+              if (TimeIter::Available(seg_)) {
+                ops.push_back(Make<TimeIter>(seg_, from, to, lo_, hi_));
+              } else {
+                checks.push_back(TimeCheck(from, to));
+              }
+              break;
+            }
+            case Kind::kMatchAll:
+              break;
+            default:
+              ops.push_back(Iter(*c));
+          }
+        }
+        if (ops.empty()) ops.push_back(Make<AllIter>(lo_, hi_));
+        return Make<ConjIter>(std::move(ops), std::move(excluded), std::move(checks));
+      }
+      case Kind::kOr: {
+        std::vector<DocIter*> ops;
+        for (const auto& c : n.children) ops.push_back(Iter(*c));
+        return Make<UnionIter>(std::move(ops));
+      }
+      case Kind::kNot:
+        return Make<ListIter>(Eval(n));
+      case Kind::kNear:
+      case Kind::kWithin:
+      case Kind::kSame: {
+        if (n.children.empty()) return Make<EmptyIter>();
+        std::vector<DocIter*> ops;
+        for (const auto& c : n.children) {
+          if (!IsSpanNode(*c)) return Make<EmptyIter>();
+          ops.push_back(Candidates(*c));
+        }
+        DocIter* cand = Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
+                                       std::vector<std::function<bool(std::uint32_t)>>{});
+        return Make<CheckedIter>(cand, [this, &n](std::uint32_t d) { return CheckProximity(n, d); });
+      }
+      case Kind::kAtLeast: {
+        if (n.children.empty()) return Make<EmptyIter>();
+        if (n.count == 0) return Make<AllIter>(lo_, hi_);
+        const Node& c = *n.children[0];
+        if (!IsSpanNode(c)) return Make<EmptyIter>();
+        return Make<CheckedIter>(Candidates(c), [this, &n, &c](std::uint32_t d) {
+          check_spans_.clear();
+          Spans(c, d, Narrow(Window{}, n.scope, d), check_spans_);
+          return check_spans_.size() >= n.count;
+        });
+      }
+      case Kind::kField:
+        return FieldIter(n);
+      case Kind::kRange:
+      case Kind::kSince: {
+        const auto [from, to] = TimeBounds(n);
+        if (TimeIter::Available(seg_)) return Make<TimeIter>(seg_, from, to, lo_, hi_);
+        return Make<CheckedIter>(Make<AllIter>(lo_, hi_), TimeCheck(from, to));
+      }
+    }
+    return Make<EmptyIter>();
+  }
+
+  // Documents that may hold an occurrence of a span operand (a word, phrase, prefix, OR or
+  // proximity expression); the operator's own check reads the positions.
+  DocIter* Candidates(const Node& n) {
+    if (!IsSpanNode(n)) return Make<EmptyIter>();
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase: {
+        Leaf& leaf = LeafOf(n);
+        if (leaf.words.empty()) return Make<EmptyIter>();
+        return LeafCandidates(leaf);
+      }
+      case Kind::kPrefix:
+        return Make<ListIter>(PrefixDocs(n));
+      case Kind::kOr: {
+        std::vector<DocIter*> ops;
+        for (const auto& c : n.children) ops.push_back(Candidates(*c));
+        return Make<UnionIter>(std::move(ops));
+      }
+      default: {
+        if (n.children.empty()) return Make<EmptyIter>();
+        std::vector<DocIter*> ops;
+        for (const auto& c : n.children) ops.push_back(Candidates(*c));
+        return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
+                              std::vector<std::function<bool(std::uint32_t)>>{});
+      }
+    }
+  }
+
+  DocIter* LeafCandidates(Leaf& leaf) {
+    if (leaf.words.size() == 1) return leaf.words[0];
+    std::vector<DocIter*> ops(leaf.words.begin(), leaf.words.end());
+    return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
+                          std::vector<std::function<bool(std::uint32_t)>>{});
+  }
+
+  Leaf& LeafOf(const Node& n) {
+    auto it = leaves_.find(&n);
+    if (it != leaves_.end()) return it->second;
+    Leaf leaf;
+    leaf.seq = SequenceOf(n);
+    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w)));
+    for (std::size_t i = 0; i < leaf.words.size(); ++i) leaf.order.push_back(i);
+    std::stable_sort(leaf.order.begin(), leaf.order.end(), [&](std::size_t a, std::size_t b) {
+      return leaf.words[a]->cost() < leaf.words[b]->cost();
+    });
+    return leaves_.emplace(&n, std::move(leaf)).first->second;
+  }
+
+  // The exact-word keys of a query word.
+  std::vector<WordIter::Key> WordKeys(const WordSpec& w) {
+    if (w.exact) return {{ExactKey(w.word), -1}};
+    std::vector<WordIter::Key> keys;
+    const std::vector<std::string>& languages = seg_.languages();
+    const bool several = languages.size() > 1;
+    for (std::size_t l = 0; l < languages.size(); ++l) {
+      for (const std::string& key : ExactForms(languages[l], w.word)) {
+        keys.push_back({key, several ? static_cast<int>(l) : -1});
+      }
+    }
+    return keys;
+  }
+
+  DocIter* FieldIter(const Node& n) {
+    const std::string field = text::Fold(n.field);
+    if (field == "author" && !n.prefix) {
+      const std::vector<std::string> words = QueryWords(n.text);
+      if (words.empty()) return Make<EmptyIter>();
+      std::vector<DocIter*> ops;
+      for (const std::string& w : words) {
+        ops.push_back(Make<WordIter>(seg_, std::vector<WordIter::Key>{{FieldKey(field, w), -1}}));
+      }
+      return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
+                            std::vector<std::function<bool(std::uint32_t)>>{});
+    }
+    if (n.prefix) return Make<ListIter>(FieldDocs(n));
+    const std::string key =
+        FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
+    return Make<WordIter>(seg_, std::vector<WordIter::Key>{{key, -1}});
+  }
+
   DocList All() const {
     DocList out(hi_ > lo_ ? hi_ - lo_ : 0);
     for (std::uint32_t i = 0; i < out.size(); ++i) out[i] = lo_ + i;
@@ -187,36 +637,20 @@ class Matcher {
     return out;
   }
 
-  template <typename Pred>
-  DocList Verify(const DocList& cand, Pred&& pred) {
+  DocList TimeDocs(std::int64_t from, std::int64_t to) {
+    if (TimeIter::Available(seg_)) return Collect(Make<TimeIter>(seg_, from, to, lo_, hi_));
     DocList out;
-    for (std::uint32_t d : cand) {
-      if (pred(d)) out.push_back(d);
-    }
-    return out;
-  }
-
-  DocList TimeDocs(std::int64_t from, std::int64_t to) const {
-    DocList out;
+    const std::int64_t* times = seg_.TimeColumn();
     for (std::uint32_t d = lo_; d < hi_; ++d) {
-      const std::int64_t t = seg_.doc(d).time_us;
+      const std::int64_t t = times != nullptr ? times[d] : seg_.doc(d).time_us;
       if (t >= from && t <= to) out.push_back(d);
     }
     return out;
   }
 
-  DocList FieldDocs(const Node& n) const {
+  DocList FieldDocs(const Node& n) {
     const std::string field = text::Fold(n.field);
-    if (field == "author" && !n.prefix) {
-      const std::vector<std::string> words = QueryWords(n.text);
-      if (words.empty()) return {};
-      DocList out;
-      for (std::size_t i = 0; i < words.size(); ++i) {
-        DocList d = ReadDocs(FieldKey(field, words[i]));
-        out = i == 0 ? std::move(d) : Intersect(out, d);
-      }
-      return out;
-    }
+    if (field == "author" && !n.prefix) return Collect(FieldIter(n));
     const std::string key =
         FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
     if (!n.prefix) return ReadDocs(key);
@@ -225,44 +659,6 @@ class Matcher {
       out = Union(out, ReadDocs(k));
       return true;
     });
-    return out;
-  }
-
-  // Documents a word's postings hold (an upper bound for a bare word: forms may overlap).
-  std::uint64_t EstimateDocs(const WordSpec& w) {
-    if (w.exact) return seg_.DocFreq(ExactKey(w.word));
-    std::uint64_t n = 0;
-    for (const std::string& lang : seg_.languages()) {
-      for (const std::string& key : ExactForms(lang, w.word)) n += seg_.DocFreq(key);
-    }
-    return n;
-  }
-
-  // The candidates that hold word `w`, found by advancing cursors (skip entries let them jump
-  // over blocks without candidates).
-  DocList FilterByWord(const DocList& cand, const WordSpec& w) {
-    DocList out;
-    std::map<std::uint8_t, std::vector<std::unique_ptr<PostingCursor>>> by_language;
-    for (std::uint32_t d : cand) {
-      const std::uint8_t lang = w.exact ? 0 : seg_.doc(d).language;
-      auto it = by_language.find(lang);
-      if (it == by_language.end()) {
-        std::vector<std::unique_ptr<PostingCursor>> cursors;
-        const std::vector<std::string> keys =
-            w.exact ? std::vector<std::string>{ExactKey(w.word)}
-                    : ExactForms(seg_.languages()[lang], w.word);
-        for (const std::string& key : keys) {
-          if (auto cur = seg_.Postings(key)) cursors.push_back(std::move(cur));
-        }
-        it = by_language.emplace(lang, std::move(cursors)).first;
-      }
-      for (auto& cur : it->second) {
-        if (cur->Advance(d) == d) {
-          out.push_back(d);
-          break;
-        }
-      }
-    }
     return out;
   }
 
@@ -285,49 +681,16 @@ class Matcher {
     return out;
   }
 
-  DocList LeafDocs(const Node& n) {
-    if (n.kind == Kind::kPrefix) {
-      DocList out;
-      seg_.ForEachKey(ExactKey(text::Fold(n.text)), [&](std::string_view k) {
-        out = Union(out, ReadDocs(k));
-        return true;
-      });
-      return out;
-    }
-    const std::vector<WordSpec> seq = SequenceOf(n);
-    if (seq.empty()) return {};
-    if (seq.size() == 1) return WordDocs(seq[0]);
-    // The rarest word's documents, then the others checked by moving their cursors over the
-    // candidates left (skipping whole blocks) instead of reading their full posting lists.
-    std::vector<std::pair<std::uint64_t, std::size_t>> order;
-    for (std::size_t i = 0; i < seq.size(); ++i) order.emplace_back(EstimateDocs(seq[i]), i);
-    std::sort(order.begin(), order.end());
-    DocList out = WordDocs(seq[order[0].second]);
-    for (std::size_t k = 1; k < order.size() && !out.empty(); ++k) {
-      out = FilterByWord(out, seq[order[k].second]);
-    }
-    return out;
-  }
-
-  // Documents that may hold an occurrence of a span operand (a word, phrase, prefix or OR).
-  DocList CandidateDocs(const Node& n) {
-    if (!IsSpanNode(n)) return {};
-    if (n.kind == Kind::kTerm || n.kind == Kind::kPhrase || n.kind == Kind::kPrefix) {
-      return LeafDocs(n);
-    }
+  DocList PrefixDocs(const Node& n) {
     DocList out;
-    for (std::size_t i = 0; i < n.children.size(); ++i) {
-      if (n.kind == Kind::kOr) {
-        out = Union(out, CandidateDocs(*n.children[i]));
-      } else {
-        DocList d = CandidateDocs(*n.children[i]);
-        out = i == 0 ? std::move(d) : Intersect(out, d);
-      }
+    for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
+      out = Union(out, ReadDocs(key));
     }
     return out;
   }
 
   Window Narrow(Window w, query::Scope scope, std::uint32_t d) const {
+    if (scope == query::Scope::kAll) return w;  // no record read (a cache miss per candidate)
     const std::uint32_t h = seg_.doc(d).headline_words;
     Window n;
     if (scope == query::Scope::kHeadline) n = {0, h};
@@ -373,17 +736,6 @@ class Matcher {
     return forms_.emplace(prefix, std::move(forms)).first->second;
   }
 
-  void WordPositions(const WordSpec& w, std::uint32_t d, std::vector<std::uint32_t>& out) {
-    out.clear();
-    if (w.exact) {
-      KeyPositions(ExactKey(w.word), d, out);
-      return;
-    }
-    const std::string& lang = seg_.languages()[seg_.doc(d).language];
-    for (const std::string& key : ExactForms(lang, w.word)) KeyPositions(key, d, out);
-    std::sort(out.begin(), out.end());
-  }
-
   void Spans(const Node& n, std::uint32_t d, Window w, std::vector<Span>& out) {
     const Window win = Narrow(w, n.scope, d);
     auto emit = [&](Span s) {
@@ -406,21 +758,36 @@ class Matcher {
       for (std::uint32_t p : pos) emit({p, p});
       return;
     }
-    const std::vector<WordSpec> seq = SequenceOf(n);
-    if (seq.empty()) return;
-    std::vector<std::vector<std::uint32_t>> lists(seq.size());
-    for (std::size_t i = 0; i < seq.size(); ++i) {
-      WordPositions(seq[i], d, lists[i]);
-      if (lists[i].empty()) return;
-    }
-    const auto len = static_cast<std::uint32_t>(seq.size());
-    for (std::uint32_t p : lists[0]) {
-      bool ok = true;
-      for (std::uint32_t i = 1; i < len && ok; ++i) {
-        ok = std::binary_search(lists[i].begin(), lists[i].end(), p + i);
+    Leaf& leaf = LeafOf(n);
+    if (leaf.words.empty()) return;
+    // The phrase's possible starts from its rarest word's positions, narrowed by each next
+    // rarest word: most candidates fail on the rare words, and the positions of a frequent word
+    // ("of", "the") are then never read. The buffers are the matcher's (a leaf has no operands,
+    // so this never re-enters).
+    std::vector<std::uint32_t>& starts = starts_;
+    std::vector<std::uint32_t>& pos = word_positions_;
+    starts.clear();
+    for (std::size_t k = 0; k < leaf.order.size(); ++k) {
+      const std::size_t i = leaf.order[k];
+      leaf.words[i]->Positions(d, pos);
+      if (k == 0) {
+        for (std::uint32_t p : pos) {
+          if (p >= i) starts.push_back(p - static_cast<std::uint32_t>(i));
+        }
+      } else {
+        // Keep the starts s with s + i among the positions (both ascending).
+        std::size_t kept = 0, at = 0;
+        for (std::uint32_t st : starts) {
+          const std::uint32_t want = st + static_cast<std::uint32_t>(i);
+          while (at < pos.size() && pos[at] < want) ++at;
+          if (at < pos.size() && pos[at] == want) starts[kept++] = st;
+        }
+        starts.resize(kept);
       }
-      if (ok) emit({p, p + len - 1});
+      if (starts.empty()) return;
     }
+    const auto len = static_cast<std::uint32_t>(leaf.words.size());
+    for (std::uint32_t st : starts) emit({st, st + len - 1});
   }
 
   // A proximity expression used as an operand: one occurrence [first start, last end] per
@@ -489,8 +856,12 @@ class Matcher {
 
   bool CheckProximity(const Node& n, std::uint32_t d) {
     const Window win = Narrow(Window{}, n.scope, d);
-    std::vector<std::vector<Span>> occ(n.children.size());
+    // Never re-entered (Spans does not confirm documents): the operands' occurrence lists are
+    // the matcher's, reused from document to document.
+    std::vector<std::vector<Span>>& occ = occurrences_;
+    if (occ.size() != n.children.size()) occ.resize(n.children.size());
     for (std::size_t i = 0; i < n.children.size(); ++i) {
+      occ[i].clear();
       Spans(*n.children[i], d, win, occ[i]);
       if (occ[i].empty()) return false;
       std::sort(occ[i].begin(), occ[i].end(),
@@ -553,9 +924,15 @@ class Matcher {
   std::int64_t now_us_;
   std::uint32_t lo_;  // the documents [lo_, hi_) are matched
   std::uint32_t hi_;
-  std::map<std::string, std::unique_ptr<PostingCursor>> cursors_;
+  std::map<std::string, std::unique_ptr<PostingCursor>> cursors_;  // prefix forms' positions
   std::map<std::string, std::vector<std::string>> forms_;
   std::vector<std::uint32_t> scratch_;
+  std::vector<std::unique_ptr<DocIter>> iters_;
+  std::map<const Node*, Leaf> leaves_;
+  std::vector<std::uint32_t> starts_;
+  std::vector<std::uint32_t> word_positions_;
+  std::vector<Span> check_spans_;
+  std::vector<std::vector<Span>> occurrences_;
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Evaluates a query over one segment, set at a time: each AST node becomes the sorted list of
-// docids it matches. Positional operators (phrases, NEAR, W, SAME, ATLEAST, hd:/lead: scopes)
-// first intersect their operands' document lists and then verify each candidate against the
-// positions read from the exact-word postings. The semantics are those of linear_scan.h.
+// Evaluates a query over one segment. A lone word, OR and NOT read whole posting lists and
+// merge sorted docid lists; AND and the positional operators (phrases, NEAR, W, SAME, ATLEAST,
+// hd:/lead: scopes) run document at a time on two-phase iterators: operands leapfrog from the
+// rarest one (skip entries jump over blocks) and each document they agree on is confirmed from
+// positions, times and exclusions. The semantics are those of linear_scan.h.
 #pragma once
 
 #include <cstdint>
