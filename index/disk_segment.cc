@@ -481,9 +481,24 @@ void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
-  out.clear();
+  return WeightBoundsOf(Lookup(key), out);
+}
+
+TermRef DiskSegment::Lookup(std::string_view key) const {
   const std::size_t i = LowerBound(key);
-  if (i >= terms_ || Key(i) != key || dict_.terms[i].doc_freq == 0) return true;
+  if (i >= terms_ || Key(i) != key) return {};
+  return {dict_.terms[i].doc_freq, HasPositions(key), i};
+}
+
+std::unique_ptr<PostingCursor> DiskSegment::PostingsOf(const TermRef& term) const {
+  if (term.doc_freq == 0 || term.slot >= terms_) return nullptr;
+  return PostingsAt(static_cast<std::size_t>(term.slot));
+}
+
+bool DiskSegment::WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+  out.clear();
+  const auto i = static_cast<std::size_t>(term.slot);
+  if (term.doc_freq == 0 || i >= terms_ || dict_.terms[i].doc_freq == 0) return true;
   const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
                                                              doc_count_);
   DiskCursor cur(postings_ + dict_.terms[i].postings_offset,

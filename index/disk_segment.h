@@ -39,6 +39,9 @@ class DiskSegment final : public Segment {
 
   std::uint32_t DocFreq(std::string_view key) const override;
   std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
+  TermRef Lookup(std::string_view key) const override;
+  std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const override;
+  bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
   // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;

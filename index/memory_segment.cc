@@ -396,6 +396,19 @@ std::unique_ptr<PostingCursor> MemorySegment::Postings(std::string_view key) con
   return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), HasPositions(key));
 }
 
+TermRef MemorySegment::Lookup(std::string_view key) const {
+  const std::uint32_t id = FindTerm(key);
+  if (id == kNoDoc) return {};
+  return {terms_[id].df, HasPositions(key), id};
+}
+
+std::unique_ptr<PostingCursor> MemorySegment::PostingsOf(const TermRef& term) const {
+  if (term.doc_freq == 0 || term.slot >= terms_.size()) return nullptr;
+  const Term& t = terms_[static_cast<std::size_t>(term.slot)];
+  if (t.df == 0) return nullptr;
+  return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), term.positional);
+}
+
 void MemorySegment::SortKeys() const {
   std::lock_guard<std::mutex> lk(sorted_mu_);
   const std::size_t have = sorted_.size();

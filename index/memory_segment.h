@@ -40,6 +40,8 @@ class MemorySegment final : public Segment {
 
   std::uint32_t DocFreq(std::string_view key) const override;
   std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
+  TermRef Lookup(std::string_view key) const override;
+  std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const override;
   void ForEachKey(std::string_view prefix,
                   const std::function<bool(std::string_view)>& fn) const override;
 

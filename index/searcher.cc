@@ -217,9 +217,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       if (w.exact) {
         std::uint64_t df = 0;
         for (const Segment* seg : segments) {
-          const std::uint32_t f = seg->DocFreq(ExactKey(w.word));
-          forms_found[{seg, i, std::string()}].push_back({ExactKey(w.word), -1, f});
-          df += f;
+          std::string key = ExactKey(w.word);
+          const TermRef t = seg->Lookup(key);
+          forms_found[{seg, i, std::string()}].push_back({std::move(key), -1, t.doc_freq, t});
+          df += t.doc_freq;
         }
         w.exact_idf = idf(df);
         continue;
@@ -229,9 +230,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         for (const Segment* seg : segments) {
           auto& found = forms_found[{seg, i, lang}];
           for (std::string& key : FormsOf(*seg, w, lang)) {
-            const std::uint32_t f = seg->DocFreq(key);
-            found.push_back({std::move(key), 0, f});
-            df += f;
+            const TermRef t = seg->Lookup(key);
+            found.push_back({std::move(key), 0, t.doc_freq, t});
+            df += t.doc_freq;
           }
         }
         w.idf_by_language[lang] = idf(std::min<std::uint64_t>(df, n));
@@ -418,7 +419,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         for (std::size_t l = 0; l < languages.size(); ++l) {
           tw.idf.push_back(w.idf_by_language.at(languages[l]));
           for (const TopKWord::Form& f : forms_found[{seg, i, languages[l]}]) {
-            tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq});
+            tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq, f.term});
           }
         }
       }

@@ -124,6 +124,14 @@ class PostingCursor {
   }
 };
 
+// A key looked up once in a segment's dictionary: its document frequency and where the segment
+// keeps it, so that its postings and weight bounds are reached without another lookup.
+struct TermRef {
+  std::uint32_t doc_freq = 0;  // 0: absent
+  bool positional = false;     // HasPositions(key)
+  std::uint64_t slot = 0;      // the segment's own position of the term
+};
+
 class Segment {
  public:
   virtual ~Segment() = default;
@@ -141,6 +149,11 @@ class Segment {
   virtual std::uint32_t DocFreq(std::string_view key) const = 0;
   // Cursor over the postings of `key`; nullptr when absent.
   virtual std::unique_ptr<PostingCursor> Postings(std::string_view key) const = 0;
+  // One dictionary lookup for DocFreq, PostingsOf and WeightBoundsOf (a search touches a term
+  // three times: its document frequency for the idf, its postings and its bounds).
+  virtual TermRef Lookup(std::string_view key) const = 0;
+  // Cursor over the postings of a term found by Lookup; nullptr when absent.
+  virtual std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const = 0;
   // Calls fn(key) for every key starting with `prefix` in sorted order until fn returns false.
   virtual void ForEachKey(std::string_view prefix,
                           const std::function<bool(std::string_view)>& fn) const = 0;
@@ -149,6 +162,12 @@ class Segment {
   // segment keeps none (the caller then knows no bound).
   virtual bool WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
     (void)key;
+    out.clear();
+    return false;
+  }
+  // WeightBounds of a term found by Lookup.
+  virtual bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+    (void)term;
     out.clear();
     return false;
   }

@@ -33,7 +33,7 @@ class StemCursor {
     bool any_language = true;
     for (const TopKWord::Form& form : w.forms) {
       if (form.doc_freq == 0) continue;
-      if (auto cur = seg.Postings(form.key)) {
+      if (auto cur = seg.PostingsOf(form.term)) {
         forms_.push_back({std::move(cur), form.language, kUnstarted});
         any_language = any_language && form.language < 0;
         estimate_ += form.doc_freq;
@@ -137,7 +137,7 @@ class StemCursor {
     std::vector<std::vector<WeightBound>> lists(w.forms.size());
     for (std::size_t f = 0; f < w.forms.size(); ++f) {
       if (w.forms[f].doc_freq == 0) continue;
-      if (!seg_.WeightBounds(w.forms[f].key, lists[f])) return false;
+      if (!seg_.WeightBoundsOf(w.forms[f].term, lists[f])) return false;
       for (const WeightBound& b : lists[f]) {
         if (b.max_tf == 0 || !(b.weight > 0) || b.first_doc > b.last_doc) return false;  // damage
       }

@@ -39,6 +39,7 @@ struct TopKWord {
     std::string key;           // exact-word key
     int language;              // the segment language ordinal it counts in (-1: every language)
     std::uint32_t doc_freq;    // its documents in the segment (0: absent, skipped)
+    TermRef term;              // the segment's lookup of `key` (postings and bounds)
   };
   std::vector<Form> forms;
   // idf per segment language ordinal (exact words: the same value in every slot); at least one.
