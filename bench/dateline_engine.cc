@@ -55,6 +55,13 @@ class DatelineEngine final : public SearchEngine {
     return Run(q, order, k, false).hits.size();
   }
 
+  bool SupportsTopKWithTotal() const override { return true; }
+
+  std::size_t TopKWithTotal(std::size_t q, Order order, std::size_t k) override {
+    // As GET /api/v1/search asks it by default: the exact total and the source facet.
+    return Run(q, order, k, true, {"source"}).hits.size();
+  }
+
   std::uint64_t Count(std::size_t q) override { return Run(q, Order::kNewest, 1, true).total; }
 
   std::string Notes() const override {
@@ -69,7 +76,8 @@ class DatelineEngine final : public SearchEngine {
  private:
   using IndexStats = index::IndexStats;
 
-  index::SearchResult Run(std::size_t q, Order order, std::size_t k, bool count_total) {
+  index::SearchResult Run(std::size_t q, Order order, std::size_t k, bool count_total,
+                          std::vector<std::string> facets = {}) {
     query::ParseResult parsed = query::Parse(text_[q]);
     if (!parsed.ok()) {
       throw BenchError("dateline: cannot parse " + text_[q] + ": " + parsed.error().message);
@@ -79,6 +87,7 @@ class DatelineEngine final : public SearchEngine {
     req.sort = order == Order::kNewest ? index::Sort::kNewest : index::Sort::kRelevance;
     req.limit = k;
     req.count_total = count_total;
+    req.facets = std::move(facets);
     auto r = index_->Search(req);
     if (!r.ok()) throw BenchError("dateline: search " + text_[q] + ": " + r.status().ToString());
     return std::move(r).value();

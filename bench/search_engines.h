@@ -44,6 +44,12 @@ class SearchEngine {
   virtual bool SupportsNewest() const { return false; }
   // Runs query `q` for its best `k` hits in `order` and returns how many hits came back.
   virtual std::size_t TopK(std::size_t q, Order order, std::size_t k) = 0;
+  // TopK that also computes the exact number of matches and the counts per source, as
+  // GET /api/v1/search asks by default; false when the engine has no such call.
+  virtual bool SupportsTopKWithTotal() const { return false; }
+  virtual std::size_t TopKWithTotal(std::size_t /*q*/, Order /*order*/, std::size_t /*k*/) {
+    return 0;
+  }
   // The exact number of stories matching query `q`.
   virtual std::uint64_t Count(std::size_t q) = 0;
 

@@ -360,7 +360,8 @@ class Differential : public ::testing::Test {
 
   // Top-k skips documents that cannot be among the hits (with or without the exact total): its
   // hits, scores and cursors must equal those of the search that scores every match, for both
-  // sorts, on the first page and the next.
+  // sorts, on the first page and the next; with the exact total (counted in a separate pass
+  // when the word top-k makes the hits), its total and facets too.
   void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase,
                  const std::function<bool(std::string_view)>& visible = {}) {
     for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
@@ -375,20 +376,38 @@ class Differential : public ::testing::Test {
           full.now_us = now_us_;
           full.exhaustive = true;
           full.source_visible = visible;
-          SearchRequest counted = full;
+          full.facets = {"source"};  // as the API asks by default
+          if (!vocab_.fields.empty()) full.facets.push_back(vocab_.fields[0].first);
+          full.facet_limit = 1000;
+          SearchRequest counted = full;  // the exact total and facets
           counted.exhaustive = false;
-          SearchRequest pruned = counted;
+          SearchRequest totalled = counted;  // the exact total only
+          totalled.facets.clear();
+          SearchRequest pruned = totalled;
           pruned.count_total = false;
           auto a = index.Search(full);
           auto c = index.Search(counted);
+          auto t = index.Search(totalled);
           auto b = index.Search(pruned);
-          ASSERT_TRUE(a.ok() && b.ok() && c.ok()) << Show(q);
+          ASSERT_TRUE(a.ok() && b.ok() && c.ok() && t.ok()) << Show(q);
           const std::string what = phase + ": " + (sort == Sort::kNewest ? "newest " : "relevance ") +
                                    std::to_string(limit) + " page " + std::to_string(page) +
                                    " of " + Show(q);
           ASSERT_EQ(a->total, c->total) << what;
+          ASSERT_EQ(a->total, t->total) << what;
           ASSERT_LE(b->total, a->total) << what;
-          for (const SearchResult* r : {&*b, &*c}) {
+          ASSERT_EQ(a->facets.size(), c->facets.size()) << what;
+          for (std::size_t f = 0; f < a->facets.size(); ++f) {
+            const Facet& want = a->facets[f];
+            const Facet& got = c->facets[f];
+            ASSERT_EQ(want.field, got.field) << what;
+            ASSERT_EQ(want.values.size(), got.values.size()) << what << " facet " << want.field;
+            for (std::size_t v = 0; v < want.values.size(); ++v) {
+              ASSERT_EQ(want.values[v].value, got.values[v].value) << what << " facet " << want.field;
+              ASSERT_EQ(want.values[v].count, got.values[v].count) << what << " facet " << want.field;
+            }
+          }
+          for (const SearchResult* r : {&*b, &*c, &*t}) {
             ASSERT_EQ(a->hits.size(), r->hits.size()) << what;
             for (std::size_t k = 0; k < a->hits.size(); ++k) {
               ASSERT_EQ(a->hits[k].seq, r->hits[k].seq) << what << " hit " << k;

@@ -1,7 +1,7 @@
 // Document-at-a-time relevance top-k over one segment for a flat AND or OR of words (a bare word
-// matching by stem, or an exact word), as Lucene and PISA do it: the searcher uses it when no
-// exact total or facets are asked, instead of matching the whole segment set-at-a-time and
-// scoring every match.
+// matching by stem, or an exact word), as Lucene and PISA do it: the searcher uses it for the
+// hits instead of matching the whole segment set-at-a-time and scoring every match (an exact
+// total or facets come from a separate matching pass that scores nothing).
 //
 // A query word is a "stem cursor": the union of the posting cursors of its exact forms (tf
 // summed), restricted for a bare word to documents of the form's language. Its bounds come from
