@@ -1,29 +1,24 @@
 #include "store/wal_checkpointer.h"
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
+
+#include "store/test_util.h"
 
 namespace dateline {
 namespace {
 
 class WalCheckpointerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/dateline-wal-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    path_ = dir_ + "/metadata.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { ASSERT_FALSE(dir_.path().empty()); }
 
-  std::string dir_, path_;
+  testing_util::TempDir dir_;
+  std::string path_ = dir_.path() + "/metadata.db";
 };
 
 TEST_F(WalCheckpointerTest, CommitsLeaveTheWalToTheCheckpointThread) {
