@@ -463,6 +463,7 @@ std::unique_ptr<PostingCursor> DiskSegment::Postings(std::string_view key) const
 std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
   if (i >= terms_ || dict_.terms[i].doc_freq == 0) return nullptr;
   const std::string_view key = Key(i);
+  if (key[0] == kStemBound) return nullptr;  // bounds, not postings
   const std::uint8_t* begin = postings_ + dict_.terms[i].postings_offset;
   return std::make_unique<DiskCursor>(begin, postings_ + dict_.terms[i + 1].postings_offset,
                                       dict_.terms[i].doc_freq,
@@ -473,7 +474,7 @@ void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_
                                    std::vector<std::uint32_t>& docs,
                                    std::vector<std::uint32_t>& tfs,
                                    std::vector<std::uint32_t>& position_codes) const {
-  if (i >= terms_ || dict_.terms[i].doc_freq == 0) return;
+  if (i >= terms_ || dict_.terms[i].doc_freq == 0 || Key(i)[0] == kStemBound) return;
   DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
                  postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq,
                  HasPositions(Key(i)), doc_count_);
@@ -499,6 +500,7 @@ bool DiskSegment::WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& 
   out.clear();
   const auto i = static_cast<std::size_t>(term.slot);
   if (term.doc_freq == 0 || i >= terms_ || dict_.terms[i].doc_freq == 0) return true;
+  if (Key(i)[0] == kStemBound) return false;
   const double avg = doc_count_ == 0 ? 1 : std::max(1.0, static_cast<double>(total_length_) /
                                                              doc_count_);
   DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
@@ -514,6 +516,42 @@ void DiskSegment::ForEachKey(std::string_view prefix,
     const std::string_view k = Key(i);
     if (k.substr(0, prefix.size()) != prefix) break;
     if (!fn(k)) break;
+  }
+}
+
+bool DiskSegment::StemBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+  out.clear();
+  const auto i = static_cast<std::size_t>(term.slot);
+  if (term.doc_freq == 0 || i >= terms_ || dict_.terms[i].doc_freq == 0) return false;
+  if (Key(i)[0] != kStemBound) return false;
+  const std::uint64_t n = dict_.terms[i].doc_freq;
+  const std::uint64_t entries = (n + kBlockSize - 1) / kBlockSize;
+  const std::uint64_t begin = dict_.terms[i].postings_offset;
+  const std::uint64_t bytes = dict_.terms[i + 1].postings_offset - begin;
+  if (bytes != entries * sizeof(StemBoundEntry)) return false;
+  out.reserve(entries);
+  std::uint64_t next = 0;  // the first docid the next entry may start at
+  for (std::uint64_t e = 0; e < entries; ++e) {
+    const auto b = Load<StemBoundEntry>(postings_ + begin + e * sizeof(StemBoundEntry));
+    if (b.first_doc < next || b.first_doc > b.last_doc || b.last_doc >= doc_count_ ||
+        b.max_tf == 0 || !(b.max_weight > 0) || !std::isfinite(b.max_weight)) {
+      out.clear();
+      return false;  // damaged
+    }
+    out.push_back({b.first_doc, b.last_doc, b.max_weight, b.max_tf});
+    next = std::uint64_t{b.last_doc} + 1;
+  }
+  return true;
+}
+
+void DecodePostingList(std::string_view bytes, std::uint32_t n, bool positional,
+                       std::uint32_t doc_limit, std::vector<std::uint32_t>& docs,
+                       std::vector<std::uint32_t>& tfs) {
+  const auto* begin = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  DiskCursor cur(begin, begin + bytes.size(), n, positional, doc_limit);
+  for (std::uint32_t d = cur.Next(); d != kNoDoc; d = cur.Next()) {
+    docs.push_back(d);
+    tfs.push_back(cur.tf());
   }
 }
 

@@ -42,6 +42,7 @@ class DiskSegment final : public Segment {
   TermRef Lookup(std::string_view key) const override;
   std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const override;
   bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
+  bool StemBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
   // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
@@ -85,5 +86,21 @@ class DiskSegment final : public Segment {
   std::vector<std::int64_t> times_;     // per document, copied from the records at open
   std::vector<std::uint32_t> lengths_;  // per document, copied from the records at open
 };
+
+// Decodes a posting list as EncodePostingsCoded wrote it (n documents, docids below
+// doc_limit), appending its docids and term frequencies (the writer reads back the lists it has
+// just encoded to compute stem bounds). Damaged bytes end the list early.
+void DecodePostingList(std::string_view bytes, std::uint32_t n, bool positional,
+                       std::uint32_t doc_limit, std::vector<std::uint32_t>& docs,
+                       std::vector<std::uint32_t>& tfs);
+
+// A stem bound entry as a segment file stores it (the postings bytes of a kStemBound key).
+struct StemBoundEntry {
+  std::uint32_t first_doc;
+  std::uint32_t last_doc;
+  std::uint32_t max_tf;
+  float max_weight;  // rounded up, with the segment's average length
+};
+static_assert(sizeof(StemBoundEntry) == 16);
 
 }  // namespace dateline::index

@@ -493,6 +493,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         }
         for (std::size_t l = 0; l < languages.size(); ++l) {
           tw.idf.push_back(w.idf_by_language.at(languages[l]));
+          const TermRef stem =
+              seg->Lookup(StemBoundKey(languages[l], CachedStem(w.word, languages[l])));
+          if (stem.doc_freq != 0) tw.stems.push_back({static_cast<int>(l), stem});
           for (const TopKWord::Form& f : forms_found[{seg, i, languages[l]}]) {
             tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq, f.term});
           }

@@ -5,6 +5,9 @@
 //   kExactTerm  + folded word                    docids, term frequencies and positions
 //   kFieldTerm  + field + kSep + folded value     docids
 //   kStemForm   + lang + kSep + stem + kSep + word   no postings: the exact words of a stem
+//   kStemBound  + lang + kSep + stem + kSep       segment files only, for a stem of two or more
+//                                                 words: block bounds of the stem (see
+//                                                 Segment::StemBoundsOf), no postings
 // A bare word matches by stem: its documents in language L are those of the exact words listed
 // under (L, stem), restricted to documents in L. Stems keep no postings of their own, which
 // saves a posting per word of text in size and indexing time.
@@ -22,6 +25,7 @@ namespace dateline::index {
 inline constexpr char kExactTerm = '\x01';
 inline constexpr char kFieldTerm = '\x03';
 inline constexpr char kStemForm = '\x04';
+inline constexpr char kStemBound = '\x05';
 inline constexpr char kSep = '\x1f';
 
 inline std::string ExactKey(std::string_view word) {
@@ -42,6 +46,11 @@ inline std::string StemFormPrefix(std::string_view lang, std::string_view stem) 
   k.push_back(kSep);
   k.append(stem);
   k.push_back(kSep);
+  return k;
+}
+inline std::string StemBoundKey(std::string_view lang, std::string_view stem) {
+  std::string k = StemFormPrefix(lang, stem);
+  k[0] = kStemBound;
   return k;
 }
 inline bool HasPositions(std::string_view key) { return !key.empty() && key[0] == kExactTerm; }
@@ -167,6 +176,16 @@ class Segment {
   }
   // WeightBounds of a term found by Lookup.
   virtual bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+    (void)term;
+    out.clear();
+    return false;
+  }
+  // Block bounds of a stem in one language, from the term found by Lookup(StemBoundKey(...)):
+  // the documents in that language holding any of the stem's words, in blocks of kBlockSize
+  // docids of them, with the largest sum of the words' term frequencies and the largest
+  // TermWeight of that sum (the segment's average length) per block. Tighter than the sum of
+  // the words' own bounds. False when the segment keeps none for it (or they are damaged).
+  virtual bool StemBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
     (void)term;
     out.clear();
     return false;

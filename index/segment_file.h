@@ -6,7 +6,7 @@
 namespace dateline::index::segfile {
 
 inline constexpr char kMagic[8] = {'D', 'L', 'I', 'X', 'S', 'E', 'G', '1'};
-inline constexpr std::uint32_t kVersion = 3;  // 3: compact document table and dictionary
+inline constexpr std::uint32_t kVersion = 4;  // 4: stem block bounds (kStemBound keys)
 inline constexpr std::uint32_t kFooterMagic = 0x45584944;  // "DIXE"
 
 // Section contents: index/segment_coding.h.

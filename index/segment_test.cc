@@ -12,6 +12,7 @@
 
 #include "core/crc32c.h"
 #include "index/analyzed_story.h"
+#include "index/block_codec.h"
 #include "index/disk_segment.h"
 #include "index/memory_segment.h"
 #include "index/segment_file.h"
@@ -222,7 +223,7 @@ TEST_F(SegmentTest, OlderFormatVersionIsReportedWithTheRemedy) {
     std::ifstream in(path, std::ios::binary);
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
-  const std::uint32_t old_version = 2;
+  const std::uint32_t old_version = 3;
   std::memcpy(bytes.data() + 8, &old_version, 4);
   const std::size_t body = bytes.size() - 16;
   const std::uint32_t crc = crc32c::Mask(crc32c::Value(std::string_view(bytes.data(), body)));
@@ -234,7 +235,7 @@ TEST_F(SegmentTest, OlderFormatVersionIsReportedWithTheRemedy) {
   auto disk = DiskSegment::Open(path);
   ASSERT_FALSE(disk.ok());
   EXPECT_EQ(disk.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(disk.status().message().find("format version 2, this build reads 3"),
+  EXPECT_NE(disk.status().message().find("format version 3, this build reads 4"),
             std::string::npos)
       << disk.status().message();
   EXPECT_NE(disk.status().message().find("dateline reindex"), std::string::npos);
@@ -347,6 +348,96 @@ TEST_F(SegmentTest, DamagedFilesAreCorruptionNamingTheFile) {
   }
   write(bytes);
   EXPECT_TRUE(DiskSegment::Open(path).ok());
+}
+
+
+// A stem of several words in two languages: the segment file keeps, per language, block bounds
+// of the words' summed term frequencies over the documents of that language holding any of
+// them, also after a merge (which computes them again).
+TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
+  auto mem = std::make_unique<MemorySegment>();
+  const std::uint32_t docs = 1500;
+  auto language = [](std::uint32_t d) { return d % 4 == 0 ? "de" : "en"; };
+  for (std::uint32_t d = 0; d < docs; ++d) {
+    AnalyzedStory s;
+    s.id = "story-" + std::to_string(d);
+    s.seq = d + 1;
+    s.source = "reuters";
+    s.language = language(d);
+    s.time_us = 1000 + d;
+    std::uint32_t pos = 0;
+    for (std::uint32_t k = 0; k < 40; ++k) {
+      if (d % (k + 2) != 0 && (d * 7 + k) % 11 != 0) continue;
+      for (std::uint32_t r = 0; r <= (d + k) % 4; ++r) {
+        AnalyzedWord w;
+        w.exact = "w" + std::to_string(k);
+        w.stem = "s" + std::to_string(k % 6);
+        w.position = pos++;
+        s.words.push_back(w);
+      }
+    }
+    s.paragraph_starts = {0};
+    s.fields = {{"source", s.source}};
+    mem->Add(s);
+  }
+  const std::string first = (dir_ / "seg-000001.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, first).ok());
+  auto one = DiskSegment::Open(first);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  // A merge of the file with itself (some documents dropped from the first copy) computes the
+  // bounds again.
+  std::vector<std::uint8_t> some = mem->live;
+  for (std::uint32_t d = 1; d < docs; d += 5) some[d] = 0;
+  const std::string merged = (dir_ / "seg-000002.dix").string();
+  ASSERT_TRUE(WriteSegment({{one->get(), some}, {one->get(), mem->live}}, merged).ok());
+  auto two = DiskSegment::Open(merged);
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+
+  for (const DiskSegment* seg : {one->get(), two->get()}) {
+    const double avg = static_cast<double>(seg->total_length()) / seg->doc_count();
+    int checked = 0;
+    for (const std::string lang : {"de", "en"}) {
+      std::uint8_t ord = 0;
+      while (seg->languages()[ord] != lang) ++ord;
+      for (std::uint32_t s = 0; s < 6; ++s) {
+        const std::string stem = "s" + std::to_string(s);
+        // Expected: per document of the language, the sum of the stem's words' tfs.
+        std::vector<std::uint32_t> sum(seg->doc_count(), 0);
+        seg->ForEachKey(StemFormPrefix(lang, stem), [&](std::string_view k) {
+          auto cur = seg->Postings(ExactKey(k.substr(StemFormPrefix(lang, stem).size())));
+          for (std::uint32_t d = cur ? cur->Next() : kNoDoc; d != kNoDoc; d = cur->Next()) {
+            if (seg->doc(d).language == ord) sum[d] += cur->tf();
+          }
+          return true;
+        });
+        std::vector<std::uint32_t> holding;
+        for (std::uint32_t d = 0; d < seg->doc_count(); ++d) {
+          if (sum[d] > 0) holding.push_back(d);
+        }
+        const TermRef t = seg->Lookup(StemBoundKey(lang, stem));
+        ASSERT_EQ(t.doc_freq, holding.size()) << lang << " " << stem;
+        EXPECT_EQ(seg->Postings(StemBoundKey(lang, stem)), nullptr);
+        std::vector<WeightBound> bounds;
+        ASSERT_TRUE(seg->StemBoundsOf(t, bounds));
+        ASSERT_EQ(bounds.size(), (holding.size() + kBlockSize - 1) / kBlockSize);
+        for (std::size_t b = 0; b < bounds.size(); ++b) {
+          const std::size_t from = b * kBlockSize;
+          const std::size_t to = std::min(holding.size(), from + kBlockSize);
+          EXPECT_EQ(bounds[b].first_doc, holding[from]);
+          EXPECT_EQ(bounds[b].last_doc, holding[to - 1]);
+          std::uint32_t max_tf = 0;
+          for (std::size_t i = from; i < to; ++i) {
+            const std::uint32_t d = holding[i];
+            max_tf = std::max(max_tf, sum[d]);
+            EXPECT_GE(bounds[b].weight, TermWeight(sum[d], seg->doc(d).length, avg));
+          }
+          EXPECT_EQ(bounds[b].max_tf, max_tf);
+          ++checked;
+        }
+      }
+    }
+    EXPECT_GT(checked, 30);
+  }
 }
 
 }  // namespace

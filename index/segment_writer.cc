@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -147,6 +148,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::unordered_map<std::string, std::uint16_t> source_ord, language_ord;
   std::uint64_t total_length = 0;
   std::vector<std::uint32_t> lengths;  // by new docid: the block weight bounds
+  std::vector<std::uint8_t> doc_languages;  // by new docid: the stem bounds
   std::uint32_t next = 0;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const Segment& seg = *inputs[k].segment;
@@ -171,6 +173,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
           static_cast<std::uint8_t>(intern(languages, language_ord, seg.languages()[r.language]));
       total_length += r.length;
       lengths.push_back(r.length);
+      doc_languages.push_back(r.language);
       segcode::PutDoc(r, prev, docs);
       prev = r;
     }
@@ -201,6 +204,34 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     });
   }
 
+  // Stems of two or more words (over all inputs) get block bounds of their own, computed after
+  // the words' postings are written: remember where those words' lists go.
+  std::map<std::string, std::vector<std::string>> stem_words;  // lang kSep stem kSep -> words
+  for (const KeyList& l : lists) {
+    std::size_t i = l.ends.size();
+    while (i > 0 && l.Key(i - 1)[0] >= kStemForm) --i;  // the stem forms are the last keys
+    for (; i < l.ends.size(); ++i) {
+      const std::string_view k = l.Key(i);
+      if (k[0] != kStemForm) continue;
+      const std::size_t sep = k.find(kSep, k.find(kSep) + 1);
+      if (sep == std::string_view::npos) continue;
+      std::vector<std::string>& words = stem_words[std::string(k.substr(1, sep))];
+      std::string word = ExactKey(k.substr(sep + 1));
+      if (std::find(words.begin(), words.end(), word) == words.end()) {
+        words.push_back(std::move(word));
+      }
+    }
+  }
+  struct WrittenList {
+    std::size_t offset = 0, bytes = 0;
+    std::uint32_t docs = 0;
+  };
+  std::unordered_map<std::string, WrittenList> stem_lists;  // exact key -> its list
+  for (auto& [stem, words] : stem_words) {
+    if (words.size() < 2) continue;
+    for (const std::string& w : words) stem_lists.emplace(w, WrittenList{});
+  }
+
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
   segcode::DictionaryWriter dict;
@@ -226,6 +257,10 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     }
     if (holders.empty()) break;
     key.assign(least);
+    if (key[0] == kStemBound) {  // the inputs' stem bounds are computed again below
+      for (const std::size_t k : holders) ++lists[k].next;
+      continue;
+    }
 
     const bool positional = HasPositions(key);
     pdocs.clear();
@@ -264,9 +299,66 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (!pdocs.empty() && key[0] != kStemForm) {
       EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
                           avg_length);
+      if (auto it = stem_lists.find(key); it != stem_lists.end()) {
+        it->second = {postings_at, postings.size() - postings_at,
+                      static_cast<std::uint32_t>(pdocs.size())};
+      }
     }
     dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
              postings.size() - postings_at);
+  }
+
+  // Stem bounds, after every other key (kStemBound sorts last; stem_words is in key order).
+  // Per language, the documents holding any of the stem's words (each word counts only in
+  // documents of the stem's language, as the searcher counts it), the words' tfs summed, in
+  // blocks of kBlockSize of them: the block's first and last docid, largest tf sum and largest
+  // term weight (rounded up).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;  // (docid, tf)
+  std::vector<std::uint32_t> ldocs, ltfs;
+  for (const auto& [stem, words] : stem_words) {
+    if (words.size() < 2) continue;
+    const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
+    if (lang == language_ord.end()) continue;
+    merged.clear();
+    for (const std::string& w : words) {
+      const WrittenList& l = stem_lists[w];
+      if (l.docs == 0) continue;
+      ldocs.clear();
+      ltfs.clear();
+      DecodePostingList(std::string_view(postings).substr(l.offset, l.bytes), l.docs,
+                        HasPositions(w), next, ldocs, ltfs);
+      const std::size_t before = merged.size();
+      for (std::size_t i = 0; i < ldocs.size(); ++i) {
+        if (doc_languages[ldocs[i]] == lang->second) merged.emplace_back(ldocs[i], ltfs[i]);
+      }
+      std::inplace_merge(merged.begin(), merged.begin() + static_cast<std::ptrdiff_t>(before),
+                         merged.end());
+    }
+    if (merged.empty()) continue;
+    std::size_t n = 0;  // merged[0, n): one entry per document, tfs summed
+    for (std::size_t i = 0; i < merged.size(); ++i) {
+      if (n > 0 && merged[n - 1].first == merged[i].first) {
+        merged[n - 1].second += merged[i].second;
+      } else {
+        merged[n++] = merged[i];
+      }
+    }
+    const std::size_t postings_at = postings.size();
+    for (std::size_t b = 0; b < n; b += kBlockSize) {
+      const std::size_t e = std::min(n, b + kBlockSize);
+      StemBoundEntry entry{merged[b].first, merged[e - 1].first, 0, 0};
+      for (std::size_t i = b; i < e; ++i) {
+        entry.max_tf = std::max(entry.max_tf, merged[i].second);
+        const double w = TermWeight(merged[i].second, lengths[merged[i].first], avg_length);
+        entry.max_weight = std::max(
+            entry.max_weight,
+            std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()));
+      }
+      Append(postings, entry);
+    }
+    key.assign(1, kStemBound);
+    key += stem;
+    dict.Add(key, static_cast<std::uint32_t>(n), postings.size() - postings_at);
   }
 
   // Assemble: header, section table, 8-aligned sections, footer.

@@ -134,11 +134,25 @@ class StemCursor {
       const double q = weight / (kBm25K1 + 1);
       return weight / (q * (1 - r) + r);
     };
-    std::vector<std::vector<WeightBound>> lists(w.forms.size());
-    for (std::size_t f = 0; f < w.forms.size(); ++f) {
-      if (w.forms[f].doc_freq == 0) continue;
-      if (!seg_.WeightBoundsOf(w.forms[f].term, lists[f])) return false;
-      for (const WeightBound& b : lists[f]) {
+    // A language with stem bounds takes them instead of its forms' (a document counts a form
+    // only in the form's language, so each list bounds the word in its own documents).
+    std::vector<std::vector<WeightBound>> lists;
+    std::vector<int> stem_languages;
+    for (const TopKWord::Stem& stem : w.stems) {
+      std::vector<WeightBound> l;
+      if (!seg_.StemBoundsOf(stem.term, l)) continue;
+      lists.push_back(std::move(l));
+      stem_languages.push_back(stem.language);
+    }
+    for (const TopKWord::Form& form : w.forms) {
+      if (form.doc_freq == 0) continue;
+      if (form.language >= 0 && std::find(stem_languages.begin(), stem_languages.end(),
+                                          form.language) != stem_languages.end()) {
+        continue;
+      }
+      std::vector<WeightBound>& l = lists.emplace_back();
+      if (!seg_.WeightBoundsOf(form.term, l)) return false;
+      for (const WeightBound& b : l) {
         if (b.max_tf == 0 || !(b.weight > 0) || b.first_doc > b.last_doc) return false;  // damage
       }
     }

@@ -5,8 +5,10 @@
 //
 // A query word is a "stem cursor": the union of the posting cursors of its exact forms (tf
 // summed), restricted for a bare word to documents of the form's language. Its bounds come from
-// the forms' skip entries (Segment::WeightBounds): per block of postings the largest tf and the
-// largest term weight, merged over the forms into pieces of docids.
+// the stem's own block bounds where the segment keeps them (Segment::StemBoundsOf: the largest
+// summed tf and term weight per block of the stem's documents), otherwise from the forms' skip
+// entries (Segment::WeightBounds: per block of postings the largest tf and the largest term
+// weight), merged over the languages and forms into pieces of docids.
 //  - OR: MaxScore. The words sorted by upper bound; the cheapest prefix whose bounds together
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
@@ -42,6 +44,13 @@ struct TopKWord {
     TermRef term;              // the segment's lookup of `key` (postings and bounds)
   };
   std::vector<Form> forms;
+  // A bare word's stem bounds per language, where the segment keeps them
+  // (Segment::StemBoundsOf): they replace the sum of that language's forms' bounds.
+  struct Stem {
+    int language;  // the segment language ordinal
+    TermRef term;  // the segment's lookup of StemBoundKey(language, stem)
+  };
+  std::vector<Stem> stems;
   // idf per segment language ordinal (exact words: the same value in every slot); at least one.
   std::vector<double> idf;
 };
