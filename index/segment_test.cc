@@ -353,7 +353,7 @@ TEST_F(SegmentTest, DamagedFilesAreCorruptionNamingTheFile) {
 
 // A stem of several words in two languages: the segment file keeps, per language, block bounds
 // of the words' summed term frequencies over the documents of that language holding any of
-// them, also after a merge (which computes them again).
+// them (when they are more than a block), also after a merge (which computes them again).
 TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
   auto mem = std::make_unique<MemorySegment>();
   const std::uint32_t docs = 1500;
@@ -415,6 +415,10 @@ TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
           if (sum[d] > 0) holding.push_back(d);
         }
         const TermRef t = seg->Lookup(StemBoundKey(lang, stem));
+        if (holding.size() <= kBlockSize) {  // one block: left out
+          EXPECT_EQ(t.doc_freq, 0u) << lang << " " << stem;
+          continue;
+        }
         ASSERT_EQ(t.doc_freq, holding.size()) << lang << " " << stem;
         EXPECT_EQ(seg->Postings(StemBoundKey(lang, stem)), nullptr);
         std::vector<WeightBound> bounds;

@@ -29,7 +29,9 @@ struct Piece {
 // A query word in one segment: the union of its exact forms' postings.
 class StemCursor {
  public:
-  StemCursor(const Segment& seg, const TopKWord& w, double avg_length) : seg_(seg), idf_(w.idf) {
+  // Without `bounds` the cursor builds no pieces (bounded() is false).
+  StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool bounds = true)
+      : seg_(seg), idf_(w.idf) {
     bool any_language = true;
     for (const TopKWord::Form& form : w.forms) {
       if (form.doc_freq == 0) continue;
@@ -42,7 +44,7 @@ class StemCursor {
     by_language_ = !any_language && seg.languages().size() > 1;
     if (idf_.empty()) idf_.push_back(0);
     max_idf_ = *std::max_element(idf_.begin(), idf_.end());
-    bounded_ = BuildPieces(w, avg_length);
+    bounded_ = bounds && BuildPieces(w, avg_length);
   }
 
   std::uint32_t doc() const { return doc_; }
@@ -83,6 +85,8 @@ class StemCursor {
   }
 
   bool bounded() const { return bounded_; }
+  // The pieces, covering docids [0, doc_count) in order (when bounded).
+  const std::vector<Piece>& pieces() const { return pieces_; }
   // The piece holding docid d; d must not decrease from one call to the next.
   const Piece& PieceAt(std::uint32_t d) {
     while (pieces_[piece_].last < d) ++piece_;
@@ -192,6 +196,9 @@ class StemCursor {
   std::vector<Piece> pieces_;
   std::size_t piece_ = 0;
 };
+
+// A single word's docid ranges scored before the docid-order pass.
+constexpr std::size_t kSeedPieces = 4;
 
 // The first entry >= d of a sorted list, from `pos` on (galloping); kNoDoc past the end.
 std::uint32_t Seek(const DocList& l, std::size_t& pos, std::uint32_t d) {
@@ -309,8 +316,59 @@ class WordTopK {
     return kNoDoc;
   }
 
+  // A single word with nothing else to check: the few pieces of highest bound are scored first, with a cursor of their own, so that the threshold
+  // starts near its final value instead of at the segment's first documents' scores and the
+  // docid-order pass skips more. Returns the ranges scored, in docid order, for the pass to step
+  // over (each document is offered once).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed() {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+    StemCursor& w = *words_[0];
+    const std::vector<Piece>& pieces = w.pieces();
+    if (pieces.size() <= 2 * kSeedPieces) return ranges;
+    const double threshold = Threshold();
+    std::vector<std::pair<double, std::size_t>> ranked;  // (bound, piece)
+    std::uint32_t first = 0;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      const Piece& p = pieces[i];
+      if (p.tf > 0) {
+        double min_length = 0, boost = 0;
+        Region(first, p.last, min_length, boost);
+        const double bound = w.RegionBound(p, min_length, q_.avg_length) * boost;
+        if (!(bound * kSlack < threshold)) ranked.emplace_back(bound, i);
+      }
+      first = p.last + 1;
+    }
+    const std::size_t take = std::min(kSeedPieces, ranked.size());
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take),
+                      ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t r = 0; r < take; ++r) {
+      const std::size_t i = ranked[r].second;
+      ranges.emplace_back(i == 0 ? 0 : pieces[i - 1].last + 1, pieces[i].last);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    StemCursor seed(seg_, q_.words[0], q_.avg_length, false);
+    for (const auto& [from, to] : ranges) {
+      for (std::uint32_t d = seed.Advance(from); d != kNoDoc && d <= to; d = seed.Advance(d + 1)) {
+        if (Dead(d)) continue;
+        tf_[0] = seed.Tf();
+        const std::int64_t time_us = TimeOf(d);
+        const double score = Score(d, time_us, LengthOf(d));
+        if (score >= Threshold()) q_.offer(d, time_us, score);
+      }
+    }
+    return ranges;
+  }
+
   // The rarest word leads; the others (and the filters) are moved to its candidates.
   void RunAnd() {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
+    // Only before there is a threshold (the first segment with matches): later segments start
+    // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
+    if (words_.size() == 1 && words_[0]->bounded() && Threshold() == -kInf &&
+        q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
+      seeded = Seed();
+    }
+    std::size_t seeded_at = 0;
     std::vector<std::size_t> order(words_.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
@@ -323,6 +381,12 @@ class WordTopK {
     while (true) {
       const std::uint32_t d = lead.Advance(target);
       if (d == kNoDoc) return;
+      while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
+      if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
+        target = seeded[seeded_at].second + 1;  // scored by Seed
+        if (target >= n_) return;
+        continue;
+      }
       if (!q_.time_ranges.empty()) {
         const std::int64_t t = TimeOf(d);
         bool in = true;

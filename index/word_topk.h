@@ -13,6 +13,9 @@
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
 //    until their block bounds in the candidate's length show that it cannot reach the k-th best.
+//  - A single word (with no filter) in the first segment with matches first scores the few
+//    docid ranges of highest bound, with a cursor of their own, so that the threshold starts
+//    nearer its final value; the docid-order pass below then steps over those ranges.
 //  - AND (and a single word): the rarest word leads, the others gallop to its documents; before
 //    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
 //    piece's end, and the words' block bounds in the candidate's own length and boost may rule
@@ -68,7 +71,8 @@ struct TopKSegmentQuery {
   // The score a document must reach to be kept (the k-th best so far; -infinity before there are
   // k): read before each candidate, as `offer` raises it.
   const double* threshold = nullptr;
-  // Called for each live candidate whose score may reach the threshold, in docid order; does
+  // Called for each live candidate whose score may reach the threshold, in docid order (after a
+  // single word's seeded ranges, see above); does
   // entitlement, cursor and tie checks and keeps it.
   std::function<void(std::uint32_t doc, std::int64_t time_us, double score)> offer;
 };
