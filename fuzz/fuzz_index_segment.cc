@@ -1,8 +1,9 @@
 // Fuzzes the index segment reader: the input becomes a segment file that DiskSegment::Open
-// verifies and, when it accepts it, every term's postings, positions and document records are
-// read and a few queries run over it. The input is tried twice: as it is (the checksum almost
-// always refuses it) and with the footer rewritten to match, so the structure checks behind the
-// checksum are fuzzed too. Any Status is fine; crashes and undefined behaviour are not.
+// verifies and, when it accepts it, every term's postings, positions, weight and stem bounds and
+// document records are read and a few queries run over it. The input is tried twice: as it is
+// (the checksum almost always refuses it) and with the footer rewritten to match, so the
+// structure checks behind the checksum are fuzzed too. Any Status is fine; crashes and undefined
+// behaviour are not.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -51,6 +52,9 @@ void Exercise(const std::string& path) {
     std::vector<WeightBound> bounds;
     if (s.WeightBounds(key, bounds)) {
       for (const WeightBound& b : bounds) sink += b.last_doc + b.max_tf;
+    }
+    if (s.StemBoundsOf(s.Lookup(key), bounds)) {
+      for (const WeightBound& b : bounds) sink += b.first_doc + b.last_doc + b.max_tf;
     }
     auto ranged = s.Postings(key);
     if (ranged) {
