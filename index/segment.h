@@ -6,8 +6,9 @@
 //   kFieldTerm  + field + kSep + folded value     docids
 //   kStemForm   + lang + kSep + stem + kSep + word   no postings: the exact words of a stem
 //   kStemBound  + lang + kSep + stem + kSep       segment files only, for a stem of two or more
-//                                                 words in more than kBlockSize documents: block
-//                                                 bounds of the stem (Segment::StemBoundsOf)
+//                                                 words one of which is in more than kBlockSize
+//                                                 documents: block bounds of the stem
+//                                                 (Segment::StemBoundsOf)
 // A bare word matches by stem: its documents in language L are those of the exact words listed
 // under (L, stem), restricted to documents in L. Stems keep no postings of their own, which
 // saves a posting per word of text in size and indexing time.

@@ -309,7 +309,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   }
 
   // Stem bounds, after every other key (kStemBound sorts last; stem_words is in key order).
-  // Per language with more than kBlockSize of them, the documents holding any of the stem's words (each word counts only in
+  // Per language, for a stem one of whose words has a list of more than one block, the documents holding any of the stem's words (each word counts only in
   // documents of the stem's language, as the searcher counts it), the words' tfs summed, in
   // blocks of kBlockSize of them: the block's first and last docid, largest tf sum and largest
   // term weight (rounded up).
@@ -319,6 +319,11 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (words.size() < 2) continue;
     const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
     if (lang == language_ord.end()) continue;
+    // A stem none of whose words has a list of more than one block is left out: those lists are
+    // bounded per document, which prunes better (and most stems are that small).
+    bool large = false;
+    for (const std::string& w : words) large = large || stem_lists[w].docs > kBlockSize;
+    if (!large) continue;
     merged.clear();
     for (const std::string& w : words) {
       const WrittenList& l = stem_lists[w];
@@ -343,9 +348,6 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
         merged[n++] = merged[i];
       }
     }
-    // A stem of one block is left out: its words' lists of one block are bounded per document
-    // (tighter), and most stems are that small.
-    if (n <= kBlockSize) continue;
     const std::size_t postings_at = postings.size();
     for (std::size_t b = 0; b < n; b += kBlockSize) {
       const std::size_t e = std::min(n, b + kBlockSize);
