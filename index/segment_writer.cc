@@ -352,13 +352,15 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     for (std::size_t b = 0; b < n; b += kBlockSize) {
       const std::size_t e = std::min(n, b + kBlockSize);
       StemBoundEntry entry{merged[b].first, merged[e - 1].first, 0, 0};
+      double max_weight = 0;
       for (std::size_t i = b; i < e; ++i) {
         entry.max_tf = std::max(entry.max_tf, merged[i].second);
-        const double w = TermWeight(merged[i].second, lengths[merged[i].first], avg_length);
-        entry.max_weight = std::max(
-            entry.max_weight,
-            std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()));
+        max_weight = std::max(
+            max_weight, TermWeight(merged[i].second, lengths[merged[i].first], avg_length));
       }
+      // Rounding up is monotonic: rounding the largest once equals the largest of the rounded.
+      entry.max_weight =
+          std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max());
       Append(postings, entry);
     }
     key.assign(1, kStemBound);
