@@ -205,6 +205,9 @@ bool RunAlerts(const Options& o) {
     std::vector<match::MatchStats> per_story(stream);
     std::uint64_t candidates = 0, fired = 0, checked_out = 0, decided = 0;
     std::size_t mismatches = 0, next_brute = 0;
+    // On stderr, so that a profiler can be attached to the matching phase alone.
+    std::fprintf(stderr, "alerts: streaming %zu stories through %zu queries\n", stream, size);
+    std::fflush(stderr);
     const double scpu0 = ThreadCpu();
     const auto s0 = Clock::now();
     for (std::size_t i = 0; i < stream; ++i) {

@@ -28,6 +28,9 @@ constexpr std::size_t kVerifyGroup = 256;
 constexpr std::size_t kPrefetchAhead = 8;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
+// Stories counted one by one into the term statistics before they are sampled (Match).
+constexpr std::uint64_t kStatisticsExact = 4096;
+constexpr std::uint32_t kStatisticsStride = 4;
 constexpr int kFilterLog2 = 25;  // 4 MiB of bits
 constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
@@ -130,6 +133,7 @@ struct Matcher::Impl {
 
   mutable std::mutex df_mu;  // term statistics
   mutable std::unordered_map<std::uint64_t, std::uint32_t> df;
+  mutable std::uint64_t statistics_stories = 0;  // stories seen by the statistics
 
   Slot& slot(std::uint32_t i) const { return chunks[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
   static std::size_t Shard(std::uint64_t h) { return (h ^ (h >> 29)) % kShards; }
@@ -504,12 +508,19 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
             [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
 
   {
+    // Past the first kStatisticsExact stories only every kStatisticsStride-th is counted, with that
+    // weight: each count is a cache miss in a table of millions of keys, and the statistics only
+    // rank keys by frequency (which key a query is filed under changes speed, never results).
     std::lock_guard lock(m.df_mu);
-    for (std::uint64_t key : view.statistics_keys) {
-      if (m.df.size() < kMaxStatisticsKeys) {
-        ++m.df[key];
-      } else if (auto it = m.df.find(key); it != m.df.end()) {
-        ++it->second;
+    const std::uint64_t n = m.statistics_stories++;
+    const std::uint32_t weight = n < kStatisticsExact ? 1 : n % kStatisticsStride == 0 ? kStatisticsStride : 0;
+    if (weight > 0) {
+      for (std::uint64_t key : view.statistics_keys) {
+        if (m.df.size() < kMaxStatisticsKeys) {
+          m.df[key] += weight;
+        } else if (auto it = m.df.find(key); it != m.df.end()) {
+          it->second += weight;
+        }
       }
     }
   }

@@ -65,6 +65,8 @@ void DecideTable::Reset(std::size_t n) {
   }
   mask_ = size - 1;
   count_ = 0;
+  filter_.assign(size / 16, 0);
+  filter_mask_ = filter_.size() - 1;
 }
 
 void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
@@ -73,11 +75,14 @@ void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
     std::vector<Slot> old(2 * slots_.size(), Slot{0, kMissing});
     old.swap(slots_);
     mask_ = slots_.size() - 1;
+    filter_.assign(slots_.size() / 16, 0);
+    filter_mask_ = filter_.size() - 1;
     for (const Slot& s : old) {
       if (s.value == kMissing) continue;
       std::size_t i = Home(s.key);
       while (slots_[i].value != kMissing) i = (i + 1) & mask_;
       slots_[i] = s;
+      FilterAdd(s.key);
     }
   }
   std::size_t i = Home(key);
@@ -85,6 +90,7 @@ void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
     if (slots_[i].key == key) return;  // the first kind wins; kinds never share a key
   }
   slots_[i] = Slot{key, value};
+  FilterAdd(key);
   ++count_;
 }
 

@@ -62,6 +62,7 @@ class DecideTable {
   void Insert(std::uint64_t key, std::uint32_t value);
   // `key` with its low flag bits cleared.
   std::uint32_t Find(std::uint64_t key) const {
+    if (((filter_[FilterWord(key)] >> FilterBit(key)) & 1) == 0) return kMissing;
     for (std::size_t i = Home(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.value == kMissing) return kMissing;
@@ -77,8 +78,15 @@ class DecideTable {
     std::uint32_t value;
   };
   std::size_t Home(std::uint64_t key) const { return static_cast<std::size_t>(key >> 40) & mask_; }
+  // A bit per key in a filter of 4 bits per slot (at least 8 per key, 1/32 of the table's bytes):
+  // most keys asked for are absent, and the filter stays in L1 when the table does not.
+  std::size_t FilterWord(std::uint64_t key) const { return static_cast<std::size_t>(key >> 8) & filter_mask_; }
+  static std::uint64_t FilterBit(std::uint64_t key) { return (key >> 2) & 63; }
+  void FilterAdd(std::uint64_t key) { filter_[FilterWord(key)] |= std::uint64_t{1} << FilterBit(key); }
   std::vector<Slot> slots_ = std::vector<Slot>(1, Slot{0, kMissing});
   std::size_t mask_ = 0;
+  std::vector<std::uint64_t> filter_ = std::vector<std::uint64_t>(1, 0);
+  std::size_t filter_mask_ = 0;
   std::size_t count_ = 0;
 };
 
