@@ -45,16 +45,18 @@ struct Posting {
 };
 
 // Entries filed under one key: those verified (after their check) and those decided by key
-// tests alone, as records of kDecidedHeader words (entry, query id, blob) followed by the query's
+// tests alone, as records of kDecidedHeader words (entry, query id) followed by the query's
 // decision (CompiledQuery::decision: a count word, then the literals), read in order.
-constexpr std::size_t kDecidedHeader = 3;
+// The blob of a decided query is read from its slot in the rare story that verifies it instead
+// (no decision keys): reading the records is most of a story's time, and it is memory-bound.
+constexpr std::size_t kDecidedHeader = 2;
 struct KeyPostings {
   std::vector<Posting> verify;
   std::vector<std::uint64_t> decided;
 };
 
 // A query decided for a story: its entry and id, and the story's word values
-// (DecideTable) of its positive literals that held, [terms_begin, terms_end) of a per-thread list.
+// (DecideTable) of its positive literals that held, [terms_begin, terms_end) of FiredTerms::values.
 struct DecidedHit {
   std::uint64_t entry;
   std::uint64_t id;
@@ -102,6 +104,60 @@ bool Decide(const std::uint64_t* lit, std::uint32_t n, const StoryView& view, st
 }
 
 }  // namespace
+
+// The story as a Match call saw it and the word values (DecideTable values; a verified query's
+// words as exact ids, kExact) of every query it fired.
+struct FiredTerms {
+  StoryView view;
+  std::vector<std::uint32_t> values;
+};
+
+std::vector<std::string> Fired::MatchedTerms() const {
+  if (terms == nullptr) return {};
+  const StoryView& view = terms->view;
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t t = terms_begin; t < terms_end; ++t) {
+    const std::uint32_t v = terms->values[t];
+    const std::uint32_t id = v & ~DecideTable::kKindMask;
+    const std::uint32_t kind = v & DecideTable::kKindMask;
+    if (kind == DecideTable::kExact) {
+      ids.push_back(id);
+    } else if (kind == DecideTable::kBigram) {
+      ids.push_back(view.exact_of[id]);
+      ids.push_back(view.exact_of[id + 1]);
+    } else if (kind == DecideTable::kOther) {
+      const std::uint32_t sub = v & DecideTable::kSubKindMask;
+      if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
+        ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
+      } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
+        // The headline's occurrences of the stem only, as verification collects them.
+        const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
+        for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
+          if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
+        }
+      } else {
+        // Every word with the prefix: the first `length` bytes of word `id`.
+        const std::uint32_t word = v & DecideTable::kMaxPrefixId;
+        const std::size_t length = (v >> 22) & 63;
+        const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
+        for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
+          if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
+        }
+      }
+    } else {
+      for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
+        ids.push_back(view.stem_exacts[e]);
+      }
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (std::uint32_t id : ids) out.push_back(view.exacts.word(id));
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 struct Matcher::Impl {
   MatcherOptions options;
@@ -171,7 +227,7 @@ struct Matcher::Impl {
         if (decision.empty()) {
           kp.verify.push_back(posting);
         } else {
-          kp.decided.insert(kp.decided.end(), {posting.entry, q.id(), reinterpret_cast<std::uint64_t>(q.data())});
+          kp.decided.insert(kp.decided.end(), {posting.entry, q.id()});
           kp.decided.insert(kp.decided.end(), decision.begin(), decision.end());
           decided_words += kDecidedHeader + decision.size();
         }
@@ -318,7 +374,11 @@ bool Matcher::Remove(std::uint64_t id) {
 
 std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
   const Impl& m = *impl_;
-  thread_local StoryView view;
+  // The story view and the fired queries' word values, reused from story to story unless a
+  // Fired of an earlier story still holds them (its matched terms are read from them).
+  thread_local std::shared_ptr<FiredTerms> terms;
+  if (!terms || terms.use_count() > 1) terms = std::make_shared<FiredTerms>();
+  StoryView& view = terms->view;
   const std::uint64_t prefix_lengths = m.prefix_lengths.load();
   BuildStoryView(story, view, prefix_lengths, m.field_prefix_lengths.load());
   if (now_us == 0) {
@@ -346,7 +406,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   thread_local std::vector<Candidate> candidates;
   candidates.clear();
   thread_local std::vector<DecidedHit> hits;
-  thread_local std::vector<std::uint32_t> hit_terms;
+  std::vector<std::uint32_t>& hit_terms = terms->values;
   hits.clear();
   hit_terms.clear();
   std::uint64_t checked_out = 0;
@@ -392,7 +452,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
         const auto n = static_cast<std::uint32_t>(head);
         const std::uint64_t* lit = d.data() + r + kDecidedHeader + 1;
         if (!decidable || (!english && (head >> 32) != 0)) {
-          candidates.push_back({d[r], reinterpret_cast<const std::uint64_t*>(d[r + 2])});
+          candidates.push_back({d[r], m.slot(static_cast<std::uint32_t>(d[r] >> 32)).query.data()});
         } else {
           ++decided;
           const auto mark = static_cast<std::uint32_t>(hit_terms.size());
@@ -450,58 +510,20 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
           hit = verifier.Matches(q, static_cast<std::uint16_t>(candidates[k].entry), &work);
         }
         q.AddWork(work);
-        if (hit) fired.push_back(Fired{q.id(), verifier.MatchedTerms(q)});
+        if (hit) {
+          const auto begin = static_cast<std::uint32_t>(hit_terms.size());
+          verifier.AppendMatchedTermIds(q, hit_terms);
+          fired.push_back(Fired{q.id(), terms, begin, static_cast<std::uint32_t>(hit_terms.size())});
+        }
       }
       c = next;
     }
   }
   // Decided hits: one per query (an entry filed under several keys the story offers repeats).
   std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.entry < b.entry; });
-  thread_local std::vector<std::uint32_t> ids;
   for (std::size_t h = 0; h < hits.size(); ++h) {
     if (h > 0 && hits[h].entry == hits[h - 1].entry) continue;
-    ids.clear();
-    for (std::uint32_t t = hits[h].terms_begin; t < hits[h].terms_end; ++t) {
-      const std::uint32_t v = hit_terms[t];
-      const std::uint32_t id = v & ~DecideTable::kKindMask;
-      const std::uint32_t kind = v & DecideTable::kKindMask;
-      if (kind == DecideTable::kExact) {
-        ids.push_back(id);
-      } else if (kind == DecideTable::kBigram) {
-        ids.push_back(view.exact_of[id]);
-        ids.push_back(view.exact_of[id + 1]);
-      } else if (kind == DecideTable::kOther) {
-        const std::uint32_t sub = v & DecideTable::kSubKindMask;
-        if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
-          ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
-        } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
-          // The headline's occurrences of the stem only, as verification collects them.
-          const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
-          for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
-            if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
-          }
-        } else {
-          // Every word with the prefix: the first `length` bytes of word `id`.
-          const std::uint32_t word = v & DecideTable::kMaxPrefixId;
-          const std::size_t length = (v >> 22) & 63;
-          const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
-          for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
-            if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
-          }
-        }
-      } else {
-        for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
-          ids.push_back(view.stem_exacts[e]);
-        }
-      }
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    Fired f{hits[h].id, {}};
-    f.matched_terms.reserve(ids.size());
-    for (std::uint32_t id : ids) f.matched_terms.push_back(view.exacts.word(id));
-    std::sort(f.matched_terms.begin(), f.matched_terms.end());
-    fired.push_back(std::move(f));
+    fired.push_back(Fired{hits[h].id, terms, hits[h].terms_begin, hits[h].terms_end});
   }
   fired_hint = fired.size();
   std::sort(fired.begin(), fired.end(),

@@ -293,13 +293,13 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
   // The same query with a positional part is verified and names the same words (and the NEAR's).
   ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds fed NEAR/3 signals")).ok());
   f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
   // Headline words: only their headline occurrences ("rates" is in the body only); prefixes:
   // every word with the prefix.
   const Story rates = MakeStory("Rate rises", {"Rates rose, then the rate rose again; inflated inflation."});
@@ -307,12 +307,12 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
   ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\" (rose NEAR/2 again)")).ok());  // verified
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
 }
 
 TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
@@ -346,9 +346,9 @@ TEST(Matcher, KeyDecidedQueriesInOtherLanguages) {
   std::vector<Fired> f = m.Match(de, kNow, &stats);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].query_id, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflation", "zentralbank"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflation", "zentralbank"}));
   EXPECT_EQ(f[1].query_id, 2u);
-  EXPECT_EQ(f[1].matched_terms, (std::vector<std::string>{"zinsen"}));
+  EXPECT_EQ(f[1].MatchedTerms(), (std::vector<std::string>{"zinsen"}));
   EXPECT_EQ(stats.candidates, 2u);  // 1 and 5
   EXPECT_EQ(stats.decided, 3u);     // 2, 3 (filed under "zins", the story's German stem) and 4
 }
@@ -431,8 +431,31 @@ TEST(Matcher, MatchedTermsAreTheStoryWordsThatSatisfiedPositiveTerms) {
   ASSERT_TRUE(m.Add(1, *Q("rate \"interest rates\" infla* -bonds")).ok());
   const std::vector<Fired> f = m.Match(Sample(), kNow);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].matched_terms,
+  EXPECT_EQ(f[0].MatchedTerms(),
             (std::vector<std::string>{"inflation", "interest", "rate", "rates"}));
+}
+
+TEST(Matcher, MatchedTermsOfAStoryStayRightWhileLaterStoriesAreMatched) {
+  // Matched terms are assembled when asked for, from what Match kept of its story: a Fired held
+  // while the matcher (on this thread and others) goes on to other stories must still name the
+  // words of its own story.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (inflation OR fed)")).ok());              // decided
+  ASSERT_TRUE(m.Add(2, *Q("rate (inflation OR fed) fed NEAR/3 signals")).ok());  // verified
+  const std::vector<Fired> first = m.Match(Sample(), kNow);
+  ASSERT_EQ(first.size(), 2u);
+  const Story other = MakeStory("Fed signals a rate pause", {"The fed kept its rate; inflation cooled."});
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<Fired> later = m.Match(other, kNow);
+    ASSERT_EQ(later.size(), 2u);
+    EXPECT_EQ(later[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate"}));
+    EXPECT_EQ(later[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "signals"}));
+  }
+  std::vector<Fired> copy = first;
+  EXPECT_EQ(first[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(first[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(copy[1].MatchedTerms(), first[1].MatchedTerms());
+  EXPECT_TRUE(Fired{}.MatchedTerms().empty());
 }
 
 TEST(Matcher, CostliestQueriesReportsVerificationWork) {
