@@ -471,9 +471,10 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
-  std::vector<Fired> fired;
-  thread_local std::size_t fired_hint = 0;  // what the last story fired: one allocation, not log n
-  fired.reserve(fired_hint);
+  // Verified queries that fired, in slot order (merged with the decided ones by id below).
+  thread_local std::vector<Fired> verified_fired;
+  verified_fired.clear();
+  std::vector<Fired>& fired = verified_fired;
   thread_local Verifier verifier;
   verifier.Reset(view, now_us);
   std::uint64_t verified = 0;
@@ -519,15 +520,24 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
       c = next;
     }
   }
-  // Decided hits: one per query (an entry filed under several keys the story offers repeats).
-  std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.entry < b.entry; });
-  for (std::size_t h = 0; h < hits.size(); ++h) {
-    if (h > 0 && hits[h].entry == hits[h - 1].entry) continue;
-    fired.push_back(Fired{hits[h].id, terms, hits[h].terms_begin, hits[h].terms_end});
-  }
-  fired_hint = fired.size();
-  std::sort(fired.begin(), fired.end(),
+  // Decided hits: one per query (an entry filed under several keys the story offers repeats), in
+  // id order like the verified ones, which are fewer: both sorted and merged (sorting the small
+  // hits is cheaper than sorting the Fired).
+  std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.id < b.id; });
+  std::sort(verified_fired.begin(), verified_fired.end(),
             [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
+  std::vector<Fired> out;
+  thread_local std::size_t fired_hint = 0;  // what the last story fired: one allocation, not log n
+  out.reserve(std::max(fired_hint, verified_fired.size() + hits.size()));
+  std::size_t v = 0;
+  for (std::size_t h = 0; h < hits.size(); ++h) {
+    if (h > 0 && hits[h].id == hits[h - 1].id) continue;
+    while (v < verified_fired.size() && verified_fired[v].query_id < hits[h].id) out.push_back(std::move(verified_fired[v++]));
+    out.push_back(Fired{hits[h].id, terms, hits[h].terms_begin, hits[h].terms_end});
+  }
+  while (v < verified_fired.size()) out.push_back(std::move(verified_fired[v++]));
+  verified_fired.clear();
+  fired_hint = out.size();
 
   {
     // Past the first kStatisticsExact stories only every kStatisticsStride-th is counted, with that
@@ -537,7 +547,10 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     const std::uint64_t n = m.statistics_stories++;
     const std::uint32_t weight = n < kStatisticsExact ? 1 : n % kStatisticsStride == 0 ? kStatisticsStride : 0;
     if (weight > 0) {
-      for (std::uint64_t key : view.statistics_keys) {
+      std::vector<std::uint64_t>& keys = view.statistics_keys;
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (std::uint64_t key : keys) {
         if (m.df.size() < kMaxStatisticsKeys) {
           m.df[key] += weight;
         } else if (auto it = m.df.find(key); it != m.df.end()) {
@@ -550,9 +563,9 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     stats->candidates = verified;
     stats->checked_out = checked_out;
     stats->decided = decided;
-    stats->matched = fired.size();
+    stats->matched = out.size();
   }
-  return fired;
+  return out;
 }
 
 MatcherStats Matcher::Stats() const {

@@ -275,9 +275,6 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   }
   std::sort(v.keys.begin(), v.keys.end());
   v.keys.erase(std::unique(v.keys.begin(), v.keys.end()), v.keys.end());
-  std::sort(v.statistics_keys.begin(), v.statistics_keys.end());
-  v.statistics_keys.erase(std::unique(v.statistics_keys.begin(), v.statistics_keys.end()),
-                          v.statistics_keys.end());
 }
 
 }  // namespace dateline::match

@@ -116,7 +116,8 @@ struct StoryView {
   bool decidable = true;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
-  // Word and field keys only (no prefixes): what the term statistics count.
+  // Word and field keys only (no prefixes): what the term statistics count. Unsorted, and may
+  // repeat (a stem that is also a word of the story): sorted when counted.
   std::vector<std::uint64_t> statistics_keys;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(exact_of.size()); }
