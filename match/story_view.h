@@ -34,6 +34,7 @@ class WordTable {
   }
   std::size_t size() const { return words_.size(); }
   const std::string& word(std::uint32_t id) const { return words_[id]; }
+  std::uint64_t hash(std::uint32_t id) const { return hashes_[id]; }  // Hash64 of word(id)
 
  private:
   void Grow();
@@ -134,7 +135,10 @@ std::string StoryLanguage(const Story& story);
 // The folded words of a query word or phrase word ("U.S.-based" gives two).
 std::vector<std::string> QueryWords(std::string_view text);
 
-// text::Stem through a per-thread cache (the vocabulary of news is small).
+// text::Stem through a per-thread cache (the vocabulary of news is small). The stem is valid
+// until the next call on the same thread at least (a cached one, while the thread lives).
 const std::string& CachedStem(std::string_view folded_word, std::string_view language);
+// The same, given Hash64(folded_word).
+const std::string& CachedStem(std::string_view folded_word, std::string_view language, std::uint64_t word_hash);
 
 }  // namespace dateline::match
