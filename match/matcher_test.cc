@@ -470,6 +470,47 @@ TEST(Matcher, CostliestQueriesReportsVerificationWork) {
   EXPECT_EQ(m.CostliestQueries(1).size(), 1u);
 }
 
+TEST(Matcher, ThousandsOfKeysAddedAndRemovedInAnyOrder) {
+  // Each query is filed under words of its own, so the tables of keys grow, and removing
+  // queries empties keys out of them in scrambled order (closing the gaps they leave).
+  std::string body;
+  for (int i = 0; i < 6000; i += 5) body += "zzq" + std::to_string(i) + " ";
+  const Story story = MakeStory("Many words", {body});
+  auto text = [](std::uint64_t i) {
+    const std::string w = "zzq" + std::to_string(i);
+    return i % 3 == 0 ? w : i % 3 == 1 ? w + " OR yyq" + std::to_string(i) : "\"" + w + "\" -bonds";
+  };
+  Matcher m;
+  std::set<std::uint64_t> live;
+  for (std::uint64_t i = 0; i < 6000; ++i) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  auto check = [&] {
+    std::set<std::uint64_t> want;
+    for (std::uint64_t id : live) {
+      if ((id - 1) % 5 == 0) want.insert(id);
+    }
+    std::set<std::uint64_t> got;
+    for (const Fired& f : m.Match(story, kNow)) got.insert(f.query_id);
+    EXPECT_EQ(got, want);
+  };
+  check();
+  for (std::uint64_t k = 0; k < 6000; ++k) {
+    const std::uint64_t id = 1 + (k * 2731) % 6000;  // a permutation of the ids
+    if (k % 3 == 2) continue;
+    EXPECT_TRUE(m.Remove(id));
+    live.erase(id);
+  }
+  check();
+  for (std::uint64_t i = 0; i < 6000; i += 7) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  check();
+  EXPECT_EQ(m.Stats().queries, live.size());
+}
+
 TEST(Matcher, ChangesWhileAnotherThreadMatches) {
   Matcher m;
   ASSERT_TRUE(m.Add(1, *Q("inflation")).ok());
