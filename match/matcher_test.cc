@@ -293,13 +293,13 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
   // The same query with a positional part is verified and names the same words (and the NEAR's).
   ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds fed NEAR/3 signals")).ok());
   f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
   // Headline words: only their headline occurrences ("rates" is in the body only); prefixes:
   // every word with the prefix.
   const Story rates = MakeStory("Rate rises", {"Rates rose, then the rate rose again; inflated inflation."});
@@ -307,12 +307,12 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
   ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\" (rose NEAR/2 again)")).ok());  // verified
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
 }
 
 TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
@@ -346,9 +346,9 @@ TEST(Matcher, KeyDecidedQueriesInOtherLanguages) {
   std::vector<Fired> f = m.Match(de, kNow, &stats);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].query_id, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflation", "zentralbank"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflation", "zentralbank"}));
   EXPECT_EQ(f[1].query_id, 2u);
-  EXPECT_EQ(f[1].matched_terms, (std::vector<std::string>{"zinsen"}));
+  EXPECT_EQ(f[1].MatchedTerms(), (std::vector<std::string>{"zinsen"}));
   EXPECT_EQ(stats.candidates, 2u);  // 1 and 5
   EXPECT_EQ(stats.decided, 3u);     // 2, 3 (filed under "zins", the story's German stem) and 4
 }
@@ -431,8 +431,31 @@ TEST(Matcher, MatchedTermsAreTheStoryWordsThatSatisfiedPositiveTerms) {
   ASSERT_TRUE(m.Add(1, *Q("rate \"interest rates\" infla* -bonds")).ok());
   const std::vector<Fired> f = m.Match(Sample(), kNow);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].matched_terms,
+  EXPECT_EQ(f[0].MatchedTerms(),
             (std::vector<std::string>{"inflation", "interest", "rate", "rates"}));
+}
+
+TEST(Matcher, MatchedTermsOfAStoryStayRightWhileLaterStoriesAreMatched) {
+  // Matched terms are assembled when asked for, from what Match kept of its story: a Fired held
+  // while the matcher (on this thread and others) goes on to other stories must still name the
+  // words of its own story.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (inflation OR fed)")).ok());              // decided
+  ASSERT_TRUE(m.Add(2, *Q("rate (inflation OR fed) fed NEAR/3 signals")).ok());  // verified
+  const std::vector<Fired> first = m.Match(Sample(), kNow);
+  ASSERT_EQ(first.size(), 2u);
+  const Story other = MakeStory("Fed signals a rate pause", {"The fed kept its rate; inflation cooled."});
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<Fired> later = m.Match(other, kNow);
+    ASSERT_EQ(later.size(), 2u);
+    EXPECT_EQ(later[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate"}));
+    EXPECT_EQ(later[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "signals"}));
+  }
+  std::vector<Fired> copy = first;
+  EXPECT_EQ(first[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(first[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(copy[1].MatchedTerms(), first[1].MatchedTerms());
+  EXPECT_TRUE(Fired{}.MatchedTerms().empty());
 }
 
 TEST(Matcher, CostliestQueriesReportsVerificationWork) {
@@ -445,6 +468,47 @@ TEST(Matcher, CostliestQueriesReportsVerificationWork) {
   EXPECT_EQ(top[0].first, 2u);
   EXPECT_GT(top[0].second, top[1].second);
   EXPECT_EQ(m.CostliestQueries(1).size(), 1u);
+}
+
+TEST(Matcher, ThousandsOfKeysAddedAndRemovedInAnyOrder) {
+  // Each query is filed under words of its own, so the tables of keys grow, and removing
+  // queries empties keys out of them in scrambled order (closing the gaps they leave).
+  std::string body;
+  for (int i = 0; i < 6000; i += 5) body += "zzq" + std::to_string(i) + " ";
+  const Story story = MakeStory("Many words", {body});
+  auto text = [](std::uint64_t i) {
+    const std::string w = "zzq" + std::to_string(i);
+    return i % 3 == 0 ? w : i % 3 == 1 ? w + " OR yyq" + std::to_string(i) : "\"" + w + "\" -bonds";
+  };
+  Matcher m;
+  std::set<std::uint64_t> live;
+  for (std::uint64_t i = 0; i < 6000; ++i) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  auto check = [&] {
+    std::set<std::uint64_t> want;
+    for (std::uint64_t id : live) {
+      if ((id - 1) % 5 == 0) want.insert(id);
+    }
+    std::set<std::uint64_t> got;
+    for (const Fired& f : m.Match(story, kNow)) got.insert(f.query_id);
+    EXPECT_EQ(got, want);
+  };
+  check();
+  for (std::uint64_t k = 0; k < 6000; ++k) {
+    const std::uint64_t id = 1 + (k * 2731) % 6000;  // a permutation of the ids
+    if (k % 3 == 2) continue;
+    EXPECT_TRUE(m.Remove(id));
+    live.erase(id);
+  }
+  check();
+  for (std::uint64_t i = 0; i < 6000; i += 7) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  check();
+  EXPECT_EQ(m.Stats().queries, live.size());
 }
 
 TEST(Matcher, ChangesWhileAnotherThreadMatches) {
