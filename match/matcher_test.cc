@@ -6,13 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "match/presearch_keys.h"
 #include "match/story_view.h"
 #include "query/parser.h"
+#include "text/analyzer.h"
 
 namespace dateline::match {
 namespace {
@@ -509,6 +512,99 @@ TEST(Matcher, ThousandsOfKeysAddedAndRemovedInAnyOrder) {
   }
   check();
   EXPECT_EQ(m.Stats().queries, live.size());
+}
+
+TEST(Matcher, FiredHandedToAnotherThreadKeepsItsStory) {
+  // A matching thread hands each story's Fired to a consumer thread and goes on to the next story;
+  // the consumer reads the matched terms after the matcher has moved on (and drops them, which
+  // lets the matching thread reuse that analysis). Each must name its own story's words.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (inflation OR fed)")).ok());                      // decided
+  ASSERT_TRUE(m.Add(2, *Q("rate (inflation OR fed) fed NEAR/3 signals")).ok());  // verified
+  const Story other = MakeStory("Fed signals a rate pause", {"The fed kept its rate; inflation cooled."});
+  const std::vector<std::string> want_sample1{"fed", "inflation", "rate", "rates"};
+  const std::vector<std::string> want_sample2{"fed", "inflation", "rate", "rates", "signals"};
+  const std::vector<std::string> want_other1{"fed", "inflation", "rate"};
+  const std::vector<std::string> want_other2{"fed", "inflation", "rate", "signals"};
+  std::mutex mu;
+  std::deque<std::pair<int, std::vector<Fired>>> queue;
+  bool done = false;
+  std::atomic<int> bad{0};
+  std::thread consumer([&] {
+    for (;;) {
+      std::pair<int, std::vector<Fired>> item;
+      {
+        std::lock_guard lock(mu);
+        if (!queue.empty()) {
+          item = std::move(queue.front());
+          queue.pop_front();
+        } else if (done) {
+          return;
+        }
+      }
+      if (item.second.empty()) {
+        std::this_thread::yield();
+        continue;
+      }
+      const bool sample = item.first % 2 == 0;
+      const std::vector<Fired>& f = item.second;
+      if (f.size() != 2 || f[0].MatchedTerms() != (sample ? want_sample1 : want_other1) ||
+          f[1].MatchedTerms() != (sample ? want_sample2 : want_other2)) {
+        bad.fetch_add(1);
+      }
+    }
+  });
+  for (int i = 0; i < 400; ++i) {
+    std::vector<Fired> f = m.Match(i % 2 == 0 ? Sample() : other, kNow);
+    std::lock_guard lock(mu);
+    queue.emplace_back(i, std::move(f));
+  }
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  consumer.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(StoryView, DecideTableTakesKeysWithOrWithoutReset) {
+  // Keys as the story's decision keys are (flag bits clear), enough to grow the table many times.
+  auto key = [](std::uint64_t i) { return Hash64("key" + std::to_string(i)) & ~kDecideFlags; };
+  DecideTable fresh;  // never Reset: starts with a single slot
+  EXPECT_EQ(fresh.Find(key(0)), DecideTable::kMissing);
+  DecideTable reset;
+  reset.Reset(0);
+  for (std::uint32_t i = 1; i <= 3000; ++i) {
+    fresh.Insert(key(i), i);
+    reset.Insert(key(i), i);
+  }
+  for (std::uint32_t i = 1; i <= 3000; ++i) {
+    ASSERT_EQ(fresh.Find(key(i)), i);
+    ASSERT_EQ(reset.Find(key(i)), i);
+  }
+  for (std::uint32_t i = 3001; i <= 6000; ++i) {
+    ASSERT_EQ(fresh.Find(key(i)), DecideTable::kMissing);
+    ASSERT_EQ(reset.Find(key(i)), DecideTable::kMissing);
+  }
+  reset.Reset(4);  // emptied, filter too
+  EXPECT_EQ(reset.Find(key(1)), DecideTable::kMissing);
+}
+
+TEST(StoryView, CachedStemAgreesWithTheStemmerAcrossLanguagesAndGrowth) {
+  // Thousands of distinct words (the cache's table is rehashed several times) in two languages,
+  // asked twice: the same word in each language keeps its own stem, with or without the hash.
+  const std::vector<std::string> stems{"running", "rates", "zinsen", "banken", "inflation"};
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string w = stems[static_cast<std::size_t>(i) % stems.size()] + std::to_string(i);
+      for (const char* lang : {"en", "de"}) {
+        ASSERT_EQ(CachedStem(w, lang), text::Stem(w, lang)) << w << " " << lang;
+        ASSERT_EQ(CachedStem(w, lang, Hash64(w)), text::Stem(w, lang)) << w << " " << lang;
+      }
+    }
+  }
+  EXPECT_EQ(CachedStem("rates", "en"), text::Stem("rates", "en"));
+  EXPECT_EQ(CachedStem("banken", "de"), text::Stem("banken", "de"));
 }
 
 TEST(Matcher, ChangesWhileAnotherThreadMatches) {

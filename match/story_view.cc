@@ -76,7 +76,8 @@ void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
     std::vector<Slot> old(2 * slots_.size(), Slot{0, kMissing});
     old.swap(slots_);
     mask_ = slots_.size() - 1;
-    filter_.assign(slots_.size() / 16, 0);
+    // At least one word: a table never Reset starts with one slot.
+    filter_.assign(std::max<std::size_t>(1, slots_.size() / 16), 0);
     filter_mask_ = filter_.size() - 1;
     for (const Slot& s : old) {
       if (s.value == kMissing) continue;
