@@ -450,7 +450,16 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   // The story view and the fired queries' word values, reused from story to story unless a
   // Fired of an earlier story still holds them (its matched terms are read from them).
   thread_local std::shared_ptr<FiredTerms> terms;
-  if (!terms || terms.use_count() > 1) terms = std::make_shared<FiredTerms>();
+  if (!terms || terms.use_count() > 1) {
+    terms = std::make_shared<FiredTerms>();
+  } else {
+    // use_count() is a relaxed load: the last Fired may have been dropped on another thread
+    // just now, after reading the analysis there. The fence pairs with that release decrement so
+    // its reads happen before the analysis is overwritten below.
+#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer does not model fences (-Wtsan)
+    std::atomic_thread_fence(std::memory_order_acquire);
+#endif
+  }
   StoryView& view = terms->view;
   const std::uint64_t prefix_lengths = m.prefix_lengths.load();
   BuildStoryView(story, view, prefix_lengths, m.field_prefix_lengths.load());
