@@ -567,6 +567,60 @@ TEST(Matcher, FiredHandedToAnotherThreadKeepsItsStory) {
   EXPECT_EQ(bad.load(), 0);
 }
 
+TEST(Matcher, ReplacedAndRemovedWhileAStoryVerifiesDecidedQueries) {
+  // In a German story a decided query with English stems is verified, its compiled query read from
+  // its slot: replacing and removing such queries (decided, verified, never firing) meanwhile must
+  // neither fire a query that cannot fire nor lose one left untouched.
+  Story de = MakeStory("Die Zentralbank senkt die Zinsen", {"Die Inflation sinkt weiter."});
+  de.language = "de";
+  const std::vector<std::string> texts{"zinsen inflation", "\"zinsen\" \"inflation\"", "zinsen -inflation",
+                                       "zinsen NEAR/6 inflation", "zentralbanken zinsen"};
+  std::vector<bool> text_fires;
+  for (const std::string& t : texts) text_fires.push_back(Fires(t, de));
+  Matcher m;
+  ASSERT_TRUE(Fires("zentralbanken inflation", de));
+  ASSERT_TRUE(m.Add(1, *Q("zentralbanken inflation")).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> rounds{0};
+  std::thread matcher_thread([&] {
+    while (!stop.load()) {
+      bool one = false;
+      for (const Fired& f : m.Match(de, kNow)) {
+        one |= f.query_id == 1;
+        // Ids 200.. only ever hold the query that never fires.
+        if (f.query_id >= 200) bad.fetch_add(1);
+      }
+      if (!one) bad.fetch_add(1);
+      rounds.fetch_add(1);
+    }
+  });
+  std::map<std::uint64_t, bool> fires;
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    const std::uint64_t id = 100 + i % 40;
+    const std::size_t t = i % texts.size();
+    ASSERT_TRUE(m.Add(id, *Q(texts[t])).ok());
+    fires[id] = text_fires[t];
+    ASSERT_TRUE(m.Add(200 + i % 40, *Q("zinsen -inflation")).ok());
+    if (i % 7 == 0) {
+      const std::uint64_t gone = 100 + (i * 13) % 40;
+      EXPECT_EQ(m.Remove(gone), fires.erase(gone) == 1);
+      m.Remove(200 + (i * 11) % 40);
+    }
+  }
+  while (rounds.load() < 3) std::this_thread::yield();
+  stop.store(true);
+  matcher_thread.join();
+  EXPECT_EQ(bad.load(), 0);
+  std::vector<std::uint64_t> expect{1};
+  for (const auto& [id, f] : fires) {
+    if (f) expect.push_back(id);
+  }
+  std::vector<std::uint64_t> got;
+  for (const Fired& f : m.Match(de, kNow)) got.push_back(f.query_id);
+  EXPECT_EQ(got, expect);
+}
+
 TEST(StoryView, DecideTableTakesKeysWithOrWithoutReset) {
   // Keys as the story's decision keys are (flag bits clear), enough to grow the table many times.
   auto key = [](std::uint64_t i) { return Hash64("key" + std::to_string(i)) & ~kDecideFlags; };
