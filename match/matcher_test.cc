@@ -621,6 +621,44 @@ TEST(Matcher, ReplacedAndRemovedWhileAStoryVerifiesDecidedQueries) {
   EXPECT_EQ(got, expect);
 }
 
+TEST(Matcher, SampledTermStatisticsChangeNoResult) {
+  // Past its first 4,096 stories the matcher counts every fourth into the statistics that choose
+  // the key a query is filed under. A matcher that has seen 6,000 stories (so its frequencies are
+  // sampled and skewed) must fire exactly what a fresh one (no statistics) fires.
+  auto story = [](std::uint64_t i) {
+    std::string body;
+    for (std::uint64_t k = 0; k < 12; ++k) body += "w" + std::to_string((i * 7 + k * k * 13) % (k < 6 ? 8 : 300)) + " ";
+    return MakeStory("Story " + std::to_string(i % 50), {body});
+  };
+  Matcher seasoned;
+  for (std::uint64_t i = 0; i < 6000; ++i) seasoned.Match(story(i), kNow);
+  Matcher fresh;
+  for (std::uint64_t q = 0; q < 300; ++q) {
+    const std::string a = "w" + std::to_string(q % 8), b = "w" + std::to_string((q * 31) % 300);
+    const std::string c = "w" + std::to_string((q * 17 + 5) % 300);
+    const std::string text = q % 4 == 0   ? a + " " + b
+                             : q % 4 == 1 ? "(" + a + " OR " + c + ") " + b
+                             : q % 4 == 2 ? "\"" + b + " " + c + "\" OR " + a + " -" + c
+                                          : a + " " + b + " " + c + " -story";
+    ASSERT_TRUE(seasoned.Add(q + 1, *Q(text)).ok()) << text;
+    ASSERT_TRUE(fresh.Add(q + 1, *Q(text)).ok()) << text;
+  }
+  std::size_t fired = 0;
+  std::uint64_t fresh_work = 0, seasoned_work = 0;  // entries read: the filing did differ
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    std::vector<std::uint64_t> want, got;
+    MatchStats fs, ss;
+    for (const Fired& f : fresh.Match(story(i * 29), kNow, &fs)) want.push_back(f.query_id);
+    for (const Fired& f : seasoned.Match(story(i * 29), kNow, &ss)) got.push_back(f.query_id);
+    ASSERT_EQ(got, want) << "story " << i * 29;
+    fired += got.size();
+    fresh_work += fs.candidates + fs.checked_out + fs.decided;
+    seasoned_work += ss.candidates + ss.checked_out + ss.decided;
+  }
+  EXPECT_GT(fired, 200u);
+  EXPECT_NE(fresh_work, seasoned_work);
+}
+
 TEST(StoryView, DecideTableTakesKeysWithOrWithoutReset) {
   // Keys as the story's decision keys are (flag bits clear), enough to grow the table many times.
   auto key = [](std::uint64_t i) { return Hash64("key" + std::to_string(i)) & ~kDecideFlags; };
