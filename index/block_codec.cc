@@ -132,51 +132,6 @@ class BitWriter {
   unsigned filled_ = 0;
 };
 
-class BitReader {
- public:
-  BitReader(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
-  // Tops the buffer up to at least 57 bits where the input has them.
-  void Refill() {
-    if (end_ - p_ >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p_, 8);
-      buf_ |= word << avail_;
-      p_ += (63 - avail_) >> 3;
-      avail_ |= 56;
-      // Bits above avail_ must be zero for the unary count: clear what the shift brought in.
-      buf_ &= avail_ >= 64 ? ~0ull : ((1ull << avail_) - 1);
-      return;
-    }
-    while (avail_ <= 56 && p_ < end_) {
-      buf_ |= static_cast<std::uint64_t>(*p_++) << avail_;
-      avail_ += 8;
-    }
-  }
-  bool Zeros(unsigned* count) {  // zero bits up to and including the next one bit
-    if (avail_ < kRiceEscape + 1) Refill();
-    if (buf_ == 0) return false;
-    const auto z = static_cast<unsigned>(std::countr_zero(buf_));
-    if (z > kRiceEscape) return false;
-    buf_ >>= z + 1;
-    avail_ -= z + 1;
-    *count = z;
-    return true;
-  }
-  bool Bits(unsigned k, std::uint64_t* v) {
-    if (avail_ < k) Refill();
-    if (avail_ < k) return false;
-    *v = buf_ & ((1ull << k) - 1);
-    buf_ >>= k;
-    avail_ -= k;
-    return true;
-  }
-
- private:
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-  std::uint64_t buf_ = 0;
-  unsigned avail_ = 0;
-};
 
 }  // namespace
 
@@ -215,22 +170,88 @@ void PackRice(const std::uint32_t* values, std::size_t n, std::string& out) {
 bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                 std::uint32_t* values) {
   if (data >= end) return n == 0;
-  const unsigned k = data[0];
-  if (k > kRiceMaxK) return false;
-  BitReader r(data + 1, end);
+  RiceReader r;
+  return r.Start(data, end) && r.Read(n, values);
+}
+
+bool RiceReader::Start(const std::uint8_t* data, const std::uint8_t* end) {
+  if (data >= end) return false;
+  k_ = data[0];
+  p_ = data + 1;
+  end_ = end;
+  buf_ = 0;
+  avail_ = 0;
+  return k_ <= kRiceMaxK;
+}
+
+void RiceReader::Refill() {
+  if (end_ - p_ >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p_, 8);
+    buf_ |= word << avail_;
+    p_ += (63 - avail_) >> 3;
+    avail_ |= 56;
+    // Bits above avail_ must be zero for the unary count: clear what the shift brought in.
+    buf_ &= avail_ >= 64 ? ~0ull : ((1ull << avail_) - 1);
+    return;
+  }
+  while (avail_ <= 56 && p_ < end_) {
+    buf_ |= static_cast<std::uint64_t>(*p_++) << avail_;
+    avail_ += 8;
+  }
+}
+
+bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
+  const unsigned k = k_;
+  const std::uint64_t low_mask = (1ull << k) - 1;
   for (std::size_t i = 0; i < n; ++i) {
-    unsigned q = 0;
-    if (!r.Zeros(&q)) return false;
-    std::uint64_t v = 0;
-    if (q == kRiceEscape) {
-      if (!r.Bits(32, &v)) return false;
-    } else {
-      std::uint64_t low = 0;
-      if (!r.Bits(k, &low)) return false;
-      v = std::uint64_t{q} << k | low;
+    // A code takes at most kRiceEscape + 1 + 32 = 57 bits, a plain one at most 25 + k <= 53.
+    if (avail_ < kRiceEscape + 1 + kRiceMaxK) Refill();
+    if (buf_ == 0) return false;
+    const auto q = static_cast<unsigned>(std::countr_zero(buf_));
+    if (q < kRiceEscape) {
+      if (avail_ < q + 1 + k) return false;
+      const std::uint64_t rest = buf_ >> (q + 1);
+      const std::uint64_t v = std::uint64_t{q} << k | (rest & low_mask);
       if (v > 0xffffffffull) return false;
+      buf_ = rest >> k;
+      avail_ -= q + 1 + k;
+      values[i] = static_cast<std::uint32_t>(v);
+      continue;
     }
-    values[i] = static_cast<std::uint32_t>(v);
+    if (q > kRiceEscape) return false;
+    buf_ >>= kRiceEscape + 1;
+    avail_ -= kRiceEscape + 1;
+    if (avail_ < 32) Refill();
+    if (avail_ < 32) return false;
+    values[i] = static_cast<std::uint32_t>(buf_);
+    buf_ >>= 32;
+    avail_ -= 32;
+  }
+  return true;
+}
+
+bool RiceReader::Skip(std::size_t n) {
+  const unsigned k = k_;
+  // The largest quotient whose value still fits 32 bits (Read refuses the others).
+  const std::uint64_t max_q = 0xffffffffull >> k;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (avail_ < kRiceEscape + 1 + kRiceMaxK) Refill();
+    if (buf_ == 0) return false;
+    const auto q = static_cast<unsigned>(std::countr_zero(buf_));
+    if (q < kRiceEscape) {
+      if (avail_ < q + 1 + k || q > max_q) return false;
+      buf_ = (buf_ >> (q + 1)) >> k;
+      avail_ -= q + 1 + k;
+      continue;
+    }
+    if (q > kRiceEscape) return false;
+    buf_ >>= kRiceEscape + 1;
+    avail_ -= kRiceEscape + 1;
+    if (avail_ < 32) Refill();
+    if (avail_ < 32) return false;
+    buf_ >>= 32;
+    avail_ -= 32;
   }
   return true;
 }

@@ -174,14 +174,47 @@ class DiskCursor final : public PostingCursor {
     return max_tf == 0 ? kNoDoc : max_tf;  // 0 would be damage: no bound then
   }
 
-  // Positions are decoded a block at a time when first asked for (matching without positions,
-  // and blocks none of whose documents is a candidate, never decode them).
+  // Positions are decoded a document at a time when asked for: the codes of the block's
+  // documents before it are passed over (Rice codes are read in order, so a later document of
+  // the same block continues from there), and blocks none of whose documents is a candidate are
+  // never read. Damaged codes give no positions.
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
-    if (!positions_decoded_) DecodePositions();
-    if (pos_offsets_.size() <= i_ + 1) return;
-    out.assign(positions_.begin() + pos_offsets_[i_], positions_.begin() + pos_offsets_[i_ + 1]);
+    if (rice_state_ == RiceState::kUnread) {
+      rice_state_ = rice_.Start(positions_begin_, positions_end_) ? RiceState::kReading
+                                                                  : RiceState::kDamaged;
+      rice_doc_ = 0;
+    }
+    if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {  // asked again
+      out.assign(doc_positions_.begin(), doc_positions_.end());
+      return;
+    }
+    if (rice_state_ != RiceState::kReading || i_ < rice_doc_) return;
+    const std::uint32_t* tfs = Tfs();
+    std::size_t skip = 0;
+    for (std::uint32_t j = rice_doc_; j < i_; ++j) skip += tfs[j];
+    const std::uint32_t tf = tfs[i_];
+    // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
+    const auto bytes = static_cast<std::size_t>(positions_end_ - positions_begin_);
+    if (skip + tf > 8 * bytes || !rice_.Skip(skip)) {
+      rice_state_ = RiceState::kDamaged;
+      return;
+    }
+    out.resize(tf);
+    if (!rice_.Read(tf, out.data())) {
+      out.clear();
+      rice_state_ = RiceState::kDamaged;
+      return;
+    }
+    rice_doc_ = i_ + 1;
+    // Codes to positions: the first, then gaps.
+    std::uint32_t pos = 0;
+    for (std::uint32_t& p : out) {
+      pos += p;
+      p = pos;
+    }
+    doc_positions_.assign(out.begin(), out.end());
   }
 
  private:
@@ -217,7 +250,7 @@ class DiskCursor final : public PostingCursor {
     tfs_ready_ = false;
     p += used;
     positions_begin_ = p;
-    positions_decoded_ = false;
+    rice_state_ = RiceState::kUnread;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
     // Docid deltas: the first against the previous block's last docid.
@@ -250,25 +283,6 @@ class DiskCursor final : public PostingCursor {
     return UnpackRice(positions_begin_, positions_end_, total, positions_.data());
   }
 
-  void DecodePositions() {
-    positions_decoded_ = true;
-    pos_offsets_.clear();
-    if (!DecodeCodes()) return;
-    // Codes to positions: per document the first, then gaps.
-    pos_offsets_.reserve(count_ + 1);
-    pos_offsets_.push_back(0);
-    const std::uint32_t* tfs = Tfs();
-    std::size_t at = 0;
-    for (std::uint32_t i = 0; i < count_; ++i) {
-      std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs[i]; ++k, ++at) {
-        pos += positions_[at];
-        positions_[at] = pos;
-      }
-      pos_offsets_.push_back(static_cast<std::uint32_t>(at));
-    }
-  }
-
   const std::uint32_t* Tfs() const {
     if (!tfs_ready_) {
       if (UnpackBlock(tfs_at_, end_, count_, tfs_) == 0) std::fill_n(tfs_, count_, 0u);
@@ -297,9 +311,13 @@ class DiskCursor final : public PostingCursor {
   mutable bool tfs_ready_ = false;
   const std::uint8_t* positions_begin_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
-  bool positions_decoded_ = false;
-  std::vector<std::uint32_t> positions_;
-  std::vector<std::uint32_t> pos_offsets_;
+  std::vector<std::uint32_t> positions_;  // AppendAll's codes of one block
+  // Positions: the block's Rice codes are read up to the start of document rice_doc_.
+  enum class RiceState : std::uint8_t { kUnread, kReading, kDamaged };
+  RiceState rice_state_ = RiceState::kUnread;
+  RiceReader rice_;
+  std::uint32_t rice_doc_ = 0;
+  std::vector<std::uint32_t> doc_positions_;  // document rice_doc_ - 1's
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {
