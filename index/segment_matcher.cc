@@ -1,6 +1,7 @@
 #include "index/segment_matcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <limits>
 #include <map>
@@ -93,6 +94,10 @@ class DocIter {
   std::uint32_t doc() const { return doc_; }
   // About how many documents Advance stops at (the order of an AND's operands).
   std::uint64_t cost() const { return cost_; }
+  // Told by an AND that it will be asked about the documents of an operand of cost
+  // `driver_cost` (its cheapest): a word may then read its postings into a bitmap at once
+  // instead of seeking its cursors for every one of them.
+  virtual void Densify(std::uint64_t driver_cost) { (void)driver_cost; }
 
  protected:
   std::uint32_t doc_ = kNoDoc;
@@ -188,15 +193,42 @@ class WordIter final : public DocIter {
     std::string key;
     int language;  // -1: any document
   };
-  WordIter(const Segment& seg, std::vector<Key> keys) : seg_(seg), keys_(std::move(keys)) {
-    Open();
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      const std::uint32_t n = entries_[i].cur->DocCount();
-      cost_ += n != kNoDoc ? n : seg_.DocFreq(keys_[entries_[i].key].key);
+  WordIter(const Segment& seg, std::vector<Key> keys, std::uint32_t lo, std::uint32_t hi)
+      : seg_(seg), keys_(std::move(keys)), lo_(lo), hi_(hi) {
+    // One dictionary lookup per form: starting again (Open) and Densify reuse the terms.
+    terms_.reserve(keys_.size());
+    for (const Key& k : keys_) {
+      terms_.push_back(seg_.Lookup(k.key));
+      cost_ += terms_.back().doc_freq;
     }
+    Open();
   }
 
+  // A bitmap costs about a nanosecond per posting to fill and next to nothing to ask; a cursor
+  // seek costs tens (more with every exact form of a bare word). An AND asks about roughly its
+  // cheapest operand's documents, so a word whose postings are not much more numerous than
+  // those times its forms is read into a bitmap instead, a chunk of documents at a time when
+  // the AND first reaches it (chunks the AND steps over, as a time range's, are never read).
+  // Not for words whose positions are read (their cursors move to every candidate anyway), nor
+  // with several languages (checked per document).
+  void Densify(std::uint64_t driver_cost) override {
+    if (dense_ || positional_ || check_language_ || entries_.empty() || lo_ >= hi_) return;
+    if (cost_ > kDenseGain * driver_cost * entries_.size()) return;
+    if (entries_.size() == 1 && cost_ <= driver_cost) return;  // a lone form drives: no gain
+    bits_.assign((std::size_t{hi_ - lo_} + 63) / 64, 0);
+    chunk_ready_.assign((std::size_t{hi_ - lo_} + kChunkDocs - 1) / kChunkDocs, 0);
+    fill_.clear();
+    for (const TermRef& term : terms_) {
+      if (auto cur = seg_.PostingsOf(term)) fill_.push_back(std::move(cur));
+    }
+    fill_at_ = lo_;
+    dense_ = true;
+  }
+  // Positions will be read: Densify leaves the word alone.
+  void WantPositions() { positional_ = true; }
+
   std::uint32_t Advance(std::uint32_t target) override {
+    if (dense_) return doc_ = NextBit(target);
     if (target < last_) Open();
     last_ = target;
     if (opened_ && doc_ != kNoDoc && doc_ >= target) return doc_;
@@ -226,6 +258,15 @@ class WordIter final : public DocIter {
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
     if (Seek(d) != d) return;
+    if (dense_) {
+      // The bitmap found the document; the forms' cursors move to it only now.
+      if (d < last_) Open();
+      last_ = d;
+      for (Entry& e : entries_) {
+        if (!opened_ || e.doc < d) e.doc = e.cur->Advance(d);
+      }
+      opened_ = true;
+    }
     const int lang = check_language_ ? seg_.doc(d).language : -1;
     std::size_t found = 0;
     for (Entry& e : entries_) {
@@ -251,7 +292,7 @@ class WordIter final : public DocIter {
     entries_.clear();
     check_language_ = false;
     for (std::size_t i = 0; i < keys_.size(); ++i) {
-      if (auto cur = seg_.Postings(keys_[i].key)) {
+      if (auto cur = seg_.PostingsOf(terms_[i])) {
         entries_.push_back({std::move(cur), keys_[i].language, 0, i});
         check_language_ |= keys_[i].language >= 0;
       }
@@ -261,13 +302,75 @@ class WordIter final : public DocIter {
     doc_ = kNoDoc;
   }
 
+  static constexpr std::uint64_t kDenseGain = 8;
+  static constexpr std::uint32_t kChunkDocs = 4096;
+
+  // Sets the bits of chunk c from the fill cursors (started again when the chunk lies before
+  // the last one filled). Returns the first document after the chunk that one of the forms
+  // holds (the cursors stand there), or kNoDoc.
+  std::uint32_t FillChunk(std::size_t c) {
+    const std::uint32_t clo = lo_ + static_cast<std::uint32_t>(c) * kChunkDocs;
+    const std::uint32_t chi = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        hi_, std::uint64_t{clo} + kChunkDocs));
+    if (clo < fill_at_) {
+      fill_.clear();
+      for (const TermRef& term : terms_) {
+        if (auto cur = seg_.PostingsOf(term)) fill_.push_back(std::move(cur));
+      }
+    }
+    fill_at_ = chi;
+    std::uint32_t next = kNoDoc;
+    for (auto& cur : fill_) {
+      scratch_.clear();
+      cur->AppendRange(clo, chi, scratch_);
+      for (const std::uint32_t d : scratch_) {
+        const std::uint32_t b = d - lo_;
+        bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+      next = std::min(next, cur->doc());
+    }
+    chunk_ready_[c] = 1;
+    return next;
+  }
+
+  // The first document >= target of the bitmap, or kNoDoc.
+  std::uint32_t NextBit(std::uint32_t target) {
+    if (target < lo_) target = lo_;
+    while (target < hi_) {
+      const std::size_t c = (target - lo_) / kChunkDocs;
+      std::uint32_t after = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(hi_, lo_ + (std::uint64_t{c} + 1) * kChunkDocs));
+      if (!chunk_ready_[c]) after = std::max(after, FillChunk(c));
+      const std::size_t end_word = std::min(bits_.size(), (c + 1) * kChunkDocs / 64);
+      std::size_t w = (target - lo_) >> 6;
+      std::uint64_t word = bits_[w] & (~std::uint64_t{0} << ((target - lo_) & 63));
+      while (word == 0 && ++w < end_word) word = bits_[w];
+      if (word != 0) return lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(word));
+      // Nothing more in this chunk: on to the next document a form holds.
+      target = after;
+    }
+    return kNoDoc;
+  }
+
   const Segment& seg_;
   std::vector<Key> keys_;
+  std::vector<TermRef> terms_;  // per key
+  std::uint32_t lo_;  // the matcher's documents [lo_, hi_)
+  std::uint32_t hi_;
   std::vector<Entry> entries_;
   bool check_language_ = false;
   bool opened_ = false;  // the entries' cursors have been moved
   std::uint32_t last_ = 0;
   std::vector<std::uint32_t> scratch_;
+  bool positional_ = false;  // WantPositions
+  // Densify: bit d - lo_ says whether document d holds one of the forms, once the chunk of
+  // kChunkDocs documents it lies in is ready; fill_ are the cursors that fill the chunks, up to
+  // fill_at_.
+  bool dense_ = false;
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint8_t> chunk_ready_;
+  std::vector<std::unique_ptr<PostingCursor>> fill_;
+  std::uint32_t fill_at_ = 0;
 };
 
 // Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
@@ -280,6 +383,10 @@ class ConjIter final : public DocIter {
     std::stable_sort(ops_.begin(), ops_.end(),
                      [](const DocIter* a, const DocIter* b) { return a->cost() < b->cost(); });
     cost_ = ops_.empty() ? 0 : ops_[0]->cost();
+  }
+
+  void Densify(std::uint64_t driver_cost) override {
+    for (DocIter* op : ops_) op->Densify(std::min(driver_cost, cost_));
   }
 
   std::uint32_t Advance(std::uint32_t target) override {
@@ -326,6 +433,9 @@ class UnionIter final : public DocIter {
   explicit UnionIter(std::vector<DocIter*> operands) : ops_(std::move(operands)) {
     for (const DocIter* op : ops_) cost_ += op->cost();
   }
+  void Densify(std::uint64_t driver_cost) override {
+    for (DocIter* op : ops_) op->Densify(driver_cost);
+  }
   std::uint32_t Advance(std::uint32_t target) override {
     std::uint32_t m = kNoDoc;
     for (DocIter* op : ops_) m = std::min(m, op->Seek(target));
@@ -351,6 +461,7 @@ class CheckedIter final : public DocIter {
   }
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Seek(target); }
   bool Confirm(std::uint32_t d) override { return inner_->Confirm(d) && check_(d); }
+  void Densify(std::uint64_t driver_cost) override { inner_->Densify(driver_cost); }
 
  private:
   DocIter* inner_;
@@ -420,6 +531,7 @@ class Matcher {
   DocList Collect(DocIter* it) {
     DocList out;
     if (lo_ >= hi_) return out;
+    it->Densify(it->cost());
     for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
       if (it->Confirm(d)) out.push_back(d);
     }
@@ -566,7 +678,9 @@ class Matcher {
     }
   }
 
+  // The documents holding every word of a leaf whose positions will be checked.
   DocIter* LeafCandidates(Leaf& leaf) {
+    for (WordIter* w : leaf.words) w->WantPositions();
     if (leaf.words.size() == 1) return leaf.words[0];
     std::vector<DocIter*> ops(leaf.words.begin(), leaf.words.end());
     return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
@@ -578,7 +692,7 @@ class Matcher {
     if (it != leaves_.end()) return it->second;
     Leaf leaf;
     leaf.seq = SequenceOf(n);
-    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w)));
+    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w), lo_, hi_));
     for (std::size_t i = 0; i < leaf.words.size(); ++i) leaf.order.push_back(i);
     std::stable_sort(leaf.order.begin(), leaf.order.end(), [&](std::size_t a, std::size_t b) {
       return leaf.words[a]->cost() < leaf.words[b]->cost();
@@ -607,7 +721,8 @@ class Matcher {
       if (words.empty()) return Make<EmptyIter>();
       std::vector<DocIter*> ops;
       for (const std::string& w : words) {
-        ops.push_back(Make<WordIter>(seg_, std::vector<WordIter::Key>{{FieldKey(field, w), -1}}));
+        ops.push_back(Make<WordIter>(seg_, std::vector<WordIter::Key>{{FieldKey(field, w), -1}}, lo_,
+                                     hi_));
       }
       return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                             std::vector<std::function<bool(std::uint32_t)>>{});
@@ -615,7 +730,7 @@ class Matcher {
     if (n.prefix) return Make<ListIter>(FieldDocs(n));
     const std::string key =
         FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
-    return Make<WordIter>(seg_, std::vector<WordIter::Key>{{key, -1}});
+    return Make<WordIter>(seg_, std::vector<WordIter::Key>{{key, -1}}, lo_, hi_);
   }
 
   DocList All() const {
