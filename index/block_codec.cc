@@ -184,76 +184,86 @@ bool RiceReader::Start(const std::uint8_t* data, const std::uint8_t* end) {
   return k_ <= kRiceMaxK;
 }
 
-void RiceReader::Refill() {
-  if (end_ - p_ >= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p_, 8);
-    buf_ |= word << avail_;
-    p_ += (63 - avail_) >> 3;
-    avail_ |= 56;
-    // Bits above avail_ must be zero for the unary count: clear what the shift brought in.
-    buf_ &= avail_ >= 64 ? ~0ull : ((1ull << avail_) - 1);
-    return;
-  }
-  while (avail_ <= 56 && p_ < end_) {
-    buf_ |= static_cast<std::uint64_t>(*p_++) << avail_;
-    avail_ += 8;
-  }
-}
+// Read and Skip keep the bit buffer in locals (the members are written back once): through
+// the members every code would wait for a store and a reload.
+namespace {
 
-bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
-  const unsigned k = k_;
+struct Bits {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  std::uint64_t buf;
+  unsigned avail;
+
+  // Tops the buffer up to at least 56 bits where the input has them; bits above avail stay 0.
+  [[gnu::always_inline]] inline void Refill() {
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      buf |= word << avail;
+      p += (63 - avail) >> 3;
+      avail |= 56;
+      buf &= avail >= 64 ? ~0ull : ((1ull << avail) - 1);
+      return;
+    }
+    while (avail <= 56 && p < end) {
+      buf |= static_cast<std::uint64_t>(*p++) << avail;
+      avail += 8;
+    }
+  }
+};
+
+// Reads (Store) or passes over n codes of parameter k; false on damage.
+template <bool Store>
+[[gnu::always_inline]] inline bool RiceCodes(Bits& b, unsigned k, std::size_t n,
+                                             std::uint32_t* values) {
   const std::uint64_t low_mask = (1ull << k) - 1;
+  // Quotients below `plain` are plain codes whose value fits 32 bits.
+  const auto plain =
+      static_cast<unsigned>(std::min<std::uint64_t>(kRiceEscape, (0xffffffffull >> k) + 1));
   for (std::size_t i = 0; i < n; ++i) {
     // A code takes at most kRiceEscape + 1 + 32 = 57 bits, a plain one at most 25 + k <= 53.
-    if (avail_ < kRiceEscape + 1 + kRiceMaxK) Refill();
-    if (buf_ == 0) return false;
-    const auto q = static_cast<unsigned>(std::countr_zero(buf_));
-    if (q < kRiceEscape) {
-      if (avail_ < q + 1 + k) return false;
-      const std::uint64_t rest = buf_ >> (q + 1);
-      const std::uint64_t v = std::uint64_t{q} << k | (rest & low_mask);
-      if (v > 0xffffffffull) return false;
-      buf_ = rest >> k;
-      avail_ -= q + 1 + k;
-      values[i] = static_cast<std::uint32_t>(v);
+    if (b.avail < kRiceEscape + 1 + kRiceMaxK) b.Refill();
+    if (b.buf == 0) return false;
+    const auto q = static_cast<unsigned>(std::countr_zero(b.buf));
+    if (q < plain) [[likely]] {
+      if (b.avail < q + 1 + k) return false;
+      const std::uint64_t rest = b.buf >> (q + 1);
+      if constexpr (Store) values[i] = static_cast<std::uint32_t>(std::uint64_t{q} << k |
+                                                                  (rest & low_mask));
+      b.buf = rest >> k;
+      b.avail -= q + 1 + k;
       continue;
     }
-    if (q > kRiceEscape) return false;
-    buf_ >>= kRiceEscape + 1;
-    avail_ -= kRiceEscape + 1;
-    if (avail_ < 32) Refill();
-    if (avail_ < 32) return false;
-    values[i] = static_cast<std::uint32_t>(buf_);
-    buf_ >>= 32;
-    avail_ -= 32;
+    if (q != kRiceEscape) return false;  // too long a quotient, or a value above 32 bits
+    b.buf >>= kRiceEscape + 1;
+    b.avail -= kRiceEscape + 1;
+    if (b.avail < 32) b.Refill();
+    if (b.avail < 32) return false;
+    if constexpr (Store) values[i] = static_cast<std::uint32_t>(b.buf);
+    b.buf >>= 32;
+    b.avail -= 32;
   }
   return true;
+}
+
+}  // namespace
+
+bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
+  Bits b{p_, end_, buf_, avail_};
+  const bool ok = RiceCodes<true>(b, k_, n, values);
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  return ok;
 }
 
 bool RiceReader::Skip(std::size_t n) {
-  const unsigned k = k_;
-  // The largest quotient whose value still fits 32 bits (Read refuses the others).
-  const std::uint64_t max_q = 0xffffffffull >> k;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (avail_ < kRiceEscape + 1 + kRiceMaxK) Refill();
-    if (buf_ == 0) return false;
-    const auto q = static_cast<unsigned>(std::countr_zero(buf_));
-    if (q < kRiceEscape) {
-      if (avail_ < q + 1 + k || q > max_q) return false;
-      buf_ = (buf_ >> (q + 1)) >> k;
-      avail_ -= q + 1 + k;
-      continue;
-    }
-    if (q > kRiceEscape) return false;
-    buf_ >>= kRiceEscape + 1;
-    avail_ -= kRiceEscape + 1;
-    if (avail_ < 32) Refill();
-    if (avail_ < 32) return false;
-    buf_ >>= 32;
-    avail_ -= 32;
-  }
-  return true;
+  Bits b{p_, end_, buf_, avail_};
+  const bool ok = RiceCodes<false>(b, k_, n, nullptr);
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  return ok;
 }
 
 }  // namespace dateline::index

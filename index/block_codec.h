@@ -51,9 +51,6 @@ class RiceReader {
   bool Skip(std::size_t n);
 
  private:
-  // Tops the buffer up to at least 56 bits where the input has them.
-  void Refill();
-
   const std::uint8_t* p_ = nullptr;
   const std::uint8_t* end_ = nullptr;
   std::uint64_t buf_ = 0;

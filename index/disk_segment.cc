@@ -186,12 +186,21 @@ class DiskCursor final : public PostingCursor {
                                                                   : RiceState::kDamaged;
       rice_doc_ = 0;
     }
-    if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {  // asked again
-      out.assign(doc_positions_.begin(), doc_positions_.end());
+    const std::uint32_t* tfs = Tfs();
+    if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {
+      // Asked again (rare): read the block's codes from the start again.
+      std::size_t before = 0;
+      for (std::uint32_t j = 0; j < i_; ++j) before += tfs[j];
+      RiceReader again;
+      out.resize(tfs[i_]);
+      if (!again.Start(positions_begin_, positions_end_) || !again.Skip(before) ||
+          !again.Read(tfs[i_], out.data())) {
+        out.clear();
+      }
+      ToPositions(out);
       return;
     }
     if (rice_state_ != RiceState::kReading || i_ < rice_doc_) return;
-    const std::uint32_t* tfs = Tfs();
     std::size_t skip = 0;
     for (std::uint32_t j = rice_doc_; j < i_; ++j) skip += tfs[j];
     const std::uint32_t tf = tfs[i_];
@@ -208,16 +217,19 @@ class DiskCursor final : public PostingCursor {
       return;
     }
     rice_doc_ = i_ + 1;
-    // Codes to positions: the first, then gaps.
-    std::uint32_t pos = 0;
-    for (std::uint32_t& p : out) {
-      pos += p;
-      p = pos;
-    }
-    doc_positions_.assign(out.begin(), out.end());
+    ToPositions(out);
   }
 
  private:
+  // Codes to positions: the first, then gaps.
+  static void ToPositions(std::vector<std::uint32_t>& codes) {
+    std::uint32_t pos = 0;
+    for (std::uint32_t& p : codes) {
+      pos += p;
+      p = pos;
+    }
+  }
+
   segfile::SkipEntry Skip(std::uint32_t b) const {  // only when blocks_ > 1
     return Load<segfile::SkipEntry>(begin_ + std::size_t{b} * sizeof(segfile::SkipEntry));
   }
@@ -317,7 +329,6 @@ class DiskCursor final : public PostingCursor {
   RiceState rice_state_ = RiceState::kUnread;
   RiceReader rice_;
   std::uint32_t rice_doc_ = 0;
-  std::vector<std::uint32_t> doc_positions_;  // document rice_doc_ - 1's
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {
