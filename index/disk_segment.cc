@@ -11,6 +11,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/varint.h"
@@ -29,6 +33,33 @@ T Load(const std::uint8_t* p) {
 // more than one block, then the blocks (FOR-packed docid deltas, FOR-packed tf-1, and for exact
 // terms the Rice-coded position codes). Every read is bounds-checked; damaged data ends the cursor
 // instead of reading past the file.
+// values[i] becomes first + values[0] + ... + values[i] + i (docids from the gaps minus one).
+// Four lanes at a time with SSE2: the running sum is one dependent add per four values instead
+// of two per value.
+void PrefixSum(std::uint32_t* values, std::uint32_t n, std::uint32_t first) {
+  std::uint32_t i = 0;
+#if defined(__SSE2__)
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i carry = _mm_set1_epi32(static_cast<int>(first - 1));
+  for (; i + 4 <= n; i += 4) {
+    __m128i x = _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(values + i)), one);
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+    x = _mm_add_epi32(x, carry);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(values + i), x);
+    carry = _mm_shuffle_epi32(x, 0xff);
+  }
+  std::uint32_t next = i == 0 ? first : values[i - 1] + 1;
+#else
+  std::uint32_t next = first;
+#endif
+  for (; i < n; ++i) {
+    next += values[i];
+    values[i] = next;
+    ++next;
+  }
+}
+
 class DiskCursor final : public PostingCursor {
  public:
   DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, std::uint32_t n,
@@ -265,17 +296,15 @@ class DiskCursor final : public PostingCursor {
     rice_state_ = RiceState::kUnread;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
-    // Docid deltas: the first against the previous block's last docid.
-    // Docids strictly increase (in 64 bits, where the sum cannot wrap), so checking the last
-    // one against the segment's size checks them all: damaged data never hands out a docid past
-    // the segment.
-    std::uint64_t next = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
-    for (std::uint32_t i = 0; i < count_; ++i) {
-      next += docs_[i];
-      docs_[i] = static_cast<std::uint32_t>(next);
-      ++next;
-    }
-    if (next - 1 >= doc_limit_) return End();
+    // Docid deltas: the first against the previous block's last docid. The last docid is
+    // summed in 64 bits first (where it cannot wrap): docids strictly increase, so when it lies
+    // inside the segment no running sum wraps in 32 bits and every docid does too; damaged data
+    // never hands out a docid past the segment.
+    const std::uint64_t start = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    std::uint64_t last = start + count_ - 1;
+    for (std::uint32_t i = 0; i < count_; ++i) last += docs_[i];
+    if (last >= doc_limit_) return End();
+    PrefixSum(docs_, count_, static_cast<std::uint32_t>(start));
     i_ = 0;
     doc_ = docs_[0];
     return doc_;

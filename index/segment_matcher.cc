@@ -875,6 +875,12 @@ class Matcher {
     }
     Leaf& leaf = LeafOf(n);
     if (leaf.words.empty()) return;
+    if (leaf.words.size() == 1) {  // a word: its positions, no starts to narrow
+      std::vector<std::uint32_t>& pos = word_positions_;
+      leaf.words[0]->Positions(d, pos);
+      for (std::uint32_t p : pos) emit({p, p});
+      return;
+    }
     // The phrase's possible starts from its rarest word's positions, narrowed by each next
     // rarest word: most candidates fail on the rare words, and the positions of a frequent word
     // ("of", "the") are then never read. The buffers are the matcher's (a leaf has no operands,
@@ -969,8 +975,74 @@ class Matcher {
     return static_cast<std::uint32_t>(std::upper_bound(starts, starts + count, position) - starts);
   }
 
+  // The operands of a NEAR when every one is a single word of no scope of its own (the
+  // common "a" NEAR/5 "b"), else empty.
+  const std::vector<WordIter*>& NearWords(const Node& n) {
+    auto it = near_words_.find(&n);
+    if (it != near_words_.end()) return it->second;
+    std::vector<WordIter*> words;
+    if (n.kind == Kind::kNear) {
+      for (const auto& c : n.children) {
+        if ((c->kind != Kind::kTerm && c->kind != Kind::kPhrase) ||
+            c->scope != query::Scope::kAll || LeafOf(*c).words.size() != 1) {
+          words.clear();
+          break;
+        }
+        words.push_back(LeafOf(*c).words[0]);
+      }
+    }
+    return near_words_.emplace(&n, std::move(words)).first->second;
+  }
+
+  // NEAR/n over single words: some choice of one position per word spans at most n, found by
+  // sliding over the sorted position lists (always moving the smallest head), no spans built.
+  bool NearOfWords(const std::vector<WordIter*>& words, std::uint32_t n, std::uint32_t d,
+                   Window win) {
+    std::vector<std::vector<std::uint32_t>>& lists = near_positions_;
+    if (lists.size() < words.size()) lists.resize(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      std::vector<std::uint32_t>& pos = lists[i];
+      words[i]->Positions(d, pos);
+      if (win.lo != 0 || win.hi != Window{}.hi) {
+        std::erase_if(pos, [&](std::uint32_t p) { return p < win.lo || p >= win.hi; });
+      }
+      if (pos.empty()) return false;
+    }
+    const auto within = [n](std::uint32_t lo, std::uint32_t hi) { return hi - lo <= n; };
+    if (words.size() == 2) {
+      const std::vector<std::uint32_t>& a = lists[0];
+      const std::vector<std::uint32_t>& b = lists[1];
+      std::size_t i = 0, j = 0;
+      while (i < a.size() && j < b.size()) {
+        if (a[i] <= b[j]) {
+          if (within(a[i], b[j])) return true;
+          ++i;
+        } else {
+          if (within(b[j], a[i])) return true;
+          ++j;
+        }
+      }
+      return false;
+    }
+    std::vector<std::size_t>& at = near_at_;
+    at.assign(words.size(), 0);
+    while (true) {
+      std::size_t lo = 0;
+      std::uint32_t hi_pos = 0;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        if (lists[i][at[i]] < lists[lo][at[lo]]) lo = i;
+        hi_pos = std::max(hi_pos, lists[i][at[i]]);
+      }
+      if (within(lists[lo][at[lo]], hi_pos)) return true;
+      if (++at[lo] == lists[lo].size()) return false;
+    }
+  }
+
   bool CheckProximity(const Node& n, std::uint32_t d) {
     const Window win = Narrow(Window{}, n.scope, d);
+    if (const std::vector<WordIter*>& words = NearWords(n); !words.empty()) {
+      return NearOfWords(words, n.distance, d, win);
+    }
     // Never re-entered (Spans does not confirm documents): the operands' occurrence lists are
     // the matcher's, reused from document to document.
     std::vector<std::vector<Span>>& occ = occurrences_;
@@ -979,8 +1051,11 @@ class Matcher {
       occ[i].clear();
       Spans(*n.children[i], d, win, occ[i]);
       if (occ[i].empty()) return false;
-      std::sort(occ[i].begin(), occ[i].end(),
-                [](const Span& a, const Span& b) { return a.first < b.first; });
+      auto by_first = [](const Span& a, const Span& b) { return a.first < b.first; };
+      // A word's or a phrase's occurrences come in order; an OR's or a nested operator's may not.
+      if (!std::is_sorted(occ[i].begin(), occ[i].end(), by_first)) {
+        std::sort(occ[i].begin(), occ[i].end(), by_first);
+      }
     }
     if (n.kind == Kind::kSame) {
       std::vector<std::uint32_t> common;
@@ -1001,20 +1076,29 @@ class Matcher {
   // Every pair within n <=> (largest first) - (smallest last) <= n. Take each occurrence as the
   // one with the largest start; every other operand then does best with the occurrence that
   // starts no later and ends last.
-  static bool NearAny(const std::vector<std::vector<Span>>& occ, std::uint32_t n) {
+  // The occurrences are sorted by start, so as the anchor's start grows each other operand's
+  // best end is a running maximum over a growing prefix: one pass per anchor operand.
+  bool NearAny(const std::vector<std::vector<Span>>& occ, std::uint32_t n) {
+    std::vector<std::size_t>& at = near_at_;
+    std::vector<std::int64_t>& best = near_best_;
     for (std::size_t a = 0; a < occ.size(); ++a) {
+      at.assign(occ.size(), 0);
+      best.assign(occ.size(), -1);
       for (const Span& anchor : occ[a]) {
         std::int64_t min_last = anchor.last;
         bool ok = true;
-        for (std::size_t b = 0; b < occ.size() && ok; ++b) {
+        for (std::size_t b = 0; b < occ.size(); ++b) {
           if (b == a) continue;
-          std::int64_t best = -1;
-          for (const Span& s : occ[b]) {
-            if (s.first > anchor.first) break;
-            best = std::max<std::int64_t>(best, s.last);
+          const std::vector<Span>& o = occ[b];
+          while (at[b] < o.size() && o[at[b]].first <= anchor.first) {
+            best[b] = std::max<std::int64_t>(best[b], o[at[b]].last);
+            ++at[b];
           }
-          if (best < 0) ok = false;
-          min_last = std::min(min_last, best);
+          if (best[b] < 0) {
+            ok = false;
+            break;
+          }
+          min_last = std::min(min_last, best[b]);
         }
         if (ok && static_cast<std::int64_t>(anchor.first) - min_last <= n) return true;
       }
@@ -1048,6 +1132,11 @@ class Matcher {
   std::vector<std::uint32_t> word_positions_;
   std::vector<Span> check_spans_;
   std::vector<std::vector<Span>> occurrences_;
+  std::map<const Node*, std::vector<WordIter*>> near_words_;
+  std::vector<std::vector<std::uint32_t>> near_positions_;
+  std::vector<std::size_t> near_at_;     // NearAny's and NearOfWords'
+
+  std::vector<std::int64_t> near_best_;
 };
 
 }  // namespace
