@@ -389,21 +389,23 @@ class ConjIter final : public DocIter {
     for (DocIter* op : ops_) op->Densify(std::min(driver_cost, cost_));
   }
 
+  // The cheapest operand leads: each document it stops at is offered to the others in order of
+  // cost, and the first that does not hold it sends the lead past the document it skipped to.
+  // A dense operand is asked only where all the cheaper ones agree (asking the operands in
+  // turn asked it at every disagreement: once per lead document).
   std::uint32_t Advance(std::uint32_t target) override {
     if (ops_.empty()) return doc_ = kNoDoc;
-    std::uint32_t d = target;
-    std::size_t agreed = 0;  // operands known to stand on d
-    std::size_t i = 0;
-    while (agreed < ops_.size()) {
-      const std::uint32_t x = ops_[i]->Seek(d);
-      if (x == kNoDoc) return doc_ = kNoDoc;
-      if (x == d) {
-        ++agreed;
-      } else {
-        d = x;
-        agreed = 1;
+    std::uint32_t d = ops_[0]->Seek(target);
+    while (d != kNoDoc) {
+      std::size_t i = 1;
+      for (; i < ops_.size(); ++i) {
+        const std::uint32_t x = ops_[i]->Seek(d);
+        if (x != d) {
+          d = x == kNoDoc ? kNoDoc : ops_[0]->Seek(x);
+          break;
+        }
       }
-      i = i + 1 == ops_.size() ? 0 : i + 1;
+      if (i == ops_.size()) break;
     }
     return doc_ = d;
   }
