@@ -75,6 +75,8 @@ bool IsSpanNode(const Node& n) {
 // by leapfrogging from the cheapest one, so a rare operand drives and the cursors of frequent
 // ones jump over whole blocks by their skip entries; no operand's full document list is built.
 // Targets only grow; an iterator asked for an earlier one starts again.
+class WordIter;
+
 class DocIter {
  public:
   virtual ~DocIter() = default;
@@ -98,6 +100,8 @@ class DocIter {
   // `driver_cost` (its cheapest): a word may then read its postings into a bitmap at once
   // instead of seeking its cursors for every one of them.
   virtual void Densify(std::uint64_t driver_cost) { (void)driver_cost; }
+  // The iterator as a word's, or nullptr.
+  virtual WordIter* AsWord() { return nullptr; }
 
  protected:
   std::uint32_t doc_ = kNoDoc;
@@ -226,6 +230,17 @@ class WordIter final : public DocIter {
   }
   // Positions will be read: Densify leaves the word alone.
   void WantPositions() { positional_ = true; }
+  bool dense() const { return dense_; }
+  std::uint32_t lo() const { return lo_; }
+  std::uint32_t hi() const { return hi_; }
+  // Dense only: bitmap word w (documents lo_ + 64 w ...), its chunk filled first.
+  std::uint64_t BitWord(std::size_t w) {
+    const std::size_t c = w * 64 / kChunkDocs;
+    if (!chunk_ready_[c]) FillChunk(c);
+    return bits_[w];
+  }
+
+  WordIter* AsWord() override { return this; }
 
   std::uint32_t Advance(std::uint32_t target) override {
     if (dense_) return doc_ = NextBit(target);
@@ -387,6 +402,16 @@ class ConjIter final : public DocIter {
 
   void Densify(std::uint64_t driver_cost) override {
     for (DocIter* op : ops_) op->Densify(std::min(driver_cost, cost_));
+    // Every operand a bitmap (words of the same matcher range): their words are ANDed.
+    dense_.clear();
+    for (DocIter* op : ops_) {
+      WordIter* w = op->AsWord();
+      if (w == nullptr || !w->dense()) {
+        dense_.clear();
+        return;
+      }
+      dense_.push_back(w);
+    }
   }
 
   // The cheapest operand leads: each document it stops at is offered to the others in order of
@@ -395,6 +420,7 @@ class ConjIter final : public DocIter {
   // turn asked it at every disagreement: once per lead document).
   std::uint32_t Advance(std::uint32_t target) override {
     if (ops_.empty()) return doc_ = kNoDoc;
+    if (!dense_.empty()) return doc_ = NextCommonBit(target);
     std::uint32_t d = ops_[0]->Seek(target);
     while (d != kNoDoc) {
       std::size_t i = 1;
@@ -411,8 +437,10 @@ class ConjIter final : public DocIter {
   }
 
   bool Confirm(std::uint32_t d) override {
-    for (DocIter* op : ops_) {
-      if (!op->Confirm(d)) return false;
+    if (dense_.empty()) {  // bitmap words need no confirmation
+      for (DocIter* op : ops_) {
+        if (!op->Confirm(d)) return false;
+      }
     }
     for (DocIter* ex : excluded_) {
       if (ex->Seek(d) == d && ex->Confirm(d)) return false;
@@ -424,9 +452,30 @@ class ConjIter final : public DocIter {
   }
 
  private:
+  // The first document >= target in every operand's bitmap, 64 documents at a time; an
+  // operand's chunk is filled only where the cheaper ones have documents.
+  std::uint32_t NextCommonBit(std::uint32_t target) {
+    const std::uint32_t lo = dense_[0]->lo();
+    const std::uint32_t hi = dense_[0]->hi();
+    if (target < lo) target = lo;
+    if (target >= hi) return kNoDoc;
+    const std::size_t words = (std::size_t{hi - lo} + 63) / 64;
+    std::uint64_t mask = ~std::uint64_t{0} << ((target - lo) & 63);
+    for (std::size_t w = (target - lo) >> 6; w < words; ++w, mask = ~std::uint64_t{0}) {
+      std::uint64_t x = mask;
+      for (WordIter* op : dense_) {
+        x &= op->BitWord(w);
+        if (x == 0) break;
+      }
+      if (x != 0) return lo + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x));
+    }
+    return kNoDoc;
+  }
+
   std::vector<DocIter*> ops_;
   std::vector<DocIter*> excluded_;
   std::vector<std::function<bool(std::uint32_t)>> checks_;
+  std::vector<WordIter*> dense_;  // Densify: every operand's bitmap
 };
 
 // Documents any operand matches.
