@@ -539,9 +539,9 @@ class Matcher {
         if (n.scope == query::Scope::kAll) return PrefixDocs(n);
         return Collect(Iter(n));
       case Kind::kOr: {
-        DocList out;
-        for (const auto& c : n.children) out = Union(out, Eval(*c));
-        return out;
+        std::vector<DocList> lists;
+        for (const auto& c : n.children) lists.push_back(Eval(*c));
+        return UnionAll(lists);
       }
       case Kind::kNot:
         if (n.children.empty()) return All();
@@ -797,7 +797,8 @@ class Matcher {
     auto cur = seg_.Postings(key);
     if (!cur) return out;
     if (lo_ == 0 && hi_ == seg_.doc_count()) {
-      out.reserve(std::min(seg_.DocFreq(key), seg_.doc_count()));
+      const std::uint32_t n = cur->DocCount();  // kNoDoc: not known without another lookup
+      if (n != kNoDoc) out.reserve(std::min(n, seg_.doc_count()));
     }
     cur->AppendRange(lo_, hi_, out);
     return out;
@@ -832,25 +833,57 @@ class Matcher {
   // stem in the document's language.
   DocList WordDocs(const WordSpec& w) {
     if (w.exact) return ReadDocs(ExactKey(w.word));
-    DocList out;
+    std::vector<DocList> per_language;
     const std::vector<std::string>& languages = seg_.languages();
     for (std::size_t l = 0; l < languages.size(); ++l) {
-      DocList docs;
+      std::vector<DocList> forms;
       for (const std::string& key : ExactForms(languages[l], w.word)) {
-        docs = Union(docs, ReadDocs(key));
+        forms.push_back(ReadDocs(key));
       }
+      DocList docs = UnionAll(forms);
       if (languages.size() > 1) {
         std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
       }
-      out = Union(out, docs);
+      per_language.push_back(std::move(docs));
     }
-    return out;
+    return UnionAll(per_language);
   }
 
   DocList PrefixDocs(const Node& n) {
-    DocList out;
+    std::vector<DocList> lists;
     for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
-      out = Union(out, ReadDocs(key));
+      lists.push_back(ReadDocs(key));
+    }
+    return UnionAll(lists);
+  }
+
+  // The union of sorted document lists of [lo_, hi_). Many documents go through a bitmap of the
+  // range (one bit set per document, then the set bits read in order) instead of merging the
+  // lists one after another.
+  DocList UnionAll(std::vector<DocList>& lists) const {
+    if (lists.empty()) return {};
+    if (lists.size() == 1) return std::move(lists[0]);
+    std::size_t total = 0;
+    for (const DocList& l : lists) total += l.size();
+    const std::size_t range = hi_ > lo_ ? hi_ - lo_ : 0;
+    if (total * 16 < range) {
+      DocList out;
+      for (const DocList& l : lists) out = Union(out, l);
+      return out;
+    }
+    std::vector<std::uint64_t> bits((range + 63) / 64, 0);
+    for (const DocList& l : lists) {
+      for (const std::uint32_t d : l) {
+        const std::uint32_t b = d - lo_;
+        if (b < range) bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+    }
+    DocList out;
+    out.reserve(total);
+    for (std::size_t w = 0; w < bits.size(); ++w) {
+      for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
+        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
+      }
     }
     return out;
   }
