@@ -733,10 +733,20 @@ class Matcher {
   DocIter* LeafCandidates(Leaf& leaf) {
     for (WordIter* w : leaf.words) w->WantPositions();
     if (leaf.words.size() == 1) return leaf.words[0];
-    std::vector<DocIter*> ops(leaf.words.begin(), leaf.words.end());
+    // A word much more frequent than the leaf's rarest ("of" in "bank of england") is left to
+    // the position check, which reads words rarest first and so asks it only where the rarer
+    // ones line up: as an AND operand its cursor would be moved to every document the rarer
+    // words share.
+    const std::uint64_t rarest = leaf.words[leaf.order[0]]->cost();
+    std::vector<DocIter*> ops;
+    for (WordIter* w : leaf.words) {
+      if (w->cost() <= kPositionsOnly * std::max<std::uint64_t>(rarest, 1)) ops.push_back(w);
+    }
+    if (ops.size() == 1) return ops[0];
     return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                           std::vector<std::function<bool(std::uint32_t)>>{});
   }
+  static constexpr std::uint64_t kPositionsOnly = 8;
 
   Leaf& LeafOf(const Node& n) {
     auto it = leaves_.find(&n);
