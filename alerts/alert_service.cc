@@ -655,7 +655,7 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       n.story_id = story.id;
       n.seq = story.seq;
       n.headline = story.headline;
-      n.matched_terms = std::move(f.matched_terms);
+      n.matched_terms = f.MatchedTerms();
       n.fired_at_us = now_us;
       p.live = rt.live;
       if (rt.webhook) {

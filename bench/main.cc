@@ -63,6 +63,8 @@ search:
   --queries N             queries per class (default 200)
   --seed S                corpus and query seed (default 20250101)
   --engines LIST          comma-separated engines (default dateline,xapian,fts5)
+  --repeat N              time every query N times and take the median (default 1: one
+                          timing per query; more steadies the p50s on a shared box)
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
@@ -133,6 +135,9 @@ int main(int argc, char** argv) {
         queries_flag = value();  // search: one number; alerts: a list (read below)
       } else if (a == "--seed") {
         o.search_seed = ToSize(a, value());
+      } else if (a == "--repeat") {
+        o.search_repeat = ToSize(a, value());
+        if (o.search_repeat == 0) throw BenchError("--repeat must be at least 1");
       } else if (a == "--engines") {
         o.search_engines = SplitList(value());
         for (const auto& e : o.search_engines) {

@@ -36,6 +36,7 @@ struct Options {
   std::size_t search_docs = 1'000'000;  // stories in the index (real ones + generated)
   std::size_t search_queries = 200;     // queries per class
   std::uint64_t search_seed = 20250101;
+  std::size_t search_repeat = 1;        // timings per query (their median is kept)
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
 
   // alerts

@@ -143,40 +143,45 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
   engine.TopK(0, Order::kRelevance, kTopK);
   r["open_first_query_us"] = MicrosSince(o0);
 
-  // One warm-up pass, then every query timed alone, one operation at a time.
+  // One warm-up pass, then every query timed alone, one operation at a time (--repeat N: N
+  // times in a row, the median kept).
   for (std::size_t q = 0; q < queries.size(); ++q) engine.TopK(q, Order::kRelevance, kTopK);
+  auto timed = [&](auto&& op) {
+    std::vector<double> t;
+    for (std::size_t i = 0; i < o.search_repeat; ++i) {
+      const auto t0 = Clock::now();
+      op();
+      t.push_back(MicrosSince(t0));
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+  };
   std::vector<double> rel_us, new_us, count_us;
   std::vector<std::uint64_t> hits, counts;
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    const auto t0 = Clock::now();
-    hits.push_back(engine.TopK(q, Order::kRelevance, kTopK));
-    rel_us.push_back(MicrosSince(t0));
+    std::size_t h = 0;
+    rel_us.push_back(timed([&] { h = engine.TopK(q, Order::kRelevance, kTopK); }));
+    hits.push_back(h);
   }
   if (engine.SupportsNewest()) {
     for (std::size_t q = 0; q < queries.size(); ++q) {
-      const auto t0 = Clock::now();
-      engine.TopK(q, Order::kNewest, kTopK);
-      new_us.push_back(MicrosSince(t0));
+      new_us.push_back(timed([&] { engine.TopK(q, Order::kNewest, kTopK); }));
     }
   }
   // Top-k with the exact total, as the search API asks it.
   std::vector<double> rel_total_us, new_total_us;
   if (engine.SupportsTopKWithTotal()) {
     for (std::size_t q = 0; q < queries.size(); ++q) {
-      const auto t0 = Clock::now();
-      engine.TopKWithTotal(q, Order::kRelevance, kTopK);
-      rel_total_us.push_back(MicrosSince(t0));
+      rel_total_us.push_back(timed([&] { engine.TopKWithTotal(q, Order::kRelevance, kTopK); }));
     }
     for (std::size_t q = 0; q < queries.size(); ++q) {
-      const auto t0 = Clock::now();
-      engine.TopKWithTotal(q, Order::kNewest, kTopK);
-      new_total_us.push_back(MicrosSince(t0));
+      new_total_us.push_back(timed([&] { engine.TopKWithTotal(q, Order::kNewest, kTopK); }));
     }
   }
   for (std::size_t q = 0; q < queries.size(); ++q) {
-    const auto t0 = Clock::now();
-    counts.push_back(engine.Count(q));
-    count_us.push_back(MicrosSince(t0));
+    std::uint64_t c = 0;
+    count_us.push_back(timed([&] { c = engine.Count(q); }));
+    counts.push_back(c);
   }
   r["query_peak_kib"] = StatusKiB("VmHWM");
   r["rel_us"] = rel_us;
@@ -393,9 +398,12 @@ bool RunSearch(const Options& o) {
   for (const auto& r : results) {
     if (r["engine"] == "dateline") dl = &r;
   }
-  std::printf("\nquery latency in µs (each query timed alone after a warm-up pass; p50 / p99 / "
-              "mean);\nratio = peer p50 / dateline p50 (> 1: Dateline is faster); count = mean "
-              "matches per query\n");
+  std::printf("\nquery latency in µs (each query timed alone after a warm-up pass%s; p50 / p99 "
+              "/ mean);\nratio = peer p50 / dateline p50 (> 1: Dateline is faster); count = mean "
+              "matches per query\n",
+              o.search_repeat > 1
+                  ? Format(", the median of %zu timings", o.search_repeat).c_str()
+                  : "");
   std::printf("%-8s %-9s", "class", "op");
   for (const auto& r : results) {
     std::printf(" | %-23s", (r["engine"].get<std::string>() + " p50/p99/mean").c_str());

@@ -132,51 +132,6 @@ class BitWriter {
   unsigned filled_ = 0;
 };
 
-class BitReader {
- public:
-  BitReader(const std::uint8_t* p, const std::uint8_t* end) : p_(p), end_(end) {}
-  // Tops the buffer up to at least 57 bits where the input has them.
-  void Refill() {
-    if (end_ - p_ >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p_, 8);
-      buf_ |= word << avail_;
-      p_ += (63 - avail_) >> 3;
-      avail_ |= 56;
-      // Bits above avail_ must be zero for the unary count: clear what the shift brought in.
-      buf_ &= avail_ >= 64 ? ~0ull : ((1ull << avail_) - 1);
-      return;
-    }
-    while (avail_ <= 56 && p_ < end_) {
-      buf_ |= static_cast<std::uint64_t>(*p_++) << avail_;
-      avail_ += 8;
-    }
-  }
-  bool Zeros(unsigned* count) {  // zero bits up to and including the next one bit
-    if (avail_ < kRiceEscape + 1) Refill();
-    if (buf_ == 0) return false;
-    const auto z = static_cast<unsigned>(std::countr_zero(buf_));
-    if (z > kRiceEscape) return false;
-    buf_ >>= z + 1;
-    avail_ -= z + 1;
-    *count = z;
-    return true;
-  }
-  bool Bits(unsigned k, std::uint64_t* v) {
-    if (avail_ < k) Refill();
-    if (avail_ < k) return false;
-    *v = buf_ & ((1ull << k) - 1);
-    buf_ >>= k;
-    avail_ -= k;
-    return true;
-  }
-
- private:
-  const std::uint8_t* p_;
-  const std::uint8_t* end_;
-  std::uint64_t buf_ = 0;
-  unsigned avail_ = 0;
-};
 
 }  // namespace
 
@@ -215,24 +170,100 @@ void PackRice(const std::uint32_t* values, std::size_t n, std::string& out) {
 bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                 std::uint32_t* values) {
   if (data >= end) return n == 0;
-  const unsigned k = data[0];
-  if (k > kRiceMaxK) return false;
-  BitReader r(data + 1, end);
-  for (std::size_t i = 0; i < n; ++i) {
-    unsigned q = 0;
-    if (!r.Zeros(&q)) return false;
-    std::uint64_t v = 0;
-    if (q == kRiceEscape) {
-      if (!r.Bits(32, &v)) return false;
-    } else {
-      std::uint64_t low = 0;
-      if (!r.Bits(k, &low)) return false;
-      v = std::uint64_t{q} << k | low;
-      if (v > 0xffffffffull) return false;
+  RiceReader r;
+  return r.Start(data, end) && r.Read(n, values);
+}
+
+bool RiceReader::Start(const std::uint8_t* data, const std::uint8_t* end) {
+  if (data >= end) return false;
+  k_ = data[0];
+  p_ = data + 1;
+  end_ = end;
+  buf_ = 0;
+  avail_ = 0;
+  return k_ <= kRiceMaxK;
+}
+
+// Read and Skip keep the bit buffer in locals (the members are written back once): through
+// the members every code would wait for a store and a reload.
+namespace {
+
+struct Bits {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+  std::uint64_t buf;
+  unsigned avail;
+
+  // Tops the buffer up to at least 56 bits where the input has them; bits above avail stay 0.
+  [[gnu::always_inline]] inline void Refill() {
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      buf |= word << avail;
+      p += (63 - avail) >> 3;
+      avail |= 56;
+      buf &= avail >= 64 ? ~0ull : ((1ull << avail) - 1);
+      return;
     }
-    values[i] = static_cast<std::uint32_t>(v);
+    while (avail <= 56 && p < end) {
+      buf |= static_cast<std::uint64_t>(*p++) << avail;
+      avail += 8;
+    }
+  }
+};
+
+// Reads (Store) or passes over n codes of parameter k; false on damage.
+template <bool Store>
+[[gnu::always_inline]] inline bool RiceCodes(Bits& b, unsigned k, std::size_t n,
+                                             std::uint32_t* values) {
+  const std::uint64_t low_mask = (1ull << k) - 1;
+  // Quotients below `plain` are plain codes whose value fits 32 bits.
+  const auto plain =
+      static_cast<unsigned>(std::min<std::uint64_t>(kRiceEscape, (0xffffffffull >> k) + 1));
+  for (std::size_t i = 0; i < n; ++i) {
+    // A code takes at most kRiceEscape + 1 + 32 = 57 bits, a plain one at most 25 + k <= 53.
+    if (b.avail < kRiceEscape + 1 + kRiceMaxK) b.Refill();
+    if (b.buf == 0) return false;
+    const auto q = static_cast<unsigned>(std::countr_zero(b.buf));
+    if (q < plain) [[likely]] {
+      if (b.avail < q + 1 + k) return false;
+      const std::uint64_t rest = b.buf >> (q + 1);
+      if constexpr (Store) values[i] = static_cast<std::uint32_t>(std::uint64_t{q} << k |
+                                                                  (rest & low_mask));
+      b.buf = rest >> k;
+      b.avail -= q + 1 + k;
+      continue;
+    }
+    if (q != kRiceEscape) return false;  // too long a quotient, or a value above 32 bits
+    b.buf >>= kRiceEscape + 1;
+    b.avail -= kRiceEscape + 1;
+    if (b.avail < 32) b.Refill();
+    if (b.avail < 32) return false;
+    if constexpr (Store) values[i] = static_cast<std::uint32_t>(b.buf);
+    b.buf >>= 32;
+    b.avail -= 32;
   }
   return true;
+}
+
+}  // namespace
+
+bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
+  Bits b{p_, end_, buf_, avail_};
+  const bool ok = RiceCodes<true>(b, k_, n, values);
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  return ok;
+}
+
+bool RiceReader::Skip(std::size_t n) {
+  Bits b{p_, end_, buf_, avail_};
+  const bool ok = RiceCodes<false>(b, k_, n, nullptr);
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  return ok;
 }
 
 }  // namespace dateline::index

@@ -38,4 +38,24 @@ void PackRice(const std::uint32_t* values, std::size_t n, std::string& out);
 bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                 std::uint32_t* values);
 
+// The same decoding a few values at a time: a posting cursor that needs the positions of one
+// document of a block passes over the codes of the documents before it (Skip stores nothing and
+// builds no positions) and decodes only that document's. Refuses what UnpackRice refuses.
+class RiceReader {
+ public:
+  // Reads the k byte; false when it is missing or above kRiceMaxK.
+  bool Start(const std::uint8_t* data, const std::uint8_t* end);
+  // Decodes the next n values into values[0..n); false on damaged or truncated input.
+  bool Read(std::size_t n, std::uint32_t* values);
+  // Passes over the next n values; false on damaged or truncated input.
+  bool Skip(std::size_t n);
+
+ private:
+  const std::uint8_t* p_ = nullptr;
+  const std::uint8_t* end_ = nullptr;
+  std::uint64_t buf_ = 0;
+  unsigned avail_ = 0;
+  unsigned k_ = 0;
+};
+
 }  // namespace dateline::index

@@ -117,6 +117,50 @@ TEST(RiceCodec, DamagedInputIsRefusedOrReadInBounds) {
   }
 }
 
+// A posting cursor reads one document's positions by skipping the codes before it: any mix of
+// Skip and Read gives the values UnpackRice gives, and Skip refuses what Read refuses.
+TEST(RiceCodec, ReaderSkipsAndReadsInPieces) {
+  std::mt19937_64 rng(77);
+  for (int trial = 0; trial < 400; ++trial) {
+    const unsigned bits = 1 + static_cast<unsigned>(rng() % 32);
+    std::vector<std::uint32_t> v(1 + rng() % 300);
+    for (auto& x : v) {
+      x = static_cast<std::uint32_t>(rng() & ((bits == 32 ? 0 : (1ull << bits)) - 1));
+      if (rng() % 40 == 0) x = static_cast<std::uint32_t>(rng());  // an escape
+    }
+    std::string packed;
+    PackRice(v.data(), v.size(), packed);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(packed.data());
+    RiceReader r;
+    ASSERT_TRUE(r.Start(p, p + packed.size()));
+    std::size_t at = 0;
+    while (at < v.size()) {
+      const std::size_t n = std::min<std::size_t>(v.size() - at, rng() % 12);
+      if (rng() % 2) {
+        ASSERT_TRUE(r.Skip(n));
+      } else {
+        std::vector<std::uint32_t> got(n);
+        ASSERT_TRUE(r.Read(n, got.data()));
+        for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(got[i], v[at + i]) << at + i;
+      }
+      at += n;
+    }
+    // Past the end, and on a truncated block, both refuse.
+    RiceReader cut;
+    ASSERT_TRUE(cut.Start(p, p + packed.size() / 2));
+    std::vector<std::uint32_t> all(v.size());
+    const bool read_ok = cut.Read(v.size(), all.data());
+    ASSERT_TRUE(cut.Start(p, p + packed.size() / 2));
+    EXPECT_EQ(cut.Skip(v.size()), read_ok);
+  }
+  const std::uint8_t k28_big[] = {28, 0x00, 0x00, 0x02, 0xff, 0xff, 0xff, 0xff};  // q 17 << 28
+  RiceReader r;
+  ASSERT_TRUE(r.Start(k28_big, k28_big + sizeof k28_big));
+  EXPECT_FALSE(r.Skip(1));
+  const std::uint8_t big_k[] = {29, 0xff};
+  EXPECT_FALSE(r.Start(big_k, big_k + sizeof big_k));
+}
+
 TEST(Varint, RoundTripAndTruncation) {
   std::vector<std::uint8_t> buf;
   const std::uint32_t values[] = {0, 1, 127, 128, 16383, 16384, 0xffffffffu};

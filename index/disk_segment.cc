@@ -11,6 +11,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/varint.h"
@@ -29,6 +33,33 @@ T Load(const std::uint8_t* p) {
 // more than one block, then the blocks (FOR-packed docid deltas, FOR-packed tf-1, and for exact
 // terms the Rice-coded position codes). Every read is bounds-checked; damaged data ends the cursor
 // instead of reading past the file.
+// values[i] becomes first + values[0] + ... + values[i] + i (docids from the gaps minus one).
+// Four lanes at a time with SSE2: the running sum is one dependent add per four values instead
+// of two per value.
+void PrefixSum(std::uint32_t* values, std::uint32_t n, std::uint32_t first) {
+  std::uint32_t i = 0;
+#if defined(__SSE2__)
+  const __m128i one = _mm_set1_epi32(1);
+  __m128i carry = _mm_set1_epi32(static_cast<int>(first - 1));
+  for (; i + 4 <= n; i += 4) {
+    __m128i x = _mm_add_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(values + i)), one);
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 4));
+    x = _mm_add_epi32(x, _mm_slli_si128(x, 8));
+    x = _mm_add_epi32(x, carry);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(values + i), x);
+    carry = _mm_shuffle_epi32(x, 0xff);
+  }
+  std::uint32_t next = i == 0 ? first : values[i - 1] + 1;
+#else
+  std::uint32_t next = first;
+#endif
+  for (; i < n; ++i) {
+    next += values[i];
+    values[i] = next;
+    ++next;
+  }
+}
+
 class DiskCursor final : public PostingCursor {
  public:
   DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, std::uint32_t n,
@@ -174,17 +205,62 @@ class DiskCursor final : public PostingCursor {
     return max_tf == 0 ? kNoDoc : max_tf;  // 0 would be damage: no bound then
   }
 
-  // Positions are decoded a block at a time when first asked for (matching without positions,
-  // and blocks none of whose documents is a candidate, never decode them).
+  // Positions are decoded a document at a time when asked for: the codes of the block's
+  // documents before it are passed over (Rice codes are read in order, so a later document of
+  // the same block continues from there), and blocks none of whose documents is a candidate are
+  // never read. Damaged codes give no positions.
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
-    if (!positions_decoded_) DecodePositions();
-    if (pos_offsets_.size() <= i_ + 1) return;
-    out.assign(positions_.begin() + pos_offsets_[i_], positions_.begin() + pos_offsets_[i_ + 1]);
+    if (rice_state_ == RiceState::kUnread) {
+      rice_state_ = rice_.Start(positions_begin_, positions_end_) ? RiceState::kReading
+                                                                  : RiceState::kDamaged;
+      rice_doc_ = 0;
+    }
+    const std::uint32_t* tfs = Tfs();
+    if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {
+      // Asked again (rare): read the block's codes from the start again.
+      std::size_t before = 0;
+      for (std::uint32_t j = 0; j < i_; ++j) before += tfs[j];
+      RiceReader again;
+      out.resize(tfs[i_]);
+      if (!again.Start(positions_begin_, positions_end_) || !again.Skip(before) ||
+          !again.Read(tfs[i_], out.data())) {
+        out.clear();
+      }
+      ToPositions(out);
+      return;
+    }
+    if (rice_state_ != RiceState::kReading || i_ < rice_doc_) return;
+    std::size_t skip = 0;
+    for (std::uint32_t j = rice_doc_; j < i_; ++j) skip += tfs[j];
+    const std::uint32_t tf = tfs[i_];
+    // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
+    const auto bytes = static_cast<std::size_t>(positions_end_ - positions_begin_);
+    if (skip + tf > 8 * bytes || !rice_.Skip(skip)) {
+      rice_state_ = RiceState::kDamaged;
+      return;
+    }
+    out.resize(tf);
+    if (!rice_.Read(tf, out.data())) {
+      out.clear();
+      rice_state_ = RiceState::kDamaged;
+      return;
+    }
+    rice_doc_ = i_ + 1;
+    ToPositions(out);
   }
 
  private:
+  // Codes to positions: the first, then gaps.
+  static void ToPositions(std::vector<std::uint32_t>& codes) {
+    std::uint32_t pos = 0;
+    for (std::uint32_t& p : codes) {
+      pos += p;
+      p = pos;
+    }
+  }
+
   segfile::SkipEntry Skip(std::uint32_t b) const {  // only when blocks_ > 1
     return Load<segfile::SkipEntry>(begin_ + std::size_t{b} * sizeof(segfile::SkipEntry));
   }
@@ -217,20 +293,18 @@ class DiskCursor final : public PostingCursor {
     tfs_ready_ = false;
     p += used;
     positions_begin_ = p;
-    positions_decoded_ = false;
+    rice_state_ = RiceState::kUnread;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
-    // Docid deltas: the first against the previous block's last docid.
-    // Docids strictly increase (in 64 bits, where the sum cannot wrap), so checking the last
-    // one against the segment's size checks them all: damaged data never hands out a docid past
-    // the segment.
-    std::uint64_t next = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
-    for (std::uint32_t i = 0; i < count_; ++i) {
-      next += docs_[i];
-      docs_[i] = static_cast<std::uint32_t>(next);
-      ++next;
-    }
-    if (next - 1 >= doc_limit_) return End();
+    // Docid deltas: the first against the previous block's last docid. The last docid is
+    // summed in 64 bits first (where it cannot wrap): docids strictly increase, so when it lies
+    // inside the segment no running sum wraps in 32 bits and every docid does too; damaged data
+    // never hands out a docid past the segment.
+    const std::uint64_t start = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    std::uint64_t last = start + count_ - 1;
+    for (std::uint32_t i = 0; i < count_; ++i) last += docs_[i];
+    if (last >= doc_limit_) return End();
+    PrefixSum(docs_, count_, static_cast<std::uint32_t>(start));
     i_ = 0;
     doc_ = docs_[0];
     return doc_;
@@ -248,25 +322,6 @@ class DiskCursor final : public PostingCursor {
     }
     positions_.resize(total);
     return UnpackRice(positions_begin_, positions_end_, total, positions_.data());
-  }
-
-  void DecodePositions() {
-    positions_decoded_ = true;
-    pos_offsets_.clear();
-    if (!DecodeCodes()) return;
-    // Codes to positions: per document the first, then gaps.
-    pos_offsets_.reserve(count_ + 1);
-    pos_offsets_.push_back(0);
-    const std::uint32_t* tfs = Tfs();
-    std::size_t at = 0;
-    for (std::uint32_t i = 0; i < count_; ++i) {
-      std::uint32_t pos = 0;
-      for (std::uint32_t k = 0; k < tfs[i]; ++k, ++at) {
-        pos += positions_[at];
-        positions_[at] = pos;
-      }
-      pos_offsets_.push_back(static_cast<std::uint32_t>(at));
-    }
   }
 
   const std::uint32_t* Tfs() const {
@@ -297,9 +352,12 @@ class DiskCursor final : public PostingCursor {
   mutable bool tfs_ready_ = false;
   const std::uint8_t* positions_begin_ = nullptr;
   const std::uint8_t* positions_end_ = nullptr;
-  bool positions_decoded_ = false;
-  std::vector<std::uint32_t> positions_;
-  std::vector<std::uint32_t> pos_offsets_;
+  std::vector<std::uint32_t> positions_;  // AppendAll's codes of one block
+  // Positions: the block's Rice codes are read up to the start of document rice_doc_.
+  enum class RiceState : std::uint8_t { kUnread, kReading, kDamaged };
+  RiceState rice_state_ = RiceState::kUnread;
+  RiceReader rice_;
+  std::uint32_t rice_doc_ = 0;
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {

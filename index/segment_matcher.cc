@@ -1,6 +1,7 @@
 #include "index/segment_matcher.h"
 
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <limits>
 #include <map>
@@ -74,6 +75,8 @@ bool IsSpanNode(const Node& n) {
 // by leapfrogging from the cheapest one, so a rare operand drives and the cursors of frequent
 // ones jump over whole blocks by their skip entries; no operand's full document list is built.
 // Targets only grow; an iterator asked for an earlier one starts again.
+class WordIter;
+
 class DocIter {
  public:
   virtual ~DocIter() = default;
@@ -93,6 +96,12 @@ class DocIter {
   std::uint32_t doc() const { return doc_; }
   // About how many documents Advance stops at (the order of an AND's operands).
   std::uint64_t cost() const { return cost_; }
+  // Told by an AND that it will be asked about the documents of an operand of cost
+  // `driver_cost` (its cheapest): a word may then read its postings into a bitmap at once
+  // instead of seeking its cursors for every one of them.
+  virtual void Densify(std::uint64_t driver_cost) { (void)driver_cost; }
+  // The iterator as a word's, or nullptr.
+  virtual WordIter* AsWord() { return nullptr; }
 
  protected:
   std::uint32_t doc_ = kNoDoc;
@@ -188,15 +197,53 @@ class WordIter final : public DocIter {
     std::string key;
     int language;  // -1: any document
   };
-  WordIter(const Segment& seg, std::vector<Key> keys) : seg_(seg), keys_(std::move(keys)) {
-    Open();
-    for (std::size_t i = 0; i < entries_.size(); ++i) {
-      const std::uint32_t n = entries_[i].cur->DocCount();
-      cost_ += n != kNoDoc ? n : seg_.DocFreq(keys_[entries_[i].key].key);
+  WordIter(const Segment& seg, std::vector<Key> keys, std::uint32_t lo, std::uint32_t hi)
+      : seg_(seg), keys_(std::move(keys)), lo_(lo), hi_(hi) {
+    // One dictionary lookup per form: starting again (Open) and Densify reuse the terms.
+    terms_.reserve(keys_.size());
+    for (const Key& k : keys_) {
+      terms_.push_back(seg_.Lookup(k.key));
+      cost_ += terms_.back().doc_freq;
     }
+    Open();
   }
 
+  // A bitmap costs about a nanosecond per posting to fill and next to nothing to ask; a cursor
+  // seek costs tens (more with every exact form of a bare word). An AND asks about roughly its
+  // cheapest operand's documents, so a word whose postings are not much more numerous than
+  // those times its forms is read into a bitmap instead, a chunk of documents at a time when
+  // the AND first reaches it (chunks the AND steps over, as a time range's, are never read).
+  // Not for words whose positions are read (their cursors move to every candidate anyway), nor
+  // with several languages (checked per document).
+  void Densify(std::uint64_t driver_cost) override {
+    if (dense_ || positional_ || check_language_ || entries_.empty() || lo_ >= hi_) return;
+    if (cost_ > kDenseGain * driver_cost * entries_.size()) return;
+    if (entries_.size() == 1 && cost_ <= driver_cost) return;  // a lone form drives: no gain
+    bits_.assign((std::size_t{hi_ - lo_} + 63) / 64, 0);
+    chunk_ready_.assign((std::size_t{hi_ - lo_} + kChunkDocs - 1) / kChunkDocs, 0);
+    fill_.clear();
+    for (const TermRef& term : terms_) {
+      if (auto cur = seg_.PostingsOf(term)) fill_.push_back(std::move(cur));
+    }
+    fill_at_ = lo_;
+    dense_ = true;
+  }
+  // Positions will be read: Densify leaves the word alone.
+  void WantPositions() { positional_ = true; }
+  bool dense() const { return dense_; }
+  std::uint32_t lo() const { return lo_; }
+  std::uint32_t hi() const { return hi_; }
+  // Dense only: bitmap word w (documents lo_ + 64 w ...), its chunk filled first.
+  std::uint64_t BitWord(std::size_t w) {
+    const std::size_t c = w * 64 / kChunkDocs;
+    if (!chunk_ready_[c]) FillChunk(c);
+    return bits_[w];
+  }
+
+  WordIter* AsWord() override { return this; }
+
   std::uint32_t Advance(std::uint32_t target) override {
+    if (dense_) return doc_ = NextBit(target);
     if (target < last_) Open();
     last_ = target;
     if (opened_ && doc_ != kNoDoc && doc_ >= target) return doc_;
@@ -226,6 +273,15 @@ class WordIter final : public DocIter {
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
     if (Seek(d) != d) return;
+    if (dense_) {
+      // The bitmap found the document; the forms' cursors move to it only now.
+      if (d < last_) Open();
+      last_ = d;
+      for (Entry& e : entries_) {
+        if (!opened_ || e.doc < d) e.doc = e.cur->Advance(d);
+      }
+      opened_ = true;
+    }
     const int lang = check_language_ ? seg_.doc(d).language : -1;
     std::size_t found = 0;
     for (Entry& e : entries_) {
@@ -251,7 +307,7 @@ class WordIter final : public DocIter {
     entries_.clear();
     check_language_ = false;
     for (std::size_t i = 0; i < keys_.size(); ++i) {
-      if (auto cur = seg_.Postings(keys_[i].key)) {
+      if (auto cur = seg_.PostingsOf(terms_[i])) {
         entries_.push_back({std::move(cur), keys_[i].language, 0, i});
         check_language_ |= keys_[i].language >= 0;
       }
@@ -261,13 +317,75 @@ class WordIter final : public DocIter {
     doc_ = kNoDoc;
   }
 
+  static constexpr std::uint64_t kDenseGain = 8;
+  static constexpr std::uint32_t kChunkDocs = 4096;
+
+  // Sets the bits of chunk c from the fill cursors (started again when the chunk lies before
+  // the last one filled). Returns the first document after the chunk that one of the forms
+  // holds (the cursors stand there), or kNoDoc.
+  std::uint32_t FillChunk(std::size_t c) {
+    const std::uint32_t clo = lo_ + static_cast<std::uint32_t>(c) * kChunkDocs;
+    const std::uint32_t chi = static_cast<std::uint32_t>(std::min<std::uint64_t>(
+        hi_, std::uint64_t{clo} + kChunkDocs));
+    if (clo < fill_at_) {
+      fill_.clear();
+      for (const TermRef& term : terms_) {
+        if (auto cur = seg_.PostingsOf(term)) fill_.push_back(std::move(cur));
+      }
+    }
+    fill_at_ = chi;
+    std::uint32_t next = kNoDoc;
+    for (auto& cur : fill_) {
+      scratch_.clear();
+      cur->AppendRange(clo, chi, scratch_);
+      for (const std::uint32_t d : scratch_) {
+        const std::uint32_t b = d - lo_;
+        bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+      next = std::min(next, cur->doc());
+    }
+    chunk_ready_[c] = 1;
+    return next;
+  }
+
+  // The first document >= target of the bitmap, or kNoDoc.
+  std::uint32_t NextBit(std::uint32_t target) {
+    if (target < lo_) target = lo_;
+    while (target < hi_) {
+      const std::size_t c = (target - lo_) / kChunkDocs;
+      std::uint32_t after = static_cast<std::uint32_t>(
+          std::min<std::uint64_t>(hi_, lo_ + (std::uint64_t{c} + 1) * kChunkDocs));
+      if (!chunk_ready_[c]) after = std::max(after, FillChunk(c));
+      const std::size_t end_word = std::min(bits_.size(), (c + 1) * kChunkDocs / 64);
+      std::size_t w = (target - lo_) >> 6;
+      std::uint64_t word = bits_[w] & (~std::uint64_t{0} << ((target - lo_) & 63));
+      while (word == 0 && ++w < end_word) word = bits_[w];
+      if (word != 0) return lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(word));
+      // Nothing more in this chunk: on to the next document a form holds.
+      target = after;
+    }
+    return kNoDoc;
+  }
+
   const Segment& seg_;
   std::vector<Key> keys_;
+  std::vector<TermRef> terms_;  // per key
+  std::uint32_t lo_;  // the matcher's documents [lo_, hi_)
+  std::uint32_t hi_;
   std::vector<Entry> entries_;
   bool check_language_ = false;
   bool opened_ = false;  // the entries' cursors have been moved
   std::uint32_t last_ = 0;
   std::vector<std::uint32_t> scratch_;
+  bool positional_ = false;  // WantPositions
+  // Densify: bit d - lo_ says whether document d holds one of the forms, once the chunk of
+  // kChunkDocs documents it lies in is ready; fill_ are the cursors that fill the chunks, up to
+  // fill_at_.
+  bool dense_ = false;
+  std::vector<std::uint64_t> bits_;
+  std::vector<std::uint8_t> chunk_ready_;
+  std::vector<std::unique_ptr<PostingCursor>> fill_;
+  std::uint32_t fill_at_ = 0;
 };
 
 // Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
@@ -282,28 +400,47 @@ class ConjIter final : public DocIter {
     cost_ = ops_.empty() ? 0 : ops_[0]->cost();
   }
 
+  void Densify(std::uint64_t driver_cost) override {
+    for (DocIter* op : ops_) op->Densify(std::min(driver_cost, cost_));
+    // Every operand a bitmap (words of the same matcher range): their words are ANDed.
+    dense_.clear();
+    for (DocIter* op : ops_) {
+      WordIter* w = op->AsWord();
+      if (w == nullptr || !w->dense()) {
+        dense_.clear();
+        return;
+      }
+      dense_.push_back(w);
+    }
+  }
+
+  // The cheapest operand leads: each document it stops at is offered to the others in order of
+  // cost, and the first that does not hold it sends the lead past the document it skipped to.
+  // A dense operand is asked only where all the cheaper ones agree (asking the operands in
+  // turn asked it at every disagreement: once per lead document).
   std::uint32_t Advance(std::uint32_t target) override {
     if (ops_.empty()) return doc_ = kNoDoc;
-    std::uint32_t d = target;
-    std::size_t agreed = 0;  // operands known to stand on d
-    std::size_t i = 0;
-    while (agreed < ops_.size()) {
-      const std::uint32_t x = ops_[i]->Seek(d);
-      if (x == kNoDoc) return doc_ = kNoDoc;
-      if (x == d) {
-        ++agreed;
-      } else {
-        d = x;
-        agreed = 1;
+    if (!dense_.empty()) return doc_ = NextCommonBit(target);
+    std::uint32_t d = ops_[0]->Seek(target);
+    while (d != kNoDoc) {
+      std::size_t i = 1;
+      for (; i < ops_.size(); ++i) {
+        const std::uint32_t x = ops_[i]->Seek(d);
+        if (x != d) {
+          d = x == kNoDoc ? kNoDoc : ops_[0]->Seek(x);
+          break;
+        }
       }
-      i = i + 1 == ops_.size() ? 0 : i + 1;
+      if (i == ops_.size()) break;
     }
     return doc_ = d;
   }
 
   bool Confirm(std::uint32_t d) override {
-    for (DocIter* op : ops_) {
-      if (!op->Confirm(d)) return false;
+    if (dense_.empty()) {  // bitmap words need no confirmation
+      for (DocIter* op : ops_) {
+        if (!op->Confirm(d)) return false;
+      }
     }
     for (DocIter* ex : excluded_) {
       if (ex->Seek(d) == d && ex->Confirm(d)) return false;
@@ -315,9 +452,30 @@ class ConjIter final : public DocIter {
   }
 
  private:
+  // The first document >= target in every operand's bitmap, 64 documents at a time; an
+  // operand's chunk is filled only where the cheaper ones have documents.
+  std::uint32_t NextCommonBit(std::uint32_t target) {
+    const std::uint32_t lo = dense_[0]->lo();
+    const std::uint32_t hi = dense_[0]->hi();
+    if (target < lo) target = lo;
+    if (target >= hi) return kNoDoc;
+    const std::size_t words = (std::size_t{hi - lo} + 63) / 64;
+    std::uint64_t mask = ~std::uint64_t{0} << ((target - lo) & 63);
+    for (std::size_t w = (target - lo) >> 6; w < words; ++w, mask = ~std::uint64_t{0}) {
+      std::uint64_t x = mask;
+      for (WordIter* op : dense_) {
+        x &= op->BitWord(w);
+        if (x == 0) break;
+      }
+      if (x != 0) return lo + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x));
+    }
+    return kNoDoc;
+  }
+
   std::vector<DocIter*> ops_;
   std::vector<DocIter*> excluded_;
   std::vector<std::function<bool(std::uint32_t)>> checks_;
+  std::vector<WordIter*> dense_;  // Densify: every operand's bitmap
 };
 
 // Documents any operand matches.
@@ -325,6 +483,9 @@ class UnionIter final : public DocIter {
  public:
   explicit UnionIter(std::vector<DocIter*> operands) : ops_(std::move(operands)) {
     for (const DocIter* op : ops_) cost_ += op->cost();
+  }
+  void Densify(std::uint64_t driver_cost) override {
+    for (DocIter* op : ops_) op->Densify(driver_cost);
   }
   std::uint32_t Advance(std::uint32_t target) override {
     std::uint32_t m = kNoDoc;
@@ -351,6 +512,7 @@ class CheckedIter final : public DocIter {
   }
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Seek(target); }
   bool Confirm(std::uint32_t d) override { return inner_->Confirm(d) && check_(d); }
+  void Densify(std::uint64_t driver_cost) override { inner_->Densify(driver_cost); }
 
  private:
   DocIter* inner_;
@@ -377,9 +539,9 @@ class Matcher {
         if (n.scope == query::Scope::kAll) return PrefixDocs(n);
         return Collect(Iter(n));
       case Kind::kOr: {
-        DocList out;
-        for (const auto& c : n.children) out = Union(out, Eval(*c));
-        return out;
+        std::vector<DocList> lists;
+        for (const auto& c : n.children) lists.push_back(Eval(*c));
+        return UnionAll(lists);
       }
       case Kind::kNot:
         if (n.children.empty()) return All();
@@ -420,6 +582,7 @@ class Matcher {
   DocList Collect(DocIter* it) {
     DocList out;
     if (lo_ >= hi_) return out;
+    it->Densify(it->cost());
     for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
       if (it->Confirm(d)) out.push_back(d);
     }
@@ -566,19 +729,31 @@ class Matcher {
     }
   }
 
+  // The documents holding every word of a leaf whose positions will be checked.
   DocIter* LeafCandidates(Leaf& leaf) {
+    for (WordIter* w : leaf.words) w->WantPositions();
     if (leaf.words.size() == 1) return leaf.words[0];
-    std::vector<DocIter*> ops(leaf.words.begin(), leaf.words.end());
+    // A word much more frequent than the leaf's rarest ("of" in "bank of england") is left to
+    // the position check, which reads words rarest first and so asks it only where the rarer
+    // ones line up: as an AND operand its cursor would be moved to every document the rarer
+    // words share.
+    const std::uint64_t rarest = leaf.words[leaf.order[0]]->cost();
+    std::vector<DocIter*> ops;
+    for (WordIter* w : leaf.words) {
+      if (w->cost() <= kPositionsOnly * std::max<std::uint64_t>(rarest, 1)) ops.push_back(w);
+    }
+    if (ops.size() == 1) return ops[0];
     return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                           std::vector<std::function<bool(std::uint32_t)>>{});
   }
+  static constexpr std::uint64_t kPositionsOnly = 8;
 
   Leaf& LeafOf(const Node& n) {
     auto it = leaves_.find(&n);
     if (it != leaves_.end()) return it->second;
     Leaf leaf;
     leaf.seq = SequenceOf(n);
-    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w)));
+    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w), lo_, hi_));
     for (std::size_t i = 0; i < leaf.words.size(); ++i) leaf.order.push_back(i);
     std::stable_sort(leaf.order.begin(), leaf.order.end(), [&](std::size_t a, std::size_t b) {
       return leaf.words[a]->cost() < leaf.words[b]->cost();
@@ -607,7 +782,8 @@ class Matcher {
       if (words.empty()) return Make<EmptyIter>();
       std::vector<DocIter*> ops;
       for (const std::string& w : words) {
-        ops.push_back(Make<WordIter>(seg_, std::vector<WordIter::Key>{{FieldKey(field, w), -1}}));
+        ops.push_back(Make<WordIter>(seg_, std::vector<WordIter::Key>{{FieldKey(field, w), -1}}, lo_,
+                                     hi_));
       }
       return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                             std::vector<std::function<bool(std::uint32_t)>>{});
@@ -615,7 +791,7 @@ class Matcher {
     if (n.prefix) return Make<ListIter>(FieldDocs(n));
     const std::string key =
         FieldKey(field, field == "lang" ? text::PrimaryLanguage(n.text) : text::Fold(n.text));
-    return Make<WordIter>(seg_, std::vector<WordIter::Key>{{key, -1}});
+    return Make<WordIter>(seg_, std::vector<WordIter::Key>{{key, -1}}, lo_, hi_);
   }
 
   DocList All() const {
@@ -631,7 +807,8 @@ class Matcher {
     auto cur = seg_.Postings(key);
     if (!cur) return out;
     if (lo_ == 0 && hi_ == seg_.doc_count()) {
-      out.reserve(std::min(seg_.DocFreq(key), seg_.doc_count()));
+      const std::uint32_t n = cur->DocCount();  // kNoDoc: not known without another lookup
+      if (n != kNoDoc) out.reserve(std::min(n, seg_.doc_count()));
     }
     cur->AppendRange(lo_, hi_, out);
     return out;
@@ -666,25 +843,57 @@ class Matcher {
   // stem in the document's language.
   DocList WordDocs(const WordSpec& w) {
     if (w.exact) return ReadDocs(ExactKey(w.word));
-    DocList out;
+    std::vector<DocList> per_language;
     const std::vector<std::string>& languages = seg_.languages();
     for (std::size_t l = 0; l < languages.size(); ++l) {
-      DocList docs;
+      std::vector<DocList> forms;
       for (const std::string& key : ExactForms(languages[l], w.word)) {
-        docs = Union(docs, ReadDocs(key));
+        forms.push_back(ReadDocs(key));
       }
+      DocList docs = UnionAll(forms);
       if (languages.size() > 1) {
         std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
       }
-      out = Union(out, docs);
+      per_language.push_back(std::move(docs));
     }
-    return out;
+    return UnionAll(per_language);
   }
 
   DocList PrefixDocs(const Node& n) {
-    DocList out;
+    std::vector<DocList> lists;
     for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
-      out = Union(out, ReadDocs(key));
+      lists.push_back(ReadDocs(key));
+    }
+    return UnionAll(lists);
+  }
+
+  // The union of sorted document lists of [lo_, hi_). Many documents go through a bitmap of the
+  // range (one bit set per document, then the set bits read in order) instead of merging the
+  // lists one after another.
+  DocList UnionAll(std::vector<DocList>& lists) const {
+    if (lists.empty()) return {};
+    if (lists.size() == 1) return std::move(lists[0]);
+    std::size_t total = 0;
+    for (const DocList& l : lists) total += l.size();
+    const std::size_t range = hi_ > lo_ ? hi_ - lo_ : 0;
+    if (total * 16 < range) {
+      DocList out;
+      for (const DocList& l : lists) out = Union(out, l);
+      return out;
+    }
+    std::vector<std::uint64_t> bits((range + 63) / 64, 0);
+    for (const DocList& l : lists) {
+      for (const std::uint32_t d : l) {
+        const std::uint32_t b = d - lo_;
+        if (b < range) bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+    }
+    DocList out;
+    out.reserve(total);
+    for (std::size_t w = 0; w < bits.size(); ++w) {
+      for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
+        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
+      }
     }
     return out;
   }
@@ -760,6 +969,12 @@ class Matcher {
     }
     Leaf& leaf = LeafOf(n);
     if (leaf.words.empty()) return;
+    if (leaf.words.size() == 1) {  // a word: its positions, no starts to narrow
+      std::vector<std::uint32_t>& pos = word_positions_;
+      leaf.words[0]->Positions(d, pos);
+      for (std::uint32_t p : pos) emit({p, p});
+      return;
+    }
     // The phrase's possible starts from its rarest word's positions, narrowed by each next
     // rarest word: most candidates fail on the rare words, and the positions of a frequent word
     // ("of", "the") are then never read. The buffers are the matcher's (a leaf has no operands,
@@ -854,8 +1069,74 @@ class Matcher {
     return static_cast<std::uint32_t>(std::upper_bound(starts, starts + count, position) - starts);
   }
 
+  // The operands of a NEAR when every one is a single word of no scope of its own (the
+  // common "a" NEAR/5 "b"), else empty.
+  const std::vector<WordIter*>& NearWords(const Node& n) {
+    auto it = near_words_.find(&n);
+    if (it != near_words_.end()) return it->second;
+    std::vector<WordIter*> words;
+    if (n.kind == Kind::kNear) {
+      for (const auto& c : n.children) {
+        if ((c->kind != Kind::kTerm && c->kind != Kind::kPhrase) ||
+            c->scope != query::Scope::kAll || LeafOf(*c).words.size() != 1) {
+          words.clear();
+          break;
+        }
+        words.push_back(LeafOf(*c).words[0]);
+      }
+    }
+    return near_words_.emplace(&n, std::move(words)).first->second;
+  }
+
+  // NEAR/n over single words: some choice of one position per word spans at most n, found by
+  // sliding over the sorted position lists (always moving the smallest head), no spans built.
+  bool NearOfWords(const std::vector<WordIter*>& words, std::uint32_t n, std::uint32_t d,
+                   Window win) {
+    std::vector<std::vector<std::uint32_t>>& lists = near_positions_;
+    if (lists.size() < words.size()) lists.resize(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      std::vector<std::uint32_t>& pos = lists[i];
+      words[i]->Positions(d, pos);
+      if (win.lo != 0 || win.hi != Window{}.hi) {
+        std::erase_if(pos, [&](std::uint32_t p) { return p < win.lo || p >= win.hi; });
+      }
+      if (pos.empty()) return false;
+    }
+    const auto within = [n](std::uint32_t lo, std::uint32_t hi) { return hi - lo <= n; };
+    if (words.size() == 2) {
+      const std::vector<std::uint32_t>& a = lists[0];
+      const std::vector<std::uint32_t>& b = lists[1];
+      std::size_t i = 0, j = 0;
+      while (i < a.size() && j < b.size()) {
+        if (a[i] <= b[j]) {
+          if (within(a[i], b[j])) return true;
+          ++i;
+        } else {
+          if (within(b[j], a[i])) return true;
+          ++j;
+        }
+      }
+      return false;
+    }
+    std::vector<std::size_t>& at = near_at_;
+    at.assign(words.size(), 0);
+    while (true) {
+      std::size_t lo = 0;
+      std::uint32_t hi_pos = 0;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        if (lists[i][at[i]] < lists[lo][at[lo]]) lo = i;
+        hi_pos = std::max(hi_pos, lists[i][at[i]]);
+      }
+      if (within(lists[lo][at[lo]], hi_pos)) return true;
+      if (++at[lo] == lists[lo].size()) return false;
+    }
+  }
+
   bool CheckProximity(const Node& n, std::uint32_t d) {
     const Window win = Narrow(Window{}, n.scope, d);
+    if (const std::vector<WordIter*>& words = NearWords(n); !words.empty()) {
+      return NearOfWords(words, n.distance, d, win);
+    }
     // Never re-entered (Spans does not confirm documents): the operands' occurrence lists are
     // the matcher's, reused from document to document.
     std::vector<std::vector<Span>>& occ = occurrences_;
@@ -864,8 +1145,11 @@ class Matcher {
       occ[i].clear();
       Spans(*n.children[i], d, win, occ[i]);
       if (occ[i].empty()) return false;
-      std::sort(occ[i].begin(), occ[i].end(),
-                [](const Span& a, const Span& b) { return a.first < b.first; });
+      auto by_first = [](const Span& a, const Span& b) { return a.first < b.first; };
+      // A word's or a phrase's occurrences come in order; an OR's or a nested operator's may not.
+      if (!std::is_sorted(occ[i].begin(), occ[i].end(), by_first)) {
+        std::sort(occ[i].begin(), occ[i].end(), by_first);
+      }
     }
     if (n.kind == Kind::kSame) {
       std::vector<std::uint32_t> common;
@@ -886,20 +1170,29 @@ class Matcher {
   // Every pair within n <=> (largest first) - (smallest last) <= n. Take each occurrence as the
   // one with the largest start; every other operand then does best with the occurrence that
   // starts no later and ends last.
-  static bool NearAny(const std::vector<std::vector<Span>>& occ, std::uint32_t n) {
+  // The occurrences are sorted by start, so as the anchor's start grows each other operand's
+  // best end is a running maximum over a growing prefix: one pass per anchor operand.
+  bool NearAny(const std::vector<std::vector<Span>>& occ, std::uint32_t n) {
+    std::vector<std::size_t>& at = near_at_;
+    std::vector<std::int64_t>& best = near_best_;
     for (std::size_t a = 0; a < occ.size(); ++a) {
+      at.assign(occ.size(), 0);
+      best.assign(occ.size(), -1);
       for (const Span& anchor : occ[a]) {
         std::int64_t min_last = anchor.last;
         bool ok = true;
-        for (std::size_t b = 0; b < occ.size() && ok; ++b) {
+        for (std::size_t b = 0; b < occ.size(); ++b) {
           if (b == a) continue;
-          std::int64_t best = -1;
-          for (const Span& s : occ[b]) {
-            if (s.first > anchor.first) break;
-            best = std::max<std::int64_t>(best, s.last);
+          const std::vector<Span>& o = occ[b];
+          while (at[b] < o.size() && o[at[b]].first <= anchor.first) {
+            best[b] = std::max<std::int64_t>(best[b], o[at[b]].last);
+            ++at[b];
           }
-          if (best < 0) ok = false;
-          min_last = std::min(min_last, best);
+          if (best[b] < 0) {
+            ok = false;
+            break;
+          }
+          min_last = std::min(min_last, best[b]);
         }
         if (ok && static_cast<std::int64_t>(anchor.first) - min_last <= n) return true;
       }
@@ -933,6 +1226,11 @@ class Matcher {
   std::vector<std::uint32_t> word_positions_;
   std::vector<Span> check_spans_;
   std::vector<std::vector<Span>> occurrences_;
+  std::map<const Node*, std::vector<WordIter*>> near_words_;
+  std::vector<std::vector<std::uint32_t>> near_positions_;
+  std::vector<std::size_t> near_at_;     // NearAny's and NearOfWords'
+
+  std::vector<std::int64_t> near_best_;
 };
 
 }  // namespace

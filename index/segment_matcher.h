@@ -1,8 +1,10 @@
 // Evaluates a query over one segment. A lone word, OR and NOT read whole posting lists and
-// merge sorted docid lists; AND and the positional operators (phrases, NEAR, W, SAME, ATLEAST,
-// hd:/lead: scopes) run document at a time on two-phase iterators: operands leapfrog from the
-// rarest one (skip entries jump over blocks) and each document they agree on is confirmed from
-// positions, times and exclusions. The semantics are those of linear_scan.h.
+// unite sorted docid lists (through a bitmap when they are many); AND and the positional
+// operators (phrases, NEAR, W, SAME, ATLEAST, hd:/lead: scopes) run document at a time on
+// two-phase iterators: the rarest operand leads and the others are asked in order of cost (skip
+// entries jump over blocks; dense words without positions become bitmaps) and each document
+// they agree on is confirmed from positions, times and exclusions. The semantics are those of
+// linear_scan.h.
 #pragma once
 
 #include <cstdint>

@@ -28,6 +28,9 @@ constexpr std::size_t kVerifyGroup = 256;
 constexpr std::size_t kPrefetchAhead = 8;
 // Bound on the term statistics (distinct keys); past it only known keys are counted.
 constexpr std::size_t kMaxStatisticsKeys = 4'000'000;
+// Stories counted one by one into the term statistics before they are sampled (Match).
+constexpr std::uint64_t kStatisticsExact = 4096;
+constexpr std::uint32_t kStatisticsStride = 4;
 constexpr int kFilterLog2 = 25;  // 4 MiB of bits
 constexpr std::size_t kFilterBits = std::size_t{1} << kFilterLog2;
 
@@ -42,16 +45,91 @@ struct Posting {
 };
 
 // Entries filed under one key: those verified (after their check) and those decided by key
-// tests alone, as records of kDecidedHeader words (entry, query id, blob) followed by the query's
+// tests alone, as records of kDecidedHeader words (entry, query id) followed by the query's
 // decision (CompiledQuery::decision: a count word, then the literals), read in order.
-constexpr std::size_t kDecidedHeader = 3;
+// The blob of a decided query is read from its slot in the rare story that verifies it instead
+// (no decision keys): reading the records is most of a story's time, and it is memory-bound.
+constexpr std::size_t kDecidedHeader = 2;
 struct KeyPostings {
   std::vector<Posting> verify;
   std::vector<std::uint64_t> decided;
 };
 
+// Key -> KeyPostings of one shard, open addressing with linear probing, each slot (key, flag and
+// the lists' heads) one cache line: finding a story's ~300 lists is one memory access each, where
+// a node-based map took two (bucket, node) before the lists themselves.
+class KeyTable {
+ public:
+  // The lists filed under `key`, or null.
+  const KeyPostings* Find(std::uint64_t key) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t i = Home(key);; i = (i + 1) & mask_) {
+      const Slot& s = slots_[i];
+      if (!s.used) return nullptr;
+      if (s.key == key) return &s.value;
+    }
+  }
+  KeyPostings* Find(std::uint64_t key) {
+    return const_cast<KeyPostings*>(static_cast<const KeyTable&>(*this).Find(key));
+  }
+  // The lists filed under `key`, added empty when there are none.
+  KeyPostings& Get(std::uint64_t key) {
+    if (KeyPostings* kp = Find(key)) return *kp;
+    if (8 * (size_ + 1) > 5 * slots_.size()) Grow();  // load factor at most 5/8
+    std::size_t i = Home(key);
+    while (slots_[i].used) i = (i + 1) & mask_;
+    slots_[i].used = true;
+    slots_[i].key = key;
+    ++size_;
+    return slots_[i].value;
+  }
+  // Removes `key` (present) by shifting later slots of its run back (no tombstones).
+  void Erase(std::uint64_t key) {
+    std::size_t i = Home(key);
+    while (slots_[i].key != key || !slots_[i].used) i = (i + 1) & mask_;
+    for (std::size_t j = (i + 1) & mask_; slots_[j].used; j = (j + 1) & mask_) {
+      const std::size_t h = Home(slots_[j].key);
+      // Slot j may move to the hole at i unless its home lies cyclically in (i, j].
+      const bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+      if (stays) continue;
+      slots_[i].key = slots_[j].key;
+      slots_[i].value = std::move(slots_[j].value);
+      i = j;
+    }
+    slots_[i].used = false;
+    slots_[i].value = KeyPostings();
+    --size_;
+  }
+  std::size_t size() const { return size_; }
+  std::size_t bytes() const { return slots_.size() * sizeof(Slot); }
+
+ private:
+  struct alignas(64) Slot {
+    std::uint64_t key = 0;
+    bool used = false;
+    KeyPostings value;
+  };
+  std::size_t Home(std::uint64_t key) const { return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 40) & mask_; }
+  void Grow() {
+    std::vector<Slot> old(slots_.empty() ? 16 : 2 * slots_.size());
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (Slot& o : old) {
+      if (!o.used) continue;
+      std::size_t i = Home(o.key);
+      while (slots_[i].used) i = (i + 1) & mask_;
+      slots_[i].used = true;
+      slots_[i].key = o.key;
+      slots_[i].value = std::move(o.value);
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
 // A query decided for a story: its entry and id, and the story's word values
-// (DecideTable) of its positive literals that held, [terms_begin, terms_end) of a per-thread list.
+// (DecideTable) of its positive literals that held, [terms_begin, terms_end) of FiredTerms::values.
 struct DecidedHit {
   std::uint64_t entry;
   std::uint64_t id;
@@ -100,6 +178,60 @@ bool Decide(const std::uint64_t* lit, std::uint32_t n, const StoryView& view, st
 
 }  // namespace
 
+// The story as a Match call saw it and the word values (DecideTable values; a verified query's
+// words as exact ids, kExact) of every query it fired.
+struct FiredTerms {
+  StoryView view;
+  std::vector<std::uint32_t> values;
+};
+
+std::vector<std::string> Fired::MatchedTerms() const {
+  if (terms == nullptr) return {};
+  const StoryView& view = terms->view;
+  std::vector<std::uint32_t> ids;
+  for (std::uint32_t t = terms_begin; t < terms_end; ++t) {
+    const std::uint32_t v = terms->values[t];
+    const std::uint32_t id = v & ~DecideTable::kKindMask;
+    const std::uint32_t kind = v & DecideTable::kKindMask;
+    if (kind == DecideTable::kExact) {
+      ids.push_back(id);
+    } else if (kind == DecideTable::kBigram) {
+      ids.push_back(view.exact_of[id]);
+      ids.push_back(view.exact_of[id + 1]);
+    } else if (kind == DecideTable::kOther) {
+      const std::uint32_t sub = v & DecideTable::kSubKindMask;
+      if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
+        ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
+      } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
+        // The headline's occurrences of the stem only, as verification collects them.
+        const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
+        for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
+          if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
+        }
+      } else {
+        // Every word with the prefix: the first `length` bytes of word `id`.
+        const std::uint32_t word = v & DecideTable::kMaxPrefixId;
+        const std::size_t length = (v >> 22) & 63;
+        const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
+        for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
+          if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
+        }
+      }
+    } else {
+      for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
+        ids.push_back(view.stem_exacts[e]);
+      }
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (std::uint32_t id : ids) out.push_back(view.exacts.word(id));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 struct Matcher::Impl {
   MatcherOptions options;
 
@@ -108,7 +240,7 @@ struct Matcher::Impl {
   std::vector<std::uint32_t> free_slots;
   std::uint32_t slot_count = 0;  // slots ever handed out
   std::unordered_map<std::uint64_t, std::uint32_t> ids[kShards];                  // id -> slot
-  std::unordered_map<std::uint64_t, KeyPostings> postings[kShards];  // key -> entries
+  KeyTable postings[kShards];  // key -> entries
   std::vector<Posting> always;  // entries verified for every story
   std::uint64_t queries = 0;
   std::uint64_t always_queries = 0;  // queries with an entry in `always`
@@ -130,6 +262,7 @@ struct Matcher::Impl {
 
   mutable std::mutex df_mu;  // term statistics
   mutable std::unordered_map<std::uint64_t, std::uint32_t> df;
+  mutable std::uint64_t statistics_stories = 0;  // stories seen by the statistics
 
   Slot& slot(std::uint32_t i) const { return chunks[i / kSlotsPerChunk][i % kSlotsPerChunk]; }
   static std::size_t Shard(std::uint64_t h) { return (h ^ (h >> 29)) % kShards; }
@@ -163,11 +296,11 @@ struct Matcher::Impl {
       const Posting posting{Entry(s, node), check, q.data()};
       if (n == 0) always.push_back(posting);
       for (std::uint32_t k = 0; k < n; ++k) {
-        KeyPostings& kp = postings[Shard(keys[k])][keys[k]];
+        KeyPostings& kp = postings[Shard(keys[k])].Get(keys[k]);
         if (decision.empty()) {
           kp.verify.push_back(posting);
         } else {
-          kp.decided.insert(kp.decided.end(), {posting.entry, q.id(), reinterpret_cast<std::uint64_t>(q.data())});
+          kp.decided.insert(kp.decided.end(), {posting.entry, q.id()});
           kp.decided.insert(kp.decided.end(), decision.begin(), decision.end());
           decided_words += kDecidedHeader + decision.size();
         }
@@ -194,10 +327,10 @@ struct Matcher::Impl {
         }
       }
       for (std::uint32_t k = 0; k < n; ++k) {
-        auto& shard = postings[Shard(keys[k])];
-        auto it = shard.find(keys[k]);
-        if (it == shard.end()) continue;
-        KeyPostings& kp = it->second;
+        KeyTable& shard = postings[Shard(keys[k])];
+        KeyPostings* found = shard.Find(keys[k]);
+        if (found == nullptr) continue;
+        KeyPostings& kp = *found;
         if (sl.decided) {
           // Records are variable-length: found by walking them, removed by closing the gap.
           auto& d = kp.decided;
@@ -220,7 +353,7 @@ struct Matcher::Impl {
             --posting_entries;
           }
         }
-        if (kp.verify.empty() && kp.decided.empty()) shard.erase(it);
+        if (kp.verify.empty() && kp.decided.empty()) shard.Erase(keys[k]);
       }
     });
     blob_bytes -= 8 * sl.words;
@@ -314,7 +447,20 @@ bool Matcher::Remove(std::uint64_t id) {
 
 std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, MatchStats* stats) const {
   const Impl& m = *impl_;
-  thread_local StoryView view;
+  // The story view and the fired queries' word values, reused from story to story unless a
+  // Fired of an earlier story still holds them (its matched terms are read from them).
+  thread_local std::shared_ptr<FiredTerms> terms;
+  if (!terms || terms.use_count() > 1) {
+    terms = std::make_shared<FiredTerms>();
+  } else {
+    // use_count() is a relaxed load: the last Fired may have been dropped on another thread
+    // just now, after reading the analysis there. The fence pairs with that release decrement so
+    // its reads happen before the analysis is overwritten below.
+#if !defined(__SANITIZE_THREAD__)  // ThreadSanitizer does not model fences (-Wtsan)
+    std::atomic_thread_fence(std::memory_order_acquire);
+#endif
+  }
+  StoryView& view = terms->view;
   const std::uint64_t prefix_lengths = m.prefix_lengths.load();
   BuildStoryView(story, view, prefix_lengths, m.field_prefix_lengths.load());
   if (now_us == 0) {
@@ -342,7 +488,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   thread_local std::vector<Candidate> candidates;
   candidates.clear();
   thread_local std::vector<DecidedHit> hits;
-  thread_local std::vector<std::uint32_t> hit_terms;
+  std::vector<std::uint32_t>& hit_terms = terms->values;
   hits.clear();
   hit_terms.clear();
   std::uint64_t checked_out = 0;
@@ -360,9 +506,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     for (std::uint64_t key : view.keys) {
       const std::size_t bit = Impl::FilterBit(key);
       if ((m.key_filter[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) continue;
-      const auto& shard = m.postings[Impl::Shard(key)];
-      auto it = shard.find(key);
-      if (it != shard.end()) lists.push_back(&it->second);
+      if (const KeyPostings* kp = m.postings[Impl::Shard(key)].Find(key)) lists.push_back(kp);
     }
     constexpr std::size_t kListsAhead = 6;
     auto prefetch_list = [](const KeyPostings* kp) {
@@ -388,7 +532,7 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
         const auto n = static_cast<std::uint32_t>(head);
         const std::uint64_t* lit = d.data() + r + kDecidedHeader + 1;
         if (!decidable || (!english && (head >> 32) != 0)) {
-          candidates.push_back({d[r], reinterpret_cast<const std::uint64_t*>(d[r + 2])});
+          candidates.push_back({d[r], m.slot(static_cast<std::uint32_t>(d[r] >> 32)).query.data()});
         } else {
           ++decided;
           const auto mark = static_cast<std::uint32_t>(hit_terms.size());
@@ -407,9 +551,10 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
 
-  std::vector<Fired> fired;
-  thread_local std::size_t fired_hint = 0;  // what the last story fired: one allocation, not log n
-  fired.reserve(fired_hint);
+  // Verified queries that fired, in slot order (merged with the decided ones by id below).
+  thread_local std::vector<Fired> verified_fired;
+  verified_fired.clear();
+  std::vector<Fired>& fired = verified_fired;
   thread_local Verifier verifier;
   verifier.Reset(view, now_us);
   std::uint64_t verified = 0;
@@ -446,70 +591,51 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
           hit = verifier.Matches(q, static_cast<std::uint16_t>(candidates[k].entry), &work);
         }
         q.AddWork(work);
-        if (hit) fired.push_back(Fired{q.id(), verifier.MatchedTerms(q)});
+        if (hit) {
+          const auto begin = static_cast<std::uint32_t>(hit_terms.size());
+          verifier.AppendMatchedTermIds(q, hit_terms);
+          fired.push_back(Fired{q.id(), terms, begin, static_cast<std::uint32_t>(hit_terms.size())});
+        }
       }
       c = next;
     }
   }
-  // Decided hits: one per query (an entry filed under several keys the story offers repeats).
-  std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.entry < b.entry; });
-  thread_local std::vector<std::uint32_t> ids;
-  for (std::size_t h = 0; h < hits.size(); ++h) {
-    if (h > 0 && hits[h].entry == hits[h - 1].entry) continue;
-    ids.clear();
-    for (std::uint32_t t = hits[h].terms_begin; t < hits[h].terms_end; ++t) {
-      const std::uint32_t v = hit_terms[t];
-      const std::uint32_t id = v & ~DecideTable::kKindMask;
-      const std::uint32_t kind = v & DecideTable::kKindMask;
-      if (kind == DecideTable::kExact) {
-        ids.push_back(id);
-      } else if (kind == DecideTable::kBigram) {
-        ids.push_back(view.exact_of[id]);
-        ids.push_back(view.exact_of[id + 1]);
-      } else if (kind == DecideTable::kOther) {
-        const std::uint32_t sub = v & DecideTable::kSubKindMask;
-        if (sub == (DecideTable::kHeadlineExact & DecideTable::kSubKindMask)) {
-          ids.push_back(v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask));
-        } else if (sub == (DecideTable::kHeadlineStem & DecideTable::kSubKindMask)) {
-          // The headline's occurrences of the stem only, as verification collects them.
-          const std::uint32_t stem = v & ~(DecideTable::kKindMask | DecideTable::kSubKindMask);
-          for (std::uint32_t p = 0; p < view.headline_words && p < view.size(); ++p) {
-            if (view.stem_of[p] == stem) ids.push_back(view.exact_of[p]);
-          }
-        } else {
-          // Every word with the prefix: the first `length` bytes of word `id`.
-          const std::uint32_t word = v & DecideTable::kMaxPrefixId;
-          const std::size_t length = (v >> 22) & 63;
-          const std::string_view prefix = std::string_view(view.exacts.word(word)).substr(0, length);
-          for (std::uint32_t e = 0; e < view.exacts.size(); ++e) {
-            if (std::string_view(view.exacts.word(e)).substr(0, length) == prefix) ids.push_back(e);
-          }
-        }
-      } else {
-        for (std::uint32_t e = view.stem_exact_offsets[id]; e < view.stem_exact_offsets[id + 1]; ++e) {
-          ids.push_back(view.stem_exacts[e]);
-        }
-      }
-    }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    Fired f{hits[h].id, {}};
-    f.matched_terms.reserve(ids.size());
-    for (std::uint32_t id : ids) f.matched_terms.push_back(view.exacts.word(id));
-    std::sort(f.matched_terms.begin(), f.matched_terms.end());
-    fired.push_back(std::move(f));
-  }
-  fired_hint = fired.size();
-  std::sort(fired.begin(), fired.end(),
+  // Decided hits: one per query (an entry filed under several keys the story offers repeats), in
+  // id order like the verified ones, which are fewer: both sorted and merged (sorting the small
+  // hits is cheaper than sorting the Fired).
+  std::sort(hits.begin(), hits.end(), [](const DecidedHit& a, const DecidedHit& b) { return a.id < b.id; });
+  std::sort(verified_fired.begin(), verified_fired.end(),
             [](const Fired& a, const Fired& b) { return a.query_id < b.query_id; });
+  std::vector<Fired> out;
+  thread_local std::size_t fired_hint = 0;  // what the last story fired: one allocation, not log n
+  out.reserve(std::max(fired_hint, verified_fired.size() + hits.size()));
+  std::size_t v = 0;
+  for (std::size_t h = 0; h < hits.size(); ++h) {
+    if (h > 0 && hits[h].id == hits[h - 1].id) continue;
+    while (v < verified_fired.size() && verified_fired[v].query_id < hits[h].id) out.push_back(std::move(verified_fired[v++]));
+    out.push_back(Fired{hits[h].id, terms, hits[h].terms_begin, hits[h].terms_end});
+  }
+  while (v < verified_fired.size()) out.push_back(std::move(verified_fired[v++]));
+  verified_fired.clear();
+  fired_hint = out.size();
 
   {
+    // Past the first kStatisticsExact stories only every kStatisticsStride-th is counted, with that
+    // weight: each count is a cache miss in a table of millions of keys, and the statistics only
+    // rank keys by frequency (which key a query is filed under changes speed, never results).
     std::lock_guard lock(m.df_mu);
-    for (std::uint64_t key : view.statistics_keys) {
-      if (m.df.size() < kMaxStatisticsKeys) {
-        ++m.df[key];
-      } else if (auto it = m.df.find(key); it != m.df.end()) {
-        ++it->second;
+    const std::uint64_t n = m.statistics_stories++;
+    const std::uint32_t weight = n < kStatisticsExact ? 1 : n % kStatisticsStride == 0 ? kStatisticsStride : 0;
+    if (weight > 0) {
+      std::vector<std::uint64_t>& keys = view.statistics_keys;
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (std::uint64_t key : keys) {
+        if (m.df.size() < kMaxStatisticsKeys) {
+          m.df[key] += weight;
+        } else if (auto it = m.df.find(key); it != m.df.end()) {
+          it->second += weight;
+        }
       }
     }
   }
@@ -517,9 +643,9 @@ std::vector<Fired> Matcher::Match(const Story& story, std::int64_t now_us, Match
     stats->candidates = verified;
     stats->checked_out = checked_out;
     stats->decided = decided;
-    stats->matched = fired.size();
+    stats->matched = out.size();
   }
-  return fired;
+  return out;
 }
 
 MatcherStats Matcher::Stats() const {
@@ -530,14 +656,13 @@ MatcherStats Matcher::Stats() const {
   st.always_verified = m.always_queries;
   // The arena reserves 64 MiB chunks but only the blobs in them are touched (resident).
   std::uint64_t bytes = m.blob_bytes + kFilterBits / 8 + m.chunks.size() * kSlotsPerChunk * sizeof(Slot);
-  std::uint64_t keys = 0, ids = 0;
+  std::uint64_t ids = 0;
   for (std::size_t i = 0; i < kShards; ++i) {
-    keys += m.postings[i].size();
     ids += m.ids[i].size();
-    bytes += m.postings[i].bucket_count() * 8 + m.ids[i].bucket_count() * 8;
+    bytes += m.postings[i].bytes() + m.ids[i].bucket_count() * 8;
   }
   // Node of an unordered_map: next pointer, key, value, cached hash, plus allocator overhead.
-  bytes += keys * (48 + 40) + ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 + m.decided_words * 8 * 3 / 2 +
+  bytes += ids * 32 + m.posting_entries * sizeof(Posting) * 3 / 2 + m.decided_words * 8 * 3 / 2 +
            m.always.capacity() * sizeof(Posting);
   st.memory_bytes = bytes;
   return st;

@@ -35,9 +35,19 @@ struct MatcherOptions {
   std::uint64_t max_query_cost = 20000;
 };
 
+// What a Match call keeps of the story for the matched terms of its Fired (shared by them).
+struct FiredTerms;
+
 struct Fired {
   std::uint64_t query_id = 0;
-  std::vector<std::string> matched_terms;  // folded words of the story that satisfied the query
+  // The folded words of the story that satisfied the query (for highlighting), sorted and unique.
+  // Assembled on each call, from word ids Match kept: a story fires hundreds of alerts, and
+  // only those delivered need their words as strings.
+  std::vector<std::string> MatchedTerms() const;
+
+  std::shared_ptr<const FiredTerms> terms;  // null: no matched terms
+  std::uint32_t terms_begin = 0;            // [terms_begin, terms_end) of terms->values
+  std::uint32_t terms_end = 0;
 };
 
 struct MatchStats {

@@ -6,13 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "match/presearch_keys.h"
 #include "match/story_view.h"
 #include "query/parser.h"
+#include "text/analyzer.h"
 
 namespace dateline::match {
 namespace {
@@ -293,13 +296,13 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   std::vector<Fired> f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
   // The same query with a positional part is verified and names the same words (and the NEAR's).
   ASSERT_TRUE(m.Add(1, *Q("rate (deflation OR inflation OR fed) source:reuters -bonds fed NEAR/3 signals")).ok());
   f = m.Match(Sample(), kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
   // Headline words: only their headline occurrences ("rates" is in the body only); prefixes:
   // every word with the prefix.
   const Story rates = MakeStory("Rate rises", {"Rates rose, then the rate rose again; inflated inflation."});
@@ -307,12 +310,12 @@ TEST(Matcher, KeyDecidedQueriesFireWithoutVerification) {
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 0u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflated", "inflation", "rate", "rose"}));
   ASSERT_TRUE(m.Add(1, *Q("hd:rate infl* \"rose\" (rose NEAR/2 again)")).ok());  // verified
   f = m.Match(rates, kNow, &stats);
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(stats.candidates, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"again", "inflated", "inflation", "rate", "rose"}));
 }
 
 TEST(Matcher, TwoWordPhrasesDecideAsVerificationWould) {
@@ -346,9 +349,9 @@ TEST(Matcher, KeyDecidedQueriesInOtherLanguages) {
   std::vector<Fired> f = m.Match(de, kNow, &stats);
   ASSERT_EQ(f.size(), 2u);
   EXPECT_EQ(f[0].query_id, 1u);
-  EXPECT_EQ(f[0].matched_terms, (std::vector<std::string>{"inflation", "zentralbank"}));
+  EXPECT_EQ(f[0].MatchedTerms(), (std::vector<std::string>{"inflation", "zentralbank"}));
   EXPECT_EQ(f[1].query_id, 2u);
-  EXPECT_EQ(f[1].matched_terms, (std::vector<std::string>{"zinsen"}));
+  EXPECT_EQ(f[1].MatchedTerms(), (std::vector<std::string>{"zinsen"}));
   EXPECT_EQ(stats.candidates, 2u);  // 1 and 5
   EXPECT_EQ(stats.decided, 3u);     // 2, 3 (filed under "zins", the story's German stem) and 4
 }
@@ -431,8 +434,31 @@ TEST(Matcher, MatchedTermsAreTheStoryWordsThatSatisfiedPositiveTerms) {
   ASSERT_TRUE(m.Add(1, *Q("rate \"interest rates\" infla* -bonds")).ok());
   const std::vector<Fired> f = m.Match(Sample(), kNow);
   ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].matched_terms,
+  EXPECT_EQ(f[0].MatchedTerms(),
             (std::vector<std::string>{"inflation", "interest", "rate", "rates"}));
+}
+
+TEST(Matcher, MatchedTermsOfAStoryStayRightWhileLaterStoriesAreMatched) {
+  // Matched terms are assembled when asked for, from what Match kept of its story: a Fired held
+  // while the matcher (on this thread and others) goes on to other stories must still name the
+  // words of its own story.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (inflation OR fed)")).ok());              // decided
+  ASSERT_TRUE(m.Add(2, *Q("rate (inflation OR fed) fed NEAR/3 signals")).ok());  // verified
+  const std::vector<Fired> first = m.Match(Sample(), kNow);
+  ASSERT_EQ(first.size(), 2u);
+  const Story other = MakeStory("Fed signals a rate pause", {"The fed kept its rate; inflation cooled."});
+  for (int i = 0; i < 3; ++i) {
+    const std::vector<Fired> later = m.Match(other, kNow);
+    ASSERT_EQ(later.size(), 2u);
+    EXPECT_EQ(later[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate"}));
+    EXPECT_EQ(later[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "signals"}));
+  }
+  std::vector<Fired> copy = first;
+  EXPECT_EQ(first[0].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates"}));
+  EXPECT_EQ(first[1].MatchedTerms(), (std::vector<std::string>{"fed", "inflation", "rate", "rates", "signals"}));
+  EXPECT_EQ(copy[1].MatchedTerms(), first[1].MatchedTerms());
+  EXPECT_TRUE(Fired{}.MatchedTerms().empty());
 }
 
 TEST(Matcher, CostliestQueriesReportsVerificationWork) {
@@ -445,6 +471,232 @@ TEST(Matcher, CostliestQueriesReportsVerificationWork) {
   EXPECT_EQ(top[0].first, 2u);
   EXPECT_GT(top[0].second, top[1].second);
   EXPECT_EQ(m.CostliestQueries(1).size(), 1u);
+}
+
+TEST(Matcher, ThousandsOfKeysAddedAndRemovedInAnyOrder) {
+  // Each query is filed under words of its own, so the tables of keys grow, and removing
+  // queries empties keys out of them in scrambled order (closing the gaps they leave).
+  std::string body;
+  for (int i = 0; i < 6000; i += 5) body += "zzq" + std::to_string(i) + " ";
+  const Story story = MakeStory("Many words", {body});
+  auto text = [](std::uint64_t i) {
+    const std::string w = "zzq" + std::to_string(i);
+    return i % 3 == 0 ? w : i % 3 == 1 ? w + " OR yyq" + std::to_string(i) : "\"" + w + "\" -bonds";
+  };
+  Matcher m;
+  std::set<std::uint64_t> live;
+  for (std::uint64_t i = 0; i < 6000; ++i) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  auto check = [&] {
+    std::set<std::uint64_t> want;
+    for (std::uint64_t id : live) {
+      if ((id - 1) % 5 == 0) want.insert(id);
+    }
+    std::set<std::uint64_t> got;
+    for (const Fired& f : m.Match(story, kNow)) got.insert(f.query_id);
+    EXPECT_EQ(got, want);
+  };
+  check();
+  for (std::uint64_t k = 0; k < 6000; ++k) {
+    const std::uint64_t id = 1 + (k * 2731) % 6000;  // a permutation of the ids
+    if (k % 3 == 2) continue;
+    EXPECT_TRUE(m.Remove(id));
+    live.erase(id);
+  }
+  check();
+  for (std::uint64_t i = 0; i < 6000; i += 7) {
+    ASSERT_TRUE(m.Add(i + 1, *Q(text(i))).ok());
+    live.insert(i + 1);
+  }
+  check();
+  EXPECT_EQ(m.Stats().queries, live.size());
+}
+
+TEST(Matcher, FiredHandedToAnotherThreadKeepsItsStory) {
+  // A matching thread hands each story's Fired to a consumer thread and goes on to the next story;
+  // the consumer reads the matched terms after the matcher has moved on (and drops them, which
+  // lets the matching thread reuse that analysis). Each must name its own story's words.
+  Matcher m;
+  ASSERT_TRUE(m.Add(1, *Q("rate (inflation OR fed)")).ok());                      // decided
+  ASSERT_TRUE(m.Add(2, *Q("rate (inflation OR fed) fed NEAR/3 signals")).ok());  // verified
+  const Story other = MakeStory("Fed signals a rate pause", {"The fed kept its rate; inflation cooled."});
+  const std::vector<std::string> want_sample1{"fed", "inflation", "rate", "rates"};
+  const std::vector<std::string> want_sample2{"fed", "inflation", "rate", "rates", "signals"};
+  const std::vector<std::string> want_other1{"fed", "inflation", "rate"};
+  const std::vector<std::string> want_other2{"fed", "inflation", "rate", "signals"};
+  std::mutex mu;
+  std::deque<std::pair<int, std::vector<Fired>>> queue;
+  bool done = false;
+  std::atomic<int> bad{0};
+  std::thread consumer([&] {
+    for (;;) {
+      std::pair<int, std::vector<Fired>> item;
+      {
+        std::lock_guard lock(mu);
+        if (!queue.empty()) {
+          item = std::move(queue.front());
+          queue.pop_front();
+        } else if (done) {
+          return;
+        }
+      }
+      if (item.second.empty()) {
+        std::this_thread::yield();
+        continue;
+      }
+      const bool sample = item.first % 2 == 0;
+      const std::vector<Fired>& f = item.second;
+      if (f.size() != 2 || f[0].MatchedTerms() != (sample ? want_sample1 : want_other1) ||
+          f[1].MatchedTerms() != (sample ? want_sample2 : want_other2)) {
+        bad.fetch_add(1);
+      }
+    }
+  });
+  for (int i = 0; i < 400; ++i) {
+    std::vector<Fired> f = m.Match(i % 2 == 0 ? Sample() : other, kNow);
+    std::lock_guard lock(mu);
+    queue.emplace_back(i, std::move(f));
+  }
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  consumer.join();
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(Matcher, ReplacedAndRemovedWhileAStoryVerifiesDecidedQueries) {
+  // In a German story a decided query with English stems is verified, its compiled query read from
+  // its slot: replacing and removing such queries (decided, verified, never firing) meanwhile must
+  // neither fire a query that cannot fire nor lose one left untouched.
+  Story de = MakeStory("Die Zentralbank senkt die Zinsen", {"Die Inflation sinkt weiter."});
+  de.language = "de";
+  const std::vector<std::string> texts{"zinsen inflation", "\"zinsen\" \"inflation\"", "zinsen -inflation",
+                                       "zinsen NEAR/6 inflation", "zentralbanken zinsen"};
+  std::vector<bool> text_fires;
+  for (const std::string& t : texts) text_fires.push_back(Fires(t, de));
+  Matcher m;
+  ASSERT_TRUE(Fires("zentralbanken inflation", de));
+  ASSERT_TRUE(m.Add(1, *Q("zentralbanken inflation")).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> bad{0};
+  std::atomic<int> rounds{0};
+  std::thread matcher_thread([&] {
+    while (!stop.load()) {
+      bool one = false;
+      for (const Fired& f : m.Match(de, kNow)) {
+        one |= f.query_id == 1;
+        // Ids 200.. only ever hold the query that never fires.
+        if (f.query_id >= 200) bad.fetch_add(1);
+      }
+      if (!one) bad.fetch_add(1);
+      rounds.fetch_add(1);
+    }
+  });
+  std::map<std::uint64_t, bool> fires;
+  for (std::uint64_t i = 0; i < 2000; ++i) {
+    const std::uint64_t id = 100 + i % 40;
+    const std::size_t t = i % texts.size();
+    ASSERT_TRUE(m.Add(id, *Q(texts[t])).ok());
+    fires[id] = text_fires[t];
+    ASSERT_TRUE(m.Add(200 + i % 40, *Q("zinsen -inflation")).ok());
+    if (i % 7 == 0) {
+      const std::uint64_t gone = 100 + (i * 13) % 40;
+      EXPECT_EQ(m.Remove(gone), fires.erase(gone) == 1);
+      m.Remove(200 + (i * 11) % 40);
+    }
+  }
+  while (rounds.load() < 3) std::this_thread::yield();
+  stop.store(true);
+  matcher_thread.join();
+  EXPECT_EQ(bad.load(), 0);
+  std::vector<std::uint64_t> expect{1};
+  for (const auto& [id, f] : fires) {
+    if (f) expect.push_back(id);
+  }
+  std::vector<std::uint64_t> got;
+  for (const Fired& f : m.Match(de, kNow)) got.push_back(f.query_id);
+  EXPECT_EQ(got, expect);
+}
+
+TEST(Matcher, SampledTermStatisticsChangeNoResult) {
+  // Past its first 4,096 stories the matcher counts every fourth into the statistics that choose
+  // the key a query is filed under. A matcher that has seen 6,000 stories (so its frequencies are
+  // sampled and skewed) must fire exactly what a fresh one (no statistics) fires.
+  auto story = [](std::uint64_t i) {
+    std::string body;
+    for (std::uint64_t k = 0; k < 12; ++k) body += "w" + std::to_string((i * 7 + k * k * 13) % (k < 6 ? 8 : 300)) + " ";
+    return MakeStory("Story " + std::to_string(i % 50), {body});
+  };
+  Matcher seasoned;
+  for (std::uint64_t i = 0; i < 6000; ++i) seasoned.Match(story(i), kNow);
+  Matcher fresh;
+  for (std::uint64_t q = 0; q < 300; ++q) {
+    const std::string a = "w" + std::to_string(q % 8), b = "w" + std::to_string((q * 31) % 300);
+    const std::string c = "w" + std::to_string((q * 17 + 5) % 300);
+    const std::string text = q % 4 == 0   ? a + " " + b
+                             : q % 4 == 1 ? "(" + a + " OR " + c + ") " + b
+                             : q % 4 == 2 ? "\"" + b + " " + c + "\" OR " + a + " -" + c
+                                          : a + " " + b + " " + c + " -story";
+    ASSERT_TRUE(seasoned.Add(q + 1, *Q(text)).ok()) << text;
+    ASSERT_TRUE(fresh.Add(q + 1, *Q(text)).ok()) << text;
+  }
+  std::size_t fired = 0;
+  std::uint64_t fresh_work = 0, seasoned_work = 0;  // entries read: the filing did differ
+  for (std::uint64_t i = 0; i < 200; ++i) {
+    std::vector<std::uint64_t> want, got;
+    MatchStats fs, ss;
+    for (const Fired& f : fresh.Match(story(i * 29), kNow, &fs)) want.push_back(f.query_id);
+    for (const Fired& f : seasoned.Match(story(i * 29), kNow, &ss)) got.push_back(f.query_id);
+    ASSERT_EQ(got, want) << "story " << i * 29;
+    fired += got.size();
+    fresh_work += fs.candidates + fs.checked_out + fs.decided;
+    seasoned_work += ss.candidates + ss.checked_out + ss.decided;
+  }
+  EXPECT_GT(fired, 200u);
+  EXPECT_NE(fresh_work, seasoned_work);
+}
+
+TEST(StoryView, DecideTableTakesKeysWithOrWithoutReset) {
+  // Keys as the story's decision keys are (flag bits clear), enough to grow the table many times.
+  auto key = [](std::uint64_t i) { return Hash64("key" + std::to_string(i)) & ~kDecideFlags; };
+  DecideTable fresh;  // never Reset: starts with a single slot
+  EXPECT_EQ(fresh.Find(key(0)), DecideTable::kMissing);
+  DecideTable reset;
+  reset.Reset(0);
+  for (std::uint32_t i = 1; i <= 3000; ++i) {
+    fresh.Insert(key(i), i);
+    reset.Insert(key(i), i);
+  }
+  for (std::uint32_t i = 1; i <= 3000; ++i) {
+    ASSERT_EQ(fresh.Find(key(i)), i);
+    ASSERT_EQ(reset.Find(key(i)), i);
+  }
+  for (std::uint32_t i = 3001; i <= 6000; ++i) {
+    ASSERT_EQ(fresh.Find(key(i)), DecideTable::kMissing);
+    ASSERT_EQ(reset.Find(key(i)), DecideTable::kMissing);
+  }
+  reset.Reset(4);  // emptied, filter too
+  EXPECT_EQ(reset.Find(key(1)), DecideTable::kMissing);
+}
+
+TEST(StoryView, CachedStemAgreesWithTheStemmerAcrossLanguagesAndGrowth) {
+  // Thousands of distinct words (the cache's table is rehashed several times) in two languages,
+  // asked twice: the same word in each language keeps its own stem, with or without the hash.
+  const std::vector<std::string> stems{"running", "rates", "zinsen", "banken", "inflation"};
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 3000; ++i) {
+      const std::string w = stems[static_cast<std::size_t>(i) % stems.size()] + std::to_string(i);
+      for (const char* lang : {"en", "de"}) {
+        ASSERT_EQ(CachedStem(w, lang), text::Stem(w, lang)) << w << " " << lang;
+        ASSERT_EQ(CachedStem(w, lang, Hash64(w)), text::Stem(w, lang)) << w << " " << lang;
+      }
+    }
+  }
+  EXPECT_EQ(CachedStem("rates", "en"), text::Stem("rates", "en"));
+  EXPECT_EQ(CachedStem("banken", "de"), text::Stem("banken", "de"));
 }
 
 TEST(Matcher, ChangesWhileAnotherThreadMatches) {

@@ -1,6 +1,7 @@
 #include "match/story_view.h"
 
 #include <algorithm>
+#include <deque>
 #include <unordered_map>
 
 #include "core/hash.h"
@@ -65,6 +66,8 @@ void DecideTable::Reset(std::size_t n) {
   }
   mask_ = size - 1;
   count_ = 0;
+  filter_.assign(size / 16, 0);
+  filter_mask_ = filter_.size() - 1;
 }
 
 void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
@@ -73,11 +76,15 @@ void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
     std::vector<Slot> old(2 * slots_.size(), Slot{0, kMissing});
     old.swap(slots_);
     mask_ = slots_.size() - 1;
+    // At least one word: a table never Reset starts with one slot.
+    filter_.assign(std::max<std::size_t>(1, slots_.size() / 16), 0);
+    filter_mask_ = filter_.size() - 1;
     for (const Slot& s : old) {
       if (s.value == kMissing) continue;
       std::size_t i = Home(s.key);
       while (slots_[i].value != kMissing) i = (i + 1) & mask_;
       slots_[i] = s;
+      FilterAdd(s.key);
     }
   }
   std::size_t i = Home(key);
@@ -85,6 +92,7 @@ void DecideTable::Insert(std::uint64_t key, std::uint32_t value) {
     if (slots_[i].key == key) return;  // the first kind wins; kinds never share a key
   }
   slots_[i] = Slot{key, value};
+  FilterAdd(key);
   ++count_;
 }
 
@@ -114,23 +122,58 @@ std::vector<std::string> QueryWords(std::string_view text) {
 }
 
 const std::string& CachedStem(std::string_view folded_word, std::string_view language) {
-  // Keyed by language + NUL + word. Once full it stops growing and stems what it lacks each time:
-  // an open vocabulary (numbers, names) cannot grow it without limit, and no call pays for
-  // clearing it.
+  return CachedStem(folded_word, language, Hash64(folded_word));
+}
+
+const std::string& CachedStem(std::string_view folded_word, std::string_view language, std::uint64_t word_hash) {
+  // Open addressing over entries that never move (a deque: callers hold the returned stem), each
+  // slot holding 32 bits of the hash beside the entry number, so a probe of another word rarely
+  // reads its entry. Once full it stops growing and stems what it lacks each time: an open
+  // vocabulary (numbers, names) cannot grow it without limit, and no call pays for clearing it.
   constexpr std::size_t kMaxEntries = 1 << 20;
-  thread_local std::unordered_map<std::string, std::string> cache;
-  thread_local std::string key;
+  struct Entry {
+    std::string language;
+    std::string word;
+    std::string stem;
+  };
+  thread_local std::deque<Entry> entries;
+  thread_local std::vector<std::uint64_t> slots(1024, 0);  // hash >> 32 << 32 | entry + 1; 0 empty
   thread_local std::string uncached;
-  key.assign(language);
-  key.push_back('\0');
-  key.append(folded_word);
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  if (cache.size() >= kMaxEntries) {
+  thread_local std::string last_language;
+  thread_local std::uint64_t language_mix = Hash64("") * 0x9e3779b97f4a7c15ULL;
+  if (language != last_language) {
+    last_language.assign(language);
+    language_mix = Hash64(language) * 0x9e3779b97f4a7c15ULL;
+  }
+  const std::uint64_t h = word_hash ^ language_mix;
+  const std::uint64_t tag = h >> 32 << 32;
+  std::size_t mask = slots.size() - 1;
+  std::size_t i = h & mask;
+  for (; slots[i] != 0; i = (i + 1) & mask) {
+    if ((slots[i] & ~std::uint64_t{0xffffffff}) != tag) continue;
+    const Entry& e = entries[(slots[i] & 0xffffffff) - 1];
+    if (e.word == folded_word && e.language == language) return e.stem;
+  }
+  if (entries.size() >= kMaxEntries) {
     uncached = text::Stem(folded_word, language);
     return uncached;
   }
-  return cache.emplace(key, text::Stem(folded_word, language)).first->second;
+  entries.push_back(Entry{std::string(language), std::string(folded_word), text::Stem(folded_word, language)});
+  slots[i] = tag | entries.size();
+  if (2 * entries.size() > slots.size()) {
+    // Load factor at most 1/2: rehash into twice the slots (entries keep their numbers).
+    std::vector<std::uint64_t> old(2 * slots.size(), 0);
+    old.swap(slots);
+    mask = slots.size() - 1;
+    for (std::uint64_t s : old) {
+      if (s == 0) continue;
+      const Entry& e = entries[(s & 0xffffffff) - 1];
+      std::size_t j = (Hash64(e.word) ^ (Hash64(e.language) * 0x9e3779b97f4a7c15ULL)) & mask;
+      while (slots[j] != 0) j = (j + 1) & mask;
+      slots[j] = s;
+    }
+  }
+  return entries.back().stem;
 }
 
 namespace {
@@ -182,7 +225,7 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   // Stems once per distinct word.
   std::vector<std::uint32_t> stem_of_exact(v.exacts.size());
   for (std::uint32_t id = 0; id < v.exacts.size(); ++id) {
-    stem_of_exact[id] = v.stems.Intern(CachedStem(v.exacts.word(id), v.language));
+    stem_of_exact[id] = v.stems.Intern(CachedStem(v.exacts.word(id), v.language, v.exacts.hash(id)));
   }
   v.stem_of.resize(v.exact_of.size());
   for (std::size_t p = 0; p < v.exact_of.size(); ++p) v.stem_of[p] = stem_of_exact[v.exact_of[p]];
@@ -269,9 +312,6 @@ void BuildStoryView(const Story& story, StoryView& v, std::uint64_t prefix_lengt
   }
   std::sort(v.keys.begin(), v.keys.end());
   v.keys.erase(std::unique(v.keys.begin(), v.keys.end()), v.keys.end());
-  std::sort(v.statistics_keys.begin(), v.statistics_keys.end());
-  v.statistics_keys.erase(std::unique(v.statistics_keys.begin(), v.statistics_keys.end()),
-                          v.statistics_keys.end());
 }
 
 }  // namespace dateline::match

@@ -34,6 +34,7 @@ class WordTable {
   }
   std::size_t size() const { return words_.size(); }
   const std::string& word(std::uint32_t id) const { return words_[id]; }
+  std::uint64_t hash(std::uint32_t id) const { return hashes_[id]; }  // Hash64 of word(id)
 
  private:
   void Grow();
@@ -62,6 +63,7 @@ class DecideTable {
   void Insert(std::uint64_t key, std::uint32_t value);
   // `key` with its low flag bits cleared.
   std::uint32_t Find(std::uint64_t key) const {
+    if (((filter_[FilterWord(key)] >> FilterBit(key)) & 1) == 0) return kMissing;
     for (std::size_t i = Home(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.value == kMissing) return kMissing;
@@ -77,8 +79,15 @@ class DecideTable {
     std::uint32_t value;
   };
   std::size_t Home(std::uint64_t key) const { return static_cast<std::size_t>(key >> 40) & mask_; }
+  // A bit per key in a filter of 4 bits per slot (at least 8 per key, 1/32 of the table's bytes):
+  // most keys asked for are absent, and the filter stays in L1 when the table does not.
+  std::size_t FilterWord(std::uint64_t key) const { return static_cast<std::size_t>(key >> 8) & filter_mask_; }
+  static std::uint64_t FilterBit(std::uint64_t key) { return (key >> 2) & 63; }
+  void FilterAdd(std::uint64_t key) { filter_[FilterWord(key)] |= std::uint64_t{1} << FilterBit(key); }
   std::vector<Slot> slots_ = std::vector<Slot>(1, Slot{0, kMissing});
   std::size_t mask_ = 0;
+  std::vector<std::uint64_t> filter_ = std::vector<std::uint64_t>(1, 0);
+  std::size_t filter_mask_ = 0;
   std::size_t count_ = 0;
 };
 
@@ -108,7 +117,8 @@ struct StoryView {
   bool decidable = true;
   // Presearch keys the story offers (presearch_keys.h), sorted and unique.
   std::vector<std::uint64_t> keys;
-  // Word and field keys only (no prefixes): what the term statistics count.
+  // Word and field keys only (no prefixes): what the term statistics count. Unsorted, and may
+  // repeat (a stem that is also a word of the story): sorted when counted.
   std::vector<std::uint64_t> statistics_keys;
 
   std::uint32_t size() const { return static_cast<std::uint32_t>(exact_of.size()); }
@@ -125,7 +135,10 @@ std::string StoryLanguage(const Story& story);
 // The folded words of a query word or phrase word ("U.S.-based" gives two).
 std::vector<std::string> QueryWords(std::string_view text);
 
-// text::Stem through a per-thread cache (the vocabulary of news is small).
+// text::Stem through a per-thread cache (the vocabulary of news is small). The stem is valid
+// until the next call on the same thread at least (a cached one, while the thread lives).
 const std::string& CachedStem(std::string_view folded_word, std::string_view language);
+// The same, given Hash64(folded_word).
+const std::string& CachedStem(std::string_view folded_word, std::string_view language, std::uint64_t word_hash);
 
 }  // namespace dateline::match

@@ -368,6 +368,12 @@ void Verifier::CollectTerms(std::uint32_t i, std::vector<std::uint32_t>& out) {
   }
 }
 
+void Verifier::AppendMatchedTermIds(QueryView q, std::vector<std::uint32_t>& out) {
+  q_ = q;
+  depth_ = 0;
+  if (q.node_count() > 0) CollectTerms(0, out);
+}
+
 std::vector<std::string> Verifier::MatchedTerms(QueryView q) {
   q_ = q;
   depth_ = 0;

@@ -37,6 +37,8 @@ class Verifier {
   // The folded story words that satisfied positive (not negated) word, phrase and prefix nodes
   // of `q`, sorted and unique.
   std::vector<std::string> MatchedTerms(QueryView q);
+  // The same words as ids in the story's `exacts`, appended to `out` (unsorted, may repeat).
+  void AppendMatchedTermIds(QueryView q, std::vector<std::uint32_t>& out);
 
  private:
   struct Span {

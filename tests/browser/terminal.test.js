@@ -353,7 +353,7 @@ test("10,000 live stories keep the list small in the DOM and the selection in pl
   await context.close();
 });
 
-test("an alert made in the page with a rate limit keeps its webhook signing secret through pause and resume", async () => {
+test("an alert made in the page with a rate limit keeps its webhook signing secret through pause, resume and edit", async () => {
   // A webhook receiver on localhost that records each delivery's signature header and raw body.
   const received = [];
   const receiver = createServer((req, res) => {
@@ -402,15 +402,36 @@ test("an alert made in the page with a rate limit keeps its webhook signing secr
     assert.deepEqual(got.body.rate_limit, { max: 3, window_seconds: 3600 });
     assert.equal(await row.locator("td.limit").textContent(), "3 per hour");
 
-    // A matching story: the delivery is signed with the secret shown at creation.
-    await post({ source: "wire", source_id: "volcano-1", headline: "Volcano Erupts Near Naples" });
+    // Edit it in the page: a wider query and another limit; the form comes filled in.
+    await row.locator("button", { hasText: "Edit" }).click();
+    const edit = page.locator("form.edit-alert");
+    await edit.waitFor();
+    assert.equal(await edit.locator("input[name=query]").inputValue(), "hd:volcano");
+    assert.equal(await edit.locator("input[name=webhook]").inputValue(), hookUrl);
+    assert.equal(await edit.locator("input[name=rate_max]").inputValue(), "3");
+    await edit.locator("input[name=query]").fill("hd:volcano OR hd:lava");
+    await edit.locator("input[name=rate_max]").fill("5");
+    await edit.locator("select[name=rate_window]").selectOption("86400");
+    await shot(page, "alert-edit");
+    await edit.locator("button[type=submit]").click();
+    await row.locator("td.limit", { hasText: "5 per day" }).waitFor();
+    assert.equal(await row.locator("code").textContent(), "hd:volcano OR hd:lava");
+    const edited = await alice.call("GET", `/api/v1/alerts/${id}`);
+    assert.equal(edited.body.query, "hd:volcano OR hd:lava");
+    assert.equal(edited.body.enabled, true);
+    assert.equal(edited.body.delivery.webhook.url, hookUrl);
+    assert.deepEqual(edited.body.rate_limit, { max: 5, window_seconds: 86400 });
+
+    // A story only the edited query matches: the delivery is signed with the secret shown at
+    // creation (an edit keeps it).
+    await post({ source: "wire", source_id: "volcano-1", headline: "Lava Flows Reach Naples" });
     for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(received.length, 1, "one webhook delivery");
     const { signature, body } = received[0];
     const parts = Object.fromEntries(signature.split(",").map((p) => p.split("=", 2)));
     const expected = createHmac("sha256", secret).update(parts.t + ".").update(body).digest("hex");
     assert.equal(parts.v1, expected, "signed with the original secret: " + signature);
-    assert.match(body.toString(), /Volcano Erupts Near Naples/);
+    assert.match(body.toString(), /Lava Flows Reach Naples/);
   } finally {
     await context.close();
     receiver.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { membersByGroup, rateLimitFromForm, rateLimitText } from "./admin_model";
+import { membersByGroup, rateLimitFromForm, rateLimitText, rateWindowOptions } from "./admin_model";
 
 describe("membersByGroup", () => {
   it("lists each group's members, and empty groups too", () => {
@@ -35,5 +35,17 @@ describe("rateLimitText", () => {
     expect(rateLimitText({ max: 5, window_seconds: 3600 })).toBe("5 per hour");
     expect(rateLimitText({ max: 1, window_seconds: 90 })).toBe("1 per 90 s");
     expect(rateLimitText(null)).toBe("");
+  });
+});
+
+describe("rateWindowOptions", () => {
+  it("offers the usual windows", () => {
+    expect(rateWindowOptions()).toEqual([["60", "minute"], ["3600", "hour"], ["86400", "day"], ["604800", "week"]]);
+    expect(rateWindowOptions(3600)).toEqual(rateWindowOptions());
+  });
+  it("keeps an alert's unusual window, in order", () => {
+    expect(rateWindowOptions(90)).toEqual(
+      [["60", "minute"], ["90", "90 s"], ["3600", "hour"], ["86400", "day"], ["604800", "week"]]);
+    expect(rateWindowOptions(600000).map(([v]) => v)).toEqual(["60", "3600", "86400", "600000", "604800"]);
   });
 });

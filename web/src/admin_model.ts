@@ -33,9 +33,23 @@ export function rateLimitFromForm(maxText: string, windowText: string):
   return { ok: true, value: { max, window_seconds: window } };
 }
 
+const kWindowNames: Record<number, string> = { 60: "minute", 3600: "hour", 86400: "day", 604800: "week" };
+
+// The form's window choices as [seconds, label]: minute, hour, day, week, and `current` in its
+// place by length when it is none of those (an alert made through the API with a 90 s window
+// keeps it when edited in the page).
+export function rateWindowOptions(current?: number): [string, string][] {
+  const seconds = Object.keys(kWindowNames).map(Number);
+  if (current !== undefined && Number.isInteger(current) && current > 0 && !(current in kWindowNames)) {
+    seconds.push(current);
+    seconds.sort((a, b) => a - b);
+  }
+  return seconds.map((s) => [String(s), kWindowNames[s] ?? `${s} s`]);
+}
+
 // "5 per hour", "1 per 90 s": how the alerts table shows a limit.
 export function rateLimitText(r: RateLimit | null | undefined): string {
   if (!r) return "";
-  const unit = ({ 60: "minute", 3600: "hour", 86400: "day", 604800: "week" } as Record<number, string>)[r.window_seconds];
+  const unit = kWindowNames[r.window_seconds];
   return `${r.max} per ${unit ?? r.window_seconds + " s"}`;
 }

@@ -1,10 +1,10 @@
-// Alerts: the user's alerts with unread counts (pause, resume, delete, mark read), a form for a
-// new one (query, optional webhook and rate limit), and the inbox, newest first.
+// Alerts: the user's alerts with unread counts (edit, pause, resume, delete, mark read), a form
+// for a new one or an edit (query, optional webhook and rate limit), and the inbox, newest first.
 import { api, type AlertFrame } from "./api";
 import type { AppContext } from "./context";
 import { clear, h, shortTime } from "./dom";
 import { ListView } from "./list_view";
-import { rateLimitFromForm, rateLimitText } from "./admin_model";
+import { rateLimitFromForm, rateLimitText, rateWindowOptions } from "./admin_model";
 
 interface Alert {
   id: number; name: string; query: string; enabled: boolean;
@@ -62,13 +62,19 @@ export async function alertsView(ctx: AppContext): Promise<void> {
         h("td", {}, a.enabled ? "on" : "paused", a.delivery.webhook ? " · webhook" : ""),
         h("td", { class: "limit" }, rateLimitText(a.rate_limit)),
         h("td", { class: "actions" },
+          h("button", { type: "button", onclick: () => edit(a) }, "Edit"),
           h("button", { type: "button", onclick: () => void pause(a) }, a.enabled ? "Pause" : "Resume"),
           h("button", { type: "button", onclick: () => void markRead(a) }, "Mark read"),
           h("button", { type: "button", onclick: () => void remove(a) }, "Delete"))))));
     alertsEl.append(list.body.alerts.length ? table : h("div", { class: "empty" },
-      "No alerts. Search (FIND …) and press “Alert me”, or create one here."), newAlertForm(load));
+      "No alerts. Search (FIND …) and press “Alert me”, or create one here."), alertForm(load));
     if (entries.ok) inbox.setItems(entries.body.entries);
     ctx.refreshAlertBadge();
+  };
+  // Edit: the form below the table becomes this alert's, focused on its query.
+  const edit = (a: Alert) => {
+    alertsEl.querySelector("form.new-alert")?.replaceWith(alertForm(load, a));
+    alertsEl.querySelector<HTMLInputElement>("form.edit-alert input[name=query]")?.focus();
   };
   const pause = async (a: Alert) => {
     // PUT replaces every field: send the alert back as it is, with `enabled` flipped.
@@ -96,20 +102,30 @@ export async function alertsView(ctx: AppContext): Promise<void> {
   await load();
 }
 
-function newAlertForm(reload: () => Promise<void>): HTMLElement {
+// The alert form: a new alert, or (with `existing`) an edit of one. An edit sends the whole alert
+// back with PUT (keeping `enabled` and live delivery); the webhook's signing secret is not sent,
+// so the server keeps the one it has (or makes one, shown once, for a newly added webhook).
+function alertForm(reload: () => Promise<void>, existing?: Alert): HTMLElement {
   const err = h("div", { class: "err", role: "alert" });
-  const form = h("form", { class: "new-alert", "aria-label": "New alert" },
-    h("h3", {}, "New alert"),
-    h("label", {}, "Name ", h("input", { name: "name", required: true, maxlength: "200" })),
-    h("label", {}, "Query ", h("input", { name: "query", required: true, spellcheck: "false" })),
-    h("label", {}, "Webhook URL (optional) ", h("input", { name: "webhook", type: "url", placeholder: "https://…" })),
+  const limit = existing?.rate_limit ?? null;
+  const window = String(limit?.window_seconds ?? 3600);
+  const form = h("form", { class: existing ? "new-alert edit-alert" : "new-alert",
+                           "aria-label": existing ? `Edit alert ${existing.name}` : "New alert" },
+    h("h3", {}, existing ? `Edit alert “${existing.name}”` : "New alert"),
+    h("label", {}, "Name ", h("input", { name: "name", required: true, maxlength: "200", value: existing?.name })),
+    h("label", {}, "Query ", h("input", { name: "query", required: true, spellcheck: "false", value: existing?.query })),
+    h("label", {}, "Webhook URL (optional) ",
+      h("input", { name: "webhook", type: "url", placeholder: "https://…", value: existing?.delivery.webhook?.url })),
     // Beyond the limit, matches are held back and summarised in one digest when the window ends.
     h("label", {}, "At most (optional) ",
-      h("input", { name: "rate_max", type: "number", min: "1", max: "10000", step: "1", inputmode: "numeric", size: "5" })),
+      h("input", { name: "rate_max", type: "number", min: "1", max: "10000", step: "1", inputmode: "numeric", size: "5",
+                   value: limit ? String(limit.max) : undefined })),
     h("label", {}, " per ", h("select", { name: "rate_window" },
-      [["60", "minute"], ["3600", "hour"], ["86400", "day"], ["604800", "week"]].map(([v, t]) =>
-        h("option", { value: v, selected: v === "3600" }, t)))),
-    h("button", { type: "submit" }, "Create"), err);
+      rateWindowOptions(Number(window)).map(([v, t]) => h("option", { value: v, selected: v === window }, t)))),
+    h("div", { class: "buttons" },
+      h("button", { type: "submit" }, existing ? "Save" : "Create"),
+      existing ? h("button", { type: "button", class: "cancel", onclick: () => void reload() }, "Cancel") : null),
+    err);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const data = new FormData(form);
@@ -119,11 +135,14 @@ function newAlertForm(reload: () => Promise<void>): HTMLElement {
       err.textContent = limit.error;
       return;
     }
-    const r = await api<Alert>("POST", "/api/v1/alerts", {
+    const body = {
       name: data.get("name"), query: data.get("query"),
-      delivery: { live: true, webhook: webhook ? { url: webhook } : null },
+      ...(existing ? { enabled: existing.enabled } : {}),
+      delivery: { live: existing?.delivery.live ?? true, webhook: webhook ? { url: webhook } : null },
       rate_limit: limit.value,
-    });
+    };
+    const r = existing ? await api<Alert>("PUT", `/api/v1/alerts/${existing.id}`, body)
+                       : await api<Alert>("POST", "/api/v1/alerts", body);
     if (!r.ok) {
       err.textContent = r.error.message;
       return;
