@@ -346,7 +346,9 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t count_ = 0;
   std::uint32_t i_ = 0;
   std::uint32_t doc_ = kNoDoc;
-  std::uint32_t docs_[kBlockSize];
+  // Zeroed once per cursor (512 bytes): GCC's -O2 flow analysis cannot see that a block's
+  // unpacking writes the first count_ entries before they are read, and says otherwise.
+  std::uint32_t docs_[kBlockSize] = {};
   mutable std::uint32_t tfs_[kBlockSize];
   const std::uint8_t* tfs_at_ = nullptr;
   mutable bool tfs_ready_ = false;
