@@ -144,6 +144,8 @@ test("log in with TOTP, live list within a second, keyboard, search, alert, reco
   // Highlights: a body-word search shows the match in the snippet.
   await page.fill("#search-q", "ministers navies");
   await page.press("#search-q", "Enter");
+  // The new hits replace the previous search's: wait for them before reading every mark.
+  await page.locator(".row.hit .snippet mark", { hasText: /navies/i }).first().waitFor();
   const marks = await page.locator(".row.hit .snippet mark").allTextContents();
   assert.deepEqual(marks.map((m) => m.toLowerCase()).sort(), ["ministers", "navies"]);
   await shot(page, "search");
