@@ -248,22 +248,18 @@ template <bool Store>
 
 }  // namespace
 
-bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
-  Bits b{p_, end_, buf_, avail_};
-  const bool ok = RiceCodes<true>(b, k_, n, values);
+template <bool Store>
+bool RiceReader::Codes(std::size_t n, std::uint32_t* values) {
+  Bits b{p_, end_, buf_, avail_};  // the bit buffer in registers for the loop
+  const bool ok = RiceCodes<Store>(b, k_, n, values);
   p_ = b.p;
   buf_ = b.buf;
   avail_ = b.avail;
   return ok;
 }
 
-bool RiceReader::Skip(std::size_t n) {
-  Bits b{p_, end_, buf_, avail_};
-  const bool ok = RiceCodes<false>(b, k_, n, nullptr);
-  p_ = b.p;
-  buf_ = b.buf;
-  avail_ = b.avail;
-  return ok;
-}
+bool RiceReader::Read(std::size_t n, std::uint32_t* values) { return Codes<true>(n, values); }
+
+bool RiceReader::Skip(std::size_t n) { return Codes<false>(n, nullptr); }
 
 }  // namespace dateline::index

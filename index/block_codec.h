@@ -51,6 +51,10 @@ class RiceReader {
   bool Skip(std::size_t n);
 
  private:
+  // Read (Store) or Skip: decodes n codes, keeping the values when Store.
+  template <bool Store>
+  bool Codes(std::size_t n, std::uint32_t* values);
+
   const std::uint8_t* p_ = nullptr;
   const std::uint8_t* end_ = nullptr;
   std::uint64_t buf_ = 0;

@@ -309,10 +309,12 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   }
 
   // Stem bounds, after every other key (kStemBound sorts last; stem_words is in key order).
-  // Per language, for a stem one of whose words has a list of more than one block, the documents holding any of the stem's words (each word counts only in
-  // documents of the stem's language, as the searcher counts it), the words' tfs summed, in
-  // blocks of kBlockSize of them: the block's first and last docid, largest tf sum and largest
-  // term weight (rounded up).
+  // Per language, for a stem one of whose words has a list of more than one block: the
+  // documents holding any of the stem's words (each word counts only in documents of the
+  // stem's language, as the searcher counts it), the words' tfs summed, in blocks of
+  // kBlockSize of them: the block's first and last docid, largest tf sum and largest term
+  // weight (rounded up). The lists are read back from `postings` rather than kept from their
+  // encoding: keeping every stem word's postings would hold most of a merge in memory.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;  // (docid, tf)
   std::vector<std::uint32_t> ldocs, ltfs;
   for (const auto& [stem, words] : stem_words) {

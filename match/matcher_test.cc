@@ -50,6 +50,23 @@ query::NodePtr Q(const std::string& text) {
   return r.ok() ? std::move(r.node()) : nullptr;
 }
 
+// The ids of the queries of `m` that fire for `story`, increasing.
+std::vector<std::uint64_t> FiredIds(Matcher& m, const Story& story = Sample(), MatchStats* stats = nullptr) {
+  std::vector<std::uint64_t> out;
+  for (const Fired& f : m.Match(story, kNow, stats)) out.push_back(f.query_id);
+  return out;
+}
+
+// Query 1 (left untouched) and the ids of `fires` marked as firing, increasing: what a story
+// must fire after a run of adds and removes.
+std::vector<std::uint64_t> ExpectedIds(const std::map<std::uint64_t, bool>& fires) {
+  std::vector<std::uint64_t> out{1};
+  for (const auto& [id, f] : fires) {
+    if (f) out.push_back(id);
+  }
+  return out;
+}
+
 // True when `text`, alone in a matcher, fires for `story`.
 bool Fires(const std::string& text, const Story& story = Sample()) {
   Matcher m;
@@ -159,11 +176,7 @@ TEST(Matcher, AddRemoveReplaceTakeEffectForTheNextStory) {
   ASSERT_TRUE(m.Add(7, *Q("inflation")).ok());
   ASSERT_TRUE(m.Add(3, *Q("bonds")).ok());
   ASSERT_TRUE(m.Add(5, *Q("-bonds")).ok());
-  auto ids = [&] {
-    std::vector<std::uint64_t> out;
-    for (const Fired& f : m.Match(Sample(), kNow)) out.push_back(f.query_id);
-    return out;
-  };
+  auto ids = [&] { return FiredIds(m); };
   EXPECT_EQ(ids(), (std::vector<std::uint64_t>{5, 7}));  // increasing ids
   ASSERT_TRUE(m.Add(3, *Q("fed")).ok());                 // replace
   EXPECT_EQ(ids(), (std::vector<std::uint64_t>{3, 5, 7}));
@@ -389,11 +402,7 @@ TEST(Matcher, KeyDecidedQueriesAddRemoveReplace) {
   ASSERT_TRUE(m.Add(1, *Q("fed inflation")).ok());
   ASSERT_TRUE(m.Add(2, *Q("fed rate")).ok());
   ASSERT_TRUE(m.Add(3, *Q("fed bonds")).ok());
-  auto ids = [&] {
-    std::vector<std::uint64_t> out;
-    for (const Fired& f : m.Match(Sample(), kNow)) out.push_back(f.query_id);
-    return out;
-  };
+  auto ids = [&] { return FiredIds(m); };
   EXPECT_EQ(ids(), (std::vector<std::uint64_t>{1, 2}));
   EXPECT_TRUE(m.Remove(1));
   EXPECT_EQ(ids(), (std::vector<std::uint64_t>{2}));
@@ -612,13 +621,7 @@ TEST(Matcher, ReplacedAndRemovedWhileAStoryVerifiesDecidedQueries) {
   stop.store(true);
   matcher_thread.join();
   EXPECT_EQ(bad.load(), 0);
-  std::vector<std::uint64_t> expect{1};
-  for (const auto& [id, f] : fires) {
-    if (f) expect.push_back(id);
-  }
-  std::vector<std::uint64_t> got;
-  for (const Fired& f : m.Match(de, kNow)) got.push_back(f.query_id);
-  EXPECT_EQ(got, expect);
+  EXPECT_EQ(FiredIds(m, de), ExpectedIds(fires));
 }
 
 TEST(Matcher, SampledTermStatisticsChangeNoResult) {
@@ -646,10 +649,9 @@ TEST(Matcher, SampledTermStatisticsChangeNoResult) {
   std::size_t fired = 0;
   std::uint64_t fresh_work = 0, seasoned_work = 0;  // entries read: the filing did differ
   for (std::uint64_t i = 0; i < 200; ++i) {
-    std::vector<std::uint64_t> want, got;
     MatchStats fs, ss;
-    for (const Fired& f : fresh.Match(story(i * 29), kNow, &fs)) want.push_back(f.query_id);
-    for (const Fired& f : seasoned.Match(story(i * 29), kNow, &ss)) got.push_back(f.query_id);
+    const std::vector<std::uint64_t> want = FiredIds(fresh, story(i * 29), &fs);
+    const std::vector<std::uint64_t> got = FiredIds(seasoned, story(i * 29), &ss);
     ASSERT_EQ(got, want) << "story " << i * 29;
     fired += got.size();
     fresh_work += fs.candidates + fs.checked_out + fs.decided;
@@ -728,13 +730,7 @@ TEST(Matcher, ChangesWhileAnotherThreadMatches) {
   matcher_thread.join();
   EXPECT_EQ(bad.load(), 0);
   // Afterwards a story sees exactly the final set.
-  std::vector<std::uint64_t> expect{1};
-  for (const auto& [id, f] : fires) {
-    if (f) expect.push_back(id);
-  }
-  std::vector<std::uint64_t> got;
-  for (const Fired& f : m.Match(Sample(), kNow)) got.push_back(f.query_id);
-  EXPECT_EQ(got, expect);
+  EXPECT_EQ(FiredIds(m), ExpectedIds(fires));
   EXPECT_EQ(m.Stats().queries, 1 + fires.size());
 }
 
