@@ -317,9 +317,9 @@ class WordTopK {
   }
 
   // A single word with nothing else to check: the few pieces of highest bound are scored first,
-  // with a cursor of their own, so that the threshold starts near its final value instead of at the segment's first documents' scores and the
-  // docid-order pass skips more. Returns the ranges scored, in docid order, for the pass to step
-  // over (each document is offered once).
+  // with a cursor of their own, so that the threshold starts near its final value instead of at
+  // the segment's first documents' scores and the docid-order pass skips more. Returns the
+  // ranges scored, in docid order, for the pass to step over (each document is offered once).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed() {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
     StemCursor& w = *words_[0];
