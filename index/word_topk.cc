@@ -108,6 +108,17 @@ class StemCursor {
     if (p.tf == 0) return 0;
     return max_idf_ * std::min(p.weight, TermWeight(p.tf, min_length, avg_length));
   }
+  // The largest RegionBound of the pieces overlapping docids [a, b]; a must not decrease from
+  // one call (or PieceAt) to the next.
+  double MaxRegionBound(std::uint32_t a, std::uint32_t b, double min_length, double avg_length) {
+    PieceAt(a);
+    double most = 0;
+    for (std::size_t k = piece_; k < pieces_.size(); ++k) {
+      most = std::max(most, RegionBound(pieces_[k], min_length, avg_length));
+      if (pieces_[k].last >= b) break;
+    }
+    return most;
+  }
   // A bound of the word's score (boost left out) in a document of piece p with length
   // normalisation `norm` (DocNorm).
   double DocBound(const Piece& p, double norm) const {
@@ -316,27 +327,72 @@ class WordTopK {
     return kNoDoc;
   }
 
-  // A single word with nothing else to check: the few pieces of highest bound are scored first,
-  // with a cursor of their own, so that the threshold starts near its final value instead of at
-  // the segment's first documents' scores and the docid-order pass skips more. Returns the
-  // ranges scored, in docid order, for the pass to step over (each document is offered once).
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed() {
+  // Block-max AND, as Lucene's BlockMaxConjunctionScorer: the region from d to the end of the
+  // lead's piece holding d, each other word bounded by its largest piece bound over the region.
+  // When no document in it can reach the threshold, its end (>= d) for the caller to skip past
+  // (the lead's block is then never decoded); kNoDoc otherwise.
+  std::uint32_t SkippableLeadPiece(std::size_t lead, std::uint32_t d, double threshold) {
+    if (d <= lead_checked_end_ && threshold == lead_checked_threshold_) return kNoDoc;
+    StemCursor& l = *words_[lead];
+    const Piece& lp = l.PieceAt(d);
+    const std::uint32_t end = lp.last;
+    double min_length = 0, boost = 0;
+    Region(d, end, min_length, boost);
+    double bound = l.RegionBound(lp, min_length, q_.avg_length);
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      if (w != lead) bound += words_[w]->MaxRegionBound(d, end, min_length, q_.avg_length);
+    }
+    if (bound * boost * kSlack < threshold) return end;
+    lead_checked_end_ = end;
+    lead_checked_threshold_ = threshold;
+    return kNoDoc;
+  }
+
+  // With no threshold yet (the first segment with matches) and nothing but the words to check:
+  // the few docid ranges of highest bound are scored first, with cursors of their own, so that
+  // the threshold starts near its final value instead of at the segment's first documents'
+  // scores and the docid-order pass skips more. The ranges are pieces of the `driver` word (an
+  // AND's lead, whose pieces hold all its matches; an OR's most frequent word, whose pieces are
+  // the shortest); a range's bound is the sum over the words of their largest piece bound in
+  // it (an AND's range where a word holds nothing is left out). Returns the ranges scored, in
+  // docid order, for the pass to step over (each document is offered once).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed(std::size_t driver) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
-    StemCursor& w = *words_[0];
-    const std::vector<Piece>& pieces = w.pieces();
+    const std::vector<Piece>& pieces = words_[driver]->pieces();
     if (pieces.size() <= 2 * kSeedPieces) return ranges;
     const double threshold = Threshold();
+    const std::size_t nw = words_.size();
+    std::vector<std::size_t> at(nw, 0);  // each word's first piece that may overlap the range
     std::vector<std::pair<double, std::size_t>> ranked;  // (bound, piece)
     std::uint32_t first = 0;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       const Piece& p = pieces[i];
-      if (p.tf > 0) {
-        double min_length = 0, boost = 0;
-        Region(first, p.last, min_length, boost);
-        const double bound = w.RegionBound(p, min_length, q_.avg_length) * boost;
-        if (!(bound * kSlack < threshold)) ranked.emplace_back(bound, i);
-      }
+      const std::uint32_t from = first;
       first = p.last + 1;
+      if (p.tf == 0) continue;
+      double min_length = 0, boost = 0;
+      Region(from, p.last, min_length, boost);
+      double bound = 0;
+      bool possible = true;
+      for (std::size_t w = 0; w < nw && possible; ++w) {
+        if (w == driver) {
+          bound += words_[w]->RegionBound(p, min_length, q_.avg_length);
+          continue;
+        }
+        const std::vector<Piece>& wp = words_[w]->pieces();
+        std::size_t& j = at[w];
+        while (wp[j].last < from) ++j;
+        double most = 0;
+        for (std::size_t k = j; k < wp.size(); ++k) {
+          most = std::max(most, words_[w]->RegionBound(wp[k], min_length, q_.avg_length));
+          if (wp[k].last >= p.last) break;
+        }
+        if (most == 0 && q_.conjunctive) possible = false;
+        bound += most;
+      }
+      if (!possible) continue;
+      bound *= boost;
+      if (!(bound * kSlack < threshold)) ranked.emplace_back(bound, i);
     }
     const std::size_t take = std::min(kSeedPieces, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take),
@@ -346,14 +402,44 @@ class WordTopK {
       ranges.emplace_back(i == 0 ? 0 : pieces[i - 1].last + 1, pieces[i].last);
     }
     std::sort(ranges.begin(), ranges.end());
-    StemCursor seed(seg_, q_.words[0], q_.avg_length, false);
+    std::vector<std::unique_ptr<StemCursor>> cur;
+    for (const TopKWord& w : q_.words) {
+      cur.push_back(std::make_unique<StemCursor>(seg_, w, q_.avg_length, false));
+    }
+    auto score = [&](std::uint32_t d) {
+      if (Dead(d)) return;
+      for (std::size_t w = 0; w < nw; ++w) tf_[w] = cur[w]->doc() == d ? cur[w]->Tf() : 0;
+      const std::int64_t time_us = TimeOf(d);
+      const double s = Score(d, time_us, LengthOf(d));
+      if (s >= Threshold()) q_.offer(d, time_us, s);
+    };
     for (const auto& [from, to] : ranges) {
-      for (std::uint32_t d = seed.Advance(from); d != kNoDoc && d <= to; d = seed.Advance(d + 1)) {
-        if (Dead(d)) continue;
-        tf_[0] = seed.Tf();
-        const std::int64_t time_us = TimeOf(d);
-        const double score = Score(d, time_us, LengthOf(d));
-        if (score >= Threshold()) q_.offer(d, time_us, score);
+      if (q_.conjunctive) {
+        // The driver leads; the others gallop to its documents.
+        StemCursor& lead = *cur[driver];
+        for (std::uint32_t d = lead.Advance(from); d != kNoDoc && d <= to;) {
+          std::uint32_t target = d;
+          for (std::size_t w = 0; w < nw && target == d; ++w) {
+            if (w != driver) target = cur[w]->Advance(d);
+          }
+          if (target == kNoDoc) break;
+          if (target == d) {
+            score(d);
+            ++target;
+          }
+          d = lead.Advance(target);
+        }
+      } else {
+        for (auto& c : cur) c->Advance(from);
+        while (true) {
+          std::uint32_t d = kNoDoc;
+          for (auto& c : cur) d = std::min(d, c->doc());
+          if (d == kNoDoc || d > to) break;
+          score(d);
+          for (auto& c : cur) {
+            if (c->doc() == d) c->Advance(d + 1);
+          }
+        }
       }
     }
     return ranges;
@@ -364,16 +450,16 @@ class WordTopK {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
     // Only before there is a threshold (the first segment with matches): later segments start
     // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
-    if (words_.size() == 1 && words_[0]->bounded() && Threshold() == -kInf &&
-        q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
-      seeded = Seed();
-    }
-    std::size_t seeded_at = 0;
     std::vector<std::size_t> order(words_.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
       return words_[a]->estimate() < words_[b]->estimate();
     });
+    if (all_bounded_ && Threshold() == -kInf && q_.filters.empty() && q_.time_ranges.empty() &&
+        q_.excluded.empty()) {
+      seeded = Seed(order[0]);
+    }
+    std::size_t seeded_at = 0;
     StemCursor& lead = *words_[order[0]];
     std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
     std::size_t excluded_pos = 0;
@@ -397,6 +483,14 @@ class WordTopK {
         }
       }
       const double threshold = Threshold();
+      if (threshold > -kInf && all_bounded_ && words_.size() > 1) {
+        const std::uint32_t end = SkippableLeadPiece(order[0], d, threshold);
+        if (end != kNoDoc) {
+          if (end + 1 >= n_) return;
+          target = end + 1;
+          continue;
+        }
+      }
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
@@ -405,7 +499,7 @@ class WordTopK {
           continue;
         }
       }
-      if (all_bounded_ && words_.size() > 1) {
+      if (all_bounded_) {
         // Before the other words move (decoding blocks): a word whose pieces hold nothing here
         // rules the docids out up to the piece's end, and the words' block bounds in this
         // document's own length and boost may rule it out.
@@ -422,8 +516,18 @@ class WordTopK {
         if (threshold > -kInf) {
           const double norm = DocNorm(LengthOf(d), q_.avg_length);
           double bound = 0;
-          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
-          if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
+          // The lead's own tf in this document (decoded already) instead of its block's.
+          for (std::size_t i = 0; i < words_.size(); ++i) {
+            StemCursor& w = *words_[i];
+            bound += i == order[0] ? w.DocBound(Piece{d, lead.Tf(), 0}, norm)
+                                   : w.DocBound(w.PieceAt(d), norm);
+          }
+          // The boost of the run's newest story first: it spares exp2 for most candidates
+          // ruled out (a single word's bound is nearly its score: its exact boost is left to
+          // the score).
+          if ((!run_boost_.empty() && bound * run_boost_[d / kTimeRun] * kSlack < threshold) ||
+              (words_.size() > 1 &&
+               bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
             target = d + 1;
             continue;
           }
@@ -475,6 +579,17 @@ class WordTopK {
         ++essential;
       }
     };
+    // The first segment with matches scores its most promising ranges first (see Seed), driven
+    // by the word with the most pieces.
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
+    if (all_bounded_ && Threshold() == -kInf) {
+      std::size_t driver = 0;
+      for (std::size_t i = 1; i < w; ++i) {
+        if (words_[i]->pieces().size() > words_[driver]->pieces().size()) driver = i;
+      }
+      seeded = Seed(driver);
+    }
+    std::size_t seeded_at = 0;
     for (auto& word : words_) word->Advance(0);
     while (true) {
       const double threshold = Threshold();
@@ -486,6 +601,12 @@ class WordTopK {
       auto next = [&](std::uint32_t target) {
         for (std::size_t k = essential; k < w; ++k) words_[order[k]]->Advance(target);
       };
+      while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
+      if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
+        if (seeded[seeded_at].second + 1 >= n_) return;
+        next(seeded[seeded_at].second + 1);  // scored by Seed
+        continue;
+      }
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
@@ -561,6 +682,8 @@ class WordTopK {
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
+  std::uint32_t lead_checked_end_ = 0;  // SkippableLeadPiece: the same for the lead's pieces
+  double lead_checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace
