@@ -84,6 +84,29 @@ class StemCursor {
     return idf_[language < idf_.size() ? language : 0];
   }
 
+  // The word's documents in [lo, hi) (lo at or after the current document) appended to `out`
+  // in order, the cursor left on the first document >= hi; only when batchable().
+  void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
+    started_ = true;
+    const std::size_t start = out.size();
+    std::uint32_t m = kNoDoc;
+    for (Form& f : forms_) {
+      if (f.doc == kUnstarted || f.doc < hi) {
+        f.cur->AppendRange(lo, hi, out);
+        f.doc = f.cur->doc();
+      }
+      m = std::min(m, f.doc);
+    }
+    if (forms_.size() > 1) {
+      std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end());
+      out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(start), out.end()),
+                out.end());
+    }
+    doc_ = m;
+  }
+  // Every form counts in every document (no language check): AppendRange may be used.
+  bool batchable() const { return !by_language_; }
+
   bool bounded() const { return bounded_; }
   // The pieces, covering docids [0, doc_count) in order (when bounded).
   const std::vector<Piece>& pieces() const { return pieces_; }
@@ -119,6 +142,18 @@ class StemCursor {
     }
     return most;
   }
+  // The largest tf bound of the pieces overlapping docids [a, b] (a as for MaxRegionBound).
+  double MaxTf(std::uint32_t a, std::uint32_t b) {
+    PieceAt(a);
+    double most = 0;
+    for (std::size_t k = piece_; k < pieces_.size(); ++k) {
+      most = std::max(most, pieces_[k].tf);
+      if (pieces_[k].last >= b) break;
+    }
+    return most;
+  }
+  // The index of the piece PieceAt returned last.
+  std::size_t piece_index() const { return piece_; }
   // A bound of the word's score (boost left out) in a document of piece p with length
   // normalisation `norm` (DocNorm).
   double DocBound(const Piece& p, double norm) const {
@@ -348,6 +383,46 @@ class WordTopK {
     return kNoDoc;
   }
 
+  // The longest a document at d may be and still reach the threshold by the words' tf bounds
+  // (the lead's piece, each other word's largest piece from d to the lead piece's end, the
+  // region's largest boost): a longer one is ruled out by one comparison instead of a division
+  // per word. -1: none can. Kept for the rest of the lead's piece until the threshold rises.
+  std::int64_t LengthCutoff(std::size_t lead, std::uint32_t d, double threshold) {
+    StemCursor& l = *words_[lead];
+    const Piece& lp = l.PieceAt(d);
+    if (l.piece_index() == cut_piece_ && threshold == cut_threshold_) return cut_length_;
+    cut_piece_ = l.piece_index();
+    cut_threshold_ = threshold;
+    cut_length_ = std::numeric_limits<std::int64_t>::max();
+    if (!(threshold > 0)) return cut_length_;
+    const std::uint32_t end = lp.last;
+    cut_tf_.resize(words_.size());
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      cut_tf_[w] = w == lead ? lp.tf : words_[w]->MaxTf(d, end);
+    }
+    double min_length = 0, boost = 0;
+    Region(d, end, min_length, boost);
+    // The bound falls as the length grows (each word's term does, to the bit: the operations are
+    // monotone), so the lengths ruled out are those above a cutoff, found by bisection.
+    auto below = [&](std::uint32_t length) {
+      const double norm = DocNorm(length, q_.avg_length);
+      double bound = 0;
+      for (std::size_t w = 0; w < words_.size(); ++w) {
+        bound += words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, norm);
+      }
+      return bound * boost * kSlack < threshold;
+    };
+    constexpr std::uint32_t kLongest = 1u << 20;
+    if (!below(kLongest)) return cut_length_;
+    if (below(0)) return cut_length_ = -1;
+    std::uint32_t lo = 0, hi = kLongest;  // below(lo) is false, below(hi) true
+    while (hi - lo > 1) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      (below(mid) ? hi : lo) = mid;
+    }
+    return cut_length_ = lo;
+  }
+
   // With no threshold yet (the first segment with matches) and nothing but the words to check:
   // the few docid ranges of highest bound are scored first, with cursors of their own, so that
   // the threshold starts near its final value instead of at the segment's first documents'
@@ -448,21 +523,24 @@ class WordTopK {
   // The rarest word leads; the others (and the filters) are moved to its candidates.
   void RunAnd() {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
-    // Only before there is a threshold (the first segment with matches): later segments start
-    // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
-    std::vector<std::size_t> order(words_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    order_.resize(words_.size());
+    std::iota(order_.begin(), order_.end(), 0);
+    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
       return words_[a]->estimate() < words_[b]->estimate();
     });
+    // Only before there is a threshold (the first segment with matches): later segments start
+    // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
     if (all_bounded_ && Threshold() == -kInf && q_.filters.empty() && q_.time_ranges.empty() &&
         q_.excluded.empty()) {
-      seeded = Seed(order[0]);
+      seeded = Seed(order_[0]);
     }
     std::size_t seeded_at = 0;
-    StemCursor& lead = *words_[order[0]];
-    std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
-    std::size_t excluded_pos = 0;
+    StemCursor& lead = *words_[order_[0]];
+    filter_pos_.assign(q_.filters.size(), 0);
+    excluded_pos_ = 0;
+    // Batches (below) read the lead's tf in the few documents left with a cursor of their own.
+    std::unique_ptr<StemCursor> lead_tf;
+    std::vector<std::uint32_t> batch;
     std::uint32_t target = 0;
     while (true) {
       const std::uint32_t d = lead.Advance(target);
@@ -473,18 +551,9 @@ class WordTopK {
         if (target >= n_) return;
         continue;
       }
-      if (!q_.time_ranges.empty()) {
-        const std::int64_t t = TimeOf(d);
-        bool in = true;
-        for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
-        if (!in) {
-          target = d + 1;
-          continue;
-        }
-      }
       const double threshold = Threshold();
       if (threshold > -kInf && all_bounded_ && words_.size() > 1) {
-        const std::uint32_t end = SkippableLeadPiece(order[0], d, threshold);
+        const std::uint32_t end = SkippableLeadPiece(order_[0], d, threshold);
         if (end != kNoDoc) {
           if (end + 1 >= n_) return;
           target = end + 1;
@@ -499,58 +568,101 @@ class WordTopK {
           continue;
         }
       }
-      if (all_bounded_) {
-        // Before the other words move (decoding blocks): a word whose pieces hold nothing here
-        // rules the docids out up to the piece's end, and the words' block bounds in this
-        // document's own length and boost may rule it out.
-        std::uint32_t past = 0;
-        for (auto& w : words_) {
-          const Piece& p = w->PieceAt(d);
-          if (p.tf == 0) past = std::max(past, p.last + 1);
+      // With a threshold: the lead's documents up to its piece's end are taken in one go and
+      // those longer than the piece's length cutoff dropped in a tight loop (their lengths read
+      // side by side rather than one per step of the cursors); the rest go on one by one.
+      if (threshold > -kInf && all_bounded_ && lead.batchable()) {
+        std::uint32_t end = lead.PieceAt(d).last;
+        if (seeded_at < seeded.size()) end = std::min(end, seeded[seeded_at].first - 1);
+        const std::int64_t cut = LengthCutoff(order_[0], d, threshold);
+        batch.clear();
+        lead.AppendRange(d, end + 1, batch);
+        std::size_t kept = 0;
+        for (const std::uint32_t doc : batch) {
+          batch[kept] = doc;
+          kept += LengthOf(doc) <= cut ? 1 : 0;
         }
-        if (past != 0) {
-          if (past >= n_) return;
-          target = past;
-          continue;
+        if (kept > 0 && !lead_tf) {
+          lead_tf = std::make_unique<StemCursor>(seg_, q_.words[order_[0]], q_.avg_length, false);
         }
-        if (threshold > -kInf) {
-          const double norm = DocNorm(LengthOf(d), q_.avg_length);
-          double bound = 0;
-          // The lead's own tf in this document (decoded already) instead of its block's.
-          for (std::size_t i = 0; i < words_.size(); ++i) {
-            StemCursor& w = *words_[i];
-            bound += i == order[0] ? w.DocBound(Piece{d, lead.Tf(), 0}, norm)
-                                   : w.DocBound(w.PieceAt(d), norm);
-          }
-          // The boost of the run's newest story first: it spares exp2 for most candidates
-          // ruled out (a single word's bound is nearly its score: its exact boost is left to
-          // the score).
-          if ((!run_boost_.empty() && bound * run_boost_[d / kTimeRun] * kSlack < threshold) ||
-              (words_.size() > 1 &&
-               bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
-            target = d + 1;
-            continue;
-          }
+        std::uint32_t next = 0;
+        for (std::size_t i = 0; i < kept; ++i) {
+          const std::uint32_t doc = batch[i];
+          if (doc < next) continue;
+          lead_tf->Advance(doc);
+          next = Candidate(doc, lead_tf->Tf());
+          if (next == kNoDoc) return;
         }
+        target = std::max(end + 1, next);
+        if (target >= n_) return;
+        continue;
       }
-      target = d;
-      for (std::size_t k = 1; k < order.size() && target == d; ++k) {
-        target = words_[order[k]]->Advance(d);
-      }
-      for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
-        target = Seek(q_.filters[f], filter_pos[f], d);
-      }
-      if (target == kNoDoc) return;
-      if (target != d) continue;
-      target = d + 1;
-      if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos, d) == d) continue;
-      if (Dead(d)) continue;
-      for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
-      const std::int64_t time_us = TimeOf(d);
-      const double score = Score(d, time_us, LengthOf(d));
-      if (score < Threshold()) continue;
-      q_.offer(d, time_us, score);
+      target = Candidate(d, lead.Tf());
+      if (target == kNoDoc || target >= n_) return;
     }
+  }
+
+  // A document d of the lead (whose tf in it is `lead_tf`) that the region checks left: the
+  // time ranges and per-document bounds, then the other words and the filters are moved to it
+  // and it is scored. Returns the lead's next target (kNoDoc: the segment is done).
+  std::uint32_t Candidate(std::uint32_t d, double lead_tf) {
+    if (!q_.time_ranges.empty()) {
+      const std::int64_t t = TimeOf(d);
+      bool in = true;
+      for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
+      if (!in) return d + 1;
+    }
+    const double threshold = Threshold();
+    if (all_bounded_) {
+      // Before the other words move (decoding blocks): a word whose pieces hold nothing here
+      // rules the docids out up to the piece's end, and the words' block bounds in this
+      // document's own length and boost may rule it out.
+      std::uint32_t past = 0;
+      for (auto& w : words_) {
+        const Piece& p = w->PieceAt(d);
+        if (p.tf == 0) past = std::max(past, p.last + 1);
+      }
+      if (past != 0) return past >= n_ ? kNoDoc : past;
+      if (threshold > -kInf) {
+        const std::uint32_t length = LengthOf(d);
+        if (length > LengthCutoff(order_[0], d, threshold)) return d + 1;
+        const double norm = DocNorm(length, q_.avg_length);
+        double bound = 0;
+        // The lead's own tf in this document instead of its block's.
+        for (std::size_t i = 0; i < words_.size(); ++i) {
+          StemCursor& w = *words_[i];
+          bound += i == order_[0] ? w.DocBound(Piece{d, lead_tf, 0}, norm)
+                                  : w.DocBound(w.PieceAt(d), norm);
+        }
+        // The boost of the run's newest story first: it spares reading the time and exp2
+        // for most candidates ruled out, and all of them in a run whose newest story has no
+        // boost left (a single word's bound is nearly its score: its exact boost is left to
+        // the score).
+        const double run_boost = run_boost_.empty() ? 1.5 : run_boost_[d / kTimeRun];
+        if (bound * run_boost * kSlack < threshold ||
+            (words_.size() > 1 && run_boost > 1 &&
+             bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
+          return d + 1;
+        }
+      }
+    }
+    std::uint32_t target = d;
+    for (std::size_t k = 1; k < order_.size() && target == d; ++k) {
+      target = words_[order_[k]]->Advance(d);
+    }
+    for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
+      target = Seek(q_.filters[f], filter_pos_[f], d);
+    }
+    if (target != d) return target;
+    if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos_, d) == d) return d + 1;
+    if (Dead(d)) return d + 1;
+    for (std::size_t i = 0; i < words_.size(); ++i) {
+      tf_[i] = i == order_[0] ? lead_tf : words_[i]->Tf();
+    }
+    const std::int64_t time_us = TimeOf(d);
+    const double score = Score(d, time_us, LengthOf(d));
+    if (score >= Threshold()) q_.offer(d, time_us, score);
+    return d + 1;
   }
 
   // MaxScore: only the documents of the essential words are candidates.
@@ -682,6 +794,13 @@ class WordTopK {
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::size_t> order_;  // RunAnd: the words, rarest first (the lead)
+  std::vector<std::size_t> filter_pos_;  // RunAnd: each filter's place
+  std::size_t excluded_pos_ = 0;
+  std::size_t cut_piece_ = std::numeric_limits<std::size_t>::max();  // LengthCutoff's key
+  double cut_threshold_ = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t cut_length_ = 0;
+  std::vector<double> cut_tf_;
   std::uint32_t lead_checked_end_ = 0;  // SkippableLeadPiece: the same for the lead's pieces
   double lead_checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
 };
