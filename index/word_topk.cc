@@ -84,29 +84,6 @@ class StemCursor {
     return idf_[language < idf_.size() ? language : 0];
   }
 
-  // The word's documents in [lo, hi) (lo at or after the current document) appended to `out`
-  // in order, the cursor left on the first document >= hi; only when batchable().
-  void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
-    started_ = true;
-    const std::size_t start = out.size();
-    std::uint32_t m = kNoDoc;
-    for (Form& f : forms_) {
-      if (f.doc == kUnstarted || f.doc < hi) {
-        f.cur->AppendRange(lo, hi, out);
-        f.doc = f.cur->doc();
-      }
-      m = std::min(m, f.doc);
-    }
-    if (forms_.size() > 1) {
-      std::sort(out.begin() + static_cast<std::ptrdiff_t>(start), out.end());
-      out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(start), out.end()),
-                out.end());
-    }
-    doc_ = m;
-  }
-  // Every form counts in every document (no language check): AppendRange may be used.
-  bool batchable() const { return !by_language_; }
-
   bool bounded() const { return bounded_; }
   // The pieces, covering docids [0, doc_count) in order (when bounded).
   const std::vector<Piece>& pieces() const { return pieces_; }
@@ -415,7 +392,42 @@ class WordTopK {
     constexpr std::uint32_t kLongest = 1u << 20;
     if (!below(kLongest)) return cut_length_;
     if (below(0)) return cut_length_ = -1;
-    std::uint32_t lo = 0, hi = kLongest;  // below(lo) is false, below(hi) true
+    // Where the bound meets the threshold, in norm x (DocNorm): sum_w a_w / (b_w + x) = t with
+    // a_w = idf tf (k1 + 1), b_w = tf. Newton's method from the left (the sum is convex and
+    // falling, so its steps stay left of the root), starting from the root with every b_w at
+    // its largest, which is left of it.
+    const double t = threshold / (boost * kSlack);
+    double sum_a = 0, max_b = 0;
+    for (std::size_t w = 0; w < words_.size(); ++w) {
+      const double a = words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, 0) * cut_tf_[w];
+      sum_a += a;
+      max_b = std::max(max_b, cut_tf_[w]);
+    }
+    double x = std::max(kBm25K1 * (1 - kBm25B), sum_a / t - max_b);
+    for (int step = 0; step < 6; ++step) {
+      double g = 0, dg = 0;
+      for (std::size_t w = 0; w < words_.size(); ++w) {
+        if (cut_tf_[w] == 0) continue;
+        const double a = words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, 0) * cut_tf_[w];
+        const double u = cut_tf_[w] + x;
+        g += a / u;
+        dg += a / (u * u);
+      }
+      if (!(g > t) || !(dg > 0)) break;
+      x += (g - t) / dg;
+    }
+    // The length of that norm, then checked with the bound itself (the cutoff only has to have
+    // every longer length below; a little too long a cutoff merely rules out less).
+    const double estimate = (x / kBm25K1 - (1 - kBm25B)) * q_.avg_length / kBm25B;
+    std::uint32_t lo = 0;
+    if (estimate > 0 && estimate < kLongest - 16) {
+      lo = static_cast<std::uint32_t>(estimate);
+      for (int step = 0; step < 8 && lo + 1 < kLongest && !below(lo + 1); ++step) ++lo;
+      if (below(lo + 1)) return cut_length_ = lo;
+    }
+    // Bisection: below(lo) false (lo = 0 or left of the root), below(hi) true.
+    std::uint32_t hi = kLongest;
+    if (below(lo)) lo = 0;
     while (hi - lo > 1) {
       const std::uint32_t mid = lo + (hi - lo) / 2;
       (below(mid) ? hi : lo) = mid;
@@ -538,9 +550,6 @@ class WordTopK {
     StemCursor& lead = *words_[order_[0]];
     filter_pos_.assign(q_.filters.size(), 0);
     excluded_pos_ = 0;
-    // Batches (below) read the lead's tf in the few documents left with a cursor of their own.
-    std::unique_ptr<StemCursor> lead_tf;
-    std::vector<std::uint32_t> batch;
     std::uint32_t target = 0;
     while (true) {
       const std::uint32_t d = lead.Advance(target);
@@ -567,35 +576,6 @@ class WordTopK {
           target = end + 1;
           continue;
         }
-      }
-      // With a threshold: the lead's documents up to its piece's end are taken in one go and
-      // those longer than the piece's length cutoff dropped in a tight loop (their lengths read
-      // side by side rather than one per step of the cursors); the rest go on one by one.
-      if (threshold > -kInf && all_bounded_ && lead.batchable()) {
-        std::uint32_t end = lead.PieceAt(d).last;
-        if (seeded_at < seeded.size()) end = std::min(end, seeded[seeded_at].first - 1);
-        const std::int64_t cut = LengthCutoff(order_[0], d, threshold);
-        batch.clear();
-        lead.AppendRange(d, end + 1, batch);
-        std::size_t kept = 0;
-        for (const std::uint32_t doc : batch) {
-          batch[kept] = doc;
-          kept += LengthOf(doc) <= cut ? 1 : 0;
-        }
-        if (kept > 0 && !lead_tf) {
-          lead_tf = std::make_unique<StemCursor>(seg_, q_.words[order_[0]], q_.avg_length, false);
-        }
-        std::uint32_t next = 0;
-        for (std::size_t i = 0; i < kept; ++i) {
-          const std::uint32_t doc = batch[i];
-          if (doc < next) continue;
-          lead_tf->Advance(doc);
-          next = Candidate(doc, lead_tf->Tf());
-          if (next == kNoDoc) return;
-        }
-        target = std::max(end + 1, next);
-        if (target >= n_) return;
-        continue;
       }
       target = Candidate(d, lead.Tf());
       if (target == kNoDoc || target >= n_) return;
