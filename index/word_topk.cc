@@ -593,7 +593,8 @@ class WordTopK {
       if (!in) return d + 1;
     }
     const double threshold = Threshold();
-    if (all_bounded_) {
+    // (A single word's bound in a document costs about what its score does.)
+    if (all_bounded_ && words_.size() > 1) {
       // Before the other words move (decoding blocks): a word whose pieces hold nothing here
       // rules the docids out up to the piece's end, and the words' block bounds in this
       // document's own length and boost may rule it out.
@@ -616,12 +617,10 @@ class WordTopK {
         }
         // The boost of the run's newest story first: it spares reading the time and exp2
         // for most candidates ruled out, and all of them in a run whose newest story has no
-        // boost left (a single word's bound is nearly its score: its exact boost is left to
-        // the score).
+        // boost left.
         const double run_boost = run_boost_.empty() ? 1.5 : run_boost_[d / kTimeRun];
         if (bound * run_boost * kSlack < threshold ||
-            (words_.size() > 1 && run_boost > 1 &&
-             bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
+            (run_boost > 1 && bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
           return d + 1;
         }
       }
