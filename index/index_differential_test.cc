@@ -680,11 +680,11 @@ TEST_F(Differential, WordQueriesTopK) {
   }
 }
 
-// The word top-k's paths that need a threshold (the first segment's most promising ranges of an
-// AND or OR scored first, an AND lead's block skipped whole, the length cutoff, and the lead's
-// documents taken a block at a time, which needs every form to count in every document) are
-// taken most by frequent words in an index of one language: checked before and after replaced
-// versions (deleted documents), with and without hidden sources and recency boosts.
+// The word top-k's paths that need a threshold (the first segment's most promising pieces of an
+// AND's lead scored first, an AND lead's piece skipped whole, the length cutoff) are taken most
+// by frequent words, here in an index of one language (every form counts in every document):
+// checked before and after replaced versions (deleted documents), with and without hidden
+// sources and recency boosts.
 TEST_F(Differential, FrequentWordsTopKOneLanguage) {
   analyzed_.clear();
   latest_.clear();

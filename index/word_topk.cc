@@ -435,14 +435,13 @@ class WordTopK {
     return cut_length_ = lo;
   }
 
-  // With no threshold yet (the first segment with matches) and nothing but the words to check:
-  // the few docid ranges of highest bound are scored first, with cursors of their own, so that
-  // the threshold starts near its final value instead of at the segment's first documents'
-  // scores and the docid-order pass skips more. The ranges are pieces of the `driver` word (an
-  // AND's lead, whose pieces hold all its matches; an OR's most frequent word, whose pieces are
-  // the shortest); a range's bound is the sum over the words of their largest piece bound in
-  // it (an AND's range where a word holds nothing is left out). Returns the ranges scored, in
-  // docid order, for the pass to step over (each document is offered once).
+  // An AND (or a single word) with no threshold yet (the first segment with matches) and
+  // nothing but the words to check: the few pieces of the lead of highest bound (the sum over
+  // the words of their largest piece bound in it; a piece where a word holds nothing is left
+  // out) are scored first, with cursors of their own, so that the threshold starts near its
+  // final value instead of at the segment's first documents' scores and the docid-order pass
+  // skips more. Returns the ranges scored, in docid order, for the pass to step over (each
+  // document is offered once). (Seeding an OR this way cost more than it saved, measured.)
   std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed(std::size_t driver) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
     const std::vector<Piece>& pieces = words_[driver]->pieces();
@@ -474,7 +473,7 @@ class WordTopK {
           most = std::max(most, words_[w]->RegionBound(wp[k], min_length, q_.avg_length));
           if (wp[k].last >= p.last) break;
         }
-        if (most == 0 && q_.conjunctive) possible = false;
+        if (most == 0) possible = false;
         bound += most;
       }
       if (!possible) continue;
@@ -501,32 +500,19 @@ class WordTopK {
       if (s >= Threshold()) q_.offer(d, time_us, s);
     };
     for (const auto& [from, to] : ranges) {
-      if (q_.conjunctive) {
-        // The driver leads; the others gallop to its documents.
-        StemCursor& lead = *cur[driver];
-        for (std::uint32_t d = lead.Advance(from); d != kNoDoc && d <= to;) {
-          std::uint32_t target = d;
-          for (std::size_t w = 0; w < nw && target == d; ++w) {
-            if (w != driver) target = cur[w]->Advance(d);
-          }
-          if (target == kNoDoc) break;
-          if (target == d) {
-            score(d);
-            ++target;
-          }
-          d = lead.Advance(target);
+      // The driver leads; the others gallop to its documents.
+      StemCursor& lead = *cur[driver];
+      for (std::uint32_t d = lead.Advance(from); d != kNoDoc && d <= to;) {
+        std::uint32_t target = d;
+        for (std::size_t w = 0; w < nw && target == d; ++w) {
+          if (w != driver) target = cur[w]->Advance(d);
         }
-      } else {
-        for (auto& c : cur) c->Advance(from);
-        while (true) {
-          std::uint32_t d = kNoDoc;
-          for (auto& c : cur) d = std::min(d, c->doc());
-          if (d == kNoDoc || d > to) break;
+        if (target == kNoDoc) break;
+        if (target == d) {
           score(d);
-          for (auto& c : cur) {
-            if (c->doc() == d) c->Advance(d + 1);
-          }
+          ++target;
         }
+        d = lead.Advance(target);
       }
     }
     return ranges;
@@ -577,15 +563,16 @@ class WordTopK {
           continue;
         }
       }
-      target = Candidate(d, lead.Tf());
+      target = Candidate(d);
       if (target == kNoDoc || target >= n_) return;
     }
   }
 
-  // A document d of the lead (whose tf in it is `lead_tf`) that the region checks left: the
-  // time ranges and per-document bounds, then the other words and the filters are moved to it
-  // and it is scored. Returns the lead's next target (kNoDoc: the segment is done).
-  std::uint32_t Candidate(std::uint32_t d, double lead_tf) {
+  // The lead's document d, which the region checks left: the time ranges and per-document
+  // bounds, then the other words and the filters are moved to it and it is scored. Returns the
+  // lead's next target (kNoDoc: the segment is done).
+  std::uint32_t Candidate(std::uint32_t d) {
+    StemCursor& lead = *words_[order_[0]];
     if (!q_.time_ranges.empty()) {
       const std::int64_t t = TimeOf(d);
       bool in = true;
@@ -612,7 +599,7 @@ class WordTopK {
         // The lead's own tf in this document instead of its block's.
         for (std::size_t i = 0; i < words_.size(); ++i) {
           StemCursor& w = *words_[i];
-          bound += i == order_[0] ? w.DocBound(Piece{d, lead_tf, 0}, norm)
+          bound += i == order_[0] ? w.DocBound(Piece{d, lead.Tf(), 0}, norm)
                                   : w.DocBound(w.PieceAt(d), norm);
         }
         // The boost of the run's newest story first: it spares reading the time and exp2
@@ -635,9 +622,7 @@ class WordTopK {
     if (target != d) return target;
     if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos_, d) == d) return d + 1;
     if (Dead(d)) return d + 1;
-    for (std::size_t i = 0; i < words_.size(); ++i) {
-      tf_[i] = i == order_[0] ? lead_tf : words_[i]->Tf();
-    }
+    for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
     const std::int64_t time_us = TimeOf(d);
     const double score = Score(d, time_us, LengthOf(d));
     if (score >= Threshold()) q_.offer(d, time_us, score);
@@ -670,17 +655,6 @@ class WordTopK {
         ++essential;
       }
     };
-    // The first segment with matches scores its most promising ranges first (see Seed), driven
-    // by the word with the most pieces.
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
-    if (all_bounded_ && Threshold() == -kInf) {
-      std::size_t driver = 0;
-      for (std::size_t i = 1; i < w; ++i) {
-        if (words_[i]->pieces().size() > words_[driver]->pieces().size()) driver = i;
-      }
-      seeded = Seed(driver);
-    }
-    std::size_t seeded_at = 0;
     for (auto& word : words_) word->Advance(0);
     while (true) {
       const double threshold = Threshold();
@@ -692,12 +666,6 @@ class WordTopK {
       auto next = [&](std::uint32_t target) {
         for (std::size_t k = essential; k < w; ++k) words_[order[k]]->Advance(target);
       };
-      while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
-      if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
-        if (seeded[seeded_at].second + 1 >= n_) return;
-        next(seeded[seeded_at].second + 1);  // scored by Seed
-        continue;
-      }
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {

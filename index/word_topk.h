@@ -13,10 +13,9 @@
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
 //    until their block bounds in the candidate's length show that it cannot reach the k-th best.
-//  - A single word, an AND (with no filter) and an OR, in the first segment with matches, first
-//    score the few docid ranges of highest bound (pieces of the AND's lead, of the OR's most
-//    frequent word), with cursors of their own, so that the threshold starts nearer its final
-//    value; the docid-order pass below then steps over those ranges.
+//  - A single word or an AND (with no filter), in the first segment with matches, first scores
+//    the few pieces of its lead of highest bound, with cursors of its own, so that the threshold
+//    starts nearer its final value; the docid-order pass below then steps over those ranges.
 //  - AND (and a single word): the rarest word leads, the others gallop to its documents. A lead
 //    piece whose bound plus the other words' largest piece bounds over it cannot beat the k-th
 //    best is skipped whole (block-max AND). With two words or more, before the others move, a
