@@ -380,7 +380,7 @@ class WordTopK {
     double min_length = 0, boost = 0;
     Region(d, end, min_length, boost);
     // The bound falls as the length grows (each word's term does, to the bit: the operations are
-    // monotone), so the lengths ruled out are those above a cutoff, found by bisection.
+    // monotone), so the lengths ruled out are those above a cutoff.
     auto below = [&](std::uint32_t length) {
       const double norm = DocNorm(length, q_.avg_length);
       double bound = 0;
