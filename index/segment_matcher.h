@@ -25,4 +25,13 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                      std::uint32_t lo, std::uint32_t hi);
 
+// How many live documents (Segment::live) of `segment` match `query`, of a visible source when
+// `visible` is given (indexed by source ordinal; nullptr: every source is visible). Counts
+// without building the list where it can: a word from the stored document counts (a stem's
+// from its bound entry, minus the dead documents that hold it), an OR through one bitmap of
+// the segment, an AND without collecting its matches. With hidden sources every match's record
+// is read.
+std::uint64_t CountSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
+                           const std::vector<bool>* visible);
+
 }  // namespace dateline::index
