@@ -268,11 +268,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
   // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
   // the ranges that cannot hold a better hit than the k-th best so far.
-  // Newest first with the exact total and no facets, each segment's matches are counted apart
-  // (CountSegment: from stored counts and bitmaps, no list built) and the hits are found as
-  // without the total, from the newest runs.
-  const bool count_apart =
-      !relevance && request.count_total && request.facets.empty() && !request.exhaustive;
+  // Newest first with the exact total and no facets, a word's or an OR's matches are counted
+  // apart in each segment (CountSegment: from stored counts and bitmaps, no list built) and the
+  // hits are found as without the total, from the newest runs.
+  const bool count_apart = !relevance && request.count_total && request.facets.empty() &&
+                           !request.exhaustive && CountsApart(*request.query);
   const bool prune =
       (!request.count_total || count_apart) && request.facets.empty() && !request.exhaustive;
   // Relevance top-k of a flat AND or OR of words runs document-at-a-time (word_topk.h). With an

@@ -1442,6 +1442,12 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
   return m.Eval(query);
 }
 
+bool CountsApart(const Node& query) {
+  if (query.kind == Kind::kOr) return true;
+  if (query.kind != Kind::kTerm && query.kind != Kind::kPhrase) return false;
+  return query.scope == query::Scope::kAll && SequenceOf(query).size() == 1;
+}
+
 std::uint64_t CountSegment(const Segment& segment, const Node& query, std::int64_t now_us,
                            const std::vector<bool>* visible) {
   if (visible == nullptr) {

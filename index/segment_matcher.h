@@ -31,6 +31,10 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 // from its bound entry, minus the dead documents that hold it), an OR through one bitmap of
 // the segment, an AND without collecting its matches. With hidden sources every match's record
 // is read.
+// Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
+// searcher then counts and finds the newest hits apart. Other queries are counted from the
+// matches it collects for the hits anyway.
+bool CountsApart(const query::Node& query);
 std::uint64_t CountSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                            const std::vector<bool>* visible);
 
