@@ -1015,24 +1015,23 @@ class Matcher {
       }
     };
     const std::vector<std::string>& languages = seg_.languages();
-    DocList docs;
     for (const auto& c : n.children) {
       const WordSpec* w = LoneWord(*c);
       if (w == nullptr) {
         set(Eval(*c));
         continue;
       }
-      if (w->exact || languages.size() > 1) {
+      if (w->exact) {
+        if (auto cur = seg_.Postings(ExactKey(w->word))) cur->SetBits(lo_, hi_, bits.data());
+        continue;
+      }
+      if (languages.size() > 1) {  // the forms' documents in other languages do not count
         set(WordDocs(*w));
         continue;
       }
       // One language: every form's documents count.
       for (const std::string& key : ExactForms(languages[0], w->word)) {
-        auto cur = seg_.Postings(key);
-        if (!cur) continue;
-        docs.clear();
-        cur->AppendRange(lo_, hi_, docs);
-        set(docs);
+        if (auto cur = seg_.Postings(key)) cur->SetBits(lo_, hi_, bits.data());
       }
     }
     for (const std::uint32_t d : Dead()) {
