@@ -537,11 +537,6 @@ class Matcher {
       }
       case Kind::kOr:
         return UnionCount(n);
-      case Kind::kAnd: {
-        DocIter* it = Iter(n);
-        it->Densify(it->cost());
-        return IterCount(it);
-      }
       default:
         break;
     }
@@ -1043,14 +1038,6 @@ class Matcher {
     return count;
   }
 
-  // The live documents an iterator confirms.
-  std::uint64_t IterCount(DocIter* it) {
-    std::uint64_t c = 0;
-    for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
-      if (it->Confirm(d) && Live(d)) ++c;
-    }
-    return c;
-  }
 
   DocList PrefixDocs(const Node& n) {
     std::vector<DocList> lists;
