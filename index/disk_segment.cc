@@ -145,6 +145,28 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
+  void SetBits(std::uint32_t lo, std::uint32_t hi, std::uint64_t* bits) override {
+    if (Advance(lo) >= hi) return;
+    while (true) {
+      // The block's documents below hi, set without a store to a list.
+      const std::uint32_t end =
+          docs_[count_ - 1] < hi
+              ? count_
+              : static_cast<std::uint32_t>(std::lower_bound(docs_ + i_, docs_ + count_, hi) - docs_);
+      for (std::uint32_t i = i_; i < end; ++i) {
+        const std::uint32_t b = docs_[i] - lo;
+        bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+      if (end < count_) {
+        i_ = end;
+        doc_ = docs_[end];
+        return;
+      }
+      i_ = count_ - 1;
+      if (LoadBlock(block_ + 1) >= hi) return;
+    }
+  }
+
   // Weight bounds: the skip entries' block maxima, or for a list of one block (no skip entry)
   // each document's own weight.
   void Bounds(const DocRecord* docs, double avg_length, std::vector<WeightBound>& out) {

@@ -775,3 +775,180 @@ TEST_F(Differential, FrequentWordsTopKOneLanguage) {
 
 }  // namespace
 }  // namespace dateline::index
+
+namespace dateline::index {
+namespace {
+
+// Exact totals of words, ANDs and ORs (newest first with the total, as `dateline-bench` counts,
+// and by relevance with the total and no facets) against the linear scan, in segments of one
+// language (a one-form stem is counted from its word's list length there) and of several
+// languages (the Differential fixture's stories): before and after new versions kill documents
+// (the stored counts then lose the dead documents that hold the word, or the lists are read when
+// the dead are many), with some sources hidden (every match's record is read), after ForceMerge
+// (the stem bound entries are written again), with a few dead documents in the merged segment,
+// and after reopening.
+class CountDifferential : public Differential {
+ protected:
+  void CheckCounts(SearchIndex& index, const std::string& phase, std::uint32_t seed) {
+    // Frequent words (stems with bound entries, lists of many blocks), words whose stem has
+    // several forms, and rare words (one-block lists).
+    std::unordered_map<std::string, std::size_t> freq;
+    std::map<std::string, std::set<std::string>> forms;
+    for (const auto& [id, i] : latest_) {
+      const AnalyzedStory& a = analyzed_[i];
+      std::set<std::string> seen;
+      for (const AnalyzedWord& w : a.words) {
+        if (w.exact.size() < 3 || !seen.insert(w.exact).second) continue;
+        ++freq[w.exact];
+        if (a.language == "en") forms[CachedStem(w.exact, "en")].insert(w.exact);
+      }
+    }
+    std::vector<std::pair<std::size_t, std::string>> by_freq;
+    for (const auto& [w, f] : freq) by_freq.emplace_back(f, w);
+    std::sort(by_freq.rbegin(), by_freq.rend());
+    std::vector<std::string> pool;
+    for (std::size_t i = 0; i < std::min<std::size_t>(by_freq.size(), 100); ++i) {
+      pool.push_back(by_freq[i].second);
+    }
+    for (std::size_t i = by_freq.size() / 2; i < by_freq.size() && i < by_freq.size() / 2 + 40; ++i) {
+      pool.push_back(by_freq[i].second);
+    }
+    for (const auto& [stem, f] : forms) {
+      if (f.size() >= 3 && freq[*f.begin()] >= 5) pool.insert(pool.end(), f.begin(), f.end());
+    }
+    ASSERT_GT(pool.size(), 150u);
+    std::mt19937 rng(seed);
+    // Half the words from the most frequent 30: their stored counts outweigh a few dead
+    // documents' checks, so those are taken off instead of the lists being read.
+    auto term = [&] {
+      NodePtr t = Make(Kind::kTerm);
+      t->text = rng() % 2 == 0 ? pool[rng() % 30] : pool[rng() % pool.size()];
+      t->exact = rng() % 4 == 0;
+      return t;
+    };
+    std::set<std::string> sources;
+    for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
+    std::set<std::string> hidden;
+    std::size_t k = 0;
+    for (const std::string& src : sources) {
+      if (k++ % 3 == 1) hidden.insert(src);
+    }
+    auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
+    const std::size_t n = std::max<std::size_t>(60, queries_ / 2);
+    std::size_t nonzero = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      NodePtr q;
+      if (i % 3 == 0) {
+        q = term();
+      } else {
+        q = Make(i % 3 == 1 ? Kind::kAnd : Kind::kOr);
+        const std::size_t words = 2 + rng() % 3;
+        for (std::size_t w = 0; w < words; ++w) q->children.push_back(term());
+        if (i % 3 == 1 && rng() % 4 == 0) {
+          NodePtr no = Make(Kind::kNot);
+          no->children.push_back(term());
+          q->children.push_back(std::move(no));
+        }
+        if (i % 3 == 2 && rng() % 4 == 0) {  // an operand that is not a lone word
+          NodePtr p = Make(Kind::kPhrase);
+          p->words = {pool[rng() % pool.size()], pool[rng() % pool.size()]};
+          q->children.push_back(std::move(p));
+        }
+      }
+      std::uint64_t all = 0, shown = 0;
+      for (const auto& [id, at] : latest_) {
+        const AnalyzedStory& s = analyzed_[at];
+        if (!Matches(*q, s, now_us_)) continue;
+        ++all;
+        if (visible(s.source)) ++shown;
+      }
+      nonzero += all > 0 ? 1 : 0;
+      for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
+        for (bool hide : {false, true}) {
+          SearchRequest req;
+          req.query = q.get();
+          req.sort = sort;
+          req.limit = 1;
+          req.now_us = now_us_;
+          if (hide) req.source_visible = visible;
+          auto r = index.Search(req);
+          ASSERT_TRUE(r.ok()) << r.status().ToString();
+          ASSERT_EQ(r->total, hide ? shown : all)
+              << phase << (sort == Sort::kNewest ? " newest" : " relevance")
+              << (hide ? " (some sources hidden): " : ": ") << Show(*q);
+        }
+      }
+    }
+    EXPECT_GT(nonzero, n / 2) << phase;
+  }
+
+  // Indexes the stories in segments of about a quarter each, then checks, replaces 300
+  // stories (half of the new versions flushed), checks, merges, checks, replaces 12 more and
+  // flushes, checks, reopens and checks.
+  void Run() {
+    IndexOptions opt;
+    opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 4);
+    opt.merge_factor = 10;
+    opt.background = false;
+    std::uint64_t last_seq = stories_.back().seq;
+    {
+      auto index = SearchIndex::Open(dir_.string(), opt);
+      ASSERT_TRUE(index.ok()) << index.status().ToString();
+      for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+      ASSERT_TRUE((*index)->Flush().ok());
+      CheckCounts(**index, "flushed", 21);
+      if (HasFailure()) return;
+      std::mt19937 rng(23);
+      for (int i = 0; i < 300; ++i) {
+        Story s = stories_[rng() % stories_.size()];
+        const std::size_t was = latest_[s.id];
+        s.headline = "Revised: " + s.headline;
+        if (i % 3 == 0) s.body.clear();
+        s.version = 2;
+        s.previous_seq = analyzed_[was].seq;
+        s.seq = ++last_seq;
+        ASSERT_TRUE(AddStory(**index, s).ok());
+        if (i == 150) {
+          ASSERT_TRUE((*index)->Flush().ok());
+        }
+      }
+      CheckCounts(**index, "new versions", 22);
+      if (HasFailure()) return;
+      ASSERT_TRUE((*index)->ForceMerge().ok());
+      CheckCounts(**index, "force merged", 23);
+      if (HasFailure()) return;
+      // A few dead documents in the merged segment.
+      for (int i = 0; i < 12; ++i) {
+        Story s = stories_[rng() % stories_.size()];
+        const std::size_t was = latest_[s.id];
+        s.headline = "Revised again: " + s.headline;
+        s.version = 3;
+        s.previous_seq = analyzed_[was].seq;
+        s.seq = ++last_seq;
+        ASSERT_TRUE(AddStory(**index, s).ok());
+      }
+      ASSERT_TRUE((*index)->Flush().ok());
+      CheckCounts(**index, "a few dead in the merged segment", 25);
+      if (HasFailure()) return;
+    }
+    auto reopened = SearchIndex::Open(dir_.string(), opt);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    CheckCounts(**reopened, "reopened", 24);
+  }
+};
+
+TEST_F(CountDifferential, SeveralLanguages) { Run(); }
+
+TEST_F(CountDifferential, OneLanguage) {
+  analyzed_.clear();
+  latest_.clear();
+  for (Story& s : stories_) {
+    s.language = "en";
+    analyzed_.push_back(Analyze(s));
+    latest_[s.id] = analyzed_.size() - 1;
+  }
+  Run();
+}
+
+}  // namespace
+}  // namespace dateline::index

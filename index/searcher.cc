@@ -268,7 +268,13 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<std::map<std::string, std::uint64_t>> facet_counts(request.facets.size());
   // Without an exact total (and facets), top-k matches a segment in docid ranges and leaves out
   // the ranges that cannot hold a better hit than the k-th best so far.
-  const bool prune = !request.count_total && request.facets.empty() && !request.exhaustive;
+  // Newest first with the exact total and no facets, a word's or an OR's matches are counted
+  // apart in each segment (CountSegment: from stored counts and bitmaps, no list built) and the
+  // hits are found as without the total, from the newest runs.
+  const bool count_apart = !relevance && request.count_total && request.facets.empty() &&
+                           !request.exhaustive && CountsApart(*request.query);
+  const bool prune =
+      (!request.count_total || count_apart) && request.facets.empty() && !request.exhaustive;
   // Relevance top-k of a flat AND or OR of words runs document-at-a-time (word_topk.h). With an
   // exact total or facets, a separate pass matches each segment set-at-a-time and counts the
   // matches without scoring them (block-at-a-time matching costs a fraction of scoring every
@@ -303,6 +309,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         visible[src] = request.source_visible(seg->sources()[src]);
         all_visible = all_visible && visible[src];
       }
+    }
+    if (count_apart) {
+      result.total += CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
     }
 
     // Scoring data for this segment, per word and document language (slot 0 for exact words):
@@ -409,7 +418,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           return false;
         });
       }
-      result.total += docs.size();
+      if (!count_apart) result.total += docs.size();
     };
 
     // Adds the matches' values of each asked facet field. The source facet counts each match's
@@ -474,7 +483,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     // that cannot reach the k-th best never scored (and, without the count pass, not counted:
     // the total is not exact).
     if (word_topk) {
-      if (count_pass) {
+      if (count_pass && request.facets.empty()) {
+        result.total +=
+            CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
+      } else if (count_pass) {
         DocList docs = MatchSegment(*seg, *request.query, now_us);
         filter_count(docs);
         count_facets(docs);

@@ -132,6 +132,13 @@ class PostingCursor {
   virtual void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
     for (std::uint32_t d = Advance(lo); d < hi; d = Next()) out.push_back(d);
   }
+  // Sets bit d - lo of `bits` for every document d in [lo, hi) (lo at or after the current
+  // document) and leaves the cursor on the first document >= hi (counting an OR).
+  virtual void SetBits(std::uint32_t lo, std::uint32_t hi, std::uint64_t* bits) {
+    for (std::uint32_t d = Advance(lo); d < hi; d = Next()) {
+      bits[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
+    }
+  }
 };
 
 // A key looked up once in a segment's dictionary: its document frequency and where the segment

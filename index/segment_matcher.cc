@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "index/analyzed_story.h"
@@ -524,6 +526,25 @@ class Matcher {
   Matcher(const Segment& seg, std::int64_t now_us, std::uint32_t lo, std::uint32_t hi)
       : seg_(seg), now_us_(now_us), lo_(lo), hi_(std::min(hi, seg.doc_count())) {}
 
+  // The number of live documents matching `n` in [lo_, hi_) (every source visible).
+  std::uint64_t Count(const Node& n) {
+    if (lo_ >= hi_) return 0;
+    switch (n.kind) {
+      case Kind::kTerm:
+      case Kind::kPhrase: {
+        if (const WordSpec* w = LoneWord(n)) return WordCount(*w);
+        break;
+      }
+      case Kind::kOr:
+        return UnionCount(n);
+      default:
+        break;
+    }
+    std::uint64_t c = 0;
+    for (const std::uint32_t d : Eval(n)) c += Live(d) ? 1 : 0;
+    return c;
+  }
+
   DocList Eval(const Node& n) {
     switch (n.kind) {
       case Kind::kMatchAll:
@@ -844,20 +865,179 @@ class Matcher {
   DocList WordDocs(const WordSpec& w) {
     if (w.exact) return ReadDocs(ExactKey(w.word));
     std::vector<DocList> per_language;
-    const std::vector<std::string>& languages = seg_.languages();
-    for (std::size_t l = 0; l < languages.size(); ++l) {
-      std::vector<DocList> forms;
-      for (const std::string& key : ExactForms(languages[l], w.word)) {
-        forms.push_back(ReadDocs(key));
-      }
-      DocList docs = UnionAll(forms);
-      if (languages.size() > 1) {
-        std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
-      }
-      per_language.push_back(std::move(docs));
+    for (std::size_t l = 0; l < seg_.languages().size(); ++l) {
+      per_language.push_back(LanguageDocs(w, l));
     }
     return UnionAll(per_language);
   }
+
+  // The documents in language l holding one of the bare word's forms in l.
+  DocList LanguageDocs(const WordSpec& w, std::size_t l) {
+    const std::vector<std::string>& languages = seg_.languages();
+    std::vector<DocList> forms;
+    for (const std::string& key : ExactForms(languages[l], w.word)) forms.push_back(ReadDocs(key));
+    DocList docs = UnionAll(forms);
+    if (languages.size() > 1) {
+      std::erase_if(docs, [&](std::uint32_t d) { return seg_.doc(d).language != l; });
+    }
+    return docs;
+  }
+
+  // The query word of a term or phrase of one word and no scope, or nullptr.
+  const WordSpec* LoneWord(const Node& n) {
+    if (n.scope != query::Scope::kAll) return nullptr;
+    auto it = sequences_.find(&n);
+    if (it == sequences_.end()) it = sequences_.emplace(&n, SequenceOf(n)).first;
+    return it->second.size() == 1 ? &it->second[0] : nullptr;
+  }
+
+  bool Live(std::uint32_t d) const {
+    return seg_.dead == 0 ? d < seg_.live.size() : d < seg_.live.size() && seg_.live[d] != 0;
+  }
+
+  // The documents of [lo_, hi_) that are not live, ascending (found once per matcher).
+  const DocList& Dead() {
+    if (dead_ready_) return dead_;
+    dead_ready_ = true;
+    const std::uint32_t m =
+        static_cast<std::uint32_t>(std::min<std::size_t>(hi_, seg_.live.size()));
+    if (seg_.dead > 0 && lo_ < m) {
+      const std::uint8_t* live = seg_.live.data();
+      const std::uint8_t* at = live + lo_;
+      const std::uint8_t* end = live + m;
+      while (at < end) {
+        const void* zero = std::memchr(at, 0, static_cast<std::size_t>(end - at));
+        if (zero == nullptr) break;
+        at = static_cast<const std::uint8_t*>(zero);
+        dead_.push_back(static_cast<std::uint32_t>(at - live));
+        ++at;
+      }
+    }
+    for (std::uint32_t d = std::max(m, lo_); d < hi_; ++d) dead_.push_back(d);
+    return dead_;
+  }
+
+  // How many of the dead documents hold one of `keys` (in language `language` when >= 0), each
+  // asked of the keys' cursors in docid order. nullopt when that would cost more than decoding
+  // `postings` postings.
+  std::optional<std::uint64_t> DeadHolding(const std::vector<std::string>& keys, int language,
+                                           std::uint64_t postings) {
+    const DocList& dead = Dead();
+    if (dead.empty()) return 0;
+    // A cursor seek costs tens of nanoseconds, decoding a posting about one.
+    if (dead.size() * keys.size() * kSeekCost > postings) return std::nullopt;
+    std::vector<std::unique_ptr<PostingCursor>> cursors;
+    std::vector<std::int64_t> at;  // each cursor's document, -1 before the first
+    for (const std::string& key : keys) {
+      if (auto cur = seg_.Postings(key)) {
+        cursors.push_back(std::move(cur));
+        at.push_back(-1);
+      }
+    }
+    std::uint64_t held = 0;
+    for (const std::uint32_t d : dead) {
+      if (language >= 0 && seg_.doc(d).language != language) continue;
+      for (std::size_t i = 0; i < cursors.size(); ++i) {
+        // A cursor already on or past d is not moved (kNoDoc is past every document).
+        if (at[i] < d) at[i] = cursors[i]->Advance(d);
+        if (at[i] == d) {
+          ++held;
+          break;
+        }
+      }
+    }
+    return held;
+  }
+  static constexpr std::uint64_t kSeekCost = 32;
+
+  // The live documents holding a query word. From the stored document counts when the segment
+  // has them: an exact word's list length; a bare word's per language the document count of its
+  // stem's bound entry (the documents in that language holding any of its forms, kept for the
+  // stems with a list of more than one block), or of its one form's list in a segment of one
+  // language. The dead documents among them are taken off one by one, or the lists are read
+  // when there are many. Other stems (small lists) are read.
+  std::uint64_t WordCount(const WordSpec& w) {
+    if (w.exact) {
+      const std::string key = ExactKey(w.word);
+      const TermRef t = seg_.Lookup(key);
+      if (t.doc_freq == 0) return 0;
+      if (lo_ == 0 && hi_ == seg_.doc_count()) {
+        if (auto dead = DeadHolding({key}, -1, t.doc_freq)) return t.doc_freq - *dead;
+      }
+      return LiveCount(ReadDocs(key));
+    }
+    std::uint64_t count = 0;
+    const std::vector<std::string>& languages = seg_.languages();
+    for (std::size_t l = 0; l < languages.size(); ++l) {
+      const std::vector<std::string>& forms = ExactForms(languages[l], w.word);
+      if (forms.empty()) continue;
+      std::uint32_t stored = 0;
+      if (lo_ == 0 && hi_ == seg_.doc_count()) {
+        if (forms.size() > 1) {
+          stored = seg_.Lookup(StemBoundKey(languages[l], CachedStem(w.word, languages[l]))).doc_freq;
+        } else if (languages.size() == 1) {
+          stored = seg_.Lookup(forms[0]).doc_freq;
+        }
+      }
+      if (stored != 0) {
+        const int lang = languages.size() > 1 ? static_cast<int>(l) : -1;
+        if (auto dead = DeadHolding(forms, lang, stored)) {
+          count += stored - *dead;
+          continue;
+        }
+      }
+      count += LiveCount(LanguageDocs(w, l));
+    }
+    return count;
+  }
+
+  std::uint64_t LiveCount(const DocList& docs) const {
+    if (seg_.dead == 0 && seg_.live.size() >= hi_) return docs.size();
+    std::uint64_t c = 0;
+    for (const std::uint32_t d : docs) c += Live(d) ? 1 : 0;
+    return c;
+  }
+
+  // The live documents of an OR: its operands' documents set in one bitmap of [lo_, hi_) (a
+  // word's straight from its forms' postings), the dead ones cleared, the bits counted.
+  std::uint64_t UnionCount(const Node& n) {
+    const std::uint32_t range = hi_ - lo_;
+    std::vector<std::uint64_t> bits((std::size_t{range} + 63) / 64, 0);
+    auto set = [&](const DocList& docs) {
+      for (const std::uint32_t d : docs) {
+        const std::uint32_t b = d - lo_;
+        bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+      }
+    };
+    const std::vector<std::string>& languages = seg_.languages();
+    for (const auto& c : n.children) {
+      const WordSpec* w = LoneWord(*c);
+      if (w == nullptr) {
+        set(Eval(*c));
+        continue;
+      }
+      if (w->exact) {
+        if (auto cur = seg_.Postings(ExactKey(w->word))) cur->SetBits(lo_, hi_, bits.data());
+        continue;
+      }
+      if (languages.size() > 1) {  // the forms' documents in other languages do not count
+        set(WordDocs(*w));
+        continue;
+      }
+      // One language: every form's documents count.
+      for (const std::string& key : ExactForms(languages[0], w->word)) {
+        if (auto cur = seg_.Postings(key)) cur->SetBits(lo_, hi_, bits.data());
+      }
+    }
+    for (const std::uint32_t d : Dead()) {
+      const std::uint32_t b = d - lo_;
+      bits[b >> 6] &= ~(std::uint64_t{1} << (b & 63));
+    }
+    std::uint64_t count = 0;
+    for (const std::uint64_t x : bits) count += static_cast<std::uint64_t>(std::popcount(x));
+    return count;
+  }
+
 
   DocList PrefixDocs(const Node& n) {
     std::vector<DocList> lists;
@@ -1231,6 +1411,9 @@ class Matcher {
   std::vector<std::size_t> near_at_;     // NearAny's and NearOfWords'
 
   std::vector<std::int64_t> near_best_;
+  std::map<const Node*, std::vector<WordSpec>> sequences_;  // LoneWord
+  bool dead_ready_ = false;
+  DocList dead_;  // Dead()
 };
 
 }  // namespace
@@ -1243,6 +1426,27 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
                      std::uint32_t lo, std::uint32_t hi) {
   Matcher m(segment, now_us, lo, hi);
   return m.Eval(query);
+}
+
+bool CountsApart(const Node& query) {
+  if (query.kind == Kind::kOr) return true;
+  if (query.kind != Kind::kTerm && query.kind != Kind::kPhrase) return false;
+  return query.scope == query::Scope::kAll && SequenceOf(query).size() == 1;
+}
+
+std::uint64_t CountSegment(const Segment& segment, const Node& query, std::int64_t now_us,
+                           const std::vector<bool>* visible) {
+  if (visible == nullptr) {
+    Matcher m(segment, now_us, 0, segment.doc_count());
+    return m.Count(query);
+  }
+  std::uint64_t count = 0;
+  for (const std::uint32_t d : MatchSegment(segment, query, now_us)) {
+    if (d >= segment.live.size() || segment.live[d] == 0) continue;
+    const std::uint16_t src = segment.doc(d).source;
+    if (src < visible->size() && (*visible)[src]) ++count;
+  }
+  return count;
 }
 
 }  // namespace dateline::index
