@@ -1038,7 +1038,6 @@ class Matcher {
     return count;
   }
 
-
   DocList PrefixDocs(const Node& n) {
     std::vector<DocList> lists;
     for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
