@@ -533,7 +533,14 @@ TEST_F(Differential, ParsedQueries) {
       "(rate OR rates) SAME (bank OR banks)", "oil AND NOT \"crude oil\"", "the AND oil AND prices",
       "said published:[1987-03-01 TO 1987-03-20]", "oil since:100w -gold",
       "oil topic:crude published:[1987-03-01 TO 1987-03-05]", "hd:\"the\" AND oil",
-      "market* NEAR/4 the", "lead:\"of the\"", "trade NEAR/2 (deficit OR surplus) NEAR/8 japan"};
+      "market* NEAR/4 the", "lead:\"of the\"", "trade NEAR/2 (deficit OR surplus) NEAR/8 japan",
+      // Phrases and NEARs of words with no scope: as operands of
+      // AND, OR and NOT, with a time range, a word repeated or absent, frequent words, NEAR/1.
+      "\"the united states\"", "\"of the\" AND \"the company\"", "\"crude oil\" OR oil NEAR/2 prices",
+      "-\"crude oil\"", "oil NEAR/3 oil", "\"oil oil\"", "prices NEAR/2 zzzqx", "\"crude zzzqx\"",
+      "\"crude oil\" opec published:[1987-03-01 TO 1987-03-20]", "\"the\" NEAR/1 \"of\"",
+      "said NEAR/1 the", "rates NEAR/3 interest -\"interest rates\"", "\"the the\"",
+      "(\"of the\" OR \"in the\") NEAR/2 company", "hd:oil AND \"crude oil\""};
   for (const char* text : queries) {
     auto parsed = query::Parse(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;
