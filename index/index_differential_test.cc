@@ -689,10 +689,108 @@ TEST_F(Differential, WordQueriesTopK) {
 
 // The word top-k's paths that need a threshold (the first segment's most promising pieces of an
 // AND's lead scored first, an AND lead's piece skipped whole, the length cutoff) are taken most
-// by frequent words, here in an index of one language (every form counts in every document):
-// checked before and after replaced versions (deleted documents), with and without hidden
-// sources and recency boosts.
-TEST_F(Differential, FrequentWordsTopKOneLanguage) {
+// by frequent words: checked in an index of the corpus's languages and in one of one language
+// (every form counts in every document), before and after replaced versions (deleted
+// documents), with and without hidden sources, recency boosts, a time range and a NOT.
+TEST_F(Differential, FrequentWordsTopK) {
+  auto run = [&](const std::string& label, std::uint32_t seed) {
+    std::filesystem::remove_all(dir_);
+    IndexOptions opt;
+    opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 4);
+    opt.background = false;
+    auto index = SearchIndex::Open(dir_.string(), opt);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
+    ASSERT_TRUE((*index)->Flush().ok());
+
+    // The most frequent words by documents: long lists of many blocks, thresholds that prune.
+    std::unordered_map<std::string, std::size_t> df;
+    for (const AnalyzedStory& a : analyzed_) {
+      std::set<std::string> seen;
+      for (const AnalyzedWord& w : a.words) {
+        if (w.exact.size() >= 3 && seen.insert(w.exact).second) ++df[w.exact];
+      }
+    }
+    std::vector<std::pair<std::size_t, std::string>> by_df;
+    for (const auto& [w, f] : df) by_df.emplace_back(f, w);
+    std::sort(by_df.rbegin(), by_df.rend());
+    std::vector<std::string> pool;
+    for (std::size_t i = 0; i < std::min<std::size_t>(by_df.size(), 80); ++i) {
+      pool.push_back(by_df[i].second);
+    }
+    ASSERT_GE(pool.size(), 40u);
+    std::mt19937 rng(seed);
+    auto term = [&] {
+      NodePtr t = Make(Kind::kTerm);
+      t->text = pool[rng() % pool.size()];
+      t->exact = rng() % 5 == 0;
+      return t;
+    };
+    std::set<std::string> sources;
+    for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
+    std::set<std::string> hidden;
+    std::size_t k = 0;
+    for (const std::string& src : sources) {
+      if (k++ % 3 == 0) hidden.insert(src);
+    }
+    auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
+
+    const std::size_t n = std::max<std::size_t>(36, queries_ / 4);
+    for (int phase = 0; phase < 2; ++phase) {
+      if (phase == 1) {  // new versions: the old ones die; the last stay in memory
+        std::uint64_t last_seq = 0;
+        for (const AnalyzedStory& a : analyzed_) last_seq = std::max(last_seq, a.seq);
+        for (int i = 0; i < 300; ++i) {
+          Story s = stories_[rng() % stories_.size()];
+          const std::size_t was = latest_[s.id];
+          s.headline = "Revised: " + s.headline;
+          if (i % 2 == 0) s.body.clear();
+          s.version = 2 + i;
+          s.previous_seq = analyzed_[was].seq;
+          s.seq = ++last_seq;
+          ASSERT_TRUE(AddStory(**index, s).ok());
+          if (i == 200) {
+            ASSERT_TRUE((*index)->Flush().ok());
+          }
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        // Shapes: a word, ANDs of 2-3 words (alone, with a time range, with a NOT), an OR.
+        NodePtr q;
+        const std::size_t shape = i % 6;
+        if (shape == 0) {
+          q = term();
+        } else {
+          q = Make(shape == 5 ? Kind::kOr : Kind::kAnd);
+          const std::size_t words = 2 + rng() % (q->kind == Kind::kOr ? 3 : 2);
+          for (std::size_t w = 0; w < words; ++w) q->children.push_back(term());
+        }
+        if (shape == 3) {
+          NodePtr r = Make(Kind::kRange);
+          r->field = "published";
+          const std::int64_t span = vocab_.max_time - vocab_.min_time;
+          r->from_us = vocab_.min_time + span / 4;
+          r->to_us = vocab_.min_time + 3 * (span / 4);
+          q->children.push_back(std::move(r));
+        } else if (shape == 4) {
+          NodePtr no = Make(Kind::kNot);
+          no->children.push_back(term());
+          q->children.push_back(std::move(no));
+        }
+        const std::int64_t now = now_us_;
+        if (i % 2 == 1) now_us_ = vocab_.max_time;
+        const std::string what = label + ", phase " + std::to_string(phase) + ", " +
+                                 std::to_string(i);
+        CheckTopK(**index, *q, what);
+        CheckTopK(**index, *q, what + " (some sources hidden)", visible);
+        now_us_ = now;
+        if (HasFailure()) return;
+      }
+    }
+  };
+  run("frequent words, several languages", 31);
+  if (HasFailure()) return;
+
   analyzed_.clear();
   latest_.clear();
   for (Story& s : stories_) s.language = "en";
@@ -700,84 +798,7 @@ TEST_F(Differential, FrequentWordsTopKOneLanguage) {
     analyzed_.push_back(Analyze(s));
     latest_[s.id] = analyzed_.size() - 1;
   }
-  IndexOptions opt;
-  opt.flush_docs = std::max<std::size_t>(50, stories_.size() / 4);
-  opt.background = false;
-  auto index = SearchIndex::Open(dir_.string(), opt);
-  ASSERT_TRUE(index.ok()) << index.status().ToString();
-  for (const Story& s : stories_) ASSERT_TRUE((*index)->Add(s).ok());
-  ASSERT_TRUE((*index)->Flush().ok());
-
-  // The most frequent words by documents: long lists of many blocks, thresholds that prune.
-  std::unordered_map<std::string, std::size_t> df;
-  for (const AnalyzedStory& a : analyzed_) {
-    std::set<std::string> seen;
-    for (const AnalyzedWord& w : a.words) {
-      if (w.exact.size() >= 3 && seen.insert(w.exact).second) ++df[w.exact];
-    }
-  }
-  std::vector<std::pair<std::size_t, std::string>> by_df;
-  for (const auto& [w, f] : df) by_df.emplace_back(f, w);
-  std::sort(by_df.rbegin(), by_df.rend());
-  std::vector<std::string> pool;
-  for (std::size_t i = 0; i < std::min<std::size_t>(by_df.size(), 80); ++i) {
-    pool.push_back(by_df[i].second);
-  }
-  ASSERT_GE(pool.size(), 40u);
-  std::mt19937 rng(29);
-  auto term = [&] {
-    NodePtr t = Make(Kind::kTerm);
-    t->text = pool[rng() % pool.size()];
-    t->exact = rng() % 5 == 0;
-    return t;
-  };
-  std::set<std::string> sources;
-  for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
-  std::set<std::string> hidden;
-  std::size_t k = 0;
-  for (const std::string& src : sources) {
-    if (k++ % 3 == 0) hidden.insert(src);
-  }
-  auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
-
-  const std::size_t n = std::max<std::size_t>(30, queries_ / 4);
-  for (int phase = 0; phase < 2; ++phase) {
-    if (phase == 1) {  // new versions: the old ones die; the last stay in memory
-      std::uint64_t last_seq = 0;
-      for (const AnalyzedStory& a : analyzed_) last_seq = std::max(last_seq, a.seq);
-      for (int i = 0; i < 300; ++i) {
-        Story s = stories_[rng() % stories_.size()];
-        const std::size_t was = latest_[s.id];
-        s.headline = "Revised: " + s.headline;
-        if (i % 2 == 0) s.body.clear();
-        s.version = 2 + i;
-        s.previous_seq = analyzed_[was].seq;
-        s.seq = ++last_seq;
-        ASSERT_TRUE(AddStory(**index, s).ok());
-        if (i == 200) {
-          ASSERT_TRUE((*index)->Flush().ok());
-        }
-      }
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      NodePtr q;
-      if (i % 4 == 0) {
-        q = term();
-      } else {
-        q = Make(i % 4 == 3 ? Kind::kOr : Kind::kAnd);
-        const std::size_t words = 2 + rng() % (q->kind == Kind::kOr ? 3 : 2);
-        for (std::size_t w = 0; w < words; ++w) q->children.push_back(term());
-      }
-      const std::int64_t now = now_us_;
-      if (i % 2 == 1) now_us_ = vocab_.max_time;
-      const std::string what = "frequent words, phase " + std::to_string(phase) + ", " +
-                               std::to_string(i);
-      CheckTopK(**index, *q, what);
-      CheckTopK(**index, *q, what + " (some sources hidden)", visible);
-      now_us_ = now;
-      if (HasFailure()) return;
-    }
-  }
+  run("frequent words, one language", 29);
 }
 
 }  // namespace

@@ -962,7 +962,9 @@ class Matcher {
       const TermRef t = seg_.Lookup(key);
       if (t.doc_freq == 0) return 0;
       if (lo_ == 0 && hi_ == seg_.doc_count()) {
-        if (auto dead = DeadHolding({key}, -1, t.doc_freq)) return t.doc_freq - *dead;
+        // More dead holders than the stored count (a damaged file) falls back to the list.
+        const auto dead = DeadHolding({key}, -1, t.doc_freq);
+        if (dead && *dead <= t.doc_freq) return t.doc_freq - *dead;
       }
       return LiveCount(ReadDocs(key));
     }
@@ -981,7 +983,7 @@ class Matcher {
       }
       if (stored != 0) {
         const int lang = languages.size() > 1 ? static_cast<int>(l) : -1;
-        if (auto dead = DeadHolding(forms, lang, stored)) {
+        if (const auto dead = DeadHolding(forms, lang, stored); dead && *dead <= stored) {
           count += stored - *dead;
           continue;
         }

@@ -342,7 +342,8 @@ class WordTopK {
   // Block-max AND, as Lucene's BlockMaxConjunctionScorer: the region from d to the end of the
   // lead's piece holding d, each other word bounded by its largest piece bound over the region.
   // When no document in it can reach the threshold, its end (>= d) for the caller to skip past
-  // (the lead's block is then never decoded); kNoDoc otherwise.
+  // (the other words' blocks over it are then never decoded, nor its documents bounded one by
+  // one); kNoDoc otherwise.
   std::uint32_t SkippableLeadPiece(std::size_t lead, std::uint32_t d, double threshold) {
     if (d <= lead_checked_end_ && threshold == lead_checked_threshold_) return kNoDoc;
     StemCursor& l = *words_[lead];
