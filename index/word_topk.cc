@@ -108,29 +108,6 @@ class StemCursor {
     if (p.tf == 0) return 0;
     return max_idf_ * std::min(p.weight, TermWeight(p.tf, min_length, avg_length));
   }
-  // The largest RegionBound of the pieces overlapping docids [a, b]; a must not decrease from
-  // one call (or PieceAt) to the next.
-  double MaxRegionBound(std::uint32_t a, std::uint32_t b, double min_length, double avg_length) {
-    PieceAt(a);
-    double most = 0;
-    for (std::size_t k = piece_; k < pieces_.size(); ++k) {
-      most = std::max(most, RegionBound(pieces_[k], min_length, avg_length));
-      if (pieces_[k].last >= b) break;
-    }
-    return most;
-  }
-  // The largest tf bound of the pieces overlapping docids [a, b] (a as for MaxRegionBound).
-  double MaxTf(std::uint32_t a, std::uint32_t b) {
-    PieceAt(a);
-    double most = 0;
-    for (std::size_t k = piece_; k < pieces_.size(); ++k) {
-      most = std::max(most, pieces_[k].tf);
-      if (pieces_[k].last >= b) break;
-    }
-    return most;
-  }
-  // The index of the piece PieceAt returned last.
-  std::size_t piece_index() const { return piece_; }
   // A bound of the word's score (boost left out) in a document of piece p with length
   // normalisation `norm` (DocNorm).
   double DocBound(const Piece& p, double norm) const {
@@ -339,147 +316,27 @@ class WordTopK {
     return kNoDoc;
   }
 
-  // Block-max AND, as Lucene's BlockMaxConjunctionScorer: the region from d to the end of the
-  // lead's piece holding d, each other word bounded by its largest piece bound over the region.
-  // When no document in it can reach the threshold, its end (>= d) for the caller to skip past
-  // (the other words' blocks over it are then never decoded, nor its documents bounded one by
-  // one); kNoDoc otherwise.
-  std::uint32_t SkippableLeadPiece(std::size_t lead, std::uint32_t d, double threshold) {
-    if (d <= lead_checked_end_ && threshold == lead_checked_threshold_) return kNoDoc;
-    StemCursor& l = *words_[lead];
-    const Piece& lp = l.PieceAt(d);
-    const std::uint32_t end = lp.last;
-    double min_length = 0, boost = 0;
-    Region(d, end, min_length, boost);
-    double bound = l.RegionBound(lp, min_length, q_.avg_length);
-    for (std::size_t w = 0; w < words_.size(); ++w) {
-      if (w != lead) bound += words_[w]->MaxRegionBound(d, end, min_length, q_.avg_length);
-    }
-    if (bound * boost * kSlack < threshold) return end;
-    lead_checked_end_ = end;
-    lead_checked_threshold_ = threshold;
-    return kNoDoc;
-  }
-
-  // The longest a document at d may be and still reach the threshold by the words' tf bounds
-  // (the lead's piece, each other word's largest piece from d to the lead piece's end, the
-  // region's largest boost): a longer one is ruled out by one comparison instead of a division
-  // per word. -1: none can. Kept for the rest of the lead's piece until the threshold rises.
-  std::int64_t LengthCutoff(std::size_t lead, std::uint32_t d, double threshold) {
-    StemCursor& l = *words_[lead];
-    const Piece& lp = l.PieceAt(d);
-    if (l.piece_index() == cut_piece_ && threshold == cut_threshold_) return cut_length_;
-    cut_piece_ = l.piece_index();
-    cut_threshold_ = threshold;
-    cut_length_ = std::numeric_limits<std::int64_t>::max();
-    if (!(threshold > 0)) return cut_length_;
-    const std::uint32_t end = lp.last;
-    cut_tf_.resize(words_.size());
-    for (std::size_t w = 0; w < words_.size(); ++w) {
-      cut_tf_[w] = w == lead ? lp.tf : words_[w]->MaxTf(d, end);
-    }
-    double min_length = 0, boost = 0;
-    Region(d, end, min_length, boost);
-    // The bound falls as the length grows (each word's term does, to the bit: the operations are
-    // monotone), so the lengths ruled out are those above a cutoff.
-    auto below = [&](std::uint32_t length) {
-      const double norm = DocNorm(length, q_.avg_length);
-      double bound = 0;
-      for (std::size_t w = 0; w < words_.size(); ++w) {
-        bound += words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, norm);
-      }
-      return bound * boost * kSlack < threshold;
-    };
-    constexpr std::uint32_t kLongest = 1u << 20;
-    if (!below(kLongest)) return cut_length_;
-    if (below(0)) return cut_length_ = -1;
-    // Where the bound meets the threshold, in norm x (DocNorm): sum_w a_w / (b_w + x) = t with
-    // a_w = idf tf (k1 + 1), b_w = tf. Newton's method from the left (the sum is convex and
-    // falling, so its steps stay left of the root), starting from the root with every b_w at
-    // its largest, which is left of it.
-    const double t = threshold / (boost * kSlack);
-    double sum_a = 0, max_b = 0;
-    for (std::size_t w = 0; w < words_.size(); ++w) {
-      const double a = words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, 0) * cut_tf_[w];
-      sum_a += a;
-      max_b = std::max(max_b, cut_tf_[w]);
-    }
-    double x = std::max(kBm25K1 * (1 - kBm25B), sum_a / t - max_b);
-    for (int step = 0; step < 6; ++step) {
-      double g = 0, dg = 0;
-      for (std::size_t w = 0; w < words_.size(); ++w) {
-        if (cut_tf_[w] == 0) continue;
-        const double a = words_[w]->DocBound(Piece{0, cut_tf_[w], 0}, 0) * cut_tf_[w];
-        const double u = cut_tf_[w] + x;
-        g += a / u;
-        dg += a / (u * u);
-      }
-      if (!(g > t) || !(dg > 0)) break;
-      x += (g - t) / dg;
-    }
-    // The length of that norm, then checked with the bound itself (the cutoff only has to have
-    // every longer length below; a little too long a cutoff merely rules out less).
-    const double estimate = (x / kBm25K1 - (1 - kBm25B)) * q_.avg_length / kBm25B;
-    std::uint32_t lo = 0;
-    if (estimate > 0 && estimate < kLongest - 16) {
-      lo = static_cast<std::uint32_t>(estimate);
-      for (int step = 0; step < 8 && lo + 1 < kLongest && !below(lo + 1); ++step) ++lo;
-      if (below(lo + 1)) return cut_length_ = lo;
-    }
-    // Bisection: below(lo) false (lo = 0 or left of the root), below(hi) true.
-    std::uint32_t hi = kLongest;
-    if (below(lo)) lo = 0;
-    while (hi - lo > 1) {
-      const std::uint32_t mid = lo + (hi - lo) / 2;
-      (below(mid) ? hi : lo) = mid;
-    }
-    return cut_length_ = lo;
-  }
-
-  // An AND (or a single word) with no threshold yet (the first segment with matches) and
-  // nothing but the words to check: the few pieces of the lead of highest bound (the sum over
-  // the words of their largest piece bound in it; a piece where a word holds nothing is left
-  // out) are scored first, with cursors of their own, so that the threshold starts near its
-  // final value instead of at the segment's first documents' scores and the docid-order pass
-  // skips more. Returns the ranges scored, in docid order, for the pass to step over (each
-  // document is offered once). (Seeding an OR this way cost more than it saved, measured.)
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed(std::size_t driver) {
+  // A single word with nothing else to check: the few pieces of highest bound are scored first,
+  // with a cursor of their own, so that the threshold starts near its final value instead of at
+  // the segment's first documents' scores and the docid-order pass skips more. Returns the
+  // ranges scored, in docid order, for the pass to step over (each document is offered once).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed() {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
-    const std::vector<Piece>& pieces = words_[driver]->pieces();
+    StemCursor& w = *words_[0];
+    const std::vector<Piece>& pieces = w.pieces();
     if (pieces.size() <= 2 * kSeedPieces) return ranges;
     const double threshold = Threshold();
-    const std::size_t nw = words_.size();
-    std::vector<std::size_t> at(nw, 0);  // each word's first piece that may overlap the range
     std::vector<std::pair<double, std::size_t>> ranked;  // (bound, piece)
     std::uint32_t first = 0;
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       const Piece& p = pieces[i];
-      const std::uint32_t from = first;
-      first = p.last + 1;
-      if (p.tf == 0) continue;
-      double min_length = 0, boost = 0;
-      Region(from, p.last, min_length, boost);
-      double bound = 0;
-      bool possible = true;
-      for (std::size_t w = 0; w < nw && possible; ++w) {
-        if (w == driver) {
-          bound += words_[w]->RegionBound(p, min_length, q_.avg_length);
-          continue;
-        }
-        const std::vector<Piece>& wp = words_[w]->pieces();
-        std::size_t& j = at[w];
-        while (wp[j].last < from) ++j;
-        double most = 0;
-        for (std::size_t k = j; k < wp.size(); ++k) {
-          most = std::max(most, words_[w]->RegionBound(wp[k], min_length, q_.avg_length));
-          if (wp[k].last >= p.last) break;
-        }
-        if (most == 0) possible = false;
-        bound += most;
+      if (p.tf > 0) {
+        double min_length = 0, boost = 0;
+        Region(first, p.last, min_length, boost);
+        const double bound = w.RegionBound(p, min_length, q_.avg_length) * boost;
+        if (!(bound * kSlack < threshold)) ranked.emplace_back(bound, i);
       }
-      if (!possible) continue;
-      bound *= boost;
-      if (!(bound * kSlack < threshold)) ranked.emplace_back(bound, i);
+      first = p.last + 1;
     }
     const std::size_t take = std::min(kSeedPieces, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take),
@@ -489,31 +346,14 @@ class WordTopK {
       ranges.emplace_back(i == 0 ? 0 : pieces[i - 1].last + 1, pieces[i].last);
     }
     std::sort(ranges.begin(), ranges.end());
-    std::vector<std::unique_ptr<StemCursor>> cur;
-    for (const TopKWord& w : q_.words) {
-      cur.push_back(std::make_unique<StemCursor>(seg_, w, q_.avg_length, false));
-    }
-    auto score = [&](std::uint32_t d) {
-      if (Dead(d)) return;
-      for (std::size_t w = 0; w < nw; ++w) tf_[w] = cur[w]->doc() == d ? cur[w]->Tf() : 0;
-      const std::int64_t time_us = TimeOf(d);
-      const double s = Score(d, time_us, LengthOf(d));
-      if (s >= Threshold()) q_.offer(d, time_us, s);
-    };
+    StemCursor seed(seg_, q_.words[0], q_.avg_length, false);
     for (const auto& [from, to] : ranges) {
-      // The driver leads; the others gallop to its documents.
-      StemCursor& lead = *cur[driver];
-      for (std::uint32_t d = lead.Advance(from); d != kNoDoc && d <= to;) {
-        std::uint32_t target = d;
-        for (std::size_t w = 0; w < nw && target == d; ++w) {
-          if (w != driver) target = cur[w]->Advance(d);
-        }
-        if (target == kNoDoc) break;
-        if (target == d) {
-          score(d);
-          ++target;
-        }
-        d = lead.Advance(target);
+      for (std::uint32_t d = seed.Advance(from); d != kNoDoc && d <= to; d = seed.Advance(d + 1)) {
+        if (Dead(d)) continue;
+        tf_[0] = seed.Tf();
+        const std::int64_t time_us = TimeOf(d);
+        const double score = Score(d, time_us, LengthOf(d));
+        if (score >= Threshold()) q_.offer(d, time_us, score);
       }
     }
     return ranges;
@@ -522,21 +362,21 @@ class WordTopK {
   // The rarest word leads; the others (and the filters) are moved to its candidates.
   void RunAnd() {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
-    order_.resize(words_.size());
-    std::iota(order_.begin(), order_.end(), 0);
-    std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
-      return words_[a]->estimate() < words_[b]->estimate();
-    });
     // Only before there is a threshold (the first segment with matches): later segments start
     // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
-    if (all_bounded_ && Threshold() == -kInf && q_.filters.empty() && q_.time_ranges.empty() &&
-        q_.excluded.empty()) {
-      seeded = Seed(order_[0]);
+    if (words_.size() == 1 && words_[0]->bounded() && Threshold() == -kInf &&
+        q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
+      seeded = Seed();
     }
     std::size_t seeded_at = 0;
-    StemCursor& lead = *words_[order_[0]];
-    filter_pos_.assign(q_.filters.size(), 0);
-    excluded_pos_ = 0;
+    std::vector<std::size_t> order(words_.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return words_[a]->estimate() < words_[b]->estimate();
+    });
+    StemCursor& lead = *words_[order[0]];
+    std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
+    std::size_t excluded_pos = 0;
     std::uint32_t target = 0;
     while (true) {
       const std::uint32_t d = lead.Advance(target);
@@ -547,15 +387,16 @@ class WordTopK {
         if (target >= n_) return;
         continue;
       }
-      const double threshold = Threshold();
-      if (threshold > -kInf && all_bounded_ && words_.size() > 1) {
-        const std::uint32_t end = SkippableLeadPiece(order_[0], d, threshold);
-        if (end != kNoDoc) {
-          if (end + 1 >= n_) return;
-          target = end + 1;
+      if (!q_.time_ranges.empty()) {
+        const std::int64_t t = TimeOf(d);
+        bool in = true;
+        for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
+        if (!in) {
+          target = d + 1;
           continue;
         }
       }
+      const double threshold = Threshold();
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
@@ -564,70 +405,48 @@ class WordTopK {
           continue;
         }
       }
-      target = Candidate(d);
-      if (target == kNoDoc || target >= n_) return;
-    }
-  }
-
-  // The lead's document d, which the region checks left: the time ranges and per-document
-  // bounds, then the other words and the filters are moved to it and it is scored. Returns the
-  // lead's next target (kNoDoc: the segment is done).
-  std::uint32_t Candidate(std::uint32_t d) {
-    StemCursor& lead = *words_[order_[0]];
-    if (!q_.time_ranges.empty()) {
-      const std::int64_t t = TimeOf(d);
-      bool in = true;
-      for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
-      if (!in) return d + 1;
-    }
-    const double threshold = Threshold();
-    // (A single word's bound in a document costs about what its score does.)
-    if (all_bounded_ && words_.size() > 1) {
-      // Before the other words move (decoding blocks): a word whose pieces hold nothing here
-      // rules the docids out up to the piece's end, and the words' block bounds in this
-      // document's own length and boost may rule it out.
-      std::uint32_t past = 0;
-      for (auto& w : words_) {
-        const Piece& p = w->PieceAt(d);
-        if (p.tf == 0) past = std::max(past, p.last + 1);
-      }
-      if (past != 0) return past >= n_ ? kNoDoc : past;
-      if (threshold > -kInf) {
-        const std::uint32_t length = LengthOf(d);
-        if (length > LengthCutoff(order_[0], d, threshold)) return d + 1;
-        const double norm = DocNorm(length, q_.avg_length);
-        double bound = 0;
-        // The lead's own tf in this document instead of its block's.
-        for (std::size_t i = 0; i < words_.size(); ++i) {
-          StemCursor& w = *words_[i];
-          bound += i == order_[0] ? w.DocBound(Piece{d, lead.Tf(), 0}, norm)
-                                  : w.DocBound(w.PieceAt(d), norm);
+      if (all_bounded_ && words_.size() > 1) {
+        // Before the other words move (decoding blocks): a word whose pieces hold nothing here
+        // rules the docids out up to the piece's end, and the words' block bounds in this
+        // document's own length and boost may rule it out.
+        std::uint32_t past = 0;
+        for (auto& w : words_) {
+          const Piece& p = w->PieceAt(d);
+          if (p.tf == 0) past = std::max(past, p.last + 1);
         }
-        // The boost of the run's newest story first: it spares reading the time and exp2
-        // for most candidates ruled out, and all of them in a run whose newest story has no
-        // boost left.
-        const double run_boost = run_boost_.empty() ? 1.5 : run_boost_[d / kTimeRun];
-        if (bound * run_boost * kSlack < threshold ||
-            (run_boost > 1 && bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold)) {
-          return d + 1;
+        if (past != 0) {
+          if (past >= n_) return;
+          target = past;
+          continue;
+        }
+        if (threshold > -kInf) {
+          const double norm = DocNorm(LengthOf(d), q_.avg_length);
+          double bound = 0;
+          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
+          if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
+            target = d + 1;
+            continue;
+          }
         }
       }
+      target = d;
+      for (std::size_t k = 1; k < order.size() && target == d; ++k) {
+        target = words_[order[k]]->Advance(d);
+      }
+      for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
+        target = Seek(q_.filters[f], filter_pos[f], d);
+      }
+      if (target == kNoDoc) return;
+      if (target != d) continue;
+      target = d + 1;
+      if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos, d) == d) continue;
+      if (Dead(d)) continue;
+      for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
+      const std::int64_t time_us = TimeOf(d);
+      const double score = Score(d, time_us, LengthOf(d));
+      if (score < Threshold()) continue;
+      q_.offer(d, time_us, score);
     }
-    std::uint32_t target = d;
-    for (std::size_t k = 1; k < order_.size() && target == d; ++k) {
-      target = words_[order_[k]]->Advance(d);
-    }
-    for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
-      target = Seek(q_.filters[f], filter_pos_[f], d);
-    }
-    if (target != d) return target;
-    if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos_, d) == d) return d + 1;
-    if (Dead(d)) return d + 1;
-    for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
-    const std::int64_t time_us = TimeOf(d);
-    const double score = Score(d, time_us, LengthOf(d));
-    if (score >= Threshold()) q_.offer(d, time_us, score);
-    return d + 1;
   }
 
   // MaxScore: only the documents of the essential words are candidates.
@@ -742,15 +561,6 @@ class WordTopK {
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
-  std::vector<std::size_t> order_;  // RunAnd: the words, rarest first (the lead)
-  std::vector<std::size_t> filter_pos_;  // RunAnd: each filter's place
-  std::size_t excluded_pos_ = 0;
-  std::size_t cut_piece_ = std::numeric_limits<std::size_t>::max();  // LengthCutoff's key
-  double cut_threshold_ = std::numeric_limits<double>::quiet_NaN();
-  std::int64_t cut_length_ = 0;
-  std::vector<double> cut_tf_;
-  std::uint32_t lead_checked_end_ = 0;  // SkippableLeadPiece: the same for the lead's pieces
-  double lead_checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
 };
 
 }  // namespace

@@ -13,17 +13,13 @@
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
 //    until their block bounds in the candidate's length show that it cannot reach the k-th best.
-//  - A single word or an AND (with no filter), in the first segment with matches, first scores
-//    the few pieces of its lead of highest bound, with cursors of its own, so that the threshold
-//    starts nearer its final value; the docid-order pass below then steps over those ranges.
-//  - AND (and a single word): the rarest word leads, the others gallop to its documents. A lead
-//    piece whose bound plus the other words' largest piece bounds over it cannot beat the k-th
-//    best is skipped whole (block-max AND). With two words or more, before the others move, a
-//    word whose pieces hold nothing at the candidate rules out the docids up to the piece's end;
-//    a candidate longer than the lead piece's length cutoff (past which the words' tf bounds
-//    cannot reach the k-th best) is ruled out by one comparison; and the words' bounds in the
-//    candidate's own length, with the lead's own tf and the boost of its run's newest story
-//    (then its own), may rule it out.
+//  - A single word (with no filter) in the first segment with matches first scores the few
+//    docid ranges of highest bound, with a cursor of their own, so that the threshold starts
+//    nearer its final value; the docid-order pass below then steps over those ranges.
+//  - AND (and a single word): the rarest word leads, the others gallop to its documents; before
+//    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
+//    piece's end, and the words' block bounds in the candidate's own length and boost may rule
+//    the candidate out.
 //  - Both: before a candidate is aligned or scored, the block bound of the region of docids up to
 //    the nearest piece end (every word's piece weight, or its tf maximum in the region's shortest
 //    document, times the boost of its newest story) is checked against the k-th best, and the
