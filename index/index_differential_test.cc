@@ -422,6 +422,27 @@ class Differential : public ::testing::Test {
     }
   }
 
+  // A new version of a random story, to be changed and added: it replaces the newest version.
+  Story NewVersion(std::mt19937& rng, std::uint64_t& last_seq, std::uint32_t version) {
+    Story s = stories_[rng() % stories_.size()];
+    s.version = version;
+    s.previous_seq = analyzed_[latest_[s.id]].seq;
+    s.seq = ++last_seq;
+    return s;
+  }
+
+  // Every third source, from the `first`-th on: the sources a check with hidden sources hides.
+  std::set<std::string> EveryThirdSource(std::size_t first) const {
+    std::set<std::string> sources;
+    for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
+    std::set<std::string> hidden;
+    std::size_t k = 0;
+    for (const std::string& src : sources) {
+      if (k++ % 3 == first) hidden.insert(src);
+    }
+    return hidden;
+  }
+
   Status AddStory(SearchIndex& index, const Story& s) {
     analyzed_.push_back(Analyze(s));
     latest_[s.id] = analyzed_.size() - 1;
@@ -468,14 +489,10 @@ TEST_F(Differential, SegmentsMergesVersionsAndReopen) {
     // newest version may match; half of them stay in the memory segment for the next check.
     std::mt19937 rng(11);
     for (int i = 0; i < 300; ++i) {
-      Story s = stories_[rng() % stories_.size()];
-      const std::size_t was = latest_[s.id];
+      Story s = NewVersion(rng, last_seq, 2);
       s.headline = "Revised: " + s.headline + " zyxwvut";
       if (i % 3 == 0) s.body.clear();
       if (i % 5 == 0) s.tags.push_back({"topic", "revised"});
-      s.version = 2;
-      s.previous_seq = analyzed_[was].seq;
-      s.seq = ++last_seq;
       ASSERT_TRUE(AddStory(**index, s).ok());
       if (i == 150) {
         ASSERT_TRUE((*index)->Flush().ok());
@@ -578,13 +595,9 @@ TEST_F(Differential, WordQueriesTopK) {
   std::uint64_t last_seq = stories_.back().seq;
   std::mt19937 rng(13);
   for (int i = 0; i < 200; ++i) {  // new versions: the old ones die; the last stay in memory
-    Story s = stories_[rng() % stories_.size()];
-    const std::size_t was = latest_[s.id];
+    Story s = NewVersion(rng, last_seq, 2);
     s.headline = "Revised: " + s.headline;
     if (i % 3 == 0) s.body.clear();
-    s.version = 2;
-    s.previous_seq = analyzed_[was].seq;
-    s.seq = ++last_seq;
     ASSERT_TRUE(AddStory(**index, s).ok());
     if (i == 120) {
       ASSERT_TRUE((*index)->Flush().ok());
@@ -622,13 +635,7 @@ TEST_F(Differential, WordQueriesTopK) {
     return t;
   };
   // Stories of every third source are not visible.
-  std::set<std::string> sources;
-  for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
-  std::set<std::string> hidden;
-  std::size_t k = 0;
-  for (const std::string& src : sources) {
-    if (k++ % 3 == 1) hidden.insert(src);
-  }
+  const std::set<std::string> hidden = EveryThirdSource(1);
   auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
 
   const std::size_t n = std::max<std::size_t>(40, queries_ / 2);
@@ -726,13 +733,7 @@ TEST_F(Differential, FrequentWordsTopK) {
       t->exact = rng() % 5 == 0;
       return t;
     };
-    std::set<std::string> sources;
-    for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
-    std::set<std::string> hidden;
-    std::size_t k = 0;
-    for (const std::string& src : sources) {
-      if (k++ % 3 == 0) hidden.insert(src);
-    }
+    const std::set<std::string> hidden = EveryThirdSource(0);
     auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
 
     const std::size_t n = std::max<std::size_t>(36, queries_ / 4);
@@ -741,13 +742,9 @@ TEST_F(Differential, FrequentWordsTopK) {
         std::uint64_t last_seq = 0;
         for (const AnalyzedStory& a : analyzed_) last_seq = std::max(last_seq, a.seq);
         for (int i = 0; i < 300; ++i) {
-          Story s = stories_[rng() % stories_.size()];
-          const std::size_t was = latest_[s.id];
+          Story s = NewVersion(rng, last_seq, 2 + i);
           s.headline = "Revised: " + s.headline;
           if (i % 2 == 0) s.body.clear();
-          s.version = 2 + i;
-          s.previous_seq = analyzed_[was].seq;
-          s.seq = ++last_seq;
           ASSERT_TRUE(AddStory(**index, s).ok());
           if (i == 200) {
             ASSERT_TRUE((*index)->Flush().ok());
@@ -854,13 +851,7 @@ class CountDifferential : public Differential {
       t->exact = rng() % 4 == 0;
       return t;
     };
-    std::set<std::string> sources;
-    for (const AnalyzedStory& a : analyzed_) sources.insert(a.source);
-    std::set<std::string> hidden;
-    std::size_t k = 0;
-    for (const std::string& src : sources) {
-      if (k++ % 3 == 1) hidden.insert(src);
-    }
+    const std::set<std::string> hidden = EveryThirdSource(1);
     auto visible = [&](std::string_view src) { return hidden.count(std::string(src)) == 0; };
     const std::size_t n = std::max<std::size_t>(60, queries_ / 2);
     std::size_t nonzero = 0;
@@ -928,13 +919,9 @@ class CountDifferential : public Differential {
       if (HasFailure()) return;
       std::mt19937 rng(23);
       for (int i = 0; i < 300; ++i) {
-        Story s = stories_[rng() % stories_.size()];
-        const std::size_t was = latest_[s.id];
+        Story s = NewVersion(rng, last_seq, 2);
         s.headline = "Revised: " + s.headline;
         if (i % 3 == 0) s.body.clear();
-        s.version = 2;
-        s.previous_seq = analyzed_[was].seq;
-        s.seq = ++last_seq;
         ASSERT_TRUE(AddStory(**index, s).ok());
         if (i == 150) {
           ASSERT_TRUE((*index)->Flush().ok());
@@ -947,12 +934,8 @@ class CountDifferential : public Differential {
       if (HasFailure()) return;
       // A few dead documents in the merged segment.
       for (int i = 0; i < 12; ++i) {
-        Story s = stories_[rng() % stories_.size()];
-        const std::size_t was = latest_[s.id];
+        Story s = NewVersion(rng, last_seq, 3);
         s.headline = "Revised again: " + s.headline;
-        s.version = 3;
-        s.previous_seq = analyzed_[was].seq;
-        s.seq = ++last_seq;
         ASSERT_TRUE(AddStory(**index, s).ok());
       }
       ASSERT_TRUE((*index)->Flush().ok());
