@@ -564,11 +564,20 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
   {
     std::lock_guard lock(mu_);
     listener = listener_;
+    // Whether each owner may see the story is asked before the write transaction opens: the
+    // answer comes from the auth service under its own lock, whose holder may be waiting to
+    // write to the same database (a new source, a grant); asked inside the transaction, each
+    // side would wait for the other until SQLite's busy timeout failed that write.
+    std::unordered_map<std::int64_t, bool> visible;  // per owner, for this story
+    for (const match::Fired& f : fired) {
+      auto it = runtime_.find(static_cast<std::int64_t>(f.query_id));
+      if (it != runtime_.end()) visible.try_emplace(it->second.user_id, false);
+    }
+    for (auto& [user, may_see] : visible) may_see = can_see_ && can_see_(user, story.source);
     Transaction tx(db_.handle());
     if (Status s = tx.status(); !s.ok()) return s;
     // Runtime state as it was, put back if the transaction fails.
     std::vector<std::pair<std::int64_t, Runtime>> before;
-    std::unordered_map<std::int64_t, bool> visible;  // per owner, for this story
     // Match rows wait in `pending` from `unwritten` on and go to the inbox together: before a
     // digest row (so ids keep the order of the notifications) and at the end.
     std::size_t unwritten = 0;
@@ -590,11 +599,7 @@ Result<StoryReport> AlertService::OnStory(const Story& story, std::int64_t now_u
       auto it = runtime_.find(id);
       if (it == runtime_.end()) continue;  // deleted or disabled since Match
       Runtime& rt = it->second;
-      auto vis = visible.find(rt.user_id);
-      if (vis == visible.end()) {
-        vis = visible.emplace(rt.user_id, can_see_ && can_see_(rt.user_id, story.source)).first;
-      }
-      if (!vis->second) {
+      if (!visible[rt.user_id]) {
         ++report.hidden;
         continue;
       }

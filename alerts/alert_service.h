@@ -14,11 +14,14 @@
 //    settings are saved but nothing is sent.
 //  * Matcher ids are alert ids. Every Create/Update/Delete changes the Matcher before it returns,
 //    so the next story sees the change. Only enabled alerts are in the Matcher.
-//  * Entitlements. `can_see(user_id, source)` is asked for every fired alert; a story its owner
-//    may not see never fires: no inbox row, no notification, no webhook, no rate-limit count.
-//  * Threads. Every method is thread-safe; one mutex serialises database work. The listener and
-//    `can_see` are called on the thread of OnStory/FlushDigests: `can_see` under the mutex, the
-//    listener after it is released (it may call back into the service). Both must be fast.
+//  * Entitlements. `can_see(user_id, source)` is asked once per owner of a fired alert; a story
+//    its owner may not see never fires: no inbox row, no notification, no webhook, no rate-limit
+//    count.
+//  * Threads. Every method is thread-safe; one mutex serialises database work. `can_see` is
+//    called on the thread of OnStory, under the mutex but before the story's write transaction
+//    opens (it may take locks whose holders write to the same database); the listener on the
+//    thread of OnStory/FlushDigests, after the mutex is released (it may call back into the
+//    service). Both must be fast.
 //  * Errors. Database failures are kIOError. Input errors are kInvalidArgument naming the field
 //    ("name", "query", "delivery.webhook.url", "rate_limit.max", "rate_limit.window_seconds");
 //    a query that does not parse is kInvalidArgument, field "query", with the parser's message

@@ -123,6 +123,34 @@ class AlertServiceTest : public ::testing::Test {
   std::vector<AlertNotification> notified_;
 };
 
+// ---- Entitlements and the database ----
+
+// Whether an owner may see the story is asked before the story's write transaction opens: the
+// auth service answers under its own lock, whose holder may be writing to the same database (a
+// new source, a grant). Asked inside the transaction, that write waited for the busy timeout
+// and failed while the story waited for the lock.
+TEST_F(AlertServiceTest, EntitlementsAreAskedOutsideTheWriteTransaction) {
+  std::unique_ptr<MetadataDb> other = OpenDb();
+  ASSERT_NE(other, nullptr);
+  sqlite3_busy_timeout(other->handle(), 200);
+  std::vector<Status> writes;
+  service_.reset();
+  matcher_ = std::make_unique<match::Matcher>();
+  service_ = std::make_unique<AlertService>(
+      *db_, *matcher_, clock_,
+      [&](std::int64_t user, std::string_view) {
+        writes.push_back(other->Exec("UPDATE users SET role = 'reader' WHERE id = " +
+                                     std::to_string(user)));
+        return true;
+      },
+      nullptr, AlertOptions{});
+  Create(kAnn, Input("Nickel", "nickel"));
+  Create(kBob, Input("Nickel too", "nickel"));
+  EXPECT_EQ(Fire(MakeStory("Nickel rallies", 1), kT0).notified, 2u);
+  ASSERT_EQ(writes.size(), 2u);  // once per owner
+  for (const Status& w : writes) EXPECT_TRUE(w.ok()) << w.ToString();
+}
+
 // ---- Saving alerts ----
 
 TEST_F(AlertServiceTest, CreateGetListKeepTheQueryAsTyped) {
