@@ -63,6 +63,9 @@ search:
   --queries N             queries per class (default 200)
   --seed S                corpus and query seed (default 20250101)
   --engines LIST          comma-separated engines (default dateline,xapian,fts5)
+  --classes LIST          comma-separated query classes to run (default all: term,and,or,
+                          phrase,near,filtered); the others are made but not run, so the
+                          queries of a class are the same as in a full run
   --repeat N              time every query N times and take the median (default 1: one
                           timing per query; more steadies the p50s on a shared box)
 alerts:
@@ -142,6 +145,14 @@ int main(int argc, char** argv) {
         o.search_engines = SplitList(value());
         for (const auto& e : o.search_engines) {
           if (e != "dateline" && e != "xapian" && e != "fts5") throw BenchError("bad --engines " + e);
+        }
+      } else if (a == "--classes") {
+        o.search_classes = SplitList(value());
+        for (const auto& c : o.search_classes) {
+          if (c != "term" && c != "and" && c != "or" && c != "phrase" && c != "near" &&
+              c != "filtered") {
+            throw BenchError("bad --classes " + c + " (term, and, or, phrase, near, filtered)");
+          }
         }
       } else if (a == "--binary") {
         o.binary = value();

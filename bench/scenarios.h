@@ -38,6 +38,7 @@ struct Options {
   std::uint64_t search_seed = 20250101;
   std::size_t search_repeat = 1;        // timings per query (their median is kept)
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
+  std::vector<std::string> search_classes;  // query classes run (empty: all)
 
   // alerts
   std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};

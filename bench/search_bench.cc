@@ -292,8 +292,15 @@ bool RunSearch(const Options& o) {
   const auto t_model = Clock::now();
   const CorpusGenerator gen(real, gopt);
   const double model_s = Seconds(Clock::now() - t_model);
-  const std::vector<BenchQuery> queries = MakeQueries(real, gen.options(), o.search_queries,
-                                                      o.search_seed);
+  std::vector<BenchQuery> queries = MakeQueries(real, gen.options(), o.search_queries,
+                                                o.search_seed);
+  if (!o.search_classes.empty()) {
+    // Made in full first, so that a class's queries are those of a run of every class.
+    std::erase_if(queries, [&](const BenchQuery& q) {
+      return std::find(o.search_classes.begin(), o.search_classes.end(),
+                       QueryClassName(q.cls)) == o.search_classes.end();
+    });
+  }
 
   std::printf("\n== search: top-%zu and exact counts, Dateline vs Xapian vs SQLite FTS5, "
               "single-threaded\n", kTopK);
@@ -425,6 +432,10 @@ bool RunSearch(const Options& o) {
                     {"count", "count_us"}};
   for (std::size_t c = 0; c < kQueryClassCount; ++c) {
     const auto cls = static_cast<QueryClass>(c);
+    if (std::none_of(queries.begin(), queries.end(),
+                     [&](const BenchQuery& q) { return q.cls == cls; })) {
+      continue;  // not in --classes
+    }
     for (const Op& op : ops) {
       bool any = false;
       for (const auto& r : results) any |= !r[op.key].empty();
@@ -494,6 +505,7 @@ bool RunSearch(const Options& o) {
     const std::string name = r["engine"].get<std::string>();
     const auto hits = OfClass<std::uint64_t>(r, "hits", queries, QueryClass::kTerm);
     const auto counts = OfClass<std::uint64_t>(r, "counts", queries, QueryClass::kTerm);
+    if (hits.empty()) continue;  // --classes without term
     std::uint64_t h = 0, n = 0;
     for (auto x : hits) h += x;
     for (auto x : counts) n += x;
