@@ -60,6 +60,20 @@ void PrefixSum(std::uint32_t* values, std::uint32_t n, std::uint32_t first) {
   }
 }
 
+// Whether any of bits a..b (inclusive) of `w` is set.
+bool AnyBit(const std::uint64_t* w, std::uint32_t a, std::uint32_t b) {
+  std::size_t i = a >> 6;
+  const std::size_t j = b >> 6;
+  const std::uint64_t head = ~std::uint64_t{0} << (a & 63);
+  const std::uint64_t tail = ~std::uint64_t{0} >> (63 - (b & 63));
+  if (i == j) return (w[i] & head & tail) != 0;
+  if ((w[i] & head) != 0) return true;
+  for (++i; i < j; ++i) {
+    if (w[i] != 0) return true;
+  }
+  return (w[j] & tail) != 0;
+}
+
 class DiskCursor final : public PostingCursor {
  public:
   DiskCursor(const std::uint8_t* begin, const std::uint8_t* end, std::uint32_t n,
@@ -165,6 +179,33 @@ class DiskCursor final : public PostingCursor {
       i_ = count_ - 1;
       if (LoadBlock(block_ + 1) >= hi) return;
     }
+  }
+
+  // Walks the skip entries: a block whose documents' range holds no document set in `where`
+  // is not decoded (an AND of a rare and a frequent word decodes few of the frequent one's).
+  void SetBitsWhere(std::uint32_t lo, std::uint32_t hi, std::uint64_t* bits,
+                    const std::uint64_t* where) override {
+    if (blocks_ <= 1 || started_ || lo >= hi) {
+      SetBits(lo, hi, bits);
+      return;
+    }
+    started_ = true;
+    std::uint32_t first = 0;  // block b's documents lie in [first, its last_doc]
+    for (std::uint32_t b = 0; b < blocks_ && first < hi; ++b) {
+      const std::uint32_t last = Skip(b).last_doc;
+      const std::uint32_t from = std::max(first, lo);
+      const std::uint32_t to = std::min(last, hi - 1);
+      if (last == kNoDoc) break;  // damaged: no block ends past every document
+      first = last + 1;
+      if (from > to || !AnyBit(where, from - lo, to - lo)) continue;
+      if (LoadBlock(b) == kNoDoc) break;  // damaged
+      for (std::uint32_t i = 0; i < count_; ++i) {
+        const std::uint32_t d = docs_[i];
+        if (d < lo || d >= hi) continue;
+        bits[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
+      }
+    }
+    End();
   }
 
   // Weight bounds: the skip entries' block maxima, or for a list of one block (no skip entry)

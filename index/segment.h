@@ -139,6 +139,15 @@ class PostingCursor {
       bits[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
     }
   }
+  // SetBits for a caller that keeps only the documents also set in `where` (a bitmap of the
+  // same range, as an AND's documents so far): a list may leave out its blocks none of whose
+  // documents is set there, so `bits` may miss documents not in `where`. The cursor is not to
+  // be used afterwards.
+  virtual void SetBitsWhere(std::uint32_t lo, std::uint32_t hi, std::uint64_t* bits,
+                            const std::uint64_t* where) {
+    (void)where;
+    SetBits(lo, hi, bits);
+  }
 };
 
 // A key looked up once in a segment's dictionary: its document frequency and where the segment

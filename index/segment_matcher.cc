@@ -537,6 +537,9 @@ class Matcher {
       }
       case Kind::kOr:
         return UnionCount(n);
+      case Kind::kAnd:
+        if (const auto c = AndCount(n)) return *c;
+        break;
       default:
         break;
     }
@@ -1040,6 +1043,108 @@ class Matcher {
     return count;
   }
 
+  // The live documents of an AND of words and NOTs of words (nullopt for other ANDs): the
+  // words' documents meet in one bitmap of [lo_, hi_), the rarest word first. Each later word
+  // sets its documents in a second bitmap, decoding only its posting blocks that hold a document
+  // still in the first (SetBitsWhere), and the two are ANDed (a NOT's: the first keeps what the
+  // second lacks) over the words of the first that still hold documents. The dead documents
+  // are taken off and the bits counted.
+  std::optional<std::uint64_t> AndCount(const Node& n) {
+    struct Operand {
+      const WordSpec* word;
+      bool excluded;
+      std::vector<TermRef> terms;  // its exact forms (empty with several languages)
+      std::uint64_t cost = 0;      // postings
+    };
+    const std::vector<std::string>& languages = seg_.languages();
+    std::vector<Operand> ops;
+    for (const auto& c : n.children) {
+      const Node* x = c.get();
+      const bool excluded = x->kind == Kind::kNot;
+      if (excluded) {
+        if (x->children.empty()) return std::nullopt;
+        x = x->children[0].get();
+      }
+      if (x->kind != Kind::kTerm && x->kind != Kind::kPhrase) return std::nullopt;
+      const WordSpec* w = LoneWord(*x);
+      if (w == nullptr) return std::nullopt;
+      Operand op{w, excluded, {}, 0};
+      if (w->exact) {
+        op.terms.push_back(seg_.Lookup(ExactKey(w->word)));
+      } else if (languages.size() == 1) {
+        for (const std::string& key : ExactForms(languages[0], w->word)) {
+          op.terms.push_back(seg_.Lookup(key));
+        }
+      } else {
+        for (std::size_t l = 0; l < languages.size(); ++l) {
+          for (const std::string& key : ExactForms(languages[l], w->word)) {
+            op.cost += seg_.Lookup(key).doc_freq;
+          }
+        }
+      }
+      for (const TermRef& t : op.terms) op.cost += t.doc_freq;
+      ops.push_back(std::move(op));
+    }
+    // Included words first, the rarest leading; excluded ones after them.
+    std::stable_sort(ops.begin(), ops.end(), [](const Operand& a, const Operand& b) {
+      return a.excluded != b.excluded ? !a.excluded : a.cost < b.cost;
+    });
+    if (ops.empty() || ops[0].excluded) return std::nullopt;
+    if (ops[0].cost == 0) return 0;
+
+    const std::size_t words = (std::size_t{hi_ - lo_} + 63) / 64;
+    std::vector<std::uint64_t> in(words, 0), next(words, 0);
+    // Sets operand op's documents in `bits`; with `where`, possibly only those also there.
+    auto set = [&](const Operand& op, std::uint64_t* bits, const std::uint64_t* where) {
+      if (op.terms.empty() && !op.word->exact && languages.size() > 1) {
+        // Several languages: a form counts only in documents of its stem's language.
+        for (const std::uint32_t d : WordDocs(*op.word)) {
+          const std::uint32_t b = d - lo_;
+          bits[b >> 6] |= std::uint64_t{1} << (b & 63);
+        }
+        return;
+      }
+      for (const TermRef& t : op.terms) {
+        if (auto cur = seg_.PostingsOf(t)) {
+          if (where == nullptr) {
+            cur->SetBits(lo_, hi_, bits);
+          } else {
+            cur->SetBitsWhere(lo_, hi_, bits, where);
+          }
+        }
+      }
+    };
+    set(ops[0], in.data(), nullptr);
+    // The words [first, last) of `in` that may still hold documents.
+    std::size_t first = 0, last = words;
+    for (std::size_t i = 1; i < ops.size(); ++i) {
+      while (first < last && in[first] == 0) ++first;
+      while (last > first && in[last - 1] == 0) --last;
+      if (first == last) return 0;
+      if (ops[i].cost == 0) {
+        if (ops[i].excluded) continue;
+        return 0;
+      }
+      std::fill(next.begin() + static_cast<std::ptrdiff_t>(first),
+                next.begin() + static_cast<std::ptrdiff_t>(last), 0);
+      set(ops[i], next.data(), in.data());
+      if (ops[i].excluded) {
+        for (std::size_t w = first; w < last; ++w) in[w] &= ~next[w];
+      } else {
+        for (std::size_t w = first; w < last; ++w) in[w] &= next[w];
+      }
+    }
+    std::uint64_t count = 0;
+    for (std::size_t w = first; w < last; ++w) {
+      count += static_cast<std::uint64_t>(std::popcount(in[w]));
+    }
+    for (const std::uint32_t d : Dead()) {
+      const std::uint32_t b = d - lo_;
+      count -= (in[b >> 6] >> (b & 63)) & 1;
+    }
+    return count;
+  }
+
   DocList PrefixDocs(const Node& n) {
     std::vector<DocList> lists;
     for (const std::string& key : PrefixForms(ExactKey(text::Fold(n.text)))) {
@@ -1431,6 +1536,22 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
 
 bool CountsApart(const Node& query) {
   if (query.kind == Kind::kOr) return true;
+  if (query.kind == Kind::kAnd) {
+    // Words and NOTs of words (AndCount), at least one included.
+    bool included = false;
+    for (const auto& c : query.children) {
+      const Node* x = c.get();
+      if (x->kind == Kind::kNot) {
+        if (x->children.empty()) return false;
+        x = x->children[0].get();
+      } else {
+        included = true;
+      }
+      if (x->kind != Kind::kTerm && x->kind != Kind::kPhrase) return false;
+      if (x->scope != query::Scope::kAll || SequenceOf(*x).size() != 1) return false;
+    }
+    return included;
+  }
   if (query.kind != Kind::kTerm && query.kind != Kind::kPhrase) return false;
   return query.scope == query::Scope::kAll && SequenceOf(query).size() == 1;
 }

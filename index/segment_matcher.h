@@ -25,17 +25,18 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                      std::uint32_t lo, std::uint32_t hi);
 
-// Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
-// searcher then counts and finds the newest hits apart. Other queries are counted from the
-// matches it collects for the hits anyway.
+// Whether CountSegment counts `query` for much less than matching it (a word, an OR, an AND
+// of words and NOTs of words): the searcher then counts and finds the newest hits apart. Other
+// queries are counted from the matches it collects for the hits anyway.
 bool CountsApart(const query::Node& query);
 
 // How many live documents (Segment::live) of `segment` match `query`, of a visible source when
 // `visible` is given (indexed by source ordinal; nullptr: every source is visible). Counts
 // without building the list where it can: a word from the stored document counts (a stem's
 // from its bound entry, minus the dead documents that hold it), an OR through one bitmap of
-// the segment; other queries are matched and their live matches counted. With hidden sources
-// every match's record is read.
+// the segment, an AND of words in one bitmap that a denser word's postings reach only in the
+// blocks that can still add to it; other queries are matched and their live matches counted.
+// With hidden sources every match's record is read.
 std::uint64_t CountSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                            const std::vector<bool>* visible);
 
