@@ -868,7 +868,18 @@ class CountDifferential : public Differential {
           no->children.push_back(term());
           q->children.push_back(std::move(no));
         }
-        if (i % 3 == 2 && rng() % 4 == 0) {  // an operand that is not a lone word
+        if (i % 3 == 1 && rng() % 8 == 0) {  // a word no story holds, included or excluded
+          NodePtr absent = Make(Kind::kTerm);
+          absent->text = "zqxjvoid";
+          if (rng() % 2 == 0) {
+            NodePtr no = Make(Kind::kNot);
+            no->children.push_back(std::move(absent));
+            q->children.push_back(std::move(no));
+          } else {
+            q->children.push_back(std::move(absent));
+          }
+        }
+        if (rng() % 4 == 0) {  // an operand that is not a lone word
           NodePtr p = Make(Kind::kPhrase);
           p->words = {pool[rng() % pool.size()], pool[rng() % pool.size()]};
           q->children.push_back(std::move(p));
