@@ -78,6 +78,7 @@ bool IsSpanNode(const Node& n) {
 // ones jump over whole blocks by their skip entries; no operand's full document list is built.
 // Targets only grow; an iterator asked for an earlier one starts again.
 class WordIter;
+class BitsIter;
 
 class DocIter {
  public:
@@ -104,6 +105,8 @@ class DocIter {
   virtual void Densify(std::uint64_t driver_cost) { (void)driver_cost; }
   // The iterator as a word's, or nullptr.
   virtual WordIter* AsWord() { return nullptr; }
+  // The iterator as a bitmap's, or nullptr.
+  virtual BitsIter* AsBits() { return nullptr; }
 
  protected:
   std::uint32_t doc_ = kNoDoc;
@@ -232,6 +235,11 @@ class WordIter final : public DocIter {
   }
   // Positions will be read: Densify leaves the word alone.
   void WantPositions() { positional_ = true; }
+  // Whether every form counts in every document (no form is restricted to a language), so
+  // that the word's documents are its forms' postings.
+  bool PlainForms() const { return !check_language_; }
+  // The forms' terms in the segment (some may be absent: doc_freq 0).
+  const std::vector<TermRef>& terms() const { return terms_; }
   bool dense() const { return dense_; }
   std::uint32_t lo() const { return lo_; }
   std::uint32_t hi() const { return hi_; }
@@ -480,6 +488,46 @@ class ConjIter final : public DocIter {
   std::vector<WordIter*> dense_;  // Densify: every operand's bitmap
 };
 
+// The documents set in a bitmap of [lo, lo + 64 * bits.size()), whose 64-bit words outside
+// [first, last) are 0 (Matcher::MeetBits).
+class BitsIter final : public DocIter {
+ public:
+  BitsIter(std::vector<std::uint64_t> bits, std::uint32_t lo, std::size_t first,
+           std::size_t last)
+      : bits_(std::move(bits)), lo_(lo), first_(first), last_(last) {
+    for (std::size_t w = first_; w < last_; ++w) {
+      cost_ += static_cast<std::uint64_t>(std::popcount(bits_[w]));
+    }
+  }
+  BitsIter* AsBits() override { return this; }
+  std::uint32_t Advance(std::uint32_t target) override {
+    if (target < lo_) target = lo_;
+    std::size_t w = (target - lo_) >> 6;
+    std::uint64_t x = 0;
+    if (w < first_) {
+      w = first_;
+      x = first_ < last_ ? bits_[w] : 0;
+    } else if (w < last_) {
+      x = bits_[w] & (~std::uint64_t{0} << ((target - lo_) & 63));
+    }
+    while (x == 0) {
+      if (++w >= last_) return doc_ = kNoDoc;
+      x = bits_[w];
+    }
+    return doc_ = lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x));
+  }
+  // ORs the documents into `out`, a bitmap of the same range.
+  void OrInto(std::uint64_t* out) const {
+    for (std::size_t w = first_; w < last_; ++w) out[w] |= bits_[w];
+  }
+
+ private:
+  std::vector<std::uint64_t> bits_;
+  std::uint32_t lo_;
+  std::size_t first_;
+  std::size_t last_;
+};
+
 // Documents any operand matches.
 class UnionIter final : public DocIter {
  public:
@@ -577,6 +625,8 @@ class Matcher {
       case Kind::kSince:
         return TimeDocs(now_us_ - n.seconds * 1000000, std::numeric_limits<std::int64_t>::max());
       case Kind::kAnd:
+        if (auto docs = AndDocs(n)) return std::move(*docs);
+        return Collect(Iter(n));
       case Kind::kNear:
       case Kind::kWithin:
       case Kind::kSame:
@@ -698,8 +748,11 @@ class Matcher {
           if (!IsSpanNode(*c)) return Make<EmptyIter>();
           ops.push_back(Candidates(*c));
         }
-        DocIter* cand = Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
-                                       std::vector<std::function<bool(std::uint32_t)>>{});
+        DocIter* cand = Meet(ops);
+        if (cand == nullptr) {
+          cand = Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
+                                std::vector<std::function<bool(std::uint32_t)>>{});
+        }
         return Make<CheckedIter>(cand, [this, &n](std::uint32_t d) { return CheckProximity(n, d); });
       }
       case Kind::kAtLeast: {
@@ -747,6 +800,7 @@ class Matcher {
         if (n.children.empty()) return Make<EmptyIter>();
         std::vector<DocIter*> ops;
         for (const auto& c : n.children) ops.push_back(Candidates(*c));
+        if (DocIter* met = Meet(ops)) return met;
         return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                               std::vector<std::function<bool(std::uint32_t)>>{});
       }
@@ -767,10 +821,34 @@ class Matcher {
       if (w->cost() <= kPositionsOnly * std::max<std::uint64_t>(rarest, 1)) ops.push_back(w);
     }
     if (ops.size() == 1) return ops[0];
+    if (DocIter* met = Meet(ops)) return met;
     return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                           std::vector<std::function<bool(std::uint32_t)>>{});
   }
   static constexpr std::uint64_t kPositionsOnly = 8;
+
+  // The documents every operand holds as a bitmap (MeetBits), when every operand is a word
+  // whose forms count in every document or a bitmap already; nullptr otherwise. The words'
+  // own cursors are not moved: the positions are read from them later, at the candidates only.
+  DocIter* Meet(const std::vector<DocIter*>& operands) {
+    std::vector<BitOperand> ops;
+    for (DocIter* it : operands) {
+      BitOperand& op = ops.emplace_back();
+      op.cost = it->cost();
+      if (WordIter* w = it->AsWord(); w != nullptr && w->PlainForms()) {
+        op.fill = [this, w](std::uint64_t* bits, const std::uint64_t* where) {
+          FillTerms(w->terms(), bits, where);
+        };
+      } else if (BitsIter* b = it->AsBits()) {
+        op.fill = [b](std::uint64_t* bits, const std::uint64_t*) { b->OrInto(bits); };
+      } else {
+        return nullptr;
+      }
+    }
+    auto met = MeetBits(ops);
+    if (!met) return nullptr;
+    return Make<BitsIter>(std::move(met->bits), lo_, met->first, met->last);
+  }
 
   Leaf& LeafOf(const Node& n) {
     auto it = leaves_.find(&n);
@@ -1043,22 +1121,95 @@ class Matcher {
     return count;
   }
 
-  // The live documents of an AND of words and NOTs of words (nullopt for other ANDs): the
-  // words' documents meet in one bitmap of [lo_, hi_), the rarest word first. Each later word
-  // sets its documents in a second bitmap, decoding only its posting blocks that hold a document
-  // still in the first (SetBitsWhere), and the two are ANDed (a NOT's: the first keeps what the
-  // second lacks) over the words of the first that still hold documents. The dead documents
-  // are taken off and the bits counted.
-  std::optional<std::uint64_t> AndCount(const Node& n) {
-    struct Operand {
-      const WordSpec* word;
-      bool excluded;
-      std::vector<TermRef> terms;  // its exact forms (empty with several languages)
-      std::uint64_t cost = 0;      // postings
+  // An AND of words and NOTs of words as one bitmap of [lo_, hi_): bit d - lo_ of `bits` says
+  // whether document d (live or not) matches, in the 64-bit words [first, last) (the others
+  // are 0).
+  struct AndBitmap {
+    std::vector<std::uint64_t> bits;
+    std::size_t first = 0;
+    std::size_t last = 0;
+  };
+
+  // One operand of a bitmap AND: sets its documents in a bitmap of [lo_, hi_) (with `where`,
+  // possibly only those also set there).
+  struct BitOperand {
+    std::function<void(std::uint64_t* bits, const std::uint64_t* where)> fill;
+    std::uint64_t cost = 0;  // postings
+    bool excluded = false;
+  };
+
+  // The documents all the included operands hold and no excluded one does, as a bitmap, or
+  // nullopt when the rarest included operand is too rare for a bitmap of the range to pay (the
+  // leapfrogging iterators then cost less) or there is none. The operands meet rarest first:
+  // each later one sets its documents in a second bitmap, decoding only its posting blocks that
+  // hold a document still in the first (SetBitsWhere), and the two are ANDed (an excluded
+  // one's: the first keeps what the second lacks) over the words of the first that still hold
+  // documents.
+  std::optional<AndBitmap> MeetBits(std::vector<BitOperand>& ops) {
+    // Included operands first, the rarest leading; excluded ones after them.
+    std::stable_sort(ops.begin(), ops.end(), [](const BitOperand& a, const BitOperand& b) {
+      return a.excluded != b.excluded ? !a.excluded : a.cost < b.cost;
+    });
+    if (ops.empty() || ops[0].excluded || lo_ >= hi_) return std::nullopt;
+    const std::size_t words = (std::size_t{hi_ - lo_} + 63) / 64;
+    // Clearing and scanning the bitmap costs about a nanosecond per 64 documents; a lead
+    // document costs the iterators tens of nanoseconds.
+    if (ops[0].cost * kBitmapLeadRatio < words) return std::nullopt;
+    AndBitmap out;
+    out.bits.assign(words, 0);
+    std::vector<std::uint64_t> next(words, 0);
+    std::vector<std::uint64_t>& in = out.bits;
+    ops[0].fill(in.data(), nullptr);
+    std::size_t first = 0, last = words;
+    auto shrink = [&] {
+      while (first < last && in[first] == 0) ++first;
+      while (last > first && in[last - 1] == 0) --last;
     };
-    const std::vector<std::string>& languages = seg_.languages();
-    std::vector<Operand> ops;
-    for (const auto& c : n.children) {
+    for (std::size_t i = 1; i < ops.size(); ++i) {
+      shrink();
+      if (first == last) break;
+      if (ops[i].cost == 0) {
+        if (ops[i].excluded) continue;
+        first = last;
+        break;
+      }
+      std::fill(next.begin() + static_cast<std::ptrdiff_t>(first),
+                next.begin() + static_cast<std::ptrdiff_t>(last), 0);
+      ops[i].fill(next.data(), in.data());
+      if (ops[i].excluded) {
+        for (std::size_t w = first; w < last; ++w) in[w] &= ~next[w];
+      } else {
+        for (std::size_t w = first; w < last; ++w) in[w] &= next[w];
+      }
+    }
+    shrink();
+    // Nothing outside [first, last) matches (an included operand no document holds ends the
+    // loop with the lead's bits still set).
+    std::fill(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(first), 0);
+    std::fill(in.begin() + static_cast<std::ptrdiff_t>(last), in.end(), 0);
+    out.first = first;
+    out.last = last;
+    return out;
+  }
+
+  // Sets the documents of the postings of `terms` in `bits` (see BitOperand).
+  void FillTerms(const std::vector<TermRef>& terms, std::uint64_t* bits,
+                 const std::uint64_t* where) const {
+    for (const TermRef& t : terms) {
+      if (auto cur = seg_.PostingsOf(t)) {
+        if (where == nullptr) {
+          cur->SetBits(lo_, hi_, bits);
+        } else {
+          cur->SetBitsWhere(lo_, hi_, bits, where);
+        }
+      }
+    }
+  }
+
+  // The bitmap (MeetBits) of an AND of words and NOTs of words, or nullopt for other ANDs.
+  std::optional<AndBitmap> AndBits(const Node& n) {
+    std::vector<std::pair<const WordSpec*, bool>> words;  // (word, excluded)
+    for (const auto& c : n.children) {  // the operands' words first, no lookup yet
       const Node* x = c.get();
       const bool excluded = x->kind == Kind::kNot;
       if (excluded) {
@@ -1068,81 +1219,71 @@ class Matcher {
       if (x->kind != Kind::kTerm && x->kind != Kind::kPhrase) return std::nullopt;
       const WordSpec* w = LoneWord(*x);
       if (w == nullptr) return std::nullopt;
-      Operand op{w, excluded, {}, 0};
-      if (w->exact) {
-        op.terms.push_back(seg_.Lookup(ExactKey(w->word)));
-      } else if (languages.size() == 1) {
-        for (const std::string& key : ExactForms(languages[0], w->word)) {
-          op.terms.push_back(seg_.Lookup(key));
-        }
-      } else {
+      words.emplace_back(w, excluded);
+    }
+    const std::vector<std::string>& languages = seg_.languages();
+    std::vector<BitOperand> ops;
+    for (const auto& [w, excluded] : words) {
+      BitOperand& op = ops.emplace_back();
+      op.excluded = excluded;
+      if (!w->exact && languages.size() > 1) {
+        // Several languages: a form counts only in documents of its stem's language.
         for (std::size_t l = 0; l < languages.size(); ++l) {
           for (const std::string& key : ExactForms(languages[l], w->word)) {
             op.cost += seg_.Lookup(key).doc_freq;
           }
         }
-      }
-      for (const TermRef& t : op.terms) op.cost += t.doc_freq;
-      ops.push_back(std::move(op));
-    }
-    // Included words first, the rarest leading; excluded ones after them.
-    std::stable_sort(ops.begin(), ops.end(), [](const Operand& a, const Operand& b) {
-      return a.excluded != b.excluded ? !a.excluded : a.cost < b.cost;
-    });
-    if (ops.empty() || ops[0].excluded) return std::nullopt;
-    if (ops[0].cost == 0) return 0;
-
-    const std::size_t words = (std::size_t{hi_ - lo_} + 63) / 64;
-    std::vector<std::uint64_t> in(words, 0), next(words, 0);
-    // Sets operand op's documents in `bits`; with `where`, possibly only those also there.
-    auto set = [&](const Operand& op, std::uint64_t* bits, const std::uint64_t* where) {
-      if (op.terms.empty() && !op.word->exact && languages.size() > 1) {
-        // Several languages: a form counts only in documents of its stem's language.
-        for (const std::uint32_t d : WordDocs(*op.word)) {
-          const std::uint32_t b = d - lo_;
-          bits[b >> 6] |= std::uint64_t{1} << (b & 63);
-        }
-        return;
-      }
-      for (const TermRef& t : op.terms) {
-        if (auto cur = seg_.PostingsOf(t)) {
-          if (where == nullptr) {
-            cur->SetBits(lo_, hi_, bits);
-          } else {
-            cur->SetBitsWhere(lo_, hi_, bits, where);
+        op.fill = [this, w = w](std::uint64_t* bits, const std::uint64_t*) {
+          for (const std::uint32_t d : WordDocs(*w)) {
+            const std::uint32_t b = d - lo_;
+            bits[b >> 6] |= std::uint64_t{1} << (b & 63);
           }
+        };
+        continue;
+      }
+      std::vector<TermRef> terms;
+      if (w->exact) {
+        terms.push_back(seg_.Lookup(ExactKey(w->word)));
+      } else if (languages.size() == 1) {
+        for (const std::string& key : ExactForms(languages[0], w->word)) {
+          terms.push_back(seg_.Lookup(key));
         }
       }
-    };
-    set(ops[0], in.data(), nullptr);
-    // The words [first, last) of `in` that may still hold documents.
-    std::size_t first = 0, last = words;
-    for (std::size_t i = 1; i < ops.size(); ++i) {
-      while (first < last && in[first] == 0) ++first;
-      while (last > first && in[last - 1] == 0) --last;
-      if (first == last) return 0;
-      if (ops[i].cost == 0) {
-        if (ops[i].excluded) continue;
-        return 0;
-      }
-      std::fill(next.begin() + static_cast<std::ptrdiff_t>(first),
-                next.begin() + static_cast<std::ptrdiff_t>(last), 0);
-      set(ops[i], next.data(), in.data());
-      if (ops[i].excluded) {
-        for (std::size_t w = first; w < last; ++w) in[w] &= ~next[w];
-      } else {
-        for (std::size_t w = first; w < last; ++w) in[w] &= next[w];
-      }
+      for (const TermRef& t : terms) op.cost += t.doc_freq;
+      op.fill = [this, terms = std::move(terms)](std::uint64_t* bits, const std::uint64_t* where) {
+        FillTerms(terms, bits, where);
+      };
     }
+    return MeetBits(ops);
+  }
+  static constexpr std::size_t kBitmapLeadRatio = 16;
+
+  // The live documents of an AND of words and NOTs of words (AndBits), or nullopt.
+  std::optional<std::uint64_t> AndCount(const Node& n) {
+    const auto a = AndBits(n);
+    if (!a) return std::nullopt;
     std::uint64_t count = 0;
-    for (std::size_t w = first; w < last; ++w) {
-      count += static_cast<std::uint64_t>(std::popcount(in[w]));
+    for (std::size_t w = a->first; w < a->last; ++w) {
+      count += static_cast<std::uint64_t>(std::popcount(a->bits[w]));
     }
     for (const std::uint32_t d : Dead()) {
       const std::uint32_t b = d - lo_;
-      count -= (in[b >> 6] >> (b & 63)) & 1;
+      count -= (a->bits[b >> 6] >> (b & 63)) & 1;
     }
     return count;
+  }
+
+  // The documents of an AND of words and NOTs of words (AndBits), or nullopt.
+  std::optional<DocList> AndDocs(const Node& n) {
+    const auto a = AndBits(n);
+    if (!a) return std::nullopt;
+    DocList out;
+    for (std::size_t w = a->first; w < a->last; ++w) {
+      for (std::uint64_t x = a->bits[w]; x != 0; x &= x - 1) {
+        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
+      }
+    }
+    return out;
   }
 
   DocList PrefixDocs(const Node& n) {
@@ -1536,22 +1677,6 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
 
 bool CountsApart(const Node& query) {
   if (query.kind == Kind::kOr) return true;
-  if (query.kind == Kind::kAnd) {
-    // Words and NOTs of words (AndCount), at least one included.
-    bool included = false;
-    for (const auto& c : query.children) {
-      const Node* x = c.get();
-      if (x->kind == Kind::kNot) {
-        if (x->children.empty()) return false;
-        x = x->children[0].get();
-      } else {
-        included = true;
-      }
-      if (x->kind != Kind::kTerm && x->kind != Kind::kPhrase) return false;
-      if (x->scope != query::Scope::kAll || SequenceOf(*x).size() != 1) return false;
-    }
-    return included;
-  }
   if (query.kind != Kind::kTerm && query.kind != Kind::kPhrase) return false;
   return query.scope == query::Scope::kAll && SequenceOf(query).size() == 1;
 }
