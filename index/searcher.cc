@@ -494,6 +494,13 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       TopKSegmentQuery tq;
       tq.segment = seg;
       tq.conjunctive = plan->conjunctive;
+      // An AND of several words: its documents met in one bitmap cost less than the rarest
+      // word's documents visited and the others moved to each (measured at 200,000 stories).
+      std::optional<DocList> candidates;
+      if (plan->conjunctive && words.size() > 1) {
+        candidates = MatchAndOfWords(*seg, *request.query, now_us);
+        if (candidates) tq.candidates = &*candidates;
+      }
       const std::vector<std::string>& languages = seg->languages();
       for (std::size_t i = 0; i < words.size(); ++i) {
         const ScoredWord& w = words[i];

@@ -596,6 +596,9 @@ class Matcher {
     return c;
   }
 
+  // The documents of an AND of words and NOTs of words met in one bitmap, or nullopt.
+  std::optional<DocList> AndOfWords(const Node& n) { return AndDocs(n); }
+
   DocList Eval(const Node& n) {
     switch (n.kind) {
       case Kind::kMatchAll:
@@ -1673,6 +1676,13 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
                      std::uint32_t lo, std::uint32_t hi) {
   Matcher m(segment, now_us, lo, hi);
   return m.Eval(query);
+}
+
+std::optional<DocList> MatchAndOfWords(const Segment& segment, const Node& query,
+                                       std::int64_t now_us) {
+  if (query.kind != Kind::kAnd) return std::nullopt;
+  Matcher m(segment, now_us, 0, segment.doc_count());
+  return m.AndOfWords(query);
 }
 
 bool CountsApart(const Node& query) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "index/segment.h"
@@ -25,6 +26,12 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 // that top-k can stop, or skip ranges, that cannot hold a better hit.
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                      std::uint32_t lo, std::uint32_t hi);
+
+// The documents (live or not) of `query` when it is an AND of words and NOTs of words whose
+// rarest word is frequent enough for them to meet in one bitmap of the segment (as
+// MatchSegment finds them then); nullopt otherwise.
+std::optional<DocList> MatchAndOfWords(const Segment& segment, const query::Node& query,
+                                       std::int64_t now_us);
 
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the

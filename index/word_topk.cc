@@ -375,11 +375,14 @@ class WordTopK {
       return words_[a]->estimate() < words_[b]->estimate();
     });
     StemCursor& lead = *words_[order[0]];
+    const DocList* candidates = words_.size() > 1 ? q_.candidates : nullptr;
+    std::size_t candidate_pos = 0;
     std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
     std::size_t excluded_pos = 0;
     std::uint32_t target = 0;
     while (true) {
-      const std::uint32_t d = lead.Advance(target);
+      const std::uint32_t d =
+          candidates != nullptr ? Seek(*candidates, candidate_pos, target) : lead.Advance(target);
       if (d == kNoDoc) return;
       while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
       if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
@@ -430,7 +433,8 @@ class WordTopK {
         }
       }
       target = d;
-      for (std::size_t k = 1; k < order.size() && target == d; ++k) {
+      // With the candidates given every word moves to them, the lead too.
+      for (std::size_t k = candidates != nullptr ? 0 : 1; k < order.size() && target == d; ++k) {
         target = words_[order[k]]->Advance(d);
       }
       for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {

@@ -16,7 +16,9 @@
 //  - A single word (with no filter) in the first segment with matches first scores the few
 //    docid ranges of highest bound, with a cursor of their own, so that the threshold starts
 //    nearer its final value; the docid-order pass below then steps over those ranges.
-//  - AND (and a single word): the rarest word leads, the others gallop to its documents; before
+//  - AND (and a single word): the rarest word leads, the others gallop to its documents (or,
+//    given the documents holding every word, only those are visited and every word moves to
+//    them); before
 //    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
 //    piece's end, and the words' block bounds in the candidate's own length and boost may rule
 //    the candidate out.
@@ -66,6 +68,10 @@ struct TopKSegmentQuery {
   // AND: every hit's time is in each of these inclusive ranges (checked on the time column).
   std::vector<std::pair<std::int64_t, std::int64_t>> time_ranges;
   DocList excluded;              // AND: no hit is in this (sorted)
+  // AND of several words: when given, the documents that hold every word (sorted, as
+  // MatchAndOfWords finds them in one bitmap), the only ones visited; otherwise the rarest
+  // word's documents are, the others galloping to them.
+  const DocList* candidates = nullptr;
   double avg_length = 1;         // the index's average document length
   std::int64_t now_us = 0;
   // The score a document must reach to be kept (the k-th best so far; -infinity before there are
