@@ -186,6 +186,30 @@ TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
       }
       ASSERT_EQ(got, all) << key;
     }
+    // Bits of a range: SetBits sets exactly the list's documents in it; SetBitsWhere at least
+    // those also set in `where` and none outside the list (blocks without a document of
+    // `where` may be left out). Sparse and dense `where`, on disk and in memory.
+    for (const Segment* s : {static_cast<const Segment*>(mem.get()), &seg}) {
+      for (const std::uint32_t every : {1u, 7u, 97u, 1500u}) {
+        const std::uint32_t lo = rng() % 50, hi = docs - rng() % 50;
+        const std::size_t words = (hi - lo + 63) / 64;
+        std::vector<std::uint64_t> where(words, 0), all(words, 0), some(words, 0);
+        for (std::uint32_t d = lo + rng() % every; d < hi; d += 1 + rng() % (2 * every)) {
+          where[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
+        }
+        s->Postings(key)->SetBits(lo, hi, all.data());
+        s->Postings(key)->SetBitsWhere(lo, hi, some.data(), where.data());
+        for (std::uint32_t d = lo; d < hi; ++d) {
+          const bool in = std::binary_search(list.begin(), list.end(), d);
+          const std::uint64_t bit = std::uint64_t{1} << ((d - lo) & 63);
+          ASSERT_EQ((all[(d - lo) >> 6] & bit) != 0, in) << key << " doc " << d;
+          if (!in) ASSERT_EQ(some[(d - lo) >> 6] & bit, 0u) << key << " doc " << d;
+          if (in && (where[(d - lo) >> 6] & bit) != 0) {
+            ASSERT_NE(some[(d - lo) >> 6] & bit, 0u) << key << " doc " << d;
+          }
+        }
+      }
+    }
     // Every document's weight is within the bound of an entry that covers it.
     std::vector<WeightBound> bounds;
     ASSERT_TRUE(seg.WeightBounds(key, bounds));
