@@ -231,6 +231,8 @@ class WordTopK {
       words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length));
     }
     tf_.resize(words_.size());
+    norm_base_ = kBm25K1 * (1 - kBm25B);
+    norm_per_length_ = kBm25K1 * kBm25B / q.avg_length;
     bound_.resize(words_.size());
     all_bounded_ = std::all_of(words_.begin(), words_.end(),
                                [](const auto& w) { return w->bounded(); });
@@ -278,6 +280,20 @@ class WordTopK {
     }
     return bm25 * RecencyBoost(q_.now_us, time_us);
   }
+
+  // Whether a single word's document d (its tf in tf_[0]) may reach the threshold: its score
+  // with the boost of its run's newest story, compared without a division (idf tf (k1 + 1)
+  // boost >= threshold (tf + norm)). Most documents a word's pass visits fall short, and this
+  // spares them the score's two divisions and the document's own boost.
+  bool MayReach(std::uint32_t d, double threshold) const {
+    if (!(threshold > 0)) return true;
+    const double tf = tf_[0];
+    const double norm = norm_base_ + norm_per_length_ * LengthOf(d);
+    const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
+    return !(words_[0]->Idf(LanguageOf(d)) * tf * (kBm25K1 + 1) * boost * kSlack <
+             threshold * (tf + norm));
+  }
+  static constexpr double kMaxBoost = 1.5;  // RecencyBoost of a story published now
 
   // The shortest document and the largest boost of docids [a, b] (from the runs).
   void Region(std::uint32_t a, std::uint32_t b, double& min_length, double& boost) const {
@@ -351,6 +367,7 @@ class WordTopK {
       for (std::uint32_t d = seed.Advance(from); d != kNoDoc && d <= to; d = seed.Advance(d + 1)) {
         if (Dead(d)) continue;
         tf_[0] = seed.Tf();
+        if (!MayReach(d, Threshold())) continue;
         const std::int64_t time_us = TimeOf(d);
         const double score = Score(d, time_us, LengthOf(d));
         if (score >= Threshold()) q_.offer(d, time_us, score);
@@ -446,6 +463,7 @@ class WordTopK {
       if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos, d) == d) continue;
       if (Dead(d)) continue;
       for (std::size_t i = 0; i < words_.size(); ++i) tf_[i] = words_[i]->Tf();
+      if (words_.size() == 1 && !MayReach(d, Threshold())) continue;
       const std::int64_t time_us = TimeOf(d);
       const double score = Score(d, time_us, LengthOf(d));
       if (score < Threshold()) continue;
@@ -560,6 +578,8 @@ class WordTopK {
   const bool check_live_;
   std::vector<std::unique_ptr<StemCursor>> words_;
   std::vector<double> tf_;
+  double norm_base_ = 0;           // DocNorm(length) = norm_base_ + norm_per_length_ length
+  double norm_per_length_ = 0;
   bool all_bounded_ = false;       // every word has pieces
   std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
   std::vector<double> run_boost_;  // the boost of each run's newest story
