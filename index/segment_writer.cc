@@ -16,6 +16,7 @@
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/disk_segment.h"
+#include "index/memory_segment.h"
 #include "index/segment_coding.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
@@ -192,8 +193,10 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   };
   std::vector<KeyList> lists(inputs.size());
   std::vector<const DiskSegment*> disk(inputs.size());
+  std::vector<const MemorySegment*> memory(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     disk[k] = dynamic_cast<const DiskSegment*>(inputs[k].segment);
+    memory[k] = dynamic_cast<const MemorySegment*>(inputs[k].segment);
   }
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     KeyList& l = lists[k];
@@ -239,6 +242,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::vector<std::uint32_t> pdocs, ptfs, scratch;
   std::vector<std::uint32_t> pcodes;  // position codes: per document the first, then gaps
   std::vector<std::size_t> holders;
+  std::vector<std::uint8_t> memory_bytes;  // scratch of MemorySegment::AppendPostingsAt
   std::string key;
   for (;;) {
     // The smallest next key of all inputs, and the inputs holding it.
@@ -274,7 +278,12 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
         disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes);
         continue;
       }
-      // The memory segment's lookup is a hash probe.
+      if (memory[k] != nullptr) {
+        // The memory segment's keys come in the order of its ForEachKey too (walked above).
+        memory[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes, memory_bytes);
+        continue;
+      }
+      // Any other segment: a lookup by key.
       auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
@@ -299,7 +308,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (!pdocs.empty() && key[0] != kStemForm) {
       EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
                           avg_length);
-      if (auto it = stem_lists.find(key); it != stem_lists.end()) {
+      if (auto it = key[0] == kExactTerm ? stem_lists.find(key) : stem_lists.end();
+          it != stem_lists.end()) {
         it->second = {postings_at, postings.size() - postings_at,
                       static_cast<std::uint32_t>(pdocs.size())};
       }
