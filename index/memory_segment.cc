@@ -348,7 +348,8 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
 
   // Exact words with positions, grouped by term with a counting scatter (linear, no sort): the
   // words come in position order, so each term's positions come out ascending.
-  // The table slots of all words are prefetched first, so that their cache misses overlap.
+  // The table slots of all words are prefetched first, then their terms, so that their cache
+  // misses overlap.
   const std::size_t n = s.words.size();
   ReserveWords(n);
   scratch_hashes_.resize(n);
@@ -362,6 +363,10 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t term = WordTerm(s.words[i], r.language, s.language, scratch_hashes_[i]);
     scratch_word_terms_[i] = term;
+    __builtin_prefetch(&terms_[term], 1);
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t term = scratch_word_terms_[i];
     Term& t = terms_[term];
     if (t.story != docid) {
       t.story = docid;
