@@ -118,16 +118,20 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
     }
     PackBlock(buf, count, out);
     std::size_t block_codes = 0;
+    double max_weight = 0;
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = tfs[first + i] - 1;
       block_codes += tfs[first + i];
       skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
-      const double w = TermWeight(tfs[first + i], lengths ? lengths[docs[first + i]] : 0,
-                                  avg_length);
-      // Rounded up so that the bound never falls below the weight the searcher computes.
-      const float f = std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max());
-      skip.max_weight = std::max(skip.max_weight, f);
+      max_weight = std::max(max_weight, TermWeight(tfs[first + i],
+                                                   lengths ? lengths[docs[first + i]] : 0,
+                                                   avg_length));
     }
+    // Rounded up so that the bound never falls below the weight the searcher computes; rounding
+    // up is monotonic, so rounding the largest once equals the largest of the rounded.
+    skip.max_weight = std::max(
+        skip.max_weight,
+        std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max()));
     PackBlock(buf, count, out);
     if (positional) {
       PackRice(position_codes.data() + code_at, block_codes, out);
