@@ -196,19 +196,27 @@ class DiskCursor final : public PostingCursor {
       if (LoadBlock(b) == kNoDoc) return;
       if (positional_ && !DecodeCodes()) return;  // damaged
       const std::uint32_t* block_tfs = Tfs();
+      // The codes of the kept documents go in runs: one append per run of them (a whole
+      // block when none is dropped).
       std::size_t at = 0;
+      std::size_t run = 0;  // the codes [run, at) are kept and not yet appended
+      auto append_run = [&](std::size_t end) {
+        codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(run),
+                     positions_.begin() + static_cast<std::ptrdiff_t>(end));
+      };
       for (std::uint32_t i = 0; i < count_; ++i) {
         const std::size_t from = at;
         at += block_tfs[i];
         const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
-        if (to == kNoDoc) continue;
+        if (to == kNoDoc) {
+          if (positional_) append_run(from);
+          run = at;
+          continue;
+        }
         docs.push_back(to);
         tfs.push_back(block_tfs[i]);
-        if (positional_) {
-          codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(from),
-                       positions_.begin() + static_cast<std::ptrdiff_t>(at));
-        }
       }
+      if (positional_) append_run(at);
     }
   }
 
