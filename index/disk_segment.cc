@@ -634,15 +634,4 @@ bool DiskSegment::StemBoundsOf(const TermRef& term, std::vector<WeightBound>& ou
   return true;
 }
 
-void DecodePostingList(std::string_view bytes, std::uint32_t n, bool positional,
-                       std::uint32_t doc_limit, std::vector<std::uint32_t>& docs,
-                       std::vector<std::uint32_t>& tfs) {
-  const auto* begin = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  DiskCursor cur(begin, begin + bytes.size(), n, positional, doc_limit);
-  for (std::uint32_t d = cur.Next(); d != kNoDoc; d = cur.Next()) {
-    docs.push_back(d);
-    tfs.push_back(cur.tf());
-  }
-}
-
 }  // namespace dateline::index
