@@ -244,7 +244,9 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     std::uint32_t docs = 0;
   };
   std::vector<StemBounds> stems;
-  std::unordered_map<std::string, std::vector<std::uint32_t>> word_stems;  // exact key -> stems
+  // (exact key, index in `stems`) of their words, in key order: the keys below come in that
+  // order too, so the words are found by walking this list along with them (no hashing).
+  std::vector<std::pair<std::string_view, std::uint32_t>> word_stems;
   for (const auto& [stem, words] : stem_words) {
     if (words.size() < 2) continue;
     const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
@@ -254,9 +256,11 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     sb.language = lang->second;
     sb.words_left = words.size();
     for (const std::string& w : words) {
-      word_stems[w].push_back(static_cast<std::uint32_t>(stems.size() - 1));
+      word_stems.emplace_back(w, static_cast<std::uint32_t>(stems.size() - 1));
     }
   }
+  std::sort(word_stems.begin(), word_stems.end());
+  std::size_t word_stem_at = 0;  // the first entry of word_stems not below the current key
 
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
@@ -368,20 +372,21 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (!pdocs.empty() && key[0] != kStemForm) {
       EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
                           avg_length);
-      if (auto it = key[0] == kExactTerm ? word_stems.find(key) : word_stems.end();
-          it != word_stems.end()) {
-        for (const std::uint32_t i : it->second) {
-          StemBounds& sb = stems[i];
-          sb.large = sb.large || pdocs.size() > kBlockSize;
-          const std::size_t before = sb.merged.size();
-          for (std::size_t j = 0; j < pdocs.size(); ++j) {
-            if (doc_languages[pdocs[j]] == sb.language) sb.merged.emplace_back(pdocs[j], ptfs[j]);
-          }
-          std::inplace_merge(sb.merged.begin(),
-                             sb.merged.begin() + static_cast<std::ptrdiff_t>(before),
-                             sb.merged.end());
-          if (--sb.words_left == 0) finish_stem(sb);
+      while (word_stem_at < word_stems.size() && word_stems[word_stem_at].first < key) {
+        ++word_stem_at;
+      }
+      for (; word_stem_at < word_stems.size() && word_stems[word_stem_at].first == key;
+           ++word_stem_at) {
+        StemBounds& sb = stems[word_stems[word_stem_at].second];
+        sb.large = sb.large || pdocs.size() > kBlockSize;
+        const std::size_t before = sb.merged.size();
+        for (std::size_t j = 0; j < pdocs.size(); ++j) {
+          if (doc_languages[pdocs[j]] == sb.language) sb.merged.emplace_back(pdocs[j], ptfs[j]);
         }
+        std::inplace_merge(sb.merged.begin(),
+                           sb.merged.begin() + static_cast<std::ptrdiff_t>(before),
+                           sb.merged.end());
+        if (--sb.words_left == 0) finish_stem(sb);
       }
     }
     dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
