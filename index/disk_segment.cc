@@ -237,19 +237,27 @@ class DiskCursor final : public PostingCursor {
       if (LoadBlock(b) == kNoDoc) return;
       if (positional_ && !DecodeCodes()) return;  // damaged
       const std::uint32_t* block_tfs = Tfs();
+      // The codes of the kept documents go in runs: one append per run of them (a whole
+      // block when none is dropped).
       std::size_t at = 0;
+      std::size_t run = 0;  // the codes [run, at) are kept and not yet appended
+      auto append_run = [&](std::size_t end) {
+        codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(run),
+                     positions_.begin() + static_cast<std::ptrdiff_t>(end));
+      };
       for (std::uint32_t i = 0; i < count_; ++i) {
         const std::size_t from = at;
         at += block_tfs[i];
         const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
-        if (to == kNoDoc) continue;
+        if (to == kNoDoc) {
+          if (positional_) append_run(from);
+          run = at;
+          continue;
+        }
         docs.push_back(to);
         tfs.push_back(block_tfs[i]);
-        if (positional_) {
-          codes.insert(codes.end(), positions_.begin() + static_cast<std::ptrdiff_t>(from),
-                       positions_.begin() + static_cast<std::ptrdiff_t>(at));
-        }
       }
+      if (positional_) append_run(at);
     }
   }
 
@@ -665,17 +673,6 @@ bool DiskSegment::StemBoundsOf(const TermRef& term, std::vector<WeightBound>& ou
     next = std::uint64_t{b.last_doc} + 1;
   }
   return true;
-}
-
-void DecodePostingList(std::string_view bytes, std::uint32_t n, bool positional,
-                       std::uint32_t doc_limit, std::vector<std::uint32_t>& docs,
-                       std::vector<std::uint32_t>& tfs) {
-  const auto* begin = reinterpret_cast<const std::uint8_t*>(bytes.data());
-  DiskCursor cur(begin, begin + bytes.size(), n, positional, doc_limit);
-  for (std::uint32_t d = cur.Next(); d != kNoDoc; d = cur.Next()) {
-    docs.push_back(d);
-    tfs.push_back(cur.tf());
-  }
 }
 
 }  // namespace dateline::index

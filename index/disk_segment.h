@@ -87,13 +87,6 @@ class DiskSegment final : public Segment {
   std::vector<std::uint32_t> lengths_;  // per document, copied from the records at open
 };
 
-// Decodes a posting list as EncodePostingsCoded wrote it (n documents, docids below
-// doc_limit), appending its docids and term frequencies (the writer reads back the lists it has
-// just encoded to compute stem bounds). Damaged bytes end the list early.
-void DecodePostingList(std::string_view bytes, std::uint32_t n, bool positional,
-                       std::uint32_t doc_limit, std::vector<std::uint32_t>& docs,
-                       std::vector<std::uint32_t>& tfs);
-
 // A stem bound entry as a segment file stores it (the postings bytes of a kStemBound key).
 struct StemBoundEntry {
   std::uint32_t first_doc;

@@ -346,33 +346,57 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   total_length_ += r.length;
   memory_bytes_ += sizeof(DocRecord) + s.id.size() + 4 * s.paragraph_starts.size();
 
-  // Exact words with positions, grouped by term: (term << 32 | position) sorts by term, then
-  // position.
-  // The table slots of all words are prefetched first, so that their cache misses overlap.
-  ReserveWords(s.words.size());
-  scratch_hashes_.resize(s.words.size());
+  // Exact words with positions, grouped by term with a counting scatter (linear, no sort): the
+  // words come in position order, so each term's positions come out ascending.
+  // The table slots of all words are prefetched first, then their terms, so that their cache
+  // misses overlap.
+  const std::size_t n = s.words.size();
+  ReserveWords(n);
+  scratch_hashes_.resize(n);
   const std::size_t mask = word_slots_.size() - 1;
-  for (std::size_t i = 0; i < s.words.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     scratch_hashes_[i] = HashWord(s.words[i].exact, r.language);
     __builtin_prefetch(&word_slots_[scratch_hashes_[i] & mask]);
   }
-  scratch_exact_.clear();
-  for (std::size_t i = 0; i < s.words.size(); ++i) {
-    const AnalyzedWord& w = s.words[i];
-    const std::uint64_t term = WordTerm(w, r.language, s.language, scratch_hashes_[i]);
-    scratch_exact_.push_back(term << 32 | w.position);
+  scratch_word_terms_.resize(n);
+  scratch_terms_.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t term = WordTerm(s.words[i], r.language, s.language, scratch_hashes_[i]);
+    scratch_word_terms_[i] = term;
+    __builtin_prefetch(&terms_[term], 1);
   }
-  std::sort(scratch_exact_.begin(), scratch_exact_.end());
-  for (std::size_t i = 0; i < scratch_exact_.size();) {
-    const auto term = static_cast<std::uint32_t>(scratch_exact_[i] >> 32);
-    std::size_t j = i;
-    scratch_positions_.clear();
-    while (j < scratch_exact_.size() && (scratch_exact_[j] >> 32) == term) {
-      scratch_positions_.push_back(static_cast<std::uint32_t>(scratch_exact_[j]));
-      ++j;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t term = scratch_word_terms_[i];
+    Term& t = terms_[term];
+    if (t.story != docid) {
+      t.story = docid;
+      t.story_at = 0;
+      scratch_terms_.push_back(term);
     }
-    Post(term, docid, static_cast<std::uint32_t>(j - i), scratch_positions_.data());
-    i = j;
+    ++t.story_at;
+  }
+  // Each term's range of scratch_positions_ ends where the next one's starts; the words are
+  // placed from the last, so that story_at ends at the start of the term's range.
+  // The bytes each term's posting goes to are prefetched on the way (stores that miss).
+  std::uint32_t end = 0;
+  for (const std::uint32_t term : scratch_terms_) {
+    Term& t = terms_[term];
+    end += t.story_at;
+    t.story_at = end;
+    if (t.df > 0) {
+      __builtin_prefetch(pool_[t.tail >> kPoolBlockBits].get() + (t.tail & (kPoolBlock - 1)), 1);
+    }
+  }
+  scratch_positions_.resize(n);
+  for (std::size_t i = n; i-- > 0;) {
+    scratch_positions_[--terms_[scratch_word_terms_[i]].story_at] = s.words[i].position;
+  }
+  for (std::size_t k = 0; k < scratch_terms_.size(); ++k) {
+    const std::uint32_t at = terms_[scratch_terms_[k]].story_at;
+    const std::uint32_t next_at =
+        k + 1 < scratch_terms_.size() ? terms_[scratch_terms_[k + 1]].story_at
+                                      : static_cast<std::uint32_t>(n);
+    Post(scratch_terms_[k], docid, next_at - at, scratch_positions_.data() + at);
   }
   for (const auto& [field, value] : s.fields) {  // sorted and unique
     scratch_key_.assign(1, kFieldTerm);
@@ -407,6 +431,69 @@ std::unique_ptr<PostingCursor> MemorySegment::PostingsOf(const TermRef& term) co
   const Term& t = terms_[static_cast<std::size_t>(term.slot)];
   if (t.df == 0) return nullptr;
   return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), term.positional);
+}
+
+void MemorySegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+                                     std::vector<std::uint32_t>& docs,
+                                     std::vector<std::uint32_t>& tfs,
+                                     std::vector<std::uint32_t>& position_codes,
+                                     std::vector<std::uint8_t>& bytes) const {
+  if (i >= sorted_.size()) return;
+  const Term& t = terms_[sorted_[i]];
+  if (t.df == 0) return;
+  const bool positional = HasPositions(Key(sorted_[i]));
+  // The slices' bytes, in order: a full slice ends with the next one's offset.
+  bytes.clear();
+  std::uint32_t pos = t.head;
+  std::uint32_t limit = t.head + SliceSize(0) - 4;
+  std::uint32_t level = 0;
+  for (;;) {
+    if (pos <= t.tail && t.tail <= limit) {
+      bytes.insert(bytes.end(), PoolAt(pos), PoolAt(pos) + (t.tail - pos));
+      break;
+    }
+    bytes.insert(bytes.end(), PoolAt(pos), PoolAt(pos) + (limit - pos));
+    std::memcpy(&pos, PoolAt(limit), 4);
+    if (level < kMaxSliceLevel) ++level;
+    limit = pos + SliceSize(level) - 4;
+  }
+  const std::uint8_t* p = bytes.data();
+  const std::uint8_t* const end = p + bytes.size();
+  auto varint = [&p, end](std::uint32_t* v) {
+    std::uint32_t result = 0;
+    for (int shift = 0; shift <= 28 && p < end; shift += 7) {
+      const std::uint8_t byte = *p++;
+      result |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        *v = result;
+        return true;
+      }
+    }
+    return false;
+  };
+  std::uint32_t doc = 0;
+  for (std::uint32_t k = 0; k < t.df; ++k) {
+    std::uint32_t delta = 0;
+    std::uint32_t tf = 0;
+    if (!varint(&delta) || !varint(&tf)) return;
+    doc = k == 0 ? delta : doc + 1 + delta;
+    const std::uint32_t to = doc < remap.size() ? remap[doc] : kNoDoc;
+    if (!positional) {
+      if (to == kNoDoc) continue;
+      docs.push_back(to);
+      tfs.push_back(tf);
+      continue;
+    }
+    const std::size_t before = position_codes.size();
+    std::uint32_t code = 0;
+    for (std::uint32_t j = 0; j < tf && varint(&code); ++j) position_codes.push_back(code);
+    if (to == kNoDoc) {
+      position_codes.resize(before);
+      continue;
+    }
+    docs.push_back(to);
+    tfs.push_back(static_cast<std::uint32_t>(position_codes.size() - before));
+  }
 }
 
 void MemorySegment::SortKeys() const {

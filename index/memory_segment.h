@@ -9,8 +9,10 @@
 
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "index/analyzed_story.h"
 #include "index/segment.h"
@@ -47,6 +49,16 @@ class MemorySegment final : public Segment {
 
   std::size_t memory_bytes() const { return memory_bytes_; }
 
+  // For a flush, as DiskSegment::AppendPostingsAt: appends the postings of the i-th key in key
+  // order (the order of a ForEachKey("") done since the last Add) to the vectors, docid d as
+  // remap[d] (kNoDoc: dropped), positions as position codes (per document the first position,
+  // then the gaps: the deltas this segment stores, copied without making positions). The
+  // term's bytes are gathered from its slices into `bytes` (scratch) and decoded there.
+  void AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+                        std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
+                        std::vector<std::uint32_t>& position_codes,
+                        std::vector<std::uint8_t>& bytes) const;
+
   // Byte pool of the postings: fixed-size blocks, addressed by a 32-bit offset (block number
   // times kPoolBlock plus the offset in the block); a slice never crosses a block. 32 bits
   // address 4 GiB of postings, some ten million stories: flush_docs keeps a memory segment far
@@ -71,6 +83,10 @@ class MemorySegment final : public Segment {
     std::uint32_t df = 0;
     std::uint32_t key_offset = 0;  // the key's bytes in word_bytes_
     std::uint32_t key_length = 0;
+    // While Add groups a story's words by term: the story last seen (kNoDoc: none), then the
+    // term's count of words in it, then where its positions go in scratch_positions_.
+    std::uint32_t story = kNoDoc;
+    std::uint32_t story_at = 0;
   };
   // Term id of `key`, created when new.
   std::uint32_t TermId(std::string_view key);
@@ -141,7 +157,8 @@ class MemorySegment final : public Segment {
   std::size_t memory_bytes_ = 0;
 
   // Scratch reused across Add calls so indexing does not allocate per word.
-  std::vector<std::uint64_t> scratch_exact_;  // term << 32 | position
+  std::vector<std::uint32_t> scratch_word_terms_;  // the exact term of each word
+  std::vector<std::uint32_t> scratch_terms_;       // the story's terms, first seen first
   std::vector<std::uint64_t> scratch_hashes_;
   std::vector<std::uint32_t> scratch_positions_;
   std::string scratch_key_;

@@ -16,6 +16,7 @@
 #include "core/crc32c.h"
 #include "index/block_codec.h"
 #include "index/disk_segment.h"
+#include "index/memory_segment.h"
 #include "index/segment_coding.h"
 #include "index/segment_file.h"
 #include "index/varint.h"
@@ -117,16 +118,20 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
     }
     PackBlock(buf, count, out);
     std::size_t block_codes = 0;
+    double max_weight = 0;
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = tfs[first + i] - 1;
       block_codes += tfs[first + i];
       skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
-      const double w = TermWeight(tfs[first + i], lengths ? lengths[docs[first + i]] : 0,
-                                  avg_length);
-      // Rounded up so that the bound never falls below the weight the searcher computes.
-      const float f = std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max());
-      skip.max_weight = std::max(skip.max_weight, f);
+      max_weight = std::max(max_weight, TermWeight(tfs[first + i],
+                                                   lengths ? lengths[docs[first + i]] : 0,
+                                                   avg_length));
     }
+    // Rounded up so that the bound never falls below the weight the searcher computes; rounding
+    // up is monotonic, so rounding the largest once equals the largest of the rounded.
+    skip.max_weight = std::max(
+        skip.max_weight,
+        std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max()));
     PackBlock(buf, count, out);
     if (positional) {
       PackRice(position_codes.data() + code_at, block_codes, out);
@@ -192,8 +197,10 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   };
   std::vector<KeyList> lists(inputs.size());
   std::vector<const DiskSegment*> disk(inputs.size());
+  std::vector<const MemorySegment*> memory(inputs.size());
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     disk[k] = dynamic_cast<const DiskSegment*>(inputs[k].segment);
+    memory[k] = dynamic_cast<const MemorySegment*>(inputs[k].segment);
   }
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     KeyList& l = lists[k];
@@ -204,8 +211,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     });
   }
 
-  // Stems of two or more words (over all inputs) get block bounds of their own, computed after
-  // the words' postings are written: remember where those words' lists go.
+  // Stems of two or more words (over all inputs) get block bounds of their own (see "Stem
+  // bounds" below), gathered while their words' postings are encoded.
   std::map<std::string, std::vector<std::string>> stem_words;  // lang kSep stem kSep -> words
   for (const KeyList& l : lists) {
     std::size_t i = l.ends.size();
@@ -222,15 +229,38 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       }
     }
   }
-  struct WrittenList {
-    std::size_t offset = 0, bytes = 0;
+  // Per stem of two or more words whose language the segment has, in key order: the (docid,
+  // tf) pairs of its words' documents of that language, merged as each word is encoded, and
+  // kept only until its last word is (the words of a stem share most of their first bytes, so
+  // few stems are open at a time: not the whole merge's postings), then turned into its bounds.
+  struct StemBounds {
+    const std::string* stem = nullptr;  // lang kSep stem kSep
+    std::uint16_t language = 0;
+    std::size_t words_left = 0;
+    bool large = false;  // one of its words has a list of more than one block
+    bool done = false;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;  // (docid, tf), by docid
+    std::string entries;                                           // StemBoundEntry each
     std::uint32_t docs = 0;
   };
-  std::unordered_map<std::string, WrittenList> stem_lists;  // exact key -> its list
-  for (auto& [stem, words] : stem_words) {
+  std::vector<StemBounds> stems;
+  // (exact key, index in `stems`) of their words, in key order: the keys below come in that
+  // order too, so the words are found by walking this list along with them (no hashing).
+  std::vector<std::pair<std::string_view, std::uint32_t>> word_stems;
+  for (const auto& [stem, words] : stem_words) {
     if (words.size() < 2) continue;
-    for (const std::string& w : words) stem_lists.emplace(w, WrittenList{});
+    const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
+    if (lang == language_ord.end()) continue;
+    StemBounds& sb = stems.emplace_back();
+    sb.stem = &stem;
+    sb.language = lang->second;
+    sb.words_left = words.size();
+    for (const std::string& w : words) {
+      word_stems.emplace_back(w, static_cast<std::uint32_t>(stems.size() - 1));
+    }
   }
+  std::sort(word_stems.begin(), word_stems.end());
+  std::size_t word_stem_at = 0;  // the first entry of word_stems not below the current key
 
   const double avg_length =
       next == 0 ? 1 : std::max(1.0, static_cast<double>(total_length) / next);
@@ -239,7 +269,45 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::vector<std::uint32_t> pdocs, ptfs, scratch;
   std::vector<std::uint32_t> pcodes;  // position codes: per document the first, then gaps
   std::vector<std::size_t> holders;
+  std::vector<std::uint8_t> memory_bytes;  // scratch of MemorySegment::AppendPostingsAt
   std::string key;
+  // Stem bounds: per language, for a stem one of whose words has a list of more than one block:
+  // the documents holding any of the stem's words (each word counts only in documents of the
+  // stem's language, as the searcher counts it), the words' tfs summed, in blocks of
+  // kBlockSize of them: the block's first and last docid, largest tf sum and largest term
+  // weight (rounded up). A stem none of whose words has a list of more than one block is left
+  // out: those lists are bounded per document, which prunes better (and most stems are that
+  // small).
+  auto finish_stem = [&](StemBounds& sb) {
+    if (sb.done) return;
+    sb.done = true;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
+    merged.swap(sb.merged);  // freed on return
+    if (!sb.large || merged.empty()) return;
+    std::size_t n = 0;  // merged[0, n): one entry per document, tfs summed
+    for (std::size_t i = 0; i < merged.size(); ++i) {
+      if (n > 0 && merged[n - 1].first == merged[i].first) {
+        merged[n - 1].second += merged[i].second;
+      } else {
+        merged[n++] = merged[i];
+      }
+    }
+    for (std::size_t b = 0; b < n; b += kBlockSize) {
+      const std::size_t e = std::min(n, b + kBlockSize);
+      StemBoundEntry entry{merged[b].first, merged[e - 1].first, 0, 0};
+      double max_weight = 0;
+      for (std::size_t i = b; i < e; ++i) {
+        entry.max_tf = std::max(entry.max_tf, merged[i].second);
+        max_weight = std::max(
+            max_weight, TermWeight(merged[i].second, lengths[merged[i].first], avg_length));
+      }
+      // Rounding up is monotonic: rounding the largest once equals the largest of the rounded.
+      entry.max_weight =
+          std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max());
+      Append(sb.entries, entry);
+    }
+    sb.docs = static_cast<std::uint32_t>(n);
+  };
   for (;;) {
     // The smallest next key of all inputs, and the inputs holding it.
     holders.clear();
@@ -274,7 +342,12 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
         disk[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes);
         continue;
       }
-      // The memory segment's lookup is a hash probe.
+      if (memory[k] != nullptr) {
+        // The memory segment's keys come in the order of its ForEachKey too (walked above).
+        memory[k]->AppendPostingsAt(ordinal, remap[k], pdocs, ptfs, pcodes, memory_bytes);
+        continue;
+      }
+      // Any other segment: a lookup by key.
       auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
@@ -299,75 +372,38 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     if (!pdocs.empty() && key[0] != kStemForm) {
       EncodePostingsCoded(pdocs, ptfs, pcodes, positional, postings, lengths.data(),
                           avg_length);
-      if (auto it = stem_lists.find(key); it != stem_lists.end()) {
-        it->second = {postings_at, postings.size() - postings_at,
-                      static_cast<std::uint32_t>(pdocs.size())};
+      while (word_stem_at < word_stems.size() && word_stems[word_stem_at].first < key) {
+        ++word_stem_at;
+      }
+      for (; word_stem_at < word_stems.size() && word_stems[word_stem_at].first == key;
+           ++word_stem_at) {
+        StemBounds& sb = stems[word_stems[word_stem_at].second];
+        sb.large = sb.large || pdocs.size() > kBlockSize;
+        const std::size_t before = sb.merged.size();
+        for (std::size_t j = 0; j < pdocs.size(); ++j) {
+          if (doc_languages[pdocs[j]] == sb.language) sb.merged.emplace_back(pdocs[j], ptfs[j]);
+        }
+        std::inplace_merge(sb.merged.begin(),
+                           sb.merged.begin() + static_cast<std::ptrdiff_t>(before),
+                           sb.merged.end());
+        if (--sb.words_left == 0) finish_stem(sb);
       }
     }
     dict.Add(key, key[0] == kStemForm ? 0 : static_cast<std::uint32_t>(pdocs.size()),
              postings.size() - postings_at);
   }
 
-  // Stem bounds, after every other key (kStemBound sorts last; stem_words is in key order).
-  // Per language, for a stem one of whose words has a list of more than one block: the
-  // documents holding any of the stem's words (each word counts only in documents of the
-  // stem's language, as the searcher counts it), the words' tfs summed, in blocks of
-  // kBlockSize of them: the block's first and last docid, largest tf sum and largest term
-  // weight (rounded up). The lists are read back from `postings` rather than kept from their
-  // encoding: keeping every stem word's postings would hold most of a merge in memory.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;  // (docid, tf)
-  std::vector<std::uint32_t> ldocs, ltfs;
-  for (const auto& [stem, words] : stem_words) {
-    if (words.size() < 2) continue;
-    const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
-    if (lang == language_ord.end()) continue;
-    // A stem none of whose words has a list of more than one block is left out: those lists are
-    // bounded per document, which prunes better (and most stems are that small).
-    bool large = false;
-    for (const std::string& w : words) large = large || stem_lists[w].docs > kBlockSize;
-    if (!large) continue;
-    merged.clear();
-    for (const std::string& w : words) {
-      const WrittenList& l = stem_lists[w];
-      if (l.docs == 0) continue;
-      ldocs.clear();
-      ltfs.clear();
-      DecodePostingList(std::string_view(postings).substr(l.offset, l.bytes), l.docs,
-                        HasPositions(w), next, ldocs, ltfs);
-      const std::size_t before = merged.size();
-      for (std::size_t i = 0; i < ldocs.size(); ++i) {
-        if (doc_languages[ldocs[i]] == lang->second) merged.emplace_back(ldocs[i], ltfs[i]);
-      }
-      std::inplace_merge(merged.begin(), merged.begin() + static_cast<std::ptrdiff_t>(before),
-                         merged.end());
-    }
-    if (merged.empty()) continue;
-    std::size_t n = 0;  // merged[0, n): one entry per document, tfs summed
-    for (std::size_t i = 0; i < merged.size(); ++i) {
-      if (n > 0 && merged[n - 1].first == merged[i].first) {
-        merged[n - 1].second += merged[i].second;
-      } else {
-        merged[n++] = merged[i];
-      }
-    }
+  // Stem bounds, after every other key (kStemBound sorts last; `stems` is in key order). A stem
+  // none of whose words was encoded last (a word with no live postings is no key) is finished
+  // here, with the words it has.
+  for (StemBounds& sb : stems) {
+    finish_stem(sb);
+    if (sb.entries.empty()) continue;
     const std::size_t postings_at = postings.size();
-    for (std::size_t b = 0; b < n; b += kBlockSize) {
-      const std::size_t e = std::min(n, b + kBlockSize);
-      StemBoundEntry entry{merged[b].first, merged[e - 1].first, 0, 0};
-      double max_weight = 0;
-      for (std::size_t i = b; i < e; ++i) {
-        entry.max_tf = std::max(entry.max_tf, merged[i].second);
-        max_weight = std::max(
-            max_weight, TermWeight(merged[i].second, lengths[merged[i].first], avg_length));
-      }
-      // Rounding up is monotonic: rounding the largest once equals the largest of the rounded.
-      entry.max_weight =
-          std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max());
-      Append(postings, entry);
-    }
+    postings += sb.entries;
     key.assign(1, kStemBound);
-    key += stem;
-    dict.Add(key, static_cast<std::uint32_t>(n), postings.size() - postings_at);
+    key += *sb.stem;
+    dict.Add(key, sb.docs, postings.size() - postings_at);
   }
 
   // Assemble: header, section table, 8-aligned sections, footer.
