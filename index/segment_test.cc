@@ -203,7 +203,9 @@ TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
           const bool in = std::binary_search(list.begin(), list.end(), d);
           const std::uint64_t bit = std::uint64_t{1} << ((d - lo) & 63);
           ASSERT_EQ((all[(d - lo) >> 6] & bit) != 0, in) << key << " doc " << d;
-          if (!in) ASSERT_EQ(some[(d - lo) >> 6] & bit, 0u) << key << " doc " << d;
+          if (!in) {
+            ASSERT_EQ(some[(d - lo) >> 6] & bit, 0u) << key << " doc " << d;
+          }
           if (in && (where[(d - lo) >> 6] & bit) != 0) {
             ASSERT_NE(some[(d - lo) >> 6] & bit, 0u) << key << " doc " << d;
           }
