@@ -514,12 +514,58 @@ Status DiskSegment::Validate() {
     return Corrupt(path_, error);
   }
   terms_ = dict_.size();
+  BuildKeyHeads();
   live.assign(doc_count_, 1);
   return Status::Ok();
 }
 
+namespace {
+
+// A key's first 8 bytes as a big-endian integer, zero-padded: for keys a < b (bytewise),
+// Head(a) <= Head(b).
+std::uint64_t Head(std::string_view key) {
+  std::uint64_t h = 0;
+  const std::size_t n = std::min<std::size_t>(key.size(), 8);
+  for (std::size_t i = 0; i < n; ++i) {
+    h |= std::uint64_t{static_cast<unsigned char>(key[i])} << (56 - 8 * i);
+  }
+  return h;
+}
+
+// The first of heads[0, n) not below q (`strict`: above q). Branchless: the loop is the same
+// length for every q and the compiler makes the step a conditional move.
+template <bool strict>
+std::size_t HeadBound(const std::uint64_t* heads, std::size_t n, std::uint64_t q) {
+  if (n == 0) return 0;
+  const std::uint64_t* b = heads;
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    b += (strict ? b[half] <= q : b[half] < q) ? half : 0;
+    n -= half;
+  }
+  return static_cast<std::size_t>(b - heads) + (strict ? *b <= q : *b < q);
+}
+
+}  // namespace
+
+void DiskSegment::BuildKeyHeads() {
+  key_heads_.clear();
+  key_heads_.reserve((terms_ + kHeadStride - 1) / kHeadStride);
+  for (std::size_t i = 0; i < terms_; i += kHeadStride) key_heads_.push_back(Head(Key(i)));
+}
+
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
-  std::size_t lo = 0, hi = terms_;
+  // Sample j is key j * kHeadStride. The samples whose heads are below the key's are below the
+  // key; those whose heads are above it are above it; the answer lies after the last of the
+  // first kind and at or before the first of the second.
+  const std::uint64_t q = Head(key);
+  const std::uint64_t* heads = key_heads_.data();
+  const std::size_t m = key_heads_.size();
+  const std::size_t below = HeadBound<false>(heads, m, q);
+  std::size_t above = below;
+  if (above < m && heads[above] == q) above += HeadBound<true>(heads + above, m - above, q);
+  std::size_t lo = below == 0 ? 0 : (below - 1) * kHeadStride + 1;
+  std::size_t hi = std::min(above * kHeadStride, terms_);
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     if (Key(mid) < key) {
