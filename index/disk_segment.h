@@ -15,6 +15,8 @@
 
 namespace dateline::index {
 
+__extension__ using KeyHead = unsigned __int128;  // DiskSegment's key heads
+
 class DiskSegment final : public Segment {
  public:
   static Result<std::unique_ptr<DiskSegment>> Open(const std::string& path);
@@ -83,13 +85,13 @@ class DiskSegment final : public Segment {
   std::vector<std::string> languages_;
   segcode::Dictionary dict_;
   std::size_t terms_ = 0;
-  // A key's first 8 bytes as a big-endian integer (zero-padded) for every kHeadStride-th key,
+  // A key's first 16 bytes as a big-endian integer (zero-padded) for every kHeadStride-th key,
   // built at open: heads never decrease in key order, so a binary search over these integers
-  // (a few cache lines at the top, no string compares) brackets a lookup to one or a few
-  // strides of keys. A binary search over the keys themselves touched a term record and its
-  // key bytes, on another cache line each, at every one of its ~20 steps.
+  // (no string compares, the upper levels in cache) brackets a lookup to about one stride of
+  // keys. A binary search over the keys themselves touched a term record and its key bytes,
+  // on another cache line each, at every one of its ~18 steps.
   static constexpr std::size_t kHeadStride = 16;
-  std::vector<std::uint64_t> key_heads_;
+  std::vector<KeyHead> key_heads_;
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
   std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open

@@ -454,8 +454,8 @@ TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
 
 // Every dictionary search against std::lower_bound over the keys in order: each key of a
 // segment of real text, and keys that are not in it (before the first, after the last, each
-// key's prefixes and near neighbours, keys differing from a key only after byte 8), plus a
-// dictionary where many more keys than a sampling stride share their first 8 bytes.
+// key's prefixes and near neighbours, keys differing from a key only after byte 8 or 16), plus
+// a dictionary where many more keys than a sampling stride share their first 16 bytes.
 void ExpectLowerBoundsOfAllKeys(const DiskSegment& seg) {
   std::vector<std::string> keys;
   seg.ForEachKey("", [&](std::string_view k) {
@@ -483,7 +483,9 @@ void ExpectLowerBoundsOfAllKeys(const DiskSegment& seg) {
     expect(k + "\xff");
     expect(k.substr(0, k.size() - 1));
     if (k.size() > 9) expect(k.substr(0, 9));
-    for (std::size_t at : {k.size() - 1, std::size_t{7}, std::size_t{8}, std::size_t{9}}) {
+    if (k.size() > 17) expect(k.substr(0, 17));
+    for (std::size_t at : {k.size() - 1, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                           std::size_t{15}, std::size_t{16}, std::size_t{17}}) {
       if (at >= k.size()) continue;
       std::string up = k, down = k;
       if (static_cast<unsigned char>(up[at]) < 0xff) {
@@ -509,7 +511,7 @@ TEST_F(SegmentTest, DictionarySearchFindsWhatLowerBoundFinds) {
   ASSERT_TRUE(disk.ok()) << disk.status().ToString();
   ExpectLowerBoundsOfAllKeys(**disk);
 
-  // Keys sharing their first 8 bytes ("\x01commonp") over many strides, and short keys around
+  // Keys sharing their first 8 and first 16 bytes over many strides, and shorter keys around
   // them.
   auto shared = std::make_unique<MemorySegment>();
   for (std::uint32_t d = 0; d < 300; ++d) {
@@ -521,7 +523,8 @@ TEST_F(SegmentTest, DictionarySearchFindsWhatLowerBoundFinds) {
     s.time_us = 1000 + d;
     for (const std::string& word :
          {"commonprefix" + std::to_string(d), "commonp" + std::to_string(d % 7), std::string("c"),
-          "common" + std::to_string(d % 3), "zz" + std::to_string(d)}) {
+          "common" + std::to_string(d % 3), "zz" + std::to_string(d),
+          "sharedsixteenbytes" + std::to_string(d), "sharedsixteenbyt" + std::to_string(d % 5)}) {
       AnalyzedWord w;
       w.exact = word;
       w.stem = word;
