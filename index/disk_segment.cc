@@ -553,6 +553,10 @@ void DiskSegment::BuildKeyHeads() {
   key_heads_.clear();
   key_heads_.reserve((terms_ + kHeadStride - 1) / kHeadStride);
   for (std::size_t i = 0; i < terms_; i += kHeadStride) key_heads_.push_back(Head(Key(i)));
+  top_heads_.clear();
+  for (std::size_t j = 0; j < key_heads_.size(); j += kHeadStride) {
+    top_heads_.push_back(key_heads_[j]);
+  }
 }
 
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
@@ -562,7 +566,14 @@ std::size_t DiskSegment::LowerBound(std::string_view key) const {
   const KeyHead q = Head(key);
   const KeyHead* heads = key_heads_.data();
   const std::size_t m = key_heads_.size();
-  const std::size_t below = HeadBound<false>(heads, m, q);
+  // The first sample not below q, in two steps: the top level (every kHeadStride-th sample,
+  // small enough to stay in cache) brackets it to one run of kHeadStride samples, whose few
+  // cache lines are fetched together and searched.
+  const std::size_t top = HeadBound<false>(top_heads_.data(), top_heads_.size(), q);
+  const std::size_t run_lo = top == 0 ? 0 : (top - 1) * kHeadStride + 1;
+  const std::size_t run_hi = std::min(top * kHeadStride, m);
+  for (std::size_t j = run_lo; j < run_hi; j += 4) __builtin_prefetch(heads + j);
+  const std::size_t below = run_lo + HeadBound<false>(heads + run_lo, run_hi - run_lo, q);
   std::size_t above = below;
   if (above < m && heads[above] == q) {
     // Samples with the key's head: usually a few (keys sharing their first 16 bytes), so

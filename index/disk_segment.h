@@ -92,6 +92,7 @@ class DiskSegment final : public Segment {
   // on another cache line each, at every one of its ~18 steps.
   static constexpr std::size_t kHeadStride = 16;
   std::vector<KeyHead> key_heads_;
+  std::vector<KeyHead> top_heads_;  // every kHeadStride-th of key_heads_
   const std::uint8_t* postings_ = nullptr;
   std::size_t postings_size_ = 0;
   std::vector<RunStat> runs_;  // per kTimeRun docids, computed at open
