@@ -563,12 +563,96 @@ Status DiskSegment::Validate() {
     return Corrupt(path_, error);
   }
   terms_ = dict_.size();
+  BuildKeyHeads();
   live.assign(doc_count_, 1);
   return Status::Ok();
 }
 
+namespace {
+
+// A key's first 16 bytes as a big-endian integer, zero-padded: for keys a < b (bytewise),
+// Head(a) <= Head(b). Sixteen, not eight: a stem form key spends four on its kind and language
+// ("\x04en\x1f"), and eight would leave four letters of the stem.
+KeyHead Head(std::string_view key) {
+  KeyHead h = 0;
+  const std::size_t n = std::min<std::size_t>(key.size(), 16);
+  for (std::size_t i = 0; i < n; ++i) {
+    h |= KeyHead{static_cast<unsigned char>(key[i])} << (120 - 8 * i);
+  }
+  return h;
+}
+
+// The first of heads[0, n) not below q (`strict`: above q). Branchless: the loop is the same
+// length for every q and the step compiles to conditional moves.
+template <bool strict>
+std::size_t HeadBound(const KeyHead* heads, std::size_t n, KeyHead q) {
+  if (n == 0) return 0;
+  const KeyHead* b = heads;
+  while (n > 1) {
+    const std::size_t half = n / 2;
+    b += (strict ? b[half] <= q : b[half] < q) ? half : 0;
+    n -= half;
+  }
+  return static_cast<std::size_t>(b - heads) + (strict ? *b <= q : *b < q);
+}
+
+}  // namespace
+
+void DiskSegment::BuildKeyHeads() {
+  key_heads_.clear();
+  key_heads_.reserve((terms_ + kHeadStride - 1) / kHeadStride);
+  for (std::size_t i = 0; i < terms_; i += kHeadStride) key_heads_.push_back(Head(Key(i)));
+  top_heads_.clear();
+  for (std::size_t j = 0; j < key_heads_.size(); j += kHeadStride) {
+    top_heads_.push_back(key_heads_[j]);
+  }
+}
+
 std::size_t DiskSegment::LowerBound(std::string_view key) const {
-  std::size_t lo = 0, hi = terms_;
+  // Sample j is key j * kHeadStride. The samples whose heads are below the key's are below the
+  // key; those whose heads are above it are above it; the answer lies after the last of the
+  // first kind and at or before the first of the second.
+  const KeyHead q = Head(key);
+  const KeyHead* heads = key_heads_.data();
+  const std::size_t m = key_heads_.size();
+  // The first sample not below q, in two steps: the top level (every kHeadStride-th sample,
+  // small enough to stay in cache) brackets it to one run of kHeadStride samples, whose few
+  // cache lines are fetched together and searched.
+  const std::size_t top = HeadBound<false>(top_heads_.data(), top_heads_.size(), q);
+  const std::size_t run_lo = top == 0 ? 0 : (top - 1) * kHeadStride + 1;
+  const std::size_t run_hi = std::min(top * kHeadStride, m);
+  for (std::size_t j = run_lo; j < run_hi; j += 4) __builtin_prefetch(heads + j);
+  const std::size_t below = run_lo + HeadBound<false>(heads + run_lo, run_hi - run_lo, q);
+  std::size_t above = below;
+  if (above < m && heads[above] == q) {
+    // Samples with the key's head: usually a few (keys sharing their first 16 bytes), so
+    // gallop over them instead of searching all the rest.
+    std::size_t step = 1;
+    ++above;
+    while (above < m && heads[above] == q) {
+      const std::size_t next = std::min(m, above + step);
+      if (heads[next - 1] != q) {
+        above += HeadBound<true>(heads + above, next - above, q);
+        break;
+      }
+      above = next;
+      step *= 2;
+    }
+  }
+  std::size_t lo = below == 0 ? 0 : (below - 1) * kHeadStride + 1;
+  std::size_t hi = std::min(above * kHeadStride, terms_);
+  if (lo < hi) {
+    // The bracket's term records and key bytes are a few adjacent cache lines: ask for them
+    // all at once rather than one miss after another at each step of the search below.
+    const segcode::Term* terms = dict_.terms.data();
+    const char* keys = dict_.keys.data();
+    for (std::size_t i = lo; i <= hi && i < lo + 4 * kHeadStride; i += 4) {
+      __builtin_prefetch(terms + i);
+    }
+    const char* from = keys + terms[lo].key_offset;
+    const char* to = keys + terms[hi].key_offset;
+    for (int line = 0; from < to && line < 8; from += 64, ++line) __builtin_prefetch(from);
+  }
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     if (Key(mid) < key) {

@@ -17,6 +17,7 @@
 #include "index/memory_segment.h"
 #include "index/segment_file.h"
 #include "index/segment_writer.h"
+#include "index/test_corpus.h"
 
 namespace dateline::index {
 namespace {
@@ -475,6 +476,96 @@ TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
     }
     EXPECT_GT(checked, 30);
   }
+}
+
+// Every dictionary search against std::lower_bound over the keys in order: each key of a
+// segment of real text, and keys that are not in it (before the first, after the last, each
+// key's prefixes and near neighbours, keys differing from a key only after byte 8 or 16), plus
+// a dictionary where many more keys than a sampling stride share their first 16 bytes.
+void ExpectLowerBoundsOfAllKeys(const DiskSegment& seg) {
+  std::vector<std::string> keys;
+  seg.ForEachKey("", [&](std::string_view k) {
+    keys.emplace_back(k);
+    return true;
+  });
+  ASSERT_FALSE(keys.empty());
+  auto expect = [&](const std::string& probe) {
+    const auto want = static_cast<std::size_t>(
+        std::lower_bound(keys.begin(), keys.end(), probe) - keys.begin());
+    ASSERT_EQ(seg.LowerBound(probe), want) << "probe of " << probe.size() << " bytes: " << probe;
+  };
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_EQ(seg.LowerBound(keys[i]), i) << keys[i];
+    ASSERT_EQ(seg.Lookup(keys[i]).slot, i) << keys[i];
+  }
+  expect("");
+  expect(std::string(1, '\0'));
+  expect(std::string(1, '\x01'));
+  expect(std::string(12, '\xff'));
+  expect(keys.back() + "\x01");
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string& k = keys[i];
+    expect(k + std::string(1, '\0'));
+    expect(k + "\xff");
+    expect(k.substr(0, k.size() - 1));
+    if (k.size() > 9) expect(k.substr(0, 9));
+    if (k.size() > 17) expect(k.substr(0, 17));
+    for (std::size_t at : {k.size() - 1, std::size_t{7}, std::size_t{8}, std::size_t{9},
+                           std::size_t{15}, std::size_t{16}, std::size_t{17}}) {
+      if (at >= k.size()) continue;
+      std::string up = k, down = k;
+      if (static_cast<unsigned char>(up[at]) < 0xff) {
+        up[at] = static_cast<char>(static_cast<unsigned char>(up[at]) + 1);
+        expect(up);
+      }
+      if (static_cast<unsigned char>(down[at]) > 0) {
+        down[at] = static_cast<char>(static_cast<unsigned char>(down[at]) - 1);
+        expect(down);
+      }
+    }
+  }
+}
+
+TEST_F(SegmentTest, DictionarySearchFindsWhatLowerBoundFinds) {
+  const std::vector<Story> stories = testing::LoadCorpus(3000);
+  ASSERT_EQ(stories.size(), 3000u);
+  auto mem = std::make_unique<MemorySegment>();
+  for (const Story& story : stories) mem->Add(Analyze(story, /*stems=*/false));
+  const std::string path = (dir_ / "seg-000001.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  ExpectLowerBoundsOfAllKeys(**disk);
+
+  // Keys sharing their first 8 and first 16 bytes over many strides, and shorter keys around
+  // them.
+  auto shared = std::make_unique<MemorySegment>();
+  for (std::uint32_t d = 0; d < 300; ++d) {
+    AnalyzedStory s;
+    s.id = "story-" + std::to_string(d);
+    s.seq = d + 1;
+    s.source = "reuters";
+    s.language = "en";
+    s.time_us = 1000 + d;
+    for (const std::string& word :
+         {"commonprefix" + std::to_string(d), "commonp" + std::to_string(d % 7), std::string("c"),
+          "common" + std::to_string(d % 3), "zz" + std::to_string(d),
+          "sharedsixteenbytes" + std::to_string(d), "sharedsixteenbyt" + std::to_string(d % 5)}) {
+      AnalyzedWord w;
+      w.exact = word;
+      w.stem = word;
+      w.position = static_cast<std::uint32_t>(s.words.size());
+      s.words.push_back(w);
+    }
+    s.paragraph_starts = {0};
+    s.fields = {{"source", s.source}};
+    shared->Add(s);
+  }
+  const std::string shared_path = (dir_ / "seg-000002.dix").string();
+  ASSERT_TRUE(WriteSegment({{shared.get(), shared->live}}, shared_path).ok());
+  auto shared_disk = DiskSegment::Open(shared_path);
+  ASSERT_TRUE(shared_disk.ok()) << shared_disk.status().ToString();
+  ExpectLowerBoundsOfAllKeys(**shared_disk);
 }
 
 }  // namespace
