@@ -196,9 +196,18 @@ class DiskCursor final : public PostingCursor {
       const std::uint32_t from = std::max(first, lo);
       const std::uint32_t to = std::min(last, hi - 1);
       if (last == kNoDoc) break;  // damaged: no block ends past every document
+      // LoadBlock hands out only documents in [first, doc_limit_), whatever the file holds.
+      const bool inside = first >= lo && hi >= doc_limit_;
       first = last + 1;
       if (from > to || !AnyBit(where, from - lo, to - lo)) continue;
       if (LoadBlock(b) == kNoDoc) break;  // damaged
+      if (inside) {
+        for (std::uint32_t i = 0; i < count_; ++i) {
+          const std::uint32_t d = docs_[i] - lo;
+          bits[d >> 6] |= std::uint64_t{1} << (d & 63);
+        }
+        continue;
+      }
       for (std::uint32_t i = 0; i < count_; ++i) {
         const std::uint32_t d = docs_[i];
         if (d < lo || d >= hi) continue;

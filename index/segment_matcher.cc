@@ -596,8 +596,26 @@ class Matcher {
     return c;
   }
 
-  // The documents of an AND of words and NOTs of words met in one bitmap, or nullopt.
-  std::optional<DocList> AndOfWords(const Node& n) { return AndDocs(n); }
+  // MeetWords: the documents holding every word (its terms' postings) and none of `excluded`.
+  std::optional<DocList> MeetTerms(const std::vector<std::vector<TermRef>>& words,
+                                   const DocList& excluded) {
+    std::vector<BitOperand> ops;
+    for (const std::vector<TermRef>& terms : words) {
+      BitOperand& op = ops.emplace_back();
+      for (const TermRef& t : terms) op.cost += t.doc_freq;
+      op.fill = [this, &terms](std::uint64_t* bits, const std::uint64_t* where) {
+        FillTerms(terms, bits, where);
+      };
+    }
+    auto met = MeetBits(ops);
+    if (!met) return std::nullopt;
+    for (const std::uint32_t d : excluded) {
+      if (d < lo_ || d >= hi_) continue;
+      const std::uint32_t b = d - lo_;
+      met->bits[b >> 6] &= ~(std::uint64_t{1} << (b & 63));
+    }
+    return BitsToDocs(*met);
+  }
 
   DocList Eval(const Node& n) {
     switch (n.kind) {
@@ -1280,9 +1298,13 @@ class Matcher {
   std::optional<DocList> AndDocs(const Node& n) {
     const auto a = AndBits(n);
     if (!a) return std::nullopt;
+    return BitsToDocs(*a);
+  }
+
+  DocList BitsToDocs(const AndBitmap& a) const {
     DocList out;
-    for (std::size_t w = a->first; w < a->last; ++w) {
-      for (std::uint64_t x = a->bits[w]; x != 0; x &= x - 1) {
+    for (std::size_t w = a.first; w < a.last; ++w) {
+      for (std::uint64_t x = a.bits[w]; x != 0; x &= x - 1) {
         out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
       }
     }
@@ -1678,11 +1700,11 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
   return m.Eval(query);
 }
 
-std::optional<DocList> MatchAndOfWords(const Segment& segment, const Node& query,
-                                       std::int64_t now_us) {
-  if (query.kind != Kind::kAnd) return std::nullopt;
-  Matcher m(segment, now_us, 0, segment.doc_count());
-  return m.AndOfWords(query);
+std::optional<DocList> MeetWords(const Segment& segment,
+                                 const std::vector<std::vector<TermRef>>& words,
+                                 const DocList& excluded) {
+  Matcher m(segment, 0, 0, segment.doc_count());
+  return m.MeetTerms(words, excluded);
 }
 
 bool CountsApart(const Node& query) {

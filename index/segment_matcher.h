@@ -27,11 +27,13 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                      std::uint32_t lo, std::uint32_t hi);
 
-// The documents (live or not) of `query` when it is an AND of words and NOTs of words whose
-// rarest word is frequent enough for them to meet in one bitmap of the segment (as
-// MatchSegment finds them then); nullopt otherwise.
-std::optional<DocList> MatchAndOfWords(const Segment& segment, const query::Node& query,
-                                       std::int64_t now_us);
+// The documents (live or not) holding every one of `words` and none of `excluded` (sorted),
+// met in one bitmap of the segment as MatchSegment meets an AND of words; a word is the union
+// of the postings of its exact forms' terms (looked up in `segment`, each counting in every
+// document). nullopt when the rarest word is too rare for the bitmap to pay.
+std::optional<DocList> MeetWords(const Segment& segment,
+                                 const std::vector<std::vector<TermRef>>& words,
+                                 const DocList& excluded);
 
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the
