@@ -69,7 +69,7 @@ struct TopKSegmentQuery {
   std::vector<std::pair<std::int64_t, std::int64_t>> time_ranges;
   DocList excluded;              // AND: no hit is in this (sorted)
   // AND of several words: when given, the documents that hold every word (sorted, as
-  // MatchAndOfWords finds them in one bitmap), the only ones visited; otherwise the rarest
+  // MeetWords finds them in one bitmap), the only ones visited; otherwise the rarest
   // word's documents are, the others galloping to them.
   const DocList* candidates = nullptr;
   double avg_length = 1;         // the index's average document length
