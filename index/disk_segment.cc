@@ -201,17 +201,14 @@ class DiskCursor final : public PostingCursor {
       first = last + 1;
       if (from > to || !AnyBit(where, from - lo, to - lo)) continue;
       if (LoadBlock(b) == kNoDoc) break;  // damaged
-      if (inside) {
-        for (std::uint32_t i = 0; i < count_; ++i) {
-          const std::uint32_t d = docs_[i] - lo;
-          bits[d >> 6] |= std::uint64_t{1} << (d & 63);
-        }
-        continue;
-      }
-      for (std::uint32_t i = 0; i < count_; ++i) {
-        const std::uint32_t d = docs_[i];
-        if (d < lo || d >= hi) continue;
-        bits[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
+      // The block's documents in [lo, hi): all of them, unless the range cuts the block.
+      const std::uint32_t* const block = docs_;
+      const std::uint32_t* const block_end = block + count_;
+      const std::uint32_t* begin = inside ? block : std::lower_bound(block, block_end, lo);
+      const std::uint32_t* end = inside ? block_end : std::lower_bound(begin, block_end, hi);
+      for (const std::uint32_t* at = begin; at < end; ++at) {
+        const std::uint32_t d = *at - lo;
+        bits[d >> 6] |= std::uint64_t{1} << (d & 63);
       }
     }
     End();

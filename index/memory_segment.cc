@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
+
+#include "index/varint.h"
 
 namespace dateline::index {
 namespace {
@@ -18,15 +21,24 @@ class SliceReader {
   bool Byte(std::uint8_t* b) {
     if (pos_ == tail_) return false;
     if (pos_ == limit_) {
-      std::uint32_t next;
-      std::memcpy(&next, seg_->PoolAt(limit_), 4);
-      if (level_ < MemorySegment::kMaxSliceLevel) ++level_;
-      pos_ = next;
-      limit_ = next + MemorySegment::SliceSize(level_) - 4;
+      NextSlice();
       if (pos_ == tail_) return false;
     }
     *b = *seg_->PoolAt(pos_++);
     return true;
+  }
+
+  // Appends the bytes up to the tail to `out`, a slice at a time.
+  void AppendRest(std::vector<std::uint8_t>& out) {
+    while (pos_ != tail_) {
+      if (pos_ == limit_) {
+        NextSlice();
+        continue;
+      }
+      const std::uint32_t end = pos_ <= tail_ && tail_ <= limit_ ? tail_ : limit_;
+      out.insert(out.end(), seg_->PoolAt(pos_), seg_->PoolAt(pos_) + (end - pos_));
+      pos_ = end;
+    }
   }
 
   bool Varint(std::uint32_t* v) {
@@ -44,6 +56,15 @@ class SliceReader {
   }
 
  private:
+  // On to the next slice, whose offset the full one ends with.
+  void NextSlice() {
+    std::uint32_t next;
+    std::memcpy(&next, seg_->PoolAt(limit_), 4);
+    if (level_ < MemorySegment::kMaxSliceLevel) ++level_;
+    pos_ = next;
+    limit_ = next + MemorySegment::SliceSize(level_) - 4;
+  }
+
   const MemorySegment* seg_ = nullptr;
   std::uint32_t pos_ = 0;
   std::uint32_t limit_ = 0;
@@ -442,35 +463,12 @@ void MemorySegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint3
   const Term& t = terms_[sorted_[i]];
   if (t.df == 0) return;
   const bool positional = HasPositions(Key(sorted_[i]));
-  // The slices' bytes, in order: a full slice ends with the next one's offset.
+  // The slices' bytes, in order, then decoded from there.
   bytes.clear();
-  std::uint32_t pos = t.head;
-  std::uint32_t limit = t.head + SliceSize(0) - 4;
-  std::uint32_t level = 0;
-  for (;;) {
-    if (pos <= t.tail && t.tail <= limit) {
-      bytes.insert(bytes.end(), PoolAt(pos), PoolAt(pos) + (t.tail - pos));
-      break;
-    }
-    bytes.insert(bytes.end(), PoolAt(pos), PoolAt(pos) + (limit - pos));
-    std::memcpy(&pos, PoolAt(limit), 4);
-    if (level < kMaxSliceLevel) ++level;
-    limit = pos + SliceSize(level) - 4;
-  }
+  SliceReader(this, t.head, t.tail).AppendRest(bytes);
   const std::uint8_t* p = bytes.data();
   const std::uint8_t* const end = p + bytes.size();
-  auto varint = [&p, end](std::uint32_t* v) {
-    std::uint32_t result = 0;
-    for (int shift = 0; shift <= 28 && p < end; shift += 7) {
-      const std::uint8_t byte = *p++;
-      result |= static_cast<std::uint32_t>(byte & 0x7f) << shift;
-      if (byte < 0x80) {
-        *v = result;
-        return true;
-      }
-    }
-    return false;
-  };
+  auto varint = [&p, end](std::uint32_t* v) { return GetVarint(&p, end, v); };
   std::uint32_t doc = 0;
   for (std::uint32_t k = 0; k < t.df; ++k) {
     std::uint32_t delta = 0;

@@ -585,9 +585,12 @@ class Matcher {
       }
       case Kind::kOr:
         return UnionCount(n);
-      case Kind::kAnd:
+      case Kind::kAnd: {
         if (const auto c = AndCount(n)) return *c;
-        break;
+        DocIter* it = Iter(n);
+        it->Densify(it->cost());
+        return IterCount(it);
+      }
       default:
         break;
     }
@@ -609,11 +612,7 @@ class Matcher {
     }
     auto met = MeetBits(ops);
     if (!met) return std::nullopt;
-    for (const std::uint32_t d : excluded) {
-      if (d < lo_ || d >= hi_) continue;
-      const std::uint32_t b = d - lo_;
-      met->bits[b >> 6] &= ~(std::uint64_t{1} << (b & 63));
-    }
+    ClearDocBits(excluded, met->bits.data());
     return BitsToDocs(*met);
   }
 
@@ -1107,17 +1106,11 @@ class Matcher {
   std::uint64_t UnionCount(const Node& n) {
     const std::uint32_t range = hi_ - lo_;
     std::vector<std::uint64_t> bits((std::size_t{range} + 63) / 64, 0);
-    auto set = [&](const DocList& docs) {
-      for (const std::uint32_t d : docs) {
-        const std::uint32_t b = d - lo_;
-        bits[b >> 6] |= std::uint64_t{1} << (b & 63);
-      }
-    };
     const std::vector<std::string>& languages = seg_.languages();
     for (const auto& c : n.children) {
       const WordSpec* w = LoneWord(*c);
       if (w == nullptr) {
-        set(Eval(*c));
+        SetDocBits(Eval(*c), bits.data());
         continue;
       }
       if (w->exact) {
@@ -1125,7 +1118,7 @@ class Matcher {
         continue;
       }
       if (languages.size() > 1) {  // the forms' documents in other languages do not count
-        set(WordDocs(*w));
+        SetDocBits(WordDocs(*w), bits.data());
         continue;
       }
       // One language: every form's documents count.
@@ -1133,13 +1126,34 @@ class Matcher {
         if (auto cur = seg_.Postings(key)) cur->SetBits(lo_, hi_, bits.data());
       }
     }
-    for (const std::uint32_t d : Dead()) {
-      const std::uint32_t b = d - lo_;
-      bits[b >> 6] &= ~(std::uint64_t{1} << (b & 63));
-    }
+    ClearDocBits(Dead(), bits.data());
     std::uint64_t count = 0;
     for (const std::uint64_t x : bits) count += static_cast<std::uint64_t>(std::popcount(x));
     return count;
+  }
+
+  // The live documents an iterator confirms.
+  std::uint64_t IterCount(DocIter* it) {
+    std::uint64_t c = 0;
+    for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
+      if (it->Confirm(d) && Live(d)) ++c;
+    }
+    return c;
+  }
+
+  // Sets (clears) in `bits`, a bitmap of [lo_, hi_), the bits of the documents of `docs` that lie
+  // in the range.
+  void SetDocBits(const DocList& docs, std::uint64_t* bits) const {
+    for (const std::uint32_t d : docs) {
+      if (d < lo_ || d >= hi_) continue;
+      bits[(d - lo_) >> 6] |= std::uint64_t{1} << ((d - lo_) & 63);
+    }
+  }
+  void ClearDocBits(const DocList& docs, std::uint64_t* bits) const {
+    for (const std::uint32_t d : docs) {
+      if (d < lo_ || d >= hi_) continue;
+      bits[(d - lo_) >> 6] &= ~(std::uint64_t{1} << ((d - lo_) & 63));
+    }
   }
 
   // An AND of words and NOTs of words as one bitmap of [lo_, hi_): bit d - lo_ of `bits` says
@@ -1255,10 +1269,7 @@ class Matcher {
           }
         }
         op.fill = [this, w = w](std::uint64_t* bits, const std::uint64_t*) {
-          for (const std::uint32_t d : WordDocs(*w)) {
-            const std::uint32_t b = d - lo_;
-            bits[b >> 6] |= std::uint64_t{1} << (b & 63);
-          }
+          SetDocBits(WordDocs(*w), bits);
         };
         continue;
       }
@@ -1281,15 +1292,12 @@ class Matcher {
 
   // The live documents of an AND of words and NOTs of words (AndBits), or nullopt.
   std::optional<std::uint64_t> AndCount(const Node& n) {
-    const auto a = AndBits(n);
+    auto a = AndBits(n);
     if (!a) return std::nullopt;
+    ClearDocBits(Dead(), a->bits.data());
     std::uint64_t count = 0;
     for (std::size_t w = a->first; w < a->last; ++w) {
       count += static_cast<std::uint64_t>(std::popcount(a->bits[w]));
-    }
-    for (const std::uint32_t d : Dead()) {
-      const std::uint32_t b = d - lo_;
-      count -= (a->bits[b >> 6] >> (b & 63)) & 1;
     }
     return count;
   }

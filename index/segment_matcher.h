@@ -1,11 +1,11 @@
 // Evaluates a query over one segment. A lone word, OR and NOT read whole posting lists and
-// unite sorted docid lists (through a bitmap when they are many); an AND of words (and NOTs
-// of words) meets in one bitmap of the segment, a denser word decoding only the posting blocks
+// unite sorted docid lists (through a bitmap when they are many); an AND of words (and NOTs of
+// words) meets in one bitmap of the segment, a denser word decoding only the posting blocks
 // that can still add to it. Other ANDs and the positional operators (phrases, NEAR, W, SAME,
-// ATLEAST, hd:/lead: scopes) run document at a time on two-phase iterators: the rarest operand leads and the others are asked in order of cost (skip
-// entries jump over blocks; dense words without positions become bitmaps) and each document
-// they agree on is confirmed from positions, times and exclusions. The semantics are those of
-// linear_scan.h.
+// ATLEAST, hd:/lead: scopes) run document at a time on two-phase iterators: the rarest operand
+// leads and the others are asked in order of cost (skip entries jump over blocks; dense words
+// without positions become bitmaps) and each document they agree on is confirmed from
+// positions, times and exclusions. The semantics are those of linear_scan.h.
 #pragma once
 
 #include <cstdint>
@@ -45,8 +45,7 @@ bool CountsApart(const query::Node& query);
 // without building the list where it can: a word from the stored document counts (a stem's
 // from its bound entry, minus the dead documents that hold it), an OR through one bitmap of
 // the segment, an AND of words in its bitmap; other queries are matched and their live matches
-// counted.
-// With hidden sources every match's record is read.
+// counted. With hidden sources every match's record is read.
 std::uint64_t CountSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
                            const std::vector<bool>* visible);
 
