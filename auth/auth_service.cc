@@ -337,6 +337,7 @@ Result<std::optional<std::string>> AuthService::EnsureFirstAdmin() {
   Stmt count(db_.handle(), "SELECT count(*) FROM users");
   if (!count.Step()) return count.status();
   if (count.Int(0) > 0) return std::optional<std::string>();
+  count.Reset();  // ends the read snapshot before the write below (see sql::Stmt::Reset)
   std::string password = RandomString(20, kOneTimePasswordAlphabet);
   auto hash = HashPassword(password, options_.password_cost);
   if (!hash.ok()) return hash.status();
@@ -716,6 +717,7 @@ Result<Principal> AuthService::Authenticate(std::string_view session_token,
     const std::int64_t db_last_seen = st.Int(4);
     const std::string username = st.Text(5);
     const bool disabled = st.Int(6) != 0;
+    st.Reset();  // ends the read snapshot before the writes below (see sql::Stmt::Reset)
     std::int64_t last_seen = db_last_seen;
     if (auto it = session_last_seen_.find(id); it != session_last_seen_.end()) {
       last_seen = std::max(last_seen, it->second);
@@ -1053,6 +1055,7 @@ Status AuthService::RevokeToken(const Principal& actor, std::string_view token_i
   }
   const std::int64_t owner = st.Int(0);
   const std::string name = st.Text(1);
+  st.Reset();  // ends the read snapshot before the write below (see sql::Stmt::Reset)
   if (owner != actor.user_id && !HasScope(actor, Scope::kAdmin)) {
     return Status::NotFound("no such token");
   }
@@ -1084,6 +1087,7 @@ Result<Principal> AuthService::AuthenticateBearer(std::string_view token, std::s
   const std::int64_t last_used = st.IsNull(3) ? -1 : st.Int(3);
   const bool used_before = last_used >= 0;
   const std::string name = st.Text(4);
+  st.Reset();  // ends the read snapshot before the write below (see sql::Stmt::Reset)
   auto row = FindUserByIdLocked(user_id);
   if (!row.ok()) return row.status();
   if (!*row) return Status::NotFound("no such token");

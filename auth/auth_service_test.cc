@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -549,6 +550,53 @@ TEST_F(AuthServiceTest, ApiTokensScopesListRevoke) {
   EXPECT_EQ(auth_->AuthenticateBearer(t->token).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(CountAudit("token.created"), 2);
   EXPECT_EQ(CountAudit("token.revoked"), 1);
+}
+
+// The server keeps several connections to the metadata database (alerts, webhooks, read
+// counts). A write made on one of them between a request's read and its write must not fail
+// the request: a statement that read a row and stays open keeps its read snapshot, and
+// SQLite refuses to turn a stale snapshot into a write (SQLITE_BUSY_SNAPSHOT, without waiting).
+// Here another connection commits just before each write the service starts.
+TEST_F(AuthServiceTest, WritesAfterReadsSurviveAnotherConnectionsCommit) {
+  Add("ed", Role::kEditor);
+  auto ed = Login("ed");
+  ASSERT_TRUE(ed.ok());
+  auto t = auth_->CreateToken(ed.principal, "bot", static_cast<ScopeSet>(Scope::kStoriesRead));
+  auto t2 = auth_->CreateToken(ed.principal, "bot2", static_cast<ScopeSet>(Scope::kStoriesRead));
+  ASSERT_TRUE(t.ok() && t2.ok());
+
+  auto other = MetadataDb::Open(dir_ + "/metadata.db");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  struct Hook {
+    MetadataDb* other;
+    std::vector<Status> writes;
+  } hook{other->get(), {}};
+  auto on_statement = [](unsigned, void* ctx, void* stmt, void*) -> int {
+    auto* h = static_cast<Hook*>(ctx);
+    const char* sql = sqlite3_sql(static_cast<sqlite3_stmt*>(stmt));
+    const std::string_view text = sql != nullptr ? sql : "";
+    if (text.rfind("UPDATE", 0) == 0 || text.rfind("DELETE", 0) == 0) {
+      // A real change: an UPDATE that leaves every row as it was commits nothing.
+      h->writes.push_back(h->other->Exec("INSERT INTO groups(name, created_at) VALUES ('desk-" +
+                                         std::to_string(h->writes.size()) + "', 0)"));
+    }
+    return 0;
+  };
+  sqlite3_trace_v2(db_->handle(), SQLITE_TRACE_STMT, on_statement, &hook);
+
+  auto used = auth_->AuthenticateBearer(t->token);  // first use: last_used_at is written
+  EXPECT_TRUE(used.ok()) << used.status().ToString();
+  clock_.Advance(2 * kMin);  // past the throttle: last_seen_at is written
+  auto seen = auth_->Authenticate(ed.session_token, "10.0.0.2", "ua");
+  EXPECT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_TRUE(auth_->RevokeToken(ed.principal, t2->id).ok());
+  sqlite3_trace_v2(db_->handle(), 0, nullptr, nullptr);
+
+  ASSERT_GE(hook.writes.size(), 3u);  // the hook really wrote before each of the three writes
+  for (const Status& w : hook.writes) EXPECT_TRUE(w.ok()) << w.ToString();
+  EXPECT_NE(Scalar("SELECT last_used_at FROM api_tokens WHERE id = '" + t->id + "'"), "");
+  EXPECT_EQ(Scalar("SELECT address FROM sessions"), "10.0.0.2");
+  EXPECT_EQ(Scalar("SELECT count(*) FROM api_tokens"), "1");
 }
 
 TEST_F(AuthServiceTest, DisabledUserSessionsAndTokensAreDead) {

@@ -42,6 +42,11 @@ class Stmt {
 
   // Makes a prepared statement ready to run again with new bindings (preparing costs far more
   // than running a simple statement; a loop prepares once and resets per row).
+  //
+  // Also call it once the row a statement stepped to has been read and the connection will
+  // write next outside a Transaction. A statement left on a row keeps its read snapshot; if
+  // another connection to the database (the server holds several) committed since, SQLite
+  // refuses to turn that stale snapshot into a write, with SQLITE_BUSY_SNAPSHOT and no wait.
   Stmt& Reset() {
     if (stmt_ != nullptr) {
       sqlite3_reset(stmt_);
