@@ -83,6 +83,7 @@ class StemCursor {
   double Idf(std::uint8_t language) const {
     return idf_[language < idf_.size() ? language : 0];
   }
+  double MaxIdf() const { return max_idf_; }
 
   bool bounded() const { return bounded_; }
   // The pieces, covering docids [0, doc_count) in order (when bounded).
@@ -282,15 +283,16 @@ class WordTopK {
   }
 
   // Whether a single word's document d (its tf in tf_[0]) may reach the threshold: its score
-  // with the boost of its run's newest story, compared without a division (idf tf (k1 + 1)
-  // boost >= threshold (tf + norm)). Most documents a word's pass visits fall short, and this
-  // spares them the score's two divisions and the document's own boost.
+  // with the word's largest idf and the boost of its run's newest story, compared without a
+  // division (idf tf (k1 + 1) boost >= threshold (tf + norm)). Most documents a word's pass
+  // visits fall short, and this spares them the score's two divisions, the document's own
+  // boost and the read of its record for its language.
   bool MayReach(std::uint32_t d, double threshold) const {
     if (!(threshold > 0)) return true;
     const double tf = tf_[0];
     const double norm = norm_base_ + norm_per_length_ * LengthOf(d);
     const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
-    return !(words_[0]->Idf(LanguageOf(d)) * tf * (kBm25K1 + 1) * boost * kSlack <
+    return !(words_[0]->MaxIdf() * tf * (kBm25K1 + 1) * boost * kSlack <
              threshold * (tf + norm));
   }
   static constexpr double kMaxBoost = 1.5;  // RecencyBoost of a story published now
@@ -330,6 +332,19 @@ class WordTopK {
     checked_end_ = end;
     checked_threshold_ = threshold;
     return kNoDoc;
+  }
+
+  // Past a skippable region ending at `end`: the regions after it are checked from the pieces
+  // alone, and only the first that cannot be skipped is returned (n_ when none is left), so the
+  // cursors move once, and decode no block of a skipped region on the way.
+  std::uint32_t SkipRegions(std::uint32_t end, double threshold) {
+    std::uint32_t next = end + 1;
+    while (next < n_) {
+      const std::uint32_t e = SkippableRegion(next, threshold);
+      if (e == kNoDoc) break;
+      next = e + 1;
+    }
+    return std::min(next, n_);
   }
 
   // A single word with nothing else to check: the few pieces of highest bound are scored first,
@@ -420,8 +435,8 @@ class WordTopK {
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
-          if (end + 1 >= n_) return;
-          target = end + 1;
+          target = SkipRegions(end, threshold);
+          if (target >= n_) return;
           continue;
         }
       }
@@ -511,8 +526,9 @@ class WordTopK {
       if (threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
-          if (end + 1 >= n_) return;
-          next(end + 1);
+          const std::uint32_t to = SkipRegions(end, threshold);
+          if (to >= n_) return;
+          next(to);
           continue;
         }
       }

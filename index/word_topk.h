@@ -25,7 +25,9 @@
 //  - Both: before a candidate is aligned or scored, the block bound of the region of docids up to
 //    the nearest piece end (every word's piece weight, or its tf maximum in the region's shortest
 //    document, times the boost of its newest story) is checked against the k-th best, and the
-//    whole region is skipped when it cannot beat it.
+//    whole region is skipped when it cannot beat it. The regions after a skipped one are checked
+//    from the pieces alone, so the cursors move once, past all of them, and decode no block of
+//    a skipped region.
 // Scores are computed with the searcher's formula (bm25.h), word by word in query order, so they
 // equal the exhaustive path's bit for bit.
 #pragma once
