@@ -1,5 +1,7 @@
 #include "index/block_codec.h"
 
+#include "index/varint.h"
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -152,36 +154,90 @@ void PackRice(const std::uint32_t* values, std::size_t n, std::string& out) {
       k = c;
     }
   }
-  out.push_back(static_cast<char>(k));
-  BitWriter w(out);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t q = values[i] >> k;
-    if (q < kRiceEscape) {
-      w.Put(1ull << q, q + 1);
-      if (k > 0) w.Put(values[i] & ((1ull << k) - 1), k);
-    } else {
-      w.Put(1ull << kRiceEscape, kRiceEscape + 1);
-      w.Put(values[i], 32);
+  const std::uint64_t low_mask = (1ull << k) - 1;
+  if (n < kRiceSplitMin) {
+    out.push_back(static_cast<char>(k));
+    BitWriter w(out);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t q = values[i] >> k;
+      if (q < kRiceEscape) {
+        w.Put(1ull << q, q + 1);
+        if (k > 0) w.Put(values[i] & low_mask, k);
+      } else {
+        w.Put(1ull << kRiceEscape, kRiceEscape + 1);
+        w.Put(values[i], 32);
+      }
     }
+    w.Finish();
+    return;
   }
-  w.Finish();
+  std::uint32_t escapes = 0;
+  for (std::size_t i = 0; i < n; ++i) escapes += (values[i] >> k) >= kRiceEscape;
+  out.push_back(static_cast<char>(kRiceSplit | (escapes > 0 ? kRiceEscapes : 0) | k));
+  if (escapes > 0) PutVarint(out, escapes);
+  {
+    BitWriter w(out);
+    if (k > 0) {
+      for (std::size_t i = 0; i < n; ++i) w.Put(values[i] & low_mask, k);
+    }
+    w.Finish();
+  }
+  {
+    BitWriter w(out);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t q = std::min<std::uint32_t>(values[i] >> k, kRiceEscape);
+      w.Put(1ull << q, q + 1);
+    }
+    w.Finish();
+  }
+  auto put32 = [&](std::uint32_t v) {
+    for (int b = 0; b < 4; ++b) out.push_back(static_cast<char>(v >> (8 * b)));
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if ((values[i] >> k) < kRiceEscape) continue;
+    put32(static_cast<std::uint32_t>(i));
+    put32(values[i]);
+  }
 }
 
 bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                 std::uint32_t* values) {
   if (data >= end) return n == 0;
   RiceReader r;
-  return r.Start(data, end) && r.Read(n, values);
+  return r.Start(data, end, n) && r.Read(n, values);
 }
 
-bool RiceReader::Start(const std::uint8_t* data, const std::uint8_t* end) {
+bool RiceReader::Start(const std::uint8_t* data, const std::uint8_t* end, std::size_t total) {
   if (data >= end) return false;
-  k_ = data[0];
-  p_ = data + 1;
-  end_ = end;
+  const std::uint8_t head = data[0];
   buf_ = 0;
   avail_ = 0;
-  return k_ <= kRiceMaxK;
+  end_ = end;
+  p_ = data + 1;
+  next_ = 0;
+  total_ = total;
+  split_ = (head & kRiceSplit) != 0;
+  k_ = head & (kRiceSplit - 1);
+  if (k_ > kRiceMaxK) return false;
+  if (!split_) return head <= kRiceMaxK;
+  if ((head & ~(kRiceSplit | kRiceEscapes | (kRiceSplit - 1))) != 0) return false;
+  std::uint32_t escapes = 0;
+  if ((head & kRiceEscapes) != 0 && (!GetVarint(&p_, end, &escapes) || escapes == 0)) {
+    return false;
+  }
+  // A value takes at least a quotient bit: more values than the bytes hold is damage.
+  const auto size = static_cast<std::size_t>(end - p_);
+  if (total > 8 * size || escapes > total) return false;
+  low_bytes_ = (total * k_ + 7) / 8;
+  const std::size_t escape_bytes = std::size_t{escapes} * 8;
+  if (low_bytes_ + escape_bytes > size) return false;
+  low_ = p_;
+  p_ += low_bytes_;
+  end_ = end - escape_bytes;
+  escapes_ = end_;
+  escape_count_ = escapes;
+  escape_at_ = 0;
+  return true;
 }
 
 // Read and Skip keep the bit buffer in locals (the members are written back once): through
@@ -258,8 +314,115 @@ bool RiceReader::Codes(std::size_t n, std::uint32_t* values) {
   return ok;
 }
 
-bool RiceReader::Read(std::size_t n, std::uint32_t* values) { return Codes<true>(n, values); }
+namespace {
 
-bool RiceReader::Skip(std::size_t n) { return Codes<false>(n, nullptr); }
+std::uint32_t Load32(const std::uint8_t* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;  // little-endian hosts only, as the rest of the format
+}
+
+// Bit counting without a library call where the build does not assume the popcnt instruction.
+inline unsigned Ones(std::uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
+}
+
+}  // namespace
+
+bool RiceReader::ReadSplit(std::size_t n, std::uint32_t* values) {
+  if (n > total_ - next_) return false;
+  Bits b{p_, end_, buf_, avail_};
+  const std::uint64_t low_mask = (1ull << k_) - 1;
+  const auto plain =
+      static_cast<unsigned>(std::min<std::uint64_t>(kRiceEscape, (0xffffffffull >> k_) + 1));
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (b.avail < kRiceEscape + 1) b.Refill();
+    if (b.buf == 0) {
+      ok = false;
+      break;
+    }
+    const auto q = static_cast<unsigned>(std::countr_zero(b.buf));
+    if (b.avail < q + 1) {
+      ok = false;
+      break;
+    }
+    b.buf >>= q + 1;
+    b.avail -= q + 1;
+    const std::size_t at = next_ + i;
+    if (q < plain) [[likely]] {
+      // The k low bits, read where they lie: independent of the quotients' bit stream.
+      std::uint64_t low = 0;
+      if (k_ > 0) {
+        const std::size_t bit = at * k_;
+        const std::size_t byte = bit / 8;
+        if (byte + 8 <= low_bytes_) {
+          std::memcpy(&low, low_ + byte, 8);
+        } else {
+          for (std::size_t j = 0; byte + j < low_bytes_; ++j) {
+            low |= static_cast<std::uint64_t>(low_[byte + j]) << (8 * j);
+          }
+        }
+        low = (low >> (bit % 8)) & low_mask;
+      }
+      values[i] = static_cast<std::uint32_t>(std::uint64_t{q} << k_ | low);
+      continue;
+    }
+    // An escape: its value is kept whole, by index.
+    while (escape_at_ < escape_count_ && Load32(escapes_ + 8 * escape_at_) < at) ++escape_at_;
+    if (q != kRiceEscape || escape_at_ == escape_count_ ||
+        Load32(escapes_ + 8 * escape_at_) != at) {
+      ok = false;
+      break;
+    }
+    values[i] = Load32(escapes_ + 8 * escape_at_ + 4);
+  }
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  if (ok) next_ += n;
+  return ok;
+}
+
+bool RiceReader::SkipSplit(std::size_t n) {
+  if (n > total_ - next_) return false;
+  Bits b{p_, end_, buf_, avail_};
+  // Every value's quotient ends in the one bit: pass over n of them.
+  std::size_t left = n;
+  bool ok = true;
+  while (left > 0) {
+    if (b.avail < 57) b.Refill();
+    if (b.buf == 0) {
+      ok = false;
+      break;
+    }
+    const unsigned ones = Ones(b.buf);
+    if (ones >= left) {
+      std::uint64_t x = b.buf;
+      for (std::size_t j = 1; j < left; ++j) x &= x - 1;
+      const auto used = static_cast<unsigned>(std::countr_zero(x)) + 1;
+      b.buf = used == 64 ? 0 : b.buf >> used;
+      b.avail -= used;
+      break;
+    }
+    left -= ones;
+    b.buf = 0;
+    b.avail = 0;
+  }
+  p_ = b.p;
+  buf_ = b.buf;
+  avail_ = b.avail;
+  if (ok) next_ += n;
+  return ok;
+}
+
+bool RiceReader::Read(std::size_t n, std::uint32_t* values) {
+  return split_ ? ReadSplit(n, values) : Codes<true>(n, values);
+}
+
+bool RiceReader::Skip(std::size_t n) { return split_ ? SkipSplit(n) : Codes<false>(n, nullptr); }
 
 }  // namespace dateline::index

@@ -24,42 +24,69 @@ std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::
                         std::uint32_t* values);
 
 // Rice coding of a posting block's position codes (per document the first position, then the
-// gaps): a byte k (0 .. kRiceMaxK), then per value v the quotient q = v >> k as q zero bits and
-// a one bit, then the k low bits of v. A quotient of kRiceEscape or more is written as
-// kRiceEscape zero bits, a one bit and v in 32 bits, so no value takes more than 57 bits. Bits
-// fill each byte from its low bit; the last byte is zero-padded. k is chosen per block from the
-// values' mean (about 1.0 byte a position on news text, against 1.27 as LEB128 varints).
+// gaps): per value v the quotient q = v >> k in unary (q zero bits and a one bit) and the k low
+// bits of v. A quotient of kRiceEscape or more is an escape: kRiceEscape zero bits and a one
+// bit, the value kept whole elsewhere. Bits fill each byte from its low bit. k (0 .. kRiceMaxK)
+// is chosen per block from the values' mean (about 1.0 byte a position on news text, against
+// 1.27 as LEB128 varints). The first byte tells two layouts apart:
+//  - interleaved (first byte k), for runs of fewer than kRiceSplitMin values: per value its
+//    unary quotient then its k low bits (an escape: then v in 32 bits); zero-padded to a byte.
+//  - split (first byte kRiceSplit | k, with kRiceEscapes when there are escapes), for longer
+//    runs: [when escapes: their count E, a varint] the n values' k low bits packed
+//    (ceil(n k / 8) bytes), then the n unary quotients zero-padded to a byte, then per escape
+//    its index in the run and its value (two little-endian 32-bit words, by index). Passing
+//    over m values is then counting m one bits of the quotients, 64 bits at a time, and moving
+//    m k bits on: a posting cursor skips the codes of the documents before the one it reads
+//    without decoding them.
 inline constexpr unsigned kRiceMaxK = 28;
 inline constexpr unsigned kRiceEscape = 24;
+inline constexpr std::uint8_t kRiceSplit = 0x20;
+inline constexpr std::uint8_t kRiceEscapes = 0x40;
+inline constexpr std::size_t kRiceSplitMin = 32;
 void PackRice(const std::uint32_t* values, std::size_t n, std::string& out);
-// Decodes n values from [data, end) into values[0..n). False when the input is truncated or
-// damaged (a k above kRiceMaxK, a quotient above kRiceEscape, a value above 32 bits); it never
-// reads past `end`.
+// Decodes n values from [data, end) into values[0..n) (n: the run's length, as packed). False
+// when the input is truncated or damaged (a k above kRiceMaxK, a quotient above kRiceEscape, a
+// value above 32 bits, an escape without its value); it never reads past `end`.
 bool UnpackRice(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                 std::uint32_t* values);
 
 // The same decoding a few values at a time: a posting cursor that needs the positions of one
 // document of a block passes over the codes of the documents before it (Skip stores nothing and
-// builds no positions) and decodes only that document's. Refuses what UnpackRice refuses.
+// builds no positions) and decodes only that document's. Refuses what UnpackRice refuses, and
+// Skip of a split run refuses too few quotients (it does not look into the ones it counts).
 class RiceReader {
  public:
-  // Reads the k byte; false when it is missing or above kRiceMaxK.
-  bool Start(const std::uint8_t* data, const std::uint8_t* end);
+  // Reads the layout byte (and the escape count); `total` is the run's length in values (a
+  // split run's quotients start after its total k-bit parts). False when the header is missing
+  // or damaged.
+  bool Start(const std::uint8_t* data, const std::uint8_t* end, std::size_t total);
   // Decodes the next n values into values[0..n); false on damaged or truncated input.
   bool Read(std::size_t n, std::uint32_t* values);
   // Passes over the next n values; false on damaged or truncated input.
   bool Skip(std::size_t n);
 
  private:
-  // Read (Store) or Skip: decodes n codes, keeping the values when Store.
+  // Interleaved runs: Read (Store) or Skip decode n codes, keeping the values when Store.
   template <bool Store>
   bool Codes(std::size_t n, std::uint32_t* values);
+  // Split runs.
+  bool ReadSplit(std::size_t n, std::uint32_t* values);
+  bool SkipSplit(std::size_t n);
 
-  const std::uint8_t* p_ = nullptr;
-  const std::uint8_t* end_ = nullptr;
+  const std::uint8_t* p_ = nullptr;    // the next byte of the (unary) bit stream
+  const std::uint8_t* end_ = nullptr;  // its end
   std::uint64_t buf_ = 0;
   unsigned avail_ = 0;
   unsigned k_ = 0;
+  bool split_ = false;
+  // Split runs: the k-bit parts, the escapes, and the index of the next value.
+  const std::uint8_t* low_ = nullptr;
+  std::size_t low_bytes_ = 0;
+  const std::uint8_t* escapes_ = nullptr;
+  std::size_t escape_count_ = 0;
+  std::size_t escape_at_ = 0;  // the first escape whose index is not below next_
+  std::size_t next_ = 0;
+  std::size_t total_ = 0;
 };
 
 }  // namespace dateline::index

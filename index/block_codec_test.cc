@@ -112,8 +112,13 @@ TEST(RiceCodec, DamagedInputIsRefusedOrReadInBounds) {
   for (int trial = 0; trial < 3000; ++trial) {
     std::vector<std::uint8_t> bytes(1 + rng() % 40);
     for (auto& b : bytes) b = static_cast<std::uint8_t>(rng());
-    bytes[0] %= 30;
+    if (trial % 2 == 0) bytes[0] %= 30;  // interleaved; otherwise any header, split ones too
     UnpackRice(bytes.data(), bytes.data() + bytes.size(), 1 + rng() % 64, out);
+    RiceReader r;
+    if (r.Start(bytes.data(), bytes.data() + bytes.size(), 64)) {
+      (void)r.Skip(rng() % 64);
+      (void)r.Read(1 + rng() % 8, out);
+    }
   }
 }
 
@@ -131,8 +136,9 @@ TEST(RiceCodec, ReaderSkipsAndReadsInPieces) {
     std::string packed;
     PackRice(v.data(), v.size(), packed);
     const auto* p = reinterpret_cast<const std::uint8_t*>(packed.data());
+    ASSERT_EQ((packed[0] & kRiceSplit) != 0, v.size() >= kRiceSplitMin);
     RiceReader r;
-    ASSERT_TRUE(r.Start(p, p + packed.size()));
+    ASSERT_TRUE(r.Start(p, p + packed.size(), v.size()));
     std::size_t at = 0;
     while (at < v.size()) {
       const std::size_t n = std::min<std::size_t>(v.size() - at, rng() % 12);
@@ -146,19 +152,57 @@ TEST(RiceCodec, ReaderSkipsAndReadsInPieces) {
       at += n;
     }
     // Past the end, and on a truncated block, both refuse.
+    EXPECT_FALSE(r.Skip(1));
+    EXPECT_FALSE(r.Read(1, &v[0]));
     RiceReader cut;
-    ASSERT_TRUE(cut.Start(p, p + packed.size() / 2));
+    if (!cut.Start(p, p + packed.size() / 2, v.size())) continue;  // refused at the header
     std::vector<std::uint32_t> all(v.size());
     const bool read_ok = cut.Read(v.size(), all.data());
-    ASSERT_TRUE(cut.Start(p, p + packed.size() / 2));
+    ASSERT_TRUE(cut.Start(p, p + packed.size() / 2, v.size()));
     EXPECT_EQ(cut.Skip(v.size()), read_ok);
+    EXPECT_FALSE(read_ok);
   }
   const std::uint8_t k28_big[] = {28, 0x00, 0x00, 0x02, 0xff, 0xff, 0xff, 0xff};  // q 17 << 28
   RiceReader r;
-  ASSERT_TRUE(r.Start(k28_big, k28_big + sizeof k28_big));
+  ASSERT_TRUE(r.Start(k28_big, k28_big + sizeof k28_big, 1));
   EXPECT_FALSE(r.Skip(1));
   const std::uint8_t big_k[] = {29, 0xff};
-  EXPECT_FALSE(r.Start(big_k, big_k + sizeof big_k));
+  EXPECT_FALSE(r.Start(big_k, big_k + sizeof big_k, 1));
+}
+
+// A split run (kRiceSplitMin values or more) passes over values by counting quotient bits; its
+// header, escape count and escape entries are checked.
+TEST(RiceCodec, SplitRunsHeadersAndEscapes) {
+  std::vector<std::uint32_t> v(100);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::uint32_t>(i % 7 + 1);
+  v[10] = 5000;  // escapes (k is 5 to 7 here), kept whole at the end
+  v[90] = 6000;
+  std::string packed;
+  PackRice(v.data(), v.size(), packed);
+  const auto* p = reinterpret_cast<const std::uint8_t*>(packed.data());
+  ASSERT_EQ(p[0] & (kRiceSplit | kRiceEscapes), kRiceSplit | kRiceEscapes);
+  ASSERT_EQ(p[1], 2);  // two escapes
+  RiceRoundTrip(v);
+  // Skipping over an escape, then reading the next one.
+  RiceReader r;
+  ASSERT_TRUE(r.Start(p, p + packed.size(), v.size()));
+  ASSERT_TRUE(r.Skip(50));
+  std::uint32_t got[50];
+  ASSERT_TRUE(r.Read(50, got));
+  EXPECT_EQ(got[40], 6000u);
+  EXPECT_EQ(got[39], v[89]);
+  // A run said to be longer than the bytes can hold, or an escape entry pointing elsewhere.
+  EXPECT_FALSE(r.Start(p, p + packed.size(), 8 * packed.size() + 1));
+  std::string bad = packed;
+  bad[bad.size() - 16] = 11;  // the first escape's index: 10 -> 11
+  const auto* b = reinterpret_cast<const std::uint8_t*>(bad.data());
+  std::vector<std::uint32_t> out(v.size());
+  EXPECT_FALSE(UnpackRice(b, b + bad.size(), v.size(), out.data()));
+  // An escape flag with no count, and unknown header bits.
+  const std::uint8_t no_count[] = {kRiceSplit | kRiceEscapes | 2, 0x00, 0xff, 0xff};
+  EXPECT_FALSE(r.Start(no_count, no_count + sizeof no_count, 1));
+  const std::uint8_t unknown[] = {0x80 | kRiceSplit | 2, 0xff, 0xff};
+  EXPECT_FALSE(r.Start(unknown, unknown + sizeof unknown, 1));
 }
 
 TEST(Varint, RoundTripAndTruncation) {

@@ -289,19 +289,22 @@ class DiskCursor final : public PostingCursor {
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
     if (!positional_ || doc_ == kNoDoc || !started_) return;
+    const std::uint32_t* tfs = Tfs();
     if (rice_state_ == RiceState::kUnread) {
-      rice_state_ = rice_.Start(positions_begin_, positions_end_) ? RiceState::kReading
-                                                                  : RiceState::kDamaged;
+      rice_total_ = 0;
+      for (std::uint32_t j = 0; j < count_; ++j) rice_total_ += tfs[j];
+      rice_state_ = rice_.Start(positions_begin_, positions_end_, rice_total_)
+                        ? RiceState::kReading
+                        : RiceState::kDamaged;
       rice_doc_ = 0;
     }
-    const std::uint32_t* tfs = Tfs();
     if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {
       // Asked again (rare): read the block's codes from the start again.
       std::size_t before = 0;
       for (std::uint32_t j = 0; j < i_; ++j) before += tfs[j];
       RiceReader again;
       out.resize(tfs[i_]);
-      if (!again.Start(positions_begin_, positions_end_) || !again.Skip(before) ||
+      if (!again.Start(positions_begin_, positions_end_, rice_total_) || !again.Skip(before) ||
           !again.Read(tfs[i_], out.data())) {
         out.clear();
       }
@@ -436,6 +439,7 @@ class DiskCursor final : public PostingCursor {
   enum class RiceState : std::uint8_t { kUnread, kReading, kDamaged };
   RiceState rice_state_ = RiceState::kUnread;
   RiceReader rice_;
+  std::size_t rice_total_ = 0;  // the block's position codes (the sum of its tfs)
   std::uint32_t rice_doc_ = 0;
 };
 
@@ -504,8 +508,9 @@ Status DiskSegment::Validate() {
   if (std::memcmp(h.magic, segfile::kMagic, sizeof h.magic) != 0) {
     return Corrupt(path_, "bad magic");
   }
-  if (h.version != segfile::kVersion) {
+  if (h.version < segfile::kOldestVersion || h.version > segfile::kVersion) {
     return Corrupt(path_, "format version " + std::to_string(h.version) + ", this build reads " +
+                              std::to_string(segfile::kOldestVersion) + " to " +
                               std::to_string(segfile::kVersion) +
                               " (rebuild the index with `dateline reindex`)");
   }
