@@ -1,12 +1,13 @@
 #include "index/block_codec.h"
 
-#include "index/varint.h"
-
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cstring>
 #include <utility>
+
+#include "index/bit_count.h"
+#include "index/varint.h"
 
 namespace dateline::index {
 
@@ -320,14 +321,6 @@ std::uint32_t Load32(const std::uint8_t* p) {
   std::uint32_t v;
   std::memcpy(&v, p, 4);
   return v;  // little-endian hosts only, as the rest of the format
-}
-
-// Bit counting without a library call where the build does not assume the popcnt instruction.
-inline unsigned Ones(std::uint64_t x) {
-  x = x - ((x >> 1) & 0x5555555555555555ull);
-  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "index/analyzed_story.h"
+#include "index/bit_count.h"
 #include "text/analyzer.h"
 
 namespace dateline::index {
@@ -495,9 +496,7 @@ class BitsIter final : public DocIter {
   BitsIter(std::vector<std::uint64_t> bits, std::uint32_t lo, std::size_t first,
            std::size_t last)
       : bits_(std::move(bits)), lo_(lo), first_(first), last_(last) {
-    for (std::size_t w = first_; w < last_; ++w) {
-      cost_ += static_cast<std::uint64_t>(std::popcount(bits_[w]));
-    }
+    if (last_ > first_) cost_ = OnesIn(bits_.data() + first_, last_ - first_);
   }
   BitsIter* AsBits() override { return this; }
   std::uint32_t Advance(std::uint32_t target) override {
@@ -1127,9 +1126,7 @@ class Matcher {
       }
     }
     ClearDocBits(Dead(), bits.data());
-    std::uint64_t count = 0;
-    for (const std::uint64_t x : bits) count += static_cast<std::uint64_t>(std::popcount(x));
-    return count;
+    return OnesIn(bits.data(), bits.size());
   }
 
   // The live documents an iterator confirms.
@@ -1295,11 +1292,7 @@ class Matcher {
     auto a = AndBits(n);
     if (!a) return std::nullopt;
     ClearDocBits(Dead(), a->bits.data());
-    std::uint64_t count = 0;
-    for (std::size_t w = a->first; w < a->last; ++w) {
-      count += static_cast<std::uint64_t>(std::popcount(a->bits[w]));
-    }
-    return count;
+    return a->last > a->first ? OnesIn(a->bits.data() + a->first, a->last - a->first) : 0;
   }
 
   // The documents of an AND of words and NOTs of words (AndBits), or nullopt.
