@@ -282,6 +282,10 @@ class WordTopK {
     return bm25 * RecencyBoost(q_.now_us, time_us);
   }
 
+  // DocNorm without its division, for bounds only (it may differ from DocNorm in the last bit,
+  // which kSlack covers; scores use DocNorm itself).
+  double BoundNorm(std::uint32_t length) const { return norm_base_ + norm_per_length_ * length; }
+
   // Whether a single word's document d (its tf in tf_[0]) may reach the threshold: its score
   // with the word's largest idf and the boost of its run's newest story, compared without a
   // division (idf tf (k1 + 1) boost >= threshold (tf + norm)). Most documents a word's pass
@@ -290,7 +294,7 @@ class WordTopK {
   bool MayReach(std::uint32_t d, double threshold) const {
     if (!(threshold > 0)) return true;
     const double tf = tf_[0];
-    const double norm = norm_base_ + norm_per_length_ * LengthOf(d);
+    const double norm = BoundNorm(LengthOf(d));
     const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
     return !(words_[0]->MaxIdf() * tf * (kBm25K1 + 1) * boost * kSlack <
              threshold * (tf + norm));
@@ -455,7 +459,7 @@ class WordTopK {
           continue;
         }
         if (threshold > -kInf) {
-          const double norm = DocNorm(LengthOf(d), q_.avg_length);
+          const double norm = BoundNorm(LengthOf(d));
           double bound = 0;
           for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
           if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
@@ -536,16 +540,17 @@ class WordTopK {
         next(d + 1);
         continue;
       }
-      const std::int64_t time_us = TimeOf(d);
+      // `partial` and `boost` only bound the score (each word's largest idf, the boost of the
+      // run's newest story): most candidates fall short without a read of their record for
+      // their language or time. The score itself is computed exactly below.
       const std::uint32_t length = LengthOf(d);
-      const double norm = DocNorm(length, q_.avg_length);
-      const std::uint8_t language = LanguageOf(d);
-      const double boost = RecencyBoost(q_.now_us, time_us);
+      const double norm = BoundNorm(length);
+      const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
       double partial = 0;
       for (std::size_t k = essential; k < w; ++k) {
         StemCursor& word = *words_[order[k]];
         tf_[order[k]] = word.doc() == d ? word.Tf() : 0;
-        if (tf_[order[k]] != 0) partial += WordScore(word.Idf(language), tf_[order[k]], norm);
+        if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
       }
       // The non-essential words, the largest bound first, each at most its block bound in this
       // document until looked up: stop as soon as the rest cannot reach the threshold.
@@ -565,7 +570,7 @@ class WordTopK {
           StemCursor& word = *words_[order[k]];
           tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
           rest -= bound_[k];
-          if (tf_[order[k]] != 0) partial += WordScore(word.Idf(language), tf_[order[k]], norm);
+          if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
         }
         if (!below && (partial + rest) * boost * kSlack < threshold) below = true;
       } else {
@@ -578,6 +583,7 @@ class WordTopK {
         next(d + 1);
         continue;
       }
+      const std::int64_t time_us = TimeOf(d);
       const double score = Score(d, time_us, length);
       if (score >= Threshold()) q_.offer(d, time_us, score);
       next(d + 1);
