@@ -15,6 +15,24 @@ inline unsigned Ones(std::uint64_t x) {
   return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
 }
 
+// The index of the m-th one bit of x, counted from the low end (m >= 1; x has at least m):
+// the byte holding it is found from the bytes' running counts (one multiply), then the bit
+// within that byte.
+inline unsigned SelectOne(std::uint64_t x, unsigned m) {
+  std::uint64_t c = x - ((x >> 1) & 0x5555555555555555ull);
+  c = (c & 0x3333333333333333ull) + ((c >> 2) & 0x3333333333333333ull);
+  c = (c + (c >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  const std::uint64_t running = c * 0x0101010101010101ull;  // byte i: the ones of bytes 0..i
+  // A byte's high bit is set where its running count (at most 64) reaches m.
+  const std::uint64_t reached =
+      ((running | 0x8080808080808080ull) - 0x0101010101010101ull * m) & 0x8080808080808080ull;
+  const unsigned byte = static_cast<unsigned>(__builtin_ctzll(reached)) / 8;
+  const unsigned before = byte == 0 ? 0 : static_cast<unsigned>(running >> (8 * byte - 8)) & 0xff;
+  auto bits = static_cast<unsigned>(x >> (8 * byte)) & 0xff;
+  for (unsigned k = m - before; k > 1; --k) bits &= bits - 1;
+  return 8 * byte + static_cast<unsigned>(__builtin_ctz(bits));
+}
+
 // The one bits of words[0, n).
 inline std::uint64_t OnesIn(const std::uint64_t* words, std::size_t n) {
   std::uint64_t count = 0;

@@ -394,9 +394,7 @@ bool RiceReader::SkipSplit(std::size_t n) {
     }
     const unsigned ones = Ones(b.buf);
     if (ones >= left) {
-      std::uint64_t x = b.buf;
-      for (std::size_t j = 1; j < left; ++j) x &= x - 1;
-      const auto used = static_cast<unsigned>(std::countr_zero(x)) + 1;
+      const unsigned used = SelectOne(b.buf, static_cast<unsigned>(left)) + 1;
       b.buf = used == 64 ? 0 : b.buf >> used;
       b.avail -= used;
       break;

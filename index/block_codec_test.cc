@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "index/bit_count.h"
 #include "index/varint.h"
 
 namespace dateline::index {
@@ -203,6 +204,24 @@ TEST(RiceCodec, SplitRunsHeadersAndEscapes) {
   EXPECT_FALSE(r.Start(no_count, no_count + sizeof no_count, 1));
   const std::uint8_t unknown[] = {0x80 | kRiceSplit | 2, 0xff, 0xff};
   EXPECT_FALSE(r.Start(unknown, unknown + sizeof unknown, 1));
+}
+
+TEST(BitCount, OnesAndSelectAgreeWithABitByBitCount) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::uint64_t x = rng();
+    if (trial % 3 == 1) x &= rng() & rng();  // sparse words
+    if (trial % 3 == 2) x |= rng() | rng();  // dense words
+    if (trial == 0) x = ~0ull;
+    if (trial == 1) x = 1ull << 63;
+    unsigned ones = 0;
+    for (unsigned bit = 0; bit < 64; ++bit) {
+      if ((x >> bit & 1) == 0) continue;
+      ++ones;
+      ASSERT_EQ(SelectOne(x, ones), bit) << std::hex << x << " m " << std::dec << ones;
+    }
+    ASSERT_EQ(Ones(x), ones);
+  }
 }
 
 TEST(Varint, RoundTripAndTruncation) {
