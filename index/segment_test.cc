@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
@@ -123,6 +124,24 @@ TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
                                             ExactKey("w292"), ExactKey("w293"), ExactKey("w294"),
                                             ExactKey("w295"), ExactKey("w296"), ExactKey("w297"),
                                             ExactKey("w298"), ExactKey("w299")}));
+}
+
+// A small segment whose frequent words have position runs of 32 codes or more (split Rice runs,
+// format 5) beside short interleaved ones. Written as the segment fuzzer's seed when
+// DATELINE_FUZZ_SEED_DIR is set (how fuzz/corpus/fuzz_index_segment/split-positions.dix was
+// made); otherwise only checks that it reads back.
+TEST_F(SegmentTest, SplitPositionRunsSeedForFuzzer) {
+  const std::uint32_t docs = 160;
+  auto mem = Synthetic(docs);
+  const std::string path = (dir_ / "seg-000001.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  ExpectSamePostings(*mem, **disk, docs);
+  if (const char* out = std::getenv("DATELINE_FUZZ_SEED_DIR")) {
+    std::filesystem::copy_file(path, std::string(out) + "/split-positions.dix",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
 }
 
 // A merge copies a segment file's positions as stored bytes and reads its postings by dictionary
