@@ -8,21 +8,23 @@
 
 namespace dateline::index {
 
-inline unsigned Ones(std::uint64_t x) {
+// The one bits of each byte of x, in that byte.
+inline std::uint64_t ByteCounts(std::uint64_t x) {
   x = x - ((x >> 1) & 0x5555555555555555ull);
   x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  return static_cast<unsigned>((x * 0x0101010101010101ull) >> 56);
+  return (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+}
+
+inline unsigned Ones(std::uint64_t x) {
+  return static_cast<unsigned>((ByteCounts(x) * 0x0101010101010101ull) >> 56);
 }
 
 // The index of the m-th one bit of x, counted from the low end (m >= 1; x has at least m):
 // the byte holding it is found from the bytes' running counts (one multiply), then the bit
 // within that byte.
 inline unsigned SelectOne(std::uint64_t x, unsigned m) {
-  std::uint64_t c = x - ((x >> 1) & 0x5555555555555555ull);
-  c = (c & 0x3333333333333333ull) + ((c >> 2) & 0x3333333333333333ull);
-  c = (c + (c >> 4)) & 0x0f0f0f0f0f0f0f0full;
-  const std::uint64_t running = c * 0x0101010101010101ull;  // byte i: the ones of bytes 0..i
+  // Byte i: the ones of bytes 0..i.
+  const std::uint64_t running = ByteCounts(x) * 0x0101010101010101ull;
   // A byte's high bit is set where its running count (at most 64) reaches m.
   const std::uint64_t reached =
       ((running | 0x8080808080808080ull) - 0x0101010101010101ull * m) & 0x8080808080808080ull;

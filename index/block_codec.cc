@@ -64,6 +64,22 @@ constexpr auto MakeUnpackers(std::index_sequence<B...>) {
 }
 constexpr auto kUnpackers = MakeUnpackers(std::make_index_sequence<32>{});
 
+// The value of at most 57 bits (`mask`) starting at bit `bit` of src[0, bytes): 8 bytes at a
+// time where src has them, the tail byte by byte.
+std::uint64_t BitsAt(const std::uint8_t* src, std::size_t bytes, std::size_t bit,
+                     std::uint64_t mask) {
+  const std::size_t byte = bit / 8;
+  std::uint64_t word = 0;
+  if (byte + 8 <= bytes) {
+    std::memcpy(&word, src + byte, 8);
+  } else {
+    for (std::size_t k = 0; byte + k < bytes; ++k) {
+      word |= static_cast<std::uint64_t>(src[byte + k]) << (8 * k);
+    }
+  }
+  return (word >> (bit % 8)) & mask;
+}
+
 }  // namespace
 
 std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
@@ -83,20 +99,9 @@ std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::
     return 1 + bytes;
   }
   const std::uint64_t mask = bits == 32 ? 0xffffffffull : ((1ull << bits) - 1);
-  // A partial block (the last of a list): 8 bytes at a time where the block has them, the tail
-  // byte by byte.
+  // A partial block (the last of a list).
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t bit = i * bits;
-    const std::size_t byte = bit / 8;
-    const unsigned shift = static_cast<unsigned>(bit % 8);
-    std::uint64_t word = 0;
-    if (byte + 8 <= bytes) {
-      std::memcpy(&word, src + byte, 8);
-    } else {
-      for (std::size_t k = 0; byte + k < bytes; ++k)
-        word |= static_cast<std::uint64_t>(src[byte + k]) << (8 * k);
-    }
-    values[i] = static_cast<std::uint32_t>((word >> shift) & mask);
+    values[i] = static_cast<std::uint32_t>(BitsAt(src, bytes, i * bits, mask));
   }
   return 1 + bytes;
 }
@@ -348,19 +353,7 @@ bool RiceReader::ReadSplit(std::size_t n, std::uint32_t* values) {
     const std::size_t at = next_ + i;
     if (q < plain) [[likely]] {
       // The k low bits, read where they lie: independent of the quotients' bit stream.
-      std::uint64_t low = 0;
-      if (k_ > 0) {
-        const std::size_t bit = at * k_;
-        const std::size_t byte = bit / 8;
-        if (byte + 8 <= low_bytes_) {
-          std::memcpy(&low, low_ + byte, 8);
-        } else {
-          for (std::size_t j = 0; byte + j < low_bytes_; ++j) {
-            low |= static_cast<std::uint64_t>(low_[byte + j]) << (8 * j);
-          }
-        }
-        low = (low >> (bit % 8)) & low_mask;
-      }
+      const std::uint64_t low = k_ > 0 ? BitsAt(low_, low_bytes_, at * k_, low_mask) : 0;
       values[i] = static_cast<std::uint32_t>(std::uint64_t{q} << k_ | low);
       continue;
     }

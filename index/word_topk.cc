@@ -295,17 +295,21 @@ class WordTopK {
     if (!(threshold > 0)) return true;
     const double tf = tf_[0];
     const double norm = BoundNorm(LengthOf(d));
-    const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
+    const double boost = RunBoost(d);
     return !(words_[0]->MaxIdf() * tf * (kBm25K1 + 1) * boost * kSlack <
              threshold * (tf + norm));
   }
   static constexpr double kMaxBoost = 1.5;  // RecencyBoost of a story published now
+  // The boost of the newest story of d's run: at least d's own.
+  double RunBoost(std::uint32_t d) const {
+    return run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
+  }
 
   // The shortest document and the largest boost of docids [a, b] (from the runs).
   void Region(std::uint32_t a, std::uint32_t b, double& min_length, double& boost) const {
     if (runs_ == nullptr) {
       min_length = 0;
-      boost = 1.5;
+      boost = kMaxBoost;
       return;
     }
     std::uint32_t shortest = std::numeric_limits<std::uint32_t>::max();
@@ -493,7 +497,7 @@ class WordTopK {
   // MaxScore: only the documents of the essential words are candidates.
   void RunOr() {
     const std::size_t w = words_.size();
-    double min_length = 0, max_boost = 1.5;
+    double min_length = 0, max_boost = kMaxBoost;
     if (runs_ != nullptr) Region(0, n_ - 1, min_length, max_boost);
     std::vector<double> ub(w);
     for (std::size_t i = 0; i < w; ++i) ub[i] = words_[i]->UpperBound(min_length, q_.avg_length);
@@ -545,7 +549,7 @@ class WordTopK {
       // their language or time. The score itself is computed exactly below.
       const std::uint32_t length = LengthOf(d);
       const double norm = BoundNorm(length);
-      const double boost = run_boost_.empty() ? kMaxBoost : run_boost_[d / kTimeRun];
+      const double boost = RunBoost(d);
       double partial = 0;
       for (std::size_t k = essential; k < w; ++k) {
         StemCursor& word = *words_[order[k]];
