@@ -359,8 +359,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       }
       if (have_bar && !cmp(c, bar)) return;
       best.push_back(c);
-      // Document-at-a-time top-k trims sooner: its bounds skip more with a higher bar.
-      if (best.size() >= (word_topk ? keep * 2 : keep * 2 + 64)) trim();
+      // Document-at-a-time top-k trims at every match kept once it has `keep`: its bounds skip
+      // more with the bar at the k-th best so far than with a bar left behind by later matches
+      // (a trim of keep + 1 candidates costs less than the matches it spares).
+      if (best.size() >= (word_topk ? keep + 1 : keep * 2 + 64)) trim();
     };
 
     // Scores one match and keeps it when it may be among the hits.
