@@ -56,6 +56,27 @@ void Exercise(const std::string& path) {
     if (s.StemBoundsOf(s.Lookup(key), bounds)) {
       for (const WeightBound& b : bounds) sink += b.first_doc + b.last_doc + b.max_tf;
     }
+    // Moves by a bitmap of the list (MoveByBits), on from undecoded blocks by Next.
+    auto filling = s.Postings(key);
+    auto by_bits = s.Postings(key);
+    if (filling && by_bits && s.doc_count() > 0) {
+      std::vector<std::uint64_t> bits((s.doc_count() + 63) / 64, 0);
+      filling->SetBits(0, s.doc_count(), bits.data());
+      int moves = 0;
+      for (std::uint32_t d = 0; d < s.doc_count() && moves < 400; ++d) {
+        if ((bits[d >> 6] >> (d & 63) & 1) == 0) continue;
+        ++moves;
+        if (!by_bits->MoveByBits(d, bits.data(), 0) && by_bits->Advance(d) == kNoDoc) break;
+        sink += by_bits->doc() + by_bits->tf();
+        by_bits->Positions(positions);
+        if (moves % 5 == 0) {
+          const std::uint32_t next = by_bits->Next();
+          if (next == kNoDoc) break;
+          sink += next;
+          d = next;
+        }
+      }
+    }
     auto ranged = s.Postings(key);
     if (ranged) {
       std::vector<std::uint32_t> docs;

@@ -42,4 +42,16 @@ inline std::uint64_t OnesIn(const std::uint64_t* words, std::size_t n) {
   return count;
 }
 
+// The one bits of bits [from, to) of the bitmap `words` (bit i in word i / 64, bit i % 64).
+inline std::uint32_t OnesBetween(const std::uint64_t* words, std::size_t from, std::size_t to) {
+  if (from >= to) return 0;
+  const std::size_t first = from >> 6, last = (to - 1) >> 6;
+  const std::uint64_t head = ~std::uint64_t{0} << (from & 63);
+  const std::uint64_t tail = ~std::uint64_t{0} >> (63 - ((to - 1) & 63));
+  if (first == last) return Ones(words[first] & head & tail);
+  return static_cast<std::uint32_t>(Ones(words[first] & head) +
+                                    OnesIn(words + first + 1, last - first - 1) +
+                                    Ones(words[last] & tail));
+}
+
 }  // namespace dateline::index

@@ -224,6 +224,20 @@ TEST(BitCount, OnesAndSelectAgreeWithABitByBitCount) {
   }
 }
 
+TEST(BitCount, OnesBetweenCountsTheBitsOfARange) {
+  std::mt19937_64 rng(9);
+  std::vector<std::uint64_t> words(40);
+  for (auto& w : words) w = rng() & rng();
+  for (int trial = 0; trial < 5000; ++trial) {
+    std::size_t from = rng() % (64 * words.size() + 1), to = rng() % (64 * words.size() + 1);
+    if (trial % 4 == 0) to = from + rng() % 70;  // within a word or across one boundary
+    to = std::min(to, 64 * words.size());
+    std::uint32_t ones = 0;
+    for (std::size_t i = from; i < to; ++i) ones += words[i >> 6] >> (i & 63) & 1;
+    ASSERT_EQ(OnesBetween(words.data(), from, to), ones) << from << " " << to;
+  }
+}
+
 TEST(Varint, RoundTripAndTruncation) {
   std::vector<std::uint8_t> buf;
   const std::uint32_t values[] = {0, 1, 127, 128, 16383, 16384, 0xffffffffu};

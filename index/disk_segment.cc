@@ -16,6 +16,7 @@
 #endif
 
 #include "core/crc32c.h"
+#include "index/bit_count.h"
 #include "index/block_codec.h"
 #include "index/varint.h"
 
@@ -87,6 +88,7 @@ class DiskCursor final : public PostingCursor {
 
   std::uint32_t Next() override {
     if (doc_ == kNoDoc && started_) return doc_;
+    if (!Ready()) return kNoDoc;
     started_ = true;
     if (!loaded_) return LoadBlock(0);
     if (i_ + 1 < count_) {
@@ -99,6 +101,7 @@ class DiskCursor final : public PostingCursor {
 
   std::uint32_t Advance(std::uint32_t target) override {
     if (started_ && (doc_ == kNoDoc || doc_ >= target)) return doc_;
+    if (!Ready()) return kNoDoc;
     if (loaded_ && i_ + 1 < count_ && docs_[i_ + 1] >= target) {  // the next one: no skip work
       ++i_;
       return doc_ = docs_[i_];
@@ -111,24 +114,7 @@ class DiskCursor final : public PostingCursor {
   [[gnu::noinline]] std::uint32_t Seek(std::uint32_t target) {
     started_ = true;
     std::uint32_t b = loaded_ ? block_ : 0;
-    if (blocks_ > 1 && Skip(b).last_doc < target) {
-      // Galloping then binary search over the skip entries: far targets cost O(log blocks).
-      std::uint32_t step = 1, lo = b + 1, hi = b + 1;
-      while (hi < blocks_ && Skip(hi).last_doc < target) {
-        lo = hi + 1;
-        hi = hi + step < blocks_ ? hi + step : blocks_;
-        step *= 2;
-      }
-      while (lo < hi) {
-        const std::uint32_t mid = lo + (hi - lo) / 2;
-        if (Skip(mid).last_doc < target) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      b = lo;
-    }
+    if (blocks_ > 1) b = BlockOf(target, b);
     if (b >= blocks_) return End();
     if (!loaded_ || b != block_) {
       if (LoadBlock(b) == kNoDoc) return kNoDoc;
@@ -145,6 +131,7 @@ class DiskCursor final : public PostingCursor {
   }
 
   void AppendRange(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) override {
+    if (!Ready()) return;
     if (Advance(lo) >= hi) return;
     while (true) {
       std::uint32_t i = i_;
@@ -160,6 +147,7 @@ class DiskCursor final : public PostingCursor {
   }
 
   void SetBits(std::uint32_t lo, std::uint32_t hi, std::uint64_t* bits) override {
+    if (!Ready()) return;
     if (Advance(lo) >= hi) return;
     while (true) {
       // The block's documents below hi, set without a store to a list.
@@ -267,6 +255,35 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
+  // The index of d in its block is the count of the bitmap's documents before it there; the
+  // block's docids stay undecoded until the cursor moves on by Next or Advance.
+  bool MoveByBits(std::uint32_t d, const std::uint64_t* bits, std::uint32_t lo) override {
+    if (started_ && (doc_ == kNoDoc || doc_ >= d)) return doc_ == d;
+    if (d < lo || d >= doc_limit_ || blocks_ == 0) return false;
+    std::uint32_t b = loaded_ ? block_ : 0;
+    if (blocks_ > 1) {
+      b = BlockOf(d, b);
+      if (b >= blocks_) return false;
+    }
+    const std::uint32_t first = b == 0 ? 0 : Skip(b - 1).last_doc + 1;
+    if (first < lo || first > d) return false;
+    const bool same = loaded_ && b == block_ && started_ && doc_ != kNoDoc;
+    // Within the current block, from the current document on.
+    const std::uint32_t from = same ? doc_ + 1 : first;
+    if (d - from > kMaxCountedDocs) return false;
+    const std::uint32_t index = (same ? i_ + 1 : 0) + OnesBetween(bits, from - lo, d - lo);
+    const std::uint32_t count = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
+    if (index >= count) return false;
+    if (!same && (!loaded_ || b != block_) && !Locate(b)) {
+      loaded_ = false;
+      return false;
+    }
+    started_ = true;
+    i_ = index;
+    doc_ = d;
+    return true;
+  }
+
   std::uint32_t doc() const override { return doc_; }
   std::uint32_t DocCount() const override { return n_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : Tfs()[i_]; }
@@ -341,6 +358,32 @@ class DiskCursor final : public PostingCursor {
     }
   }
 
+  // The first block from b on whose last docid is >= target (blocks_ when none is), by
+  // galloping then binary search over the skip entries: far targets cost O(log blocks). Only
+  // when blocks_ > 1.
+  std::uint32_t BlockOf(std::uint32_t target, std::uint32_t b) const {
+    if (Skip(b).last_doc >= target) return b;
+    std::uint32_t step = 1, lo = b + 1, hi = b + 1;
+    while (hi < blocks_ && Skip(hi).last_doc < target) {
+      lo = hi + 1;
+      hi = hi + step < blocks_ ? hi + step : blocks_;
+      step *= 2;
+    }
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (Skip(mid).last_doc < target) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  // MoveByBits counts at most this many documents' bits; decoding the block costs less than
+  // counting more.
+  static constexpr std::uint32_t kMaxCountedDocs = 4096;
+
   segfile::SkipEntry Skip(std::uint32_t b) const {  // only when blocks_ > 1
     return Load<segfile::SkipEntry>(begin_ + std::size_t{b} * sizeof(segfile::SkipEntry));
   }
@@ -353,22 +396,33 @@ class DiskCursor final : public PostingCursor {
   }
 
   std::uint32_t LoadBlock(std::uint32_t b) {
-    if (b >= blocks_) return End();
+    if (!Locate(b) || !DecodeDocs()) return End();
+    i_ = 0;
+    doc_ = docs_[0];
+    return doc_;
+  }
+
+  // Makes block b the current one: where its tfs and position codes lie, its docids not yet
+  // decoded (docs_ready_ false). False when b is past the end or damaged.
+  bool Locate(std::uint32_t b) {
+    if (b >= blocks_) return false;
     block_ = b;
     loaded_ = true;
+    docs_ready_ = false;
     count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
     const std::size_t size = static_cast<std::size_t>(end_ - begin_);
     const std::size_t offset = BlockOffset(b);
-    if (offset > size) return End();
+    if (offset >= size || begin_[offset] > 32) return false;
     const std::uint8_t* p = begin_ + offset;
-    std::size_t used = UnpackBlock(p, end_, count_, docs_);
-    if (used == 0) return End();
+    docs_at_ = p;
+    std::size_t used = PackedBytes(count_, p[0]);
+    if (static_cast<std::size_t>(end_ - p) < used) return false;
     p += used;
     // The tfs are unpacked when first asked for (matching without positions never needs them);
     // their size is checked now, as UnpackBlock would.
-    if (p >= end_ || p[0] > 32) return End();
+    if (p >= end_ || p[0] > 32) return false;
     used = PackedBytes(count_, p[0]);
-    if (static_cast<std::size_t>(end_ - p) < used) return End();
+    if (static_cast<std::size_t>(end_ - p) < used) return false;
     tfs_at_ = p;
     tfs_ready_ = false;
     p += used;
@@ -376,18 +430,33 @@ class DiskCursor final : public PostingCursor {
     rice_state_ = RiceState::kUnread;
     positions_end_ = b + 1 < blocks_ && BlockOffset(b + 1) <= size ? begin_ + BlockOffset(b + 1)
                                                                    : end_;
+    return true;
+  }
+
+  // Decodes the current block's docids (Locate), leaving the cursor's document as it is.
+  bool DecodeDocs() {
+    if (UnpackBlock(docs_at_, end_, count_, docs_) == 0) return false;
     // Docid deltas: the first against the previous block's last docid. The last docid is
     // summed in 64 bits first (where it cannot wrap): docids strictly increase, so when it lies
     // inside the segment no running sum wraps in 32 bits and every docid does too; damaged data
     // never hands out a docid past the segment.
-    const std::uint64_t start = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+    const std::uint64_t start = block_ == 0 ? 0 : std::uint64_t{Skip(block_ - 1).last_doc} + 1;
     std::uint64_t last = start + count_ - 1;
     for (std::uint32_t i = 0; i < count_; ++i) last += docs_[i];
-    if (last >= doc_limit_) return End();
+    if (last >= doc_limit_) return false;
     PrefixSum(docs_, count_, static_cast<std::uint32_t>(start));
-    i_ = 0;
-    doc_ = docs_[0];
-    return doc_;
+    docs_ready_ = true;
+    return true;
+  }
+
+  // Before a move from a block entered by MoveByBits: its docids.
+  bool Ready() {
+    if (docs_ready_ || !loaded_ || doc_ == kNoDoc) return true;
+    if (!DecodeDocs() || docs_[i_] != doc_) {
+      End();
+      return false;
+    }
+    return true;
   }
 
   // The block's position codes into positions_ (sum of its tfs values).
@@ -429,6 +498,8 @@ class DiskCursor final : public PostingCursor {
   // Zeroed once per cursor (512 bytes): GCC's -O2 flow analysis cannot see that a block's
   // unpacking writes the first count_ entries before they are read, and says otherwise.
   std::uint32_t docs_[kBlockSize] = {};
+  bool docs_ready_ = false;  // docs_ holds the current block's docids (see MoveByBits)
+  const std::uint8_t* docs_at_ = nullptr;  // the current block's packed docid deltas
   mutable std::uint32_t tfs_[kBlockSize];
   const std::uint8_t* tfs_at_ = nullptr;
   mutable bool tfs_ready_ = false;

@@ -539,6 +539,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       // Only where every form counts in every document (a bare word's forms in a segment of
       // several languages count in their own language only).
       std::optional<DocList> candidates;
+      TermBits candidate_bits;
       if (plan->conjunctive && words.size() > 1) {
         std::vector<std::vector<TermRef>> word_terms;
         bool plain = true;
@@ -549,8 +550,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             terms.push_back(f.term);
           }
         }
-        if (plain) candidates = MeetWords(*seg, word_terms, tq.excluded);
-        if (candidates) tq.candidates = &*candidates;
+        if (plain) candidates = MeetWords(*seg, word_terms, tq.excluded, &candidate_bits);
+        if (candidates) {
+          tq.candidates = &*candidates;
+          tq.candidate_bits = &candidate_bits;
+        }
       }
       tq.avg_length = avg_length;
       tq.now_us = now_us;

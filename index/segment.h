@@ -148,7 +148,21 @@ class PostingCursor {
     (void)where;
     SetBits(lo, hi, bits);
   }
+  // Moves to document d, set in `bits` (a bitmap of the documents from `lo` on) where SetBits
+  // or SetBitsWhere set this list's documents, d having been in `where`: the cursor may find
+  // d's place in its block by counting the bitmap's documents before it instead of decoding
+  // the block. Returns whether the cursor is now at d; false leaves it where it was (the
+  // caller then Advances), as does the default, which cannot.
+  virtual bool MoveByBits(std::uint32_t d, const std::uint64_t* bits, std::uint32_t lo) {
+    (void)d;
+    (void)bits;
+    (void)lo;
+    return false;
+  }
 };
+
+// Per word, per term: a bitmap of a segment's documents, or empty (see MeetWords).
+using TermBits = std::vector<std::vector<std::vector<std::uint64_t>>>;
 
 // A key looked up once in a segment's dictionary: its document frequency and where the segment
 // keeps it, so that its postings and weight bounds are reached without another lookup.

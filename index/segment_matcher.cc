@@ -12,6 +12,7 @@
 
 #include "index/analyzed_story.h"
 #include "index/bit_count.h"
+#include "index/block_codec.h"
 #include "text/analyzer.h"
 
 namespace dateline::index {
@@ -197,6 +198,44 @@ class ListIter final : public DocIter {
 
 // The documents of one query word (or one field value): the union of the postings of its exact
 // forms, each restricted to documents of its language when the segment has several.
+// Sets the documents of the postings of `terms` in `bits`, a bitmap of [lo, hi) (with `where`
+// a bitmap of the same range, as SetBitsWhere: possibly only those also set there). With
+// `kept`, a term of more than one block sets its documents in a bitmap of its own instead,
+// (*kept)[i] for terms[i] (empty for the others), merged into `bits` over the words of `where`
+// that hold documents (the caller keeps no others; all words without `where`).
+void FillTerms(const Segment& seg, const std::vector<TermRef>& terms, std::uint32_t lo,
+               std::uint32_t hi, std::uint64_t* bits, const std::uint64_t* where,
+               std::vector<std::vector<std::uint64_t>>* kept) {
+  const std::size_t words = (std::size_t{hi - lo} + 63) / 64;
+  std::size_t first = 0, last = words;
+  if (kept != nullptr) {
+    kept->assign(terms.size(), {});
+    if (where != nullptr) {
+      while (first < last && where[first] == 0) ++first;
+      while (last > first && where[last - 1] == 0) --last;
+    }
+  }
+  for (std::size_t i = 0; i < terms.size(); ++i) {
+    auto cur = seg.PostingsOf(terms[i]);
+    if (!cur) continue;
+    std::uint64_t* out = bits;
+    if (kept != nullptr && terms[i].doc_freq > kBlockSize) {
+      // Zeroed whole: a block the fill decodes may reach outside [first, last), and a count
+      // in it reads its words.
+      (*kept)[i].assign(words, 0);
+      out = (*kept)[i].data();
+    }
+    if (where == nullptr) {
+      cur->SetBits(lo, hi, out);
+    } else {
+      cur->SetBitsWhere(lo, hi, out, where);
+    }
+    if (out != bits) {
+      for (std::size_t w = first; w < last; ++w) bits[w] |= out[w];
+    }
+  }
+}
+
 class WordIter final : public DocIter {
  public:
   struct Key {
@@ -236,6 +275,16 @@ class WordIter final : public DocIter {
   }
   // Positions will be read: Densify leaves the word alone.
   void WantPositions() { positional_ = true; }
+  bool positional() const { return positional_; }
+
+  // Sets the word's documents in `bits` as the matcher's FillTerms does, keeping a bitmap of
+  // each form of more than one block (FillTerms): Positions then moves that form's cursor to a
+  // candidate by counting documents in it (MoveByBits) instead of decoding the candidate's
+  // block. Only the documents of `where` may be asked for afterwards.
+  void FillForms(std::uint64_t* bits, const std::uint64_t* where) {
+    FillTerms(seg_, terms_, lo_, hi_, bits, where, &form_bits_);
+    by_bits_ = true;
+  }
   // Whether every form counts in every document (no form is restricted to a language), so
   // that the word's documents are its forms' postings.
   bool PlainForms() const { return !check_language_; }
@@ -283,6 +332,10 @@ class WordIter final : public DocIter {
   // Positions of document d (ascending); empty when the word is not in it.
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
+    if (by_bits_) {
+      PositionsByBits(d, out);
+      return;
+    }
     if (Seek(d) != d) return;
     if (dense_) {
       // The bitmap found the document; the forms' cursors move to it only now.
@@ -311,8 +364,9 @@ class WordIter final : public DocIter {
   struct Entry {
     std::unique_ptr<PostingCursor> cur;
     int language;
-    std::uint32_t doc = 0;  // the cursor's document once opened_
+    std::uint32_t doc = 0;  // the cursor's document once opened_ (or moved)
     std::size_t key = 0;    // into keys_
+    bool moved = false;     // PositionsByBits: doc is the cursor's document
   };
   void Open() {
     entries_.clear();
@@ -326,6 +380,37 @@ class WordIter final : public DocIter {
     opened_ = entries_.empty();
     started_ = false;
     doc_ = kNoDoc;
+  }
+
+  // Positions after FillForms: a form with a bitmap holds d when its bit is set, and its
+  // cursor moves there by the bitmap; the other forms' cursors move as in Advance.
+  void PositionsByBits(std::uint32_t d, std::vector<std::uint32_t>& out) {
+    if (d < lo_ || d >= hi_) return;
+    if (d < last_bits_) {  // backwards (not done by the matcher): cursors start again
+      Open();
+      for (Entry& e : entries_) e.moved = false;
+    }
+    last_bits_ = d;
+    const std::size_t bit = d - lo_;
+    std::size_t found = 0;
+    for (Entry& e : entries_) {
+      const std::vector<std::uint64_t>& fb = form_bits_[e.key];
+      if (!fb.empty()) {
+        if (((fb[bit >> 6] >> (bit & 63)) & 1) == 0) continue;
+        if (!e.cur->MoveByBits(d, fb.data(), lo_) && e.cur->Advance(d) != d) continue;
+      } else {
+        if (!e.moved || e.doc < d) e.doc = e.cur->Advance(d);
+        e.moved = true;
+        if (e.doc != d) continue;
+      }
+      if (found++ == 0) {
+        e.cur->Positions(out);
+      } else {
+        e.cur->Positions(scratch_);
+        out.insert(out.end(), scratch_.begin(), scratch_.end());
+      }
+    }
+    if (found > 1) std::sort(out.begin(), out.end());
   }
 
   static constexpr std::uint64_t kDenseGain = 8;
@@ -397,6 +482,10 @@ class WordIter final : public DocIter {
   std::vector<std::uint8_t> chunk_ready_;
   std::vector<std::unique_ptr<PostingCursor>> fill_;
   std::uint32_t fill_at_ = 0;
+  // FillForms: per form (terms_ index), its documents where the fill set them, or empty.
+  bool by_bits_ = false;
+  std::vector<std::vector<std::uint64_t>> form_bits_;
+  std::uint32_t last_bits_ = 0;  // PositionsByBits' last document
 };
 
 // Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
@@ -600,13 +689,16 @@ class Matcher {
 
   // MeetWords: the documents holding every word (its terms' postings) and none of `excluded`.
   std::optional<DocList> MeetTerms(const std::vector<std::vector<TermRef>>& words,
-                                   const DocList& excluded) {
+                                   const DocList& excluded, TermBits* term_bits) {
     std::vector<BitOperand> ops;
-    for (const std::vector<TermRef>& terms : words) {
+    if (term_bits != nullptr) term_bits->assign(words.size(), {});
+    for (std::size_t i = 0; i < words.size(); ++i) {
+      const std::vector<TermRef>& terms = words[i];
       BitOperand& op = ops.emplace_back();
       for (const TermRef& t : terms) op.cost += t.doc_freq;
-      op.fill = [this, &terms](std::uint64_t* bits, const std::uint64_t* where) {
-        FillTerms(terms, bits, where);
+      auto* kept = term_bits != nullptr ? &(*term_bits)[i] : nullptr;
+      op.fill = [this, &terms, kept](std::uint64_t* bits, const std::uint64_t* where) {
+        index::FillTerms(seg_, terms, lo_, hi_, bits, where, kept);
       };
     }
     auto met = MeetBits(ops);
@@ -856,7 +948,11 @@ class Matcher {
       op.cost = it->cost();
       if (WordIter* w = it->AsWord(); w != nullptr && w->PlainForms()) {
         op.fill = [this, w](std::uint64_t* bits, const std::uint64_t* where) {
-          FillTerms(w->terms(), bits, where);
+          if (w->positional()) {
+            w->FillForms(bits, where);
+          } else {
+            FillTerms(w->terms(), bits, where);
+          }
         };
       } else if (BitsIter* b = it->AsBits()) {
         op.fill = [b](std::uint64_t* bits, const std::uint64_t*) { b->OrInto(bits); };
@@ -1227,15 +1323,7 @@ class Matcher {
   // Sets the documents of the postings of `terms` in `bits` (see BitOperand).
   void FillTerms(const std::vector<TermRef>& terms, std::uint64_t* bits,
                  const std::uint64_t* where) const {
-    for (const TermRef& t : terms) {
-      if (auto cur = seg_.PostingsOf(t)) {
-        if (where == nullptr) {
-          cur->SetBits(lo_, hi_, bits);
-        } else {
-          cur->SetBitsWhere(lo_, hi_, bits, where);
-        }
-      }
-    }
+    index::FillTerms(seg_, terms, lo_, hi_, bits, where, nullptr);
   }
 
   // The bitmap (MeetBits) of an AND of words and NOTs of words, or nullopt for other ANDs.
@@ -1703,9 +1791,9 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
 
 std::optional<DocList> MeetWords(const Segment& segment,
                                  const std::vector<std::vector<TermRef>>& words,
-                                 const DocList& excluded) {
+                                 const DocList& excluded, TermBits* term_bits) {
   Matcher m(segment, 0, 0, segment.doc_count());
-  return m.MeetTerms(words, excluded);
+  return m.MeetTerms(words, excluded, term_bits);
 }
 
 bool CountsApart(const Node& query) {

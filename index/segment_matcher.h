@@ -31,9 +31,12 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 // met in one bitmap of the segment as MatchSegment meets an AND of words; a word is the union
 // of the postings of its exact forms' terms (looked up in `segment`, each counting in every
 // document). nullopt when the rarest word is too rare for the bitmap to pay.
+// With `term_bits`, (*term_bits)[w][t] is the bitmap of the segment in which the meeting set
+// the documents of words[w][t] (every block of the term holding a document met), or empty
+// for a term of at most one block: PostingCursor::MoveByBits' bitmap for those documents.
 std::optional<DocList> MeetWords(const Segment& segment,
                                  const std::vector<std::vector<TermRef>>& words,
-                                 const DocList& excluded);
+                                 const DocList& excluded, TermBits* term_bits = nullptr);
 
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the

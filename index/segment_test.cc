@@ -126,6 +126,81 @@ TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
                                             ExactKey("w298"), ExactKey("w299")}));
 }
 
+// A cursor moved to documents by a bitmap of its list (MoveByBits, its block's docids left
+// undecoded) stands where Advance would: the same tf and positions, and the same documents
+// when it moves on by Next or Advance from there. The bitmaps are set as an AND's meeting sets
+// them: the whole list, or only its blocks holding a document of `where`, over the segment or
+// a range of it.
+TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
+  const std::uint32_t docs = 5000;
+  auto mem = Synthetic(docs);
+  const std::string path = (dir_ / "seg-000001.dix").string();
+  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
+  auto disk = DiskSegment::Open(path);
+  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
+  const Segment& seg = **disk;
+  std::mt19937 rng(11);
+  std::uint64_t by_bits = 0;
+  std::vector<std::uint32_t> pa, pb;
+  for (const std::uint32_t k : {0u, 1u, 2u, 6u, 13u, 40u, 299u}) {
+    const std::string key = ExactKey("w" + std::to_string(k));
+    for (int variant = 0; variant < 3; ++variant) {
+      const std::uint32_t lo = variant == 2 ? 1000 : 0, hi = docs;
+      const std::size_t words = (hi - lo + 63) / 64;
+      std::vector<std::uint64_t> where(words, 0), bits(words, 0);
+      for (std::uint32_t d = lo; d < hi; ++d) {
+        if (variant == 0 || rng() % 9 == 0) where[(d - lo) >> 6] |= 1ull << ((d - lo) & 63);
+      }
+      auto fill = seg.Postings(key);
+      ASSERT_TRUE(fill);
+      if (variant == 0) {
+        fill->SetBits(lo, hi, bits.data());
+      } else {
+        fill->SetBitsWhere(lo, hi, bits.data(), where.data());
+      }
+      // Candidates: some of the list's documents in `where`, ascending.
+      std::vector<std::uint32_t> wanted;
+      auto all = seg.Postings(key);
+      for (std::uint32_t d = all->Advance(lo); d < hi; d = all->Next()) {
+        const std::uint32_t b = d - lo;
+        ASSERT_TRUE((where[b >> 6] >> (b & 63) & 1) == 0 || (bits[b >> 6] >> (b & 63) & 1) == 1)
+            << key << " " << d;
+        if ((where[b >> 6] >> (b & 63) & 1) && rng() % 3 == 0) wanted.push_back(d);
+      }
+      auto a = seg.Postings(key), b = seg.Postings(key);
+      std::uint32_t at = 0;  // a's document after a step by Next or Advance
+      for (std::size_t i = 0; i < wanted.size(); ++i) {
+        const std::uint32_t d = wanted[i];
+        if (at != 0 && at >= d) continue;
+        if (a->MoveByBits(d, bits.data(), lo)) {
+          ++by_bits;
+        } else {
+          ASSERT_EQ(a->Advance(d), d) << key;
+        }
+        ASSERT_EQ(a->doc(), d) << key;
+        ASSERT_EQ(b->Advance(d), d) << key;
+        ASSERT_EQ(a->tf(), b->tf()) << key << " " << d;
+        a->Positions(pa);
+        b->Positions(pb);
+        ASSERT_EQ(pa, pb) << key << " " << d;
+        at = 0;
+        if (rng() % 4 == 0) {  // on from an undecoded block
+          const std::uint32_t next = rng() % 2 == 0 ? a->Next() : a->Advance(d + 1 + rng() % 50);
+          const std::uint32_t want = next == kNoDoc ? kNoDoc : b->Advance(next);
+          ASSERT_EQ(next, want) << key << " after " << d;
+          if (next == kNoDoc) break;
+          ASSERT_EQ(a->tf(), b->tf());
+          a->Positions(pa);
+          b->Positions(pb);
+          ASSERT_EQ(pa, pb);
+          at = next;
+        }
+      }
+    }
+  }
+  EXPECT_GT(by_bits, 1000u);  // the bitmaps were used, not only Advance
+}
+
 // A small segment whose frequent words have position runs of 32 codes or more (split Rice runs,
 // format 5) beside short interleaved ones. Written as the segment fuzzer's seed when
 // DATELINE_FUZZ_SEED_DIR is set (how fuzz/corpus/fuzz_index_segment/split-positions.dix was

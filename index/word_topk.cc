@@ -30,13 +30,21 @@ struct Piece {
 class StemCursor {
  public:
   // Without `bounds` the cursor builds no pieces (bounded() is false).
-  StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool bounds = true)
+  // With `bits` (MeetWords' term_bits of this word, per form), MoveTo may move the forms'
+  // cursors to a candidate by them.
+  StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool bounds = true,
+             const std::vector<std::vector<std::uint64_t>>* bits = nullptr)
       : seg_(seg), idf_(w.idf) {
     bool any_language = true;
-    for (const TopKWord::Form& form : w.forms) {
+    for (std::size_t i = 0; i < w.forms.size(); ++i) {
+      const TopKWord::Form& form = w.forms[i];
       if (form.doc_freq == 0) continue;
       if (auto cur = seg.PostingsOf(form.term)) {
-        forms_.push_back({std::move(cur), form.language, kUnstarted});
+        const std::uint64_t* form_bits = nullptr;
+        if (bits != nullptr && i < bits->size() && !(*bits)[i].empty()) {
+          form_bits = (*bits)[i].data();
+        }
+        forms_.push_back({std::move(cur), form.language, kUnstarted, form_bits});
         any_language = any_language && form.language < 0;
         estimate_ += form.doc_freq;
       }
@@ -70,6 +78,29 @@ class StemCursor {
       }
       target = m + 1;
     }
+  }
+
+  // Moves to candidate d, which the word holds (MeetWords met it), as Advance(d) would: the
+  // forms with bitmaps move by them (a form whose bit is clear does not hold d and stays).
+  std::uint32_t MoveTo(std::uint32_t d) {
+    if (started_ && doc_ >= d) return doc_;
+    if (by_language_) return Advance(d);
+    bool held = false;
+    for (Form& f : forms_) {
+      if (f.bits != nullptr && f.doc != kUnstarted && f.doc >= d) {
+        held = held || f.doc == d;
+      } else if (f.bits != nullptr) {
+        if (((f.bits[d >> 6] >> (d & 63)) & 1) == 0) continue;
+        f.doc = f.cur->MoveByBits(d, f.bits, 0) ? d : f.cur->Advance(d);
+        held = held || f.doc == d;
+      } else {
+        if (f.doc < d || f.doc == kUnstarted) f.doc = f.cur->Advance(d);
+        held = held || f.doc == d;
+      }
+    }
+    if (!held) return Advance(d);  // not a candidate after all: as Advance finds it
+    started_ = true;
+    return doc_ = d;
   }
 
   // Term frequency in the current document: the sum over the forms that hold it.
@@ -124,6 +155,7 @@ class StemCursor {
     std::unique_ptr<PostingCursor> cur;
     int language;
     std::uint32_t doc = kUnstarted;  // the cursor's document
+    const std::uint64_t* bits = nullptr;  // MeetWords' bitmap of the form (see MoveTo)
   };
 
   // Merges the forms' block bounds into pieces covering docids [0, doc_count); false when the
@@ -229,8 +261,12 @@ class WordTopK {
         length_col_(seg_.LengthColumn()),
         one_language_(seg_.languages().size() <= 1),
         check_live_(!(seg_.dead == 0 && seg_.live.size() >= n_)) {
-    for (const TopKWord& w : q.words) {
-      words_.push_back(std::make_unique<StemCursor>(seg_, w, q.avg_length));
+    for (std::size_t i = 0; i < q.words.size(); ++i) {
+      const auto* bits = q.candidates != nullptr && q.candidate_bits != nullptr &&
+                                 i < q.candidate_bits->size()
+                             ? &(*q.candidate_bits)[i]
+                             : nullptr;
+      words_.push_back(std::make_unique<StemCursor>(seg_, q.words[i], q.avg_length, true, bits));
     }
     tf_.resize(words_.size());
     norm_base_ = kBm25K1 * (1 - kBm25B);
@@ -487,7 +523,7 @@ class WordTopK {
       target = d;
       // With the candidates given every word moves to them, the lead too.
       for (std::size_t k = candidates != nullptr ? 0 : 1; k < order.size() && target == d; ++k) {
-        target = words_[order[k]]->Advance(d);
+        target = candidates != nullptr ? words_[order[k]]->MoveTo(d) : words_[order[k]]->Advance(d);
       }
       for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
         target = Seek(q_.filters[f], filter_pos[f], d);

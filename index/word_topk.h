@@ -74,6 +74,10 @@ struct TopKSegmentQuery {
   // MeetWords finds them in one bitmap), the only ones visited; otherwise the rarest
   // word's documents are, the others galloping to them.
   const DocList* candidates = nullptr;
+  // With the candidates, optionally: MeetWords' term_bits for them, per word and form (in the
+  // order of `words` and their `forms`), with which the forms' cursors move to a candidate
+  // without decoding its block (PostingCursor::MoveByBits).
+  const TermBits* candidate_bits = nullptr;
   double avg_length = 1;         // the index's average document length
   std::int64_t now_us = 0;
   // The score a document must reach to be kept (the k-th best so far; -infinity before there are
