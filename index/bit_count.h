@@ -1,5 +1,5 @@
-// Counting the one bits of 64-bit words. The build targets baseline x86-64, which has no
-// popcnt instruction: std::popcount there is a call into libgcc per word. This is the same
+// Counting and setting the bits of 64-bit words. The build targets baseline x86-64, which has
+// no popcnt instruction: std::popcount there is a call into libgcc per word. Ones is the same
 // count inline (a few shifts, adds and one multiply), and a loop of it vectorises.
 #pragma once
 
@@ -52,6 +52,27 @@ inline std::uint32_t OnesBetween(const std::uint64_t* words, std::size_t from, s
   return static_cast<std::uint32_t>(Ones(words[first] & head) +
                                     OnesIn(words + first + 1, last - first - 1) +
                                     Ones(words[last] & tail));
+}
+
+// Sets bit d - lo of `bits` for each docid d of the ascending [begin, end). Consecutive
+// documents often share a 64-bit word, and a read-modify-write of a word waits on the store
+// of the one before it: the range is cut in kLanes parts, interleaved so that as many such
+// chains run at once.
+inline void SetAscendingBits(const std::uint32_t* begin, const std::uint32_t* end, std::uint32_t lo,
+                       std::uint64_t* bits) {
+  constexpr std::size_t kLanes = 4;
+  const auto n = static_cast<std::size_t>(end - begin);
+  const std::size_t part = n / kLanes;
+  for (std::size_t i = 0; i < part; ++i) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const std::uint32_t x = begin[l * part + i] - lo;
+      bits[x >> 6] |= std::uint64_t{1} << (x & 63);
+    }
+  }
+  for (const std::uint32_t* at = begin + kLanes * part; at < end; ++at) {
+    const std::uint32_t x = *at - lo;
+    bits[x >> 6] |= std::uint64_t{1} << (x & 63);
+  }
 }
 
 }  // namespace dateline::index

@@ -238,6 +238,25 @@ TEST(BitCount, OnesBetweenCountsTheBitsOfARange) {
   }
 }
 
+TEST(BitCount, SetAscendingBitsSetsEachDocumentsBit) {
+  std::mt19937_64 rng(13);
+  for (int trial = 0; trial < 500; ++trial) {
+    const std::uint32_t lo = static_cast<std::uint32_t>(rng() % 1000);
+    std::vector<std::uint32_t> docs;
+    const std::uint64_t gap = trial % 7 * 9 + 1;  // dense to sparse
+    for (std::uint32_t d = lo; d < lo + 3000 && docs.size() < 128;
+         d += 1 + static_cast<std::uint32_t>(rng() % gap)) {
+      docs.push_back(d);
+    }
+    const std::size_t n = rng() % (docs.size() + 1);  // every length, odd ones too
+    std::vector<std::uint64_t> bits(48, 0), want(48, 0);
+    bits[5] = want[5] = 0x8000000000000001ull;  // bits already set stay set
+    SetAscendingBits(docs.data(), docs.data() + n, lo, bits.data());
+    for (std::size_t i = 0; i < n; ++i) want[(docs[i] - lo) >> 6] |= 1ull << ((docs[i] - lo) & 63);
+    ASSERT_EQ(bits, want) << trial;
+  }
+}
+
 TEST(Varint, RoundTripAndTruncation) {
   std::vector<std::uint8_t> buf;
   const std::uint32_t values[] = {0, 1, 127, 128, 16383, 16384, 0xffffffffu};

@@ -155,10 +155,7 @@ class DiskCursor final : public PostingCursor {
           docs_[count_ - 1] < hi
               ? count_
               : static_cast<std::uint32_t>(std::lower_bound(docs_ + i_, docs_ + count_, hi) - docs_);
-      for (std::uint32_t i = i_; i < end; ++i) {
-        const std::uint32_t b = docs_[i] - lo;
-        bits[b >> 6] |= std::uint64_t{1} << (b & 63);
-      }
+      SetAscendingBits(docs_ + i_, docs_ + end, lo, bits);
       if (end < count_) {
         i_ = end;
         doc_ = docs_[end];
@@ -194,10 +191,7 @@ class DiskCursor final : public PostingCursor {
       const std::uint32_t* const block_end = block + count_;
       const std::uint32_t* begin = inside ? block : std::lower_bound(block, block_end, lo);
       const std::uint32_t* end = inside ? block_end : std::lower_bound(begin, block_end, hi);
-      for (const std::uint32_t* at = begin; at < end; ++at) {
-        const std::uint32_t d = *at - lo;
-        bits[d >> 6] |= std::uint64_t{1} << (d & 63);
-      }
+      SetAscendingBits(begin, end, lo, bits);
     }
     End();
   }

@@ -434,10 +434,7 @@ class WordIter final : public DocIter {
     for (auto& cur : fill_) {
       scratch_.clear();
       cur->AppendRange(clo, chi, scratch_);
-      for (const std::uint32_t d : scratch_) {
-        const std::uint32_t b = d - lo_;
-        bits_[b >> 6] |= std::uint64_t{1} << (b & 63);
-      }
+      SetAscendingBits(scratch_.data(), scratch_.data() + scratch_.size(), lo_, bits_.data());
       next = std::min(next, cur->doc());
     }
     chunk_ready_[c] = 1;
