@@ -568,6 +568,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         consider(Candidate{time_us, score, 0, seg, d});
       };
       RunWordTopK(tq);
+      RecycleTermBits(candidate_bits);
       continue;
     }
 

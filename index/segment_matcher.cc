@@ -198,6 +198,30 @@ class ListIter final : public DocIter {
 
 // The documents of one query word (or one field value): the union of the postings of its exact
 // forms, each restricted to documents of its language when the segment has several.
+// The kept bitmaps of FillTerms hold a bit per document of the segment and are made for every
+// query: their memory stays with the thread for the next ones (at most kSpareBits of them)
+// instead of going back to the allocator, which returns it to the system and then faults it in
+// again page by page (measured: the phrase count's gain lost in a run of every query class).
+constexpr std::size_t kSpareBits = 16;
+thread_local std::vector<std::vector<std::uint64_t>> spare_bits;
+
+std::vector<std::uint64_t> ZeroedBits(std::size_t words) {
+  std::vector<std::uint64_t> v;
+  if (!spare_bits.empty()) {
+    v = std::move(spare_bits.back());
+    spare_bits.pop_back();
+  }
+  v.assign(words, 0);
+  return v;
+}
+
+void Recycle(std::vector<std::vector<std::uint64_t>>& kept) {
+  for (std::vector<std::uint64_t>& v : kept) {
+    if (v.capacity() > 0 && spare_bits.size() < kSpareBits) spare_bits.push_back(std::move(v));
+  }
+  kept.clear();
+}
+
 // Sets the documents of the postings of `terms` in `bits`, a bitmap of [lo, hi) (with `where`
 // a bitmap of the same range, as SetBitsWhere: possibly only those also set there). With
 // `kept`, a term of more than one block sets its documents in a bitmap of its own instead,
@@ -209,7 +233,8 @@ void FillTerms(const Segment& seg, const std::vector<TermRef>& terms, std::uint3
   const std::size_t words = (std::size_t{hi - lo} + 63) / 64;
   std::size_t first = 0, last = words;
   if (kept != nullptr) {
-    kept->assign(terms.size(), {});
+    Recycle(*kept);
+    kept->resize(terms.size());
     if (where != nullptr) {
       while (first < last && where[first] == 0) ++first;
       while (last > first && where[last - 1] == 0) --last;
@@ -222,7 +247,7 @@ void FillTerms(const Segment& seg, const std::vector<TermRef>& terms, std::uint3
     if (kept != nullptr && terms[i].doc_freq > kBlockSize) {
       // Zeroed whole: a block the fill decodes may reach outside [first, last), and a count
       // in it reads its words.
-      (*kept)[i].assign(words, 0);
+      (*kept)[i] = ZeroedBits(words);
       out = (*kept)[i].data();
     }
     if (where == nullptr) {
@@ -242,6 +267,7 @@ class WordIter final : public DocIter {
     std::string key;
     int language;  // -1: any document
   };
+  ~WordIter() override { Recycle(form_bits_); }
   WordIter(const Segment& seg, std::vector<Key> keys, std::uint32_t lo, std::uint32_t hi)
       : seg_(seg), keys_(std::move(keys)), lo_(lo), hi_(hi) {
     // One dictionary lookup per form: starting again (Open) and Densify reuse the terms.
@@ -1791,6 +1817,11 @@ std::optional<DocList> MeetWords(const Segment& segment,
                                  const DocList& excluded, TermBits* term_bits) {
   Matcher m(segment, 0, 0, segment.doc_count());
   return m.MeetTerms(words, excluded, term_bits);
+}
+
+void RecycleTermBits(TermBits& term_bits) {
+  for (auto& word : term_bits) Recycle(word);
+  term_bits.clear();
 }
 
 bool CountsApart(const Node& query) {

@@ -37,6 +37,8 @@ DocList MatchSegment(const Segment& segment, const query::Node& query, std::int6
 std::optional<DocList> MeetWords(const Segment& segment,
                                  const std::vector<std::vector<TermRef>>& words,
                                  const DocList& excluded, TermBits* term_bits = nullptr);
+// Hands MeetWords' term_bits back for the thread's next meetings to reuse (and empties them).
+void RecycleTermBits(TermBits& term_bits);
 
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the
