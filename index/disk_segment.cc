@@ -266,9 +266,8 @@ class DiskCursor final : public PostingCursor {
     const std::uint32_t from = same ? doc_ + 1 : first;
     if (d - from > kMaxCountedDocs) return false;
     const std::uint32_t index = (same ? i_ + 1 : 0) + OnesBetween(bits, from - lo, d - lo);
-    const std::uint32_t count = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
-    if (index >= count) return false;
-    if (!same && (!loaded_ || b != block_) && !Locate(b)) {
+    if (index >= BlockCount(b)) return false;
+    if (!same && !Locate(b)) {
       loaded_ = false;
       return false;
     }
@@ -374,6 +373,12 @@ class DiskCursor final : public PostingCursor {
     return lo;
   }
 
+  // The documents of block b: 128 but in the last.
+  std::uint32_t BlockCount(std::uint32_t b) const {
+    return static_cast<std::uint32_t>(b + 1 < blocks_ ? kBlockSize
+                                                      : n_ - (blocks_ - 1) * kBlockSize);
+  }
+
   // MoveByBits counts at most this many documents' bits; decoding the block costs less than
   // counting more.
   static constexpr std::uint32_t kMaxCountedDocs = 4096;
@@ -403,7 +408,7 @@ class DiskCursor final : public PostingCursor {
     block_ = b;
     loaded_ = true;
     docs_ready_ = false;
-    count_ = b + 1 < blocks_ ? kBlockSize : n_ - (blocks_ - 1) * kBlockSize;
+    count_ = BlockCount(b);
     const std::size_t size = static_cast<std::size_t>(end_ - begin_);
     const std::size_t offset = BlockOffset(b);
     if (offset >= size || begin_[offset] > 32) return false;

@@ -376,12 +376,7 @@ class WordIter final : public DocIter {
     std::size_t found = 0;
     for (Entry& e : entries_) {
       if (e.doc != d || (e.language >= 0 && e.language != lang)) continue;
-      if (found++ == 0) {
-        e.cur->Positions(out);
-      } else {
-        e.cur->Positions(scratch_);
-        out.insert(out.end(), scratch_.begin(), scratch_.end());
-      }
+      AddPositions(e, found++, out);
     }
     if (found > 1) std::sort(out.begin(), out.end());
   }
@@ -412,10 +407,7 @@ class WordIter final : public DocIter {
   // cursor moves there by the bitmap; the other forms' cursors move as in Advance.
   void PositionsByBits(std::uint32_t d, std::vector<std::uint32_t>& out) {
     if (d < lo_ || d >= hi_) return;
-    if (d < last_bits_) {  // backwards (not done by the matcher): cursors start again
-      Open();
-      for (Entry& e : entries_) e.moved = false;
-    }
+    if (d < last_bits_) Open();  // backwards (not done by the matcher): cursors start again
     last_bits_ = d;
     const std::size_t bit = d - lo_;
     std::size_t found = 0;
@@ -429,14 +421,20 @@ class WordIter final : public DocIter {
         e.moved = true;
         if (e.doc != d) continue;
       }
-      if (found++ == 0) {
-        e.cur->Positions(out);
-      } else {
-        e.cur->Positions(scratch_);
-        out.insert(out.end(), scratch_.begin(), scratch_.end());
-      }
+      AddPositions(e, found++, out);
     }
     if (found > 1) std::sort(out.begin(), out.end());
+  }
+
+  // Appends the positions of entry e's current document to `out`, the found-th form found to
+  // hold it (the caller sorts them when there are several).
+  void AddPositions(Entry& e, std::size_t found, std::vector<std::uint32_t>& out) {
+    if (found == 0) {
+      e.cur->Positions(out);
+      return;
+    }
+    e.cur->Positions(scratch_);
+    out.insert(out.end(), scratch_.begin(), scratch_.end());
   }
 
   static constexpr std::uint64_t kDenseGain = 8;

@@ -33,6 +33,18 @@ class SegmentTest : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
+  // `mem` written to `name` in dir_ and opened again; nullptr (with the failure recorded) when
+  // either step fails.
+  std::unique_ptr<DiskSegment> WriteAndOpen(const MemorySegment& mem,
+                                            const std::string& name = "seg-000001.dix") {
+    const std::string path = (dir_ / name).string();
+    auto written = WriteSegment({{&mem, mem.live}}, path);
+    EXPECT_TRUE(written.ok()) << written.status().ToString();
+    if (!written.ok()) return nullptr;
+    auto disk = DiskSegment::Open(path);
+    EXPECT_TRUE(disk.ok()) << disk.status().ToString();
+    return disk.ok() ? std::move(*disk) : nullptr;
+  }
   fs::path dir_;
 };
 
@@ -133,12 +145,9 @@ TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
 // a range of it.
 TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
   const std::uint32_t docs = 5000;
-  auto mem = Synthetic(docs);
-  const std::string path = (dir_ / "seg-000001.dix").string();
-  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
-  auto disk = DiskSegment::Open(path);
-  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
-  const Segment& seg = **disk;
+  auto disk = WriteAndOpen(*Synthetic(docs));
+  ASSERT_NE(disk, nullptr);
+  const Segment& seg = *disk;
   std::mt19937 rng(11);
   std::uint64_t by_bits = 0;
   std::vector<std::uint32_t> pa, pb;
@@ -208,13 +217,11 @@ TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
 TEST_F(SegmentTest, SplitPositionRunsSeedForFuzzer) {
   const std::uint32_t docs = 160;
   auto mem = Synthetic(docs);
-  const std::string path = (dir_ / "seg-000001.dix").string();
-  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
-  auto disk = DiskSegment::Open(path);
-  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
-  ExpectSamePostings(*mem, **disk, docs);
+  auto disk = WriteAndOpen(*mem);
+  ASSERT_NE(disk, nullptr);
+  ExpectSamePostings(*mem, *disk, docs);
   if (const char* out = std::getenv("DATELINE_FUZZ_SEED_DIR")) {
-    std::filesystem::copy_file(path, std::string(out) + "/split-positions.dix",
+    std::filesystem::copy_file(dir_ / "seg-000001.dix", std::string(out) + "/split-positions.dix",
                                std::filesystem::copy_options::overwrite_existing);
   }
 }
@@ -250,11 +257,9 @@ TEST_F(SegmentTest, MergingFilesWritesWhatMergingTheirSourcesWrites) {
 TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
   const std::uint32_t docs = 5000;
   auto mem = Synthetic(docs);
-  const std::string path = (dir_ / "seg-000003.dix").string();
-  ASSERT_TRUE(WriteSegment({{mem.get(), mem->live}}, path).ok());
-  auto disk = DiskSegment::Open(path);
-  ASSERT_TRUE(disk.ok()) << disk.status().ToString();
-  const Segment& seg = **disk;
+  auto disk = WriteAndOpen(*mem);
+  ASSERT_NE(disk, nullptr);
+  const Segment& seg = *disk;
   const double avg = std::max(1.0, static_cast<double>(seg.total_length()) / docs);
   std::mt19937 rng(9);
   for (std::uint32_t k = 0; k < 300; k += 3) {

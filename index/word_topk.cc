@@ -87,16 +87,14 @@ class StemCursor {
     if (by_language_) return Advance(d);
     bool held = false;
     for (Form& f : forms_) {
-      if (f.bits != nullptr && f.doc != kUnstarted && f.doc >= d) {
-        held = held || f.doc == d;
-      } else if (f.bits != nullptr) {
-        if (((f.bits[d >> 6] >> (d & 63)) & 1) == 0) continue;
-        f.doc = f.cur->MoveByBits(d, f.bits, 0) ? d : f.cur->Advance(d);
-        held = held || f.doc == d;
-      } else {
-        if (f.doc < d || f.doc == kUnstarted) f.doc = f.cur->Advance(d);
-        held = held || f.doc == d;
+      if (f.doc < d || f.doc == kUnstarted) {
+        if (f.bits == nullptr) {
+          f.doc = f.cur->Advance(d);
+        } else if (((f.bits[d >> 6] >> (d & 63)) & 1) != 0) {
+          f.doc = f.cur->MoveByBits(d, f.bits, 0) ? d : f.cur->Advance(d);
+        }
       }
+      held = held || f.doc == d;
     }
     if (!held) return Advance(d);  // not a candidate after all: as Advance finds it
     started_ = true;
