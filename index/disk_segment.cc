@@ -622,6 +622,7 @@ Status DiskSegment::Validate() {
   run_min_times_.assign(runs_.size(), std::numeric_limits<std::int64_t>::max());
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
+  source_ords_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
     DocRecord& r = docs_[d];
     if (std::uint64_t{r.id_offset} + r.id_length > ids_.size() || r.source >= sources_.size() ||
@@ -631,6 +632,7 @@ Status DiskSegment::Validate() {
     r.id_hash = StoryIdHash(story_id(d));
     times_.push_back(r.time_us);
     lengths_.push_back(r.length);
+    source_ords_.push_back(r.source);
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);

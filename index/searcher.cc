@@ -340,6 +340,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     };
 
     const std::int64_t* time_col = seg->TimeColumn();
+    const std::uint16_t* source_col = seg->SourceColumn();
+    auto source_of = [&](std::uint32_t d) {
+      return source_col != nullptr ? source_col[d] : seg->doc(d).source;
+    };
     const std::uint32_t* length_col = seg->LengthColumn();
     const bool one_language = seg->languages().size() <= 1;
     // Keeps a scored (or, newest first, timed) match when it may be among the hits.
@@ -414,7 +418,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         std::erase_if(docs, [&](std::uint32_t d) {
           if (!all_live && (d >= seg->live.size() || seg->live[d] == 0)) return true;
           if (!all_visible) {
-            const std::uint16_t src = seg->doc(d).source;
+            const std::uint16_t src = source_of(d);
             if (src >= visible.size() || !visible[src]) return true;
           }
           return false;
@@ -435,7 +439,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         if (field == "source") {
           std::vector<std::uint64_t> per_source(seg->sources().size());
           for (std::uint32_t d : docs) {
-            const std::uint16_t src = seg->doc(d).source;
+            const std::uint16_t src = source_of(d);
             if (src < per_source.size()) ++per_source[src];
           }
           for (std::size_t src = 0; src < per_source.size(); ++src) {
@@ -561,7 +565,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       tq.threshold = &threshold;
       tq.offer = [&](std::uint32_t d, std::int64_t time_us, double score) {
         if (!all_visible) {
-          const std::uint16_t src = seg->doc(d).source;
+          const std::uint16_t src = source_of(d);
           if (src >= visible.size() || !visible[src]) return;
         }
         if (!count_pass) ++result.total;  // the matches visited

@@ -227,10 +227,12 @@ class Segment {
   // The oldest time of each run (as many values as Runs()), or nullptr when the segment keeps
   // none: with Runs(), time ranges skip the runs that lie wholly outside them.
   virtual const std::int64_t* RunMinTimes() const { return nullptr; }
-  // The time and the length of every document as dense columns (scoring reads them instead of
-  // the 56-byte records), or nullptr when the segment keeps none.
+  // The time, the length and the source ordinal of every document as dense columns (scoring,
+  // visibility and the source facet read them instead of the 56-byte records: a frequent word's
+  // matches touch a record's cache line each), or nullptr when the segment keeps none.
   virtual const std::int64_t* TimeColumn() const { return nullptr; }
   virtual const std::uint32_t* LengthColumn() const { return nullptr; }
+  virtual const std::uint16_t* SourceColumn() const { return nullptr; }
 
   // Liveness (derived state: a newer version elsewhere hides a document). Guarded by the
   // index's lock.

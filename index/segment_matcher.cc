@@ -1835,9 +1835,10 @@ std::uint64_t CountSegment(const Segment& segment, const Node& query, std::int64
     return m.Count(query);
   }
   std::uint64_t count = 0;
+  const std::uint16_t* sources = segment.SourceColumn();
   for (const std::uint32_t d : MatchSegment(segment, query, now_us)) {
     if (d >= segment.live.size() || segment.live[d] == 0) continue;
-    const std::uint16_t src = segment.doc(d).source;
+    const std::uint16_t src = sources != nullptr ? sources[d] : segment.doc(d).source;
     if (src < visible->size() && (*visible)[src]) ++count;
   }
   return count;

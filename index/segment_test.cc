@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <set>
 
 #include "core/crc32c.h"
 #include "index/analyzed_story.h"
@@ -254,6 +255,30 @@ TEST_F(SegmentTest, MergingFilesWritesWhatMergingTheirSourcesWrites) {
 }
 
 // Ranges of postings, weight bounds and time maxima: what top-k pruning relies on.
+// The dense columns scoring, visibility and the source facet read hold each document's record
+// values (sources alternate between two ordinals in the synthetic corpus).
+TEST_F(SegmentTest, DenseColumnsHoldTheRecordsValues) {
+  const std::uint32_t docs = 3000;
+  auto disk = WriteAndOpen(*Synthetic(docs));
+  ASSERT_NE(disk, nullptr);
+  const std::int64_t* times = disk->TimeColumn();
+  const std::uint32_t* lengths = disk->LengthColumn();
+  const std::uint16_t* sources = disk->SourceColumn();
+  ASSERT_NE(times, nullptr);
+  ASSERT_NE(lengths, nullptr);
+  ASSERT_NE(sources, nullptr);
+  std::set<std::uint16_t> seen;
+  for (std::uint32_t d = 0; d < docs; ++d) {
+    const DocRecord& r = disk->doc(d);
+    ASSERT_EQ(times[d], r.time_us) << d;
+    ASSERT_EQ(lengths[d], r.length) << d;
+    ASSERT_EQ(sources[d], r.source) << d;
+    ASSERT_EQ(disk->sources()[sources[d]], d % 3 == 0 ? "reuters" : "bbc") << d;
+    seen.insert(sources[d]);
+  }
+  EXPECT_EQ(seen.size(), 2u);
+}
+
 TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
   const std::uint32_t docs = 5000;
   auto mem = Synthetic(docs);
