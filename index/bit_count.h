@@ -1,10 +1,15 @@
-// Counting and setting the bits of 64-bit words. The build targets baseline x86-64, which has
-// no popcnt instruction: std::popcount there is a call into libgcc per word. Ones is the same
-// count inline (a few shifts, adds and one multiply), and a loop of it vectorises.
+// Counting and setting the bits of 64-bit words. Baseline x86-64 has no popcnt instruction
+// (std::popcount there is a call into libgcc per word): Ones is then the same count inline (a
+// few shifts, adds and one multiply), and a loop of it vectorises. A build for a CPU level with
+// popcnt (and BMI2's pdep, for SelectOne) uses the instructions (see DATELINE_CPU in
+// CMakeLists.txt).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#if defined(__BMI2__)
+#include <immintrin.h>
+#endif
 
 namespace dateline::index {
 
@@ -16,13 +21,21 @@ inline std::uint64_t ByteCounts(std::uint64_t x) {
 }
 
 inline unsigned Ones(std::uint64_t x) {
+#if defined(__POPCNT__)
+  return static_cast<unsigned>(__builtin_popcountll(x));
+#else
   return static_cast<unsigned>((ByteCounts(x) * 0x0101010101010101ull) >> 56);
+#endif
 }
 
 // The index of the m-th one bit of x, counted from the low end (m >= 1; x has at least m):
 // the byte holding it is found from the bytes' running counts (one multiply), then the bit
 // within that byte.
 inline unsigned SelectOne(std::uint64_t x, unsigned m) {
+#if defined(__BMI2__)
+  // The m-th one deposited at its place, alone.
+  return static_cast<unsigned>(__builtin_ctzll(_pdep_u64(std::uint64_t{1} << (m - 1), x)));
+#else
   // Byte i: the ones of bytes 0..i.
   const std::uint64_t running = ByteCounts(x) * 0x0101010101010101ull;
   // A byte's high bit is set where its running count (at most 64) reaches m.
@@ -33,6 +46,7 @@ inline unsigned SelectOne(std::uint64_t x, unsigned m) {
   auto bits = static_cast<unsigned>(x >> (8 * byte)) & 0xff;
   for (unsigned k = m - before; k > 1; --k) bits &= bits - 1;
   return 8 * byte + static_cast<unsigned>(__builtin_ctz(bits));
+#endif
 }
 
 // The one bits of words[0, n).
