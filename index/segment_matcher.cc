@@ -196,8 +196,6 @@ class ListIter final : public DocIter {
   std::uint32_t last_ = 0;
 };
 
-// The documents of one query word (or one field value): the union of the postings of its exact
-// forms, each restricted to documents of its language when the segment has several.
 // The kept bitmaps of FillTerms hold a bit per document of the segment and are made for every
 // query: their memory stays with the thread for the next ones (at most kSpareBits of them)
 // instead of going back to the allocator, which returns it to the system and then faults it in
@@ -261,6 +259,8 @@ void FillTerms(const Segment& seg, const std::vector<TermRef>& terms, std::uint3
   }
 }
 
+// The documents of one query word (or one field value): the union of the postings of its exact
+// forms, each restricted to documents of its language when the segment has several.
 class WordIter final : public DocIter {
  public:
   struct Key {
