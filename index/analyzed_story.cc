@@ -69,12 +69,12 @@ AnalyzedStory Analyze(const Story& story, bool stems) {
     text::Tokenize(text, tokens, &next);
     if (tokens.size() > before) a.paragraph_starts.push_back(tokens[before].position);
     for (std::size_t i = before; i < tokens.size(); ++i) {
-      AnalyzedWord w;
+      // Made in place: a word is short, and each move of it is a copy of its bytes.
+      AnalyzedWord& w = a.words.emplace_back();
       w.exact = std::move(tokens[i].exact);
       if (stems) w.stem = CachedStem(w.exact, a.language);
       w.position = tokens[i].position;
       w.paragraph = paragraph;
-      a.words.push_back(std::move(w));
     }
     ++paragraph;
   };
