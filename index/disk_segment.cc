@@ -298,6 +298,28 @@ class DiskCursor final : public PostingCursor {
   // never read. Damaged codes give no positions.
   void Positions(std::vector<std::uint32_t>& out) override {
     out.clear();
+    AppendPositions(out);
+  }
+
+  // The loop of the default with the calls made directly (this class is final), so that they
+  // inline: a candidate of a phrase or NEAR costs no virtual call and no vector of its own.
+  void PositionsByBits(const std::uint32_t* docs, std::size_t n, const std::uint64_t* bits,
+                       std::uint32_t lo, std::vector<std::uint32_t>& positions,
+                       std::vector<std::uint32_t>& ends) override {
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t d = docs[i];
+      const std::uint32_t bit = d - lo;
+      if (d >= lo && ((bits[bit >> 6] >> (bit & 63)) & 1) != 0 &&
+          (MoveByBits(d, bits, lo) || Advance(d) == d)) {
+        AppendPositions(positions);
+      }
+      ends.push_back(static_cast<std::uint32_t>(positions.size()));
+    }
+  }
+
+ private:
+  // Appends the positions of the current document to `out`.
+  void AppendPositions(std::vector<std::uint32_t>& out) {
     if (!positional_ || doc_ == kNoDoc || !started_) return;
     const std::uint32_t* tfs = Tfs();
     if (rice_state_ == RiceState::kUnread) {
@@ -308,17 +330,18 @@ class DiskCursor final : public PostingCursor {
                         : RiceState::kDamaged;
       rice_doc_ = 0;
     }
+    const std::size_t at = out.size();
     if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {
       // Asked again (rare): read the block's codes from the start again.
       std::size_t before = 0;
       for (std::uint32_t j = 0; j < i_; ++j) before += tfs[j];
       RiceReader again;
-      out.resize(tfs[i_]);
+      out.resize(at + tfs[i_]);
       if (!again.Start(positions_begin_, positions_end_, rice_total_) || !again.Skip(before) ||
-          !again.Read(tfs[i_], out.data())) {
-        out.clear();
+          !again.Read(tfs[i_], out.data() + at)) {
+        out.resize(at);
       }
-      ToPositions(out);
+      ToPositions(out.data() + at, out.size() - at);
       return;
     }
     if (rice_state_ != RiceState::kReading || i_ < rice_doc_) return;
@@ -331,23 +354,22 @@ class DiskCursor final : public PostingCursor {
       rice_state_ = RiceState::kDamaged;
       return;
     }
-    out.resize(tf);
-    if (!rice_.Read(tf, out.data())) {
-      out.clear();
+    out.resize(at + tf);
+    if (!rice_.Read(tf, out.data() + at)) {
+      out.resize(at);
       rice_state_ = RiceState::kDamaged;
       return;
     }
     rice_doc_ = i_ + 1;
-    ToPositions(out);
+    ToPositions(out.data() + at, tf);
   }
 
- private:
   // Codes to positions: the first, then gaps.
-  static void ToPositions(std::vector<std::uint32_t>& codes) {
+  static void ToPositions(std::uint32_t* codes, std::size_t n) {
     std::uint32_t pos = 0;
-    for (std::uint32_t& p : codes) {
-      pos += p;
-      p = pos;
+    for (std::size_t i = 0; i < n; ++i) {
+      pos += codes[i];
+      codes[i] = pos;
     }
   }
 

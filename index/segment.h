@@ -159,6 +159,14 @@ class PostingCursor {
     (void)lo;
     return false;
   }
+  // The positions of many documents at once, as MoveByBits (else Advance) then Positions would
+  // give them one by one: `docs` ascending, from the current document on, each of them in
+  // `where` for the `bits` of MoveByBits; a document whose bit is clear holds none. Appends
+  // each document's positions to `positions` and then its end there to `ends`.
+  virtual void PositionsByBits(const std::uint32_t* docs, std::size_t n,
+                               const std::uint64_t* bits, std::uint32_t lo,
+                               std::vector<std::uint32_t>& positions,
+                               std::vector<std::uint32_t>& ends);
 };
 
 // Per word, per term: a bitmap of a segment's documents, or empty (see MeetWords).

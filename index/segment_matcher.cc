@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "index/analyzed_story.h"
@@ -81,6 +82,7 @@ bool IsSpanNode(const Node& n) {
 // Targets only grow; an iterator asked for an earlier one starts again.
 class WordIter;
 class BitsIter;
+class CheckedIter;
 
 class DocIter {
  public:
@@ -109,6 +111,8 @@ class DocIter {
   virtual WordIter* AsWord() { return nullptr; }
   // The iterator as a bitmap's, or nullptr.
   virtual BitsIter* AsBits() { return nullptr; }
+  // The iterator as a checked one's, or nullptr.
+  virtual CheckedIter* AsChecked() { return nullptr; }
 
  protected:
   std::uint32_t doc_ = kNoDoc;
@@ -259,6 +263,16 @@ void FillTerms(const Segment& seg, const std::vector<TermRef>& terms, std::uint3
   }
 }
 
+// The positions of a run of documents: document j's are pos[ends[j - 1] (0 for j = 0), ends[j]).
+struct PositionBatch {
+  std::vector<std::uint32_t> pos;
+  std::vector<std::uint32_t> ends;
+  std::span<const std::uint32_t> Of(std::size_t j) const {
+    const std::uint32_t from = j == 0 ? 0 : ends[j - 1];
+    return {pos.data() + from, ends[j] - from};
+  }
+};
+
 // The documents of one query word (or one field value): the union of the postings of its exact
 // forms, each restricted to documents of its language when the segment has several.
 class WordIter final : public DocIter {
@@ -379,6 +393,29 @@ class WordIter final : public DocIter {
       AddPositions(e, found++, out);
     }
     if (found > 1) std::sort(out.begin(), out.end());
+  }
+
+  // Positions of each of `docs` (ascending, none before the last document asked for) into
+  // `out`. A word of one form read into a bitmap (FillForms) has its cursor read them all in
+  // one call.
+  void PositionsOf(const std::vector<std::uint32_t>& docs, PositionBatch& out) {
+    out.pos.clear();
+    out.ends.clear();
+    if (by_bits_ && !check_language_ && entries_.size() == 1 && !docs.empty() &&
+        docs.front() >= std::max(lo_, last_bits_) && docs.back() < hi_) {
+      Entry& e = entries_[0];
+      const std::vector<std::uint64_t>& fb = form_bits_[e.key];
+      if (!fb.empty()) {
+        e.cur->PositionsByBits(docs.data(), docs.size(), fb.data(), lo_, out.pos, out.ends);
+        last_bits_ = docs.back();
+        return;
+      }
+    }
+    for (const std::uint32_t d : docs) {
+      Positions(d, batch_one_);
+      out.pos.insert(out.pos.end(), batch_one_.begin(), batch_one_.end());
+      out.ends.push_back(static_cast<std::uint32_t>(out.pos.size()));
+    }
   }
 
  private:
@@ -507,6 +544,7 @@ class WordIter final : public DocIter {
   bool by_bits_ = false;
   std::vector<std::vector<std::uint64_t>> form_bits_;
   std::uint32_t last_bits_ = 0;  // PositionsByBits' last document
+  std::vector<std::uint32_t> batch_one_;  // PositionsOf's one document
 };
 
 // Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
@@ -672,10 +710,37 @@ class CheckedIter final : public DocIter {
   std::uint32_t Advance(std::uint32_t target) override { return doc_ = inner_->Seek(target); }
   bool Confirm(std::uint32_t d) override { return inner_->Confirm(d) && check_(d); }
   void Densify(std::uint64_t driver_cost) override { inner_->Densify(driver_cost); }
+  CheckedIter* AsChecked() override { return this; }
+
+  // A check of many documents at once, keeping in its argument those that pass: asked for
+  // every candidate (a Collect), it reads each word's positions in one loop per run of them.
+  using Batch = std::function<void(std::vector<std::uint32_t>& docs)>;
+  void SetBatch(Batch batch) { batch_ = std::move(batch); }
+  // Only over a bitmap of candidates: were the words themselves the candidates' iterators,
+  // they would stand past the run before its positions were asked for.
+  bool batched() { return batch_ && inner_->AsBits() != nullptr; }
+
+  // Appends the matching documents of [lo, hi) to `out` by the batch check (batched()).
+  void CollectBatched(std::uint32_t lo, std::uint32_t hi, std::vector<std::uint32_t>& out) {
+    std::vector<std::uint32_t> run;
+    run.reserve(kBatchDocs);
+    for (std::uint32_t d = inner_->Seek(lo);; d = inner_->Seek(d + 1)) {
+      const bool end = d >= hi;
+      if (!end && inner_->Confirm(d)) run.push_back(d);
+      if (end || run.size() == kBatchDocs) {
+        if (!run.empty()) batch_(run);
+        out.insert(out.end(), run.begin(), run.end());
+        run.clear();
+      }
+      if (end) return;
+    }
+  }
 
  private:
+  static constexpr std::size_t kBatchDocs = 512;
   DocIter* inner_;
   std::function<bool(std::uint32_t)> check_;
+  Batch batch_;
 };
 
 class Matcher {
@@ -789,6 +854,10 @@ class Matcher {
     DocList out;
     if (lo_ >= hi_) return out;
     it->Densify(it->cost());
+    if (CheckedIter* c = it->AsChecked(); c != nullptr && c->batched()) {
+      c->CollectBatched(lo_, hi_, out);
+      return out;
+    }
     for (std::uint32_t d = it->Seek(lo_); d < hi_; d = it->Seek(d + 1)) {
       if (it->Confirm(d)) out.push_back(d);
     }
@@ -830,7 +899,12 @@ class Matcher {
         Leaf& leaf = LeafOf(n);
         if (leaf.words.empty()) return Make<EmptyIter>();
         if (n.scope == query::Scope::kAll && leaf.words.size() == 1) return leaf.words[0];
-        return Make<CheckedIter>(LeafCandidates(leaf), SpansCheck(n));
+        auto* checked = Make<CheckedIter>(LeafCandidates(leaf), SpansCheck(n));
+        if (n.scope == query::Scope::kAll) {
+          checked->SetBatch(
+              [this, &leaf](std::vector<std::uint32_t>& docs) { PhraseBatch(leaf, docs); });
+        }
+        return checked;
       }
       case Kind::kPrefix: {
         DocIter* docs = Make<ListIter>(PrefixDocs(n));
@@ -885,7 +959,14 @@ class Matcher {
           cand = Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                                 std::vector<std::function<bool(std::uint32_t)>>{});
         }
-        return Make<CheckedIter>(cand, [this, &n](std::uint32_t d) { return CheckProximity(n, d); });
+        auto* checked =
+            Make<CheckedIter>(cand, [this, &n](std::uint32_t d) { return CheckProximity(n, d); });
+        if (n.scope == query::Scope::kAll && !NearWords(n).empty()) {
+          checked->SetBatch([this, &n](std::vector<std::uint32_t>& docs) {
+            NearBatch(NearWords(n), n.distance, docs);
+          });
+        }
+        return checked;
       }
       case Kind::kAtLeast: {
         if (n.children.empty()) return Make<EmptyIter>();
@@ -952,8 +1033,10 @@ class Matcher {
     for (WordIter* w : leaf.words) {
       if (w->cost() <= kPositionsOnly * std::max<std::uint64_t>(rarest, 1)) ops.push_back(w);
     }
-    if (ops.size() == 1) return ops[0];
+    // One word left: still a bitmap when it pays, so that the positions are read by it
+    // (FillForms) and the candidates can be checked in runs (CheckedIter::SetBatch).
     if (DocIter* met = Meet(ops)) return met;
+    if (ops.size() == 1) return ops[0];
     return Make<ConjIter>(std::move(ops), std::vector<DocIter*>{},
                           std::vector<std::function<bool(std::uint32_t)>>{});
   }
@@ -1650,12 +1733,14 @@ class Matcher {
     return near_words_.emplace(&n, std::move(words)).first->second;
   }
 
-  // NEAR/n over single words: some choice of one position per word spans at most n, found by
-  // sliding over the sorted position lists (always moving the smallest head), no spans built.
+  // NEAR/n over single words: some choice of one position per word spans at most n (see
+  // NearWithin).
   bool NearOfWords(const std::vector<WordIter*>& words, std::uint32_t n, std::uint32_t d,
                    Window win) {
     std::vector<std::vector<std::uint32_t>>& lists = near_positions_;
     if (lists.size() < words.size()) lists.resize(words.size());
+    std::vector<std::span<const std::uint32_t>>& spans = near_spans_;
+    spans.clear();
     for (std::size_t i = 0; i < words.size(); ++i) {
       std::vector<std::uint32_t>& pos = lists[i];
       words[i]->Positions(d, pos);
@@ -1663,11 +1748,18 @@ class Matcher {
         std::erase_if(pos, [&](std::uint32_t p) { return p < win.lo || p >= win.hi; });
       }
       if (pos.empty()) return false;
+      spans.emplace_back(pos);
     }
+    return NearWithin(spans, n);
+  }
+
+  // Whether some choice of one position from each (ascending, non-empty) list spans at most n,
+  // found by sliding over the lists (always moving the smallest head), no spans built.
+  bool NearWithin(const std::vector<std::span<const std::uint32_t>>& lists, std::uint32_t n) {
     const auto within = [n](std::uint32_t lo, std::uint32_t hi) { return hi - lo <= n; };
-    if (words.size() == 2) {
-      const std::vector<std::uint32_t>& a = lists[0];
-      const std::vector<std::uint32_t>& b = lists[1];
+    if (lists.size() == 2) {
+      const std::span<const std::uint32_t> a = lists[0];
+      const std::span<const std::uint32_t> b = lists[1];
       std::size_t i = 0, j = 0;
       while (i < a.size() && j < b.size()) {
         if (a[i] <= b[j]) {
@@ -1681,17 +1773,83 @@ class Matcher {
       return false;
     }
     std::vector<std::size_t>& at = near_at_;
-    at.assign(words.size(), 0);
+    at.assign(lists.size(), 0);
     while (true) {
       std::size_t lo = 0;
       std::uint32_t hi_pos = 0;
-      for (std::size_t i = 0; i < words.size(); ++i) {
+      for (std::size_t i = 0; i < lists.size(); ++i) {
         if (lists[i][at[i]] < lists[lo][at[lo]]) lo = i;
         hi_pos = std::max(hi_pos, lists[i][at[i]]);
       }
       if (within(lists[lo][at[lo]], hi_pos)) return true;
       if (++at[lo] == lists[lo].size()) return false;
     }
+  }
+
+  // The batch forms of the checks (CheckedIter::SetBatch): the same decisions for a run of
+  // candidates, each word's positions read for all of them in one call (WordIter::PositionsOf).
+
+  // A phrase of no scope: its possible starts per candidate from the rarest word, narrowed by
+  // each next rarest word, as Spans; candidates left with none are dropped at once.
+  void PhraseBatch(Leaf& leaf, std::vector<std::uint32_t>& docs) {
+    std::vector<std::uint32_t>& starts = batch_starts_;  // document j's: [ends[j - 1], ends[j])
+    std::vector<std::uint32_t>& ends = batch_ends_;
+    PositionBatch& b = batch_positions_[0];
+    for (std::size_t k = 0; k < leaf.order.size() && !docs.empty(); ++k) {
+      const std::size_t i = leaf.order[k];
+      const auto offset = static_cast<std::uint32_t>(i);
+      leaf.words[i]->PositionsOf(docs, b);
+      if (k == 0) {
+        starts.resize(b.pos.size());
+        ends.resize(docs.size());
+      }
+      // In place: what is kept never lies after what is read.
+      std::size_t kept_docs = 0, kept = 0, from = 0;
+      for (std::size_t j = 0; j < docs.size(); ++j) {
+        const std::span<const std::uint32_t> pos = b.Of(j);
+        const std::size_t begin = kept;
+        if (k == 0) {
+          for (const std::uint32_t p : pos) {
+            if (p >= offset) starts[kept++] = p - offset;
+          }
+        } else {
+          // Keep the starts s with s + i among the positions (both ascending).
+          const std::size_t to = ends[j];
+          std::size_t at = 0;
+          for (std::size_t x = from; x < to; ++x) {
+            const std::uint32_t want = starts[x] + offset;
+            while (at < pos.size() && pos[at] < want) ++at;
+            if (at < pos.size() && pos[at] == want) starts[kept++] = starts[x];
+          }
+          from = to;
+        }
+        if (kept > begin) {
+          docs[kept_docs] = docs[j];
+          ends[kept_docs++] = static_cast<std::uint32_t>(kept);
+        }
+      }
+      docs.resize(kept_docs);
+      ends.resize(kept_docs);
+    }
+  }
+
+  // NEAR/n over single words of no scope (NearWords).
+  void NearBatch(const std::vector<WordIter*>& words, std::uint32_t n,
+                 std::vector<std::uint32_t>& docs) {
+    if (batch_positions_.size() < words.size()) batch_positions_.resize(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) words[i]->PositionsOf(docs, batch_positions_[i]);
+    std::vector<std::span<const std::uint32_t>>& spans = near_spans_;
+    std::size_t kept = 0;
+    for (std::size_t j = 0; j < docs.size(); ++j) {
+      spans.clear();
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const std::span<const std::uint32_t> pos = batch_positions_[i].Of(j);
+        if (pos.empty()) break;
+        spans.push_back(pos);
+      }
+      if (spans.size() == words.size() && NearWithin(spans, n)) docs[kept++] = docs[j];
+    }
+    docs.resize(kept);
   }
 
   bool CheckProximity(const Node& n, std::uint32_t d) {
@@ -1790,7 +1948,11 @@ class Matcher {
   std::vector<std::vector<Span>> occurrences_;
   std::map<const Node*, std::vector<WordIter*>> near_words_;
   std::vector<std::vector<std::uint32_t>> near_positions_;
-  std::vector<std::size_t> near_at_;     // NearAny's and NearOfWords'
+  std::vector<std::size_t> near_at_;     // NearAny's and NearWithin's
+  std::vector<std::span<const std::uint32_t>> near_spans_;
+  std::vector<PositionBatch> batch_positions_ = std::vector<PositionBatch>(1);
+  std::vector<std::uint32_t> batch_starts_;  // PhraseBatch's
+  std::vector<std::uint32_t> batch_ends_;
 
   std::vector<std::int64_t> near_best_;
   std::map<const Node*, std::vector<WordSpec>> sequences_;  // LoneWord
