@@ -373,7 +373,7 @@ class WordIter final : public DocIter {
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
     if (by_bits_) {
-      PositionsByBits(d, out);
+      PositionsFromBits(d, out);
       return;
     }
     if (Seek(d) != d) return;
@@ -424,7 +424,7 @@ class WordIter final : public DocIter {
     int language;
     std::uint32_t doc = 0;  // the cursor's document once opened_ (or moved)
     std::size_t key = 0;    // into keys_
-    bool moved = false;     // PositionsByBits: doc is the cursor's document
+    bool moved = false;     // PositionsFromBits: doc is the cursor's document
   };
   void Open() {
     entries_.clear();
@@ -442,7 +442,7 @@ class WordIter final : public DocIter {
 
   // Positions after FillForms: a form with a bitmap holds d when its bit is set, and its
   // cursor moves there by the bitmap; the other forms' cursors move as in Advance.
-  void PositionsByBits(std::uint32_t d, std::vector<std::uint32_t>& out) {
+  void PositionsFromBits(std::uint32_t d, std::vector<std::uint32_t>& out) {
     if (d < lo_ || d >= hi_) return;
     if (d < last_bits_) Open();  // backwards (not done by the matcher): cursors start again
     last_bits_ = d;
@@ -543,7 +543,7 @@ class WordIter final : public DocIter {
   // FillForms: per form (terms_ index), its documents where the fill set them, or empty.
   bool by_bits_ = false;
   std::vector<std::vector<std::uint64_t>> form_bits_;
-  std::uint32_t last_bits_ = 0;  // PositionsByBits' last document
+  std::uint32_t last_bits_ = 0;  // PositionsFromBits' and PositionsOf's last document
   std::vector<std::uint32_t> batch_one_;  // PositionsOf's one document
 };
 
