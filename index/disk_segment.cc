@@ -277,6 +277,25 @@ class DiskCursor final : public PostingCursor {
     return true;
   }
 
+  std::size_t TakeBlock(std::uint32_t limit, const std::uint32_t** docs,
+                        const std::uint32_t** tfs) override {
+    if (!started_ || doc_ == kNoDoc || doc_ > limit || !docs_ready_) return 0;
+    const std::uint32_t end =
+        docs_[count_ - 1] <= limit
+            ? count_
+            : static_cast<std::uint32_t>(std::upper_bound(docs_ + i_, docs_ + count_, limit) - docs_);
+    *docs = docs_ + i_;
+    *tfs = Tfs() + i_;
+    const std::size_t n = end - i_;
+    i_ = end - 1;
+    doc_ = docs_[i_];
+    return n;
+  }
+
+  std::uint32_t BlockLast() const override {
+    return started_ && doc_ != kNoDoc && docs_ready_ ? docs_[count_ - 1] : doc_;
+  }
+
   std::uint32_t doc() const override { return doc_; }
   std::uint32_t DocCount() const override { return n_; }
   std::uint32_t tf() const override { return doc_ == kNoDoc ? 0 : Tfs()[i_]; }
@@ -645,6 +664,7 @@ Status DiskSegment::Validate() {
   times_.reserve(doc_count_);
   lengths_.reserve(doc_count_);
   source_ords_.reserve(doc_count_);
+  length_codes_.reserve(doc_count_);
   for (std::uint32_t d = 0; d < doc_count_; ++d) {
     DocRecord& r = docs_[d];
     if (std::uint64_t{r.id_offset} + r.id_length > ids_.size() || r.source >= sources_.size() ||
@@ -655,6 +675,7 @@ Status DiskSegment::Validate() {
     times_.push_back(r.time_us);
     lengths_.push_back(r.length);
     source_ords_.push_back(r.source);
+    length_codes_.push_back(LengthCode(r.length));
     RunStat& run = runs_[d / kTimeRun];
     run.max_time = std::max(run.max_time, r.time_us);
     run.min_length = std::min(run.min_length, r.length);

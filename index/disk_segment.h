@@ -66,6 +66,7 @@ class DiskSegment final : public Segment {
   const std::int64_t* TimeColumn() const override { return times_.data(); }
   const std::uint32_t* LengthColumn() const override { return lengths_.data(); }
   const std::uint16_t* SourceColumn() const override { return source_ords_.data(); }
+  const std::uint8_t* LengthCodeColumn() const override { return length_codes_.data(); }
 
  private:
   DiskSegment() = default;
@@ -101,6 +102,7 @@ class DiskSegment final : public Segment {
   std::vector<std::int64_t> times_;     // per document, copied from the records at open
   std::vector<std::uint32_t> lengths_;  // per document, copied from the records at open
   std::vector<std::uint16_t> source_ords_;  // per document, copied from the records at open
+  std::vector<std::uint8_t> length_codes_;  // LengthCode per document, computed at open
 };
 
 // A stem bound entry as a segment file stores it (the postings bytes of a kStemBound key).

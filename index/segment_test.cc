@@ -139,6 +139,60 @@ TEST_F(SegmentTest, DiskPostingsEqualMemoryPostings) {
                                             ExactKey("w298"), ExactKey("w299")}));
 }
 
+// A pass that takes a cursor's decoded blocks in windows (BlockLast, TakeBlock, then Advance
+// past the window) sees the documents and tfs that Next sees, for windows cut by the blocks'
+// ends and by limits inside blocks.
+TEST_F(SegmentTest, TakeBlockHandsOutWhatNextDoes) {
+  const std::uint32_t docs = 5000;
+  auto disk = WriteAndOpen(*Synthetic(docs));
+  ASSERT_NE(disk, nullptr);
+  std::mt19937 rng(5);
+  for (const std::uint32_t k : {0u, 1u, 2u, 6u, 13u, 40u, 299u}) {
+    const std::string key = ExactKey("w" + std::to_string(k));
+    std::vector<std::uint32_t> want_docs, want_tfs;
+    auto a = disk->Postings(key);
+    ASSERT_NE(a, nullptr) << key;
+    for (std::uint32_t d = a->Next(); d != kNoDoc; d = a->Next()) {
+      want_docs.push_back(d);
+      want_tfs.push_back(a->tf());
+    }
+    ASSERT_FALSE(want_docs.empty()) << key;
+    for (int cut = 0; cut < 2; ++cut) {
+      auto c = disk->Postings(key);
+      std::vector<std::uint32_t> got_docs, got_tfs;
+      std::uint32_t target = 0;
+      std::size_t windows = 0;
+      while (c->Advance(target) != kNoDoc) {
+        const std::uint32_t d = c->doc();
+        std::uint32_t limit = c->BlockLast();
+        ASSERT_GE(limit, d) << key;
+        if (cut == 1) limit = d + rng() % (limit - d + 1);  // a limit inside the block
+        const std::uint32_t* wd = nullptr;
+        const std::uint32_t* wt = nullptr;
+        const std::size_t n = c->TakeBlock(limit, &wd, &wt);
+        ASSERT_GE(n, 1u) << key;
+        ASSERT_EQ(wd[0], d) << key;
+        ASSERT_LE(wd[n - 1], limit) << key;
+        ASSERT_EQ(c->doc(), wd[n - 1]) << key;
+        got_docs.insert(got_docs.end(), wd, wd + n);
+        got_tfs.insert(got_tfs.end(), wt, wt + n);
+        target = limit + 1;
+        ++windows;
+      }
+      EXPECT_EQ(got_docs, want_docs) << key << " cut " << cut;
+      EXPECT_EQ(got_tfs, want_tfs) << key << " cut " << cut;
+      // A cursor at no document hands out nothing.
+      EXPECT_EQ(c->TakeBlock(kNoDoc - 1, nullptr, nullptr), 0u);
+      if (want_docs.size() > 128) {
+        EXPECT_GT(windows, 1u) << key;
+      }
+      if (cut == 0) {
+        EXPECT_LE(windows, (want_docs.size() + 127) / 128) << key;  // whole blocks at a time
+      }
+    }
+  }
+}
+
 // A cursor moved to documents by a bitmap of its list (MoveByBits, its block's docids left
 // undecoded) stands where Advance would: the same tf and positions, and the same documents
 // when it moves on by Next or Advance from there. The bitmaps are set as an AND's meeting sets
@@ -264,19 +318,44 @@ TEST_F(SegmentTest, DenseColumnsHoldTheRecordsValues) {
   const std::int64_t* times = disk->TimeColumn();
   const std::uint32_t* lengths = disk->LengthColumn();
   const std::uint16_t* sources = disk->SourceColumn();
+  const std::uint8_t* codes = disk->LengthCodeColumn();
   ASSERT_NE(times, nullptr);
   ASSERT_NE(lengths, nullptr);
   ASSERT_NE(sources, nullptr);
+  ASSERT_NE(codes, nullptr);
   std::set<std::uint16_t> seen;
   for (std::uint32_t d = 0; d < docs; ++d) {
     const DocRecord& r = disk->doc(d);
     ASSERT_EQ(times[d], r.time_us) << d;
     ASSERT_EQ(lengths[d], r.length) << d;
+    ASSERT_EQ(codes[d], LengthCode(r.length)) << d;
     ASSERT_EQ(sources[d], r.source) << d;
     ASSERT_EQ(disk->sources()[sources[d]], d % 3 == 0 ? "reuters" : "bbc") << d;
     seen.insert(sources[d]);
   }
   EXPECT_EQ(seen.size(), 2u);
+}
+
+// Top-k bounds take LengthOfCode for a document's length: it must never be above the length
+// (the bound would fall below the score), and should be close to it (the bound stays tight).
+TEST(LengthCodeTest, NeverAboveTheLengthAndWithinASixteenth) {
+  std::uint8_t previous = 0;
+  for (std::uint32_t length = 0; length < (1u << 17); ++length) {
+    const std::uint8_t code = LengthCode(length);
+    const std::uint32_t least = LengthOfCode(code);
+    ASSERT_LE(least, length) << length;
+    ASSERT_GE(code, previous) << length;  // monotone: a longer document never codes shorter
+    previous = code;
+    if (length < 128) {
+      ASSERT_EQ(least, length);
+    } else if (length < (1u << 15)) {
+      ASSERT_GT(least * 17u, length * 16u) << length;  // within 1/16 of the length
+    }
+  }
+  for (std::uint32_t length : {1u << 15, 1u << 20, 0xFFFFFFFFu}) {
+    EXPECT_EQ(LengthCode(length), 255) << length;
+    EXPECT_LE(LengthOfCode(255), length);
+  }
 }
 
 TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {

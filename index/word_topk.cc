@@ -115,6 +115,15 @@ class StemCursor {
   double MaxIdf() const { return max_idf_; }
 
   bool bounded() const { return bounded_; }
+  // The forms' cursors of a word whose forms count in every document (empty otherwise). A
+  // pass that moves them directly leaves this cursor's own document behind (it is not used
+  // after).
+  std::vector<PostingCursor*> Cursors() const {
+    std::vector<PostingCursor*> out;
+    if (by_language_) return out;
+    for (const Form& f : forms_) out.push_back(f.cur.get());
+    return out;
+  }
   // The pieces, covering docids [0, doc_count) in order (when bounded).
   const std::vector<Piece>& pieces() const { return pieces_; }
   // The piece holding docid d; d must not decrease from one call to the next.
@@ -257,6 +266,7 @@ class WordTopK {
         runs_(seg_.Runs()),
         time_col_(seg_.TimeColumn()),
         length_col_(seg_.LengthColumn()),
+        code_col_(seg_.LengthCodeColumn()),
         one_language_(seg_.languages().size() <= 1),
         check_live_(!(seg_.dead == 0 && seg_.live.size() >= n_)) {
     for (std::size_t i = 0; i < q.words.size(); ++i) {
@@ -269,6 +279,11 @@ class WordTopK {
     tf_.resize(words_.size());
     norm_base_ = kBm25K1 * (1 - kBm25B);
     norm_per_length_ = kBm25K1 * kBm25B / q.avg_length;
+    if (code_col_ != nullptr) {
+      for (int c = 0; c < 256; ++c) {
+        code_norm_[c] = BoundNorm(LengthOfCode(static_cast<std::uint8_t>(c)));
+      }
+    }
     bound_.resize(words_.size());
     all_bounded_ = std::all_of(words_.begin(), words_.end(),
                                [](const auto& w) { return w->bounded(); });
@@ -320,19 +335,27 @@ class WordTopK {
   // DocNorm without its division, for bounds only (it may differ from DocNorm in the last bit,
   // which kSlack covers; scores use DocNorm itself).
   double BoundNorm(std::uint32_t length) const { return norm_base_ + norm_per_length_ * length; }
+  // At most BoundNorm of d's length: from its length code where the segment keeps them.
+  double CodeNorm(std::uint32_t d) const {
+    return code_col_ != nullptr ? code_norm_[code_col_[d]] : BoundNorm(LengthOf(d));
+  }
 
   // Whether a single word's document d (its tf in tf_[0]) may reach the threshold: its score
   // with the word's largest idf and the boost of its run's newest story, compared without a
   // division (idf tf (k1 + 1) boost >= threshold (tf + norm)). Most documents a word's pass
   // visits fall short, and this spares them the score's two divisions, the document's own
-  // boost and the read of its record for its language.
+  // boost and the read of its record for its language; most fall short by the length code
+  // alone, before the read of the exact length (at a million stories that read waited on
+  // memory for a sixth of a frequent word's pass).
   bool MayReach(std::uint32_t d, double threshold) const {
+    return MayReach(d, tf_[0], threshold);
+  }
+  bool MayReach(std::uint32_t d, double tf, double threshold) const {
     if (!(threshold > 0)) return true;
-    const double tf = tf_[0];
-    const double norm = BoundNorm(LengthOf(d));
-    const double boost = RunBoost(d);
-    return !(words_[0]->MaxIdf() * tf * (kBm25K1 + 1) * boost * kSlack <
-             threshold * (tf + norm));
+    const double reach = words_[0]->MaxIdf() * tf * (kBm25K1 + 1) * RunBoost(d) * kSlack;
+    // The length code first: most documents fall short by it alone.
+    if (code_col_ != nullptr && reach < threshold * (tf + code_norm_[code_col_[d]])) return false;
+    return !(reach < threshold * (tf + BoundNorm(LengthOf(d))));
   }
   // An AND's candidates lie far apart in the length and time columns (megabytes at a million
   // stories): their reads are started this many candidates ahead, instead of each waiting on
@@ -451,6 +474,14 @@ class WordTopK {
         q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
       seeded = Seed();
     }
+    if (words_.size() == 1 && q_.filters.empty() && q_.time_ranges.empty() &&
+        q_.excluded.empty()) {
+      std::vector<PostingCursor*> cursors = words_[0]->Cursors();
+      if (!cursors.empty()) {
+        RunWord(cursors, seeded);
+        return;
+      }
+    }
     std::size_t seeded_at = 0;
     std::vector<std::size_t> order(words_.size());
     std::iota(order.begin(), order.end(), 0);
@@ -509,6 +540,17 @@ class WordTopK {
           continue;
         }
         if (threshold > -kInf) {
+          // First from the length code and the run's boost (a byte and a table), then from
+          // the document's own length and boost.
+          if (code_col_ != nullptr) {
+            const double norm = code_norm_[code_col_[d]];
+            double bound = 0;
+            for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
+            if (bound * RunBoost(d) * kSlack < threshold) {
+              target = d + 1;
+              continue;
+            }
+          }
           const double norm = BoundNorm(LengthOf(d));
           double bound = 0;
           for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
@@ -538,6 +580,124 @@ class WordTopK {
       if (score < Threshold()) continue;
       q_.offer(d, time_us, score);
     }
+  }
+
+  // A single word whose forms count in every document, with nothing else to check (RunAnd's
+  // pass for it, as most single-word queries are): the documents are checked in a tight loop
+  // over docid and tf arrays, window by window, without a call per document. A window ends
+  // where the first of the forms' decoded blocks does; with several forms their documents in
+  // it are merged first (tfs summed). The regions are checked (and skipped) where a window
+  // starts: a region ends at a piece's end, and a piece at a block's.
+  void RunWord(const std::vector<PostingCursor*>& cursors,
+               const std::vector<std::pair<std::uint32_t, std::uint32_t>>& seeded) {
+    std::vector<std::uint32_t> merged_docs, merged_tfs, scratch_docs, scratch_tfs;
+    std::vector<std::uint32_t> one_docs(cursors.size()), one_tfs(cursors.size());  // see Take
+    std::size_t seeded_at = 0;
+    std::uint32_t target = 0;
+    while (true) {
+      std::uint32_t d = kNoDoc;
+      for (PostingCursor* c : cursors) d = std::min(d, c->Advance(target));
+      if (d == kNoDoc) return;
+      while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
+      if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
+        target = seeded[seeded_at].second + 1;  // scored by Seed
+        if (target >= n_) return;
+        continue;
+      }
+      double threshold = Threshold();
+      if (threshold > -kInf) {
+        const std::uint32_t end = SkippableRegion(d, threshold);
+        if (end != kNoDoc) {
+          target = SkipRegions(end, threshold);
+          if (target >= n_) return;
+          continue;
+        }
+      }
+      // Up to the next seeded range and the end of every form's block.
+      std::uint32_t limit = seeded_at < seeded.size() ? seeded[seeded_at].first - 1 : kNoDoc - 1;
+      for (PostingCursor* c : cursors) {
+        if (c->doc() != kNoDoc) limit = std::min(limit, c->BlockLast());
+      }
+      const std::uint32_t* docs = nullptr;
+      const std::uint32_t* tfs = nullptr;
+      std::size_t n = 0;
+      for (std::size_t f = 0; f < cursors.size(); ++f) {
+        const std::uint32_t* form_docs = nullptr;
+        const std::uint32_t* form_tfs = nullptr;
+        const std::size_t form_n =
+            Take(*cursors[f], limit, one_docs[f], one_tfs[f], &form_docs, &form_tfs);
+        if (form_n == 0) continue;
+        if (n == 0) {
+          docs = form_docs;
+          tfs = form_tfs;
+          n = form_n;
+          continue;
+        }
+        // Another form in the window: merged into one of two buffers (not the one read).
+        std::vector<std::uint32_t>& out_docs = docs == merged_docs.data() ? scratch_docs : merged_docs;
+        std::vector<std::uint32_t>& out_tfs = docs == merged_docs.data() ? scratch_tfs : merged_tfs;
+        out_docs.resize(n + form_n);
+        out_tfs.resize(n + form_n);
+        n = Merge(docs, tfs, n, form_docs, form_tfs, form_n, out_docs.data(), out_tfs.data());
+        docs = out_docs.data();
+        tfs = out_tfs.data();
+      }
+      for (std::size_t j = 0; j < n; ++j) {
+        const std::uint32_t doc = docs[j];
+        if (Dead(doc)) continue;
+        const double tf = tfs[j];
+        if (!MayReach(doc, tf, threshold)) continue;
+        tf_[0] = tf;
+        const std::int64_t time_us = TimeOf(doc);
+        const double score = Score(doc, time_us, LengthOf(doc));
+        if (score < threshold) continue;
+        q_.offer(doc, time_us, score);
+        threshold = Threshold();
+      }
+      target = limit + 1;
+      if (target >= n_) return;
+    }
+  }
+
+  // A cursor's documents up to `limit` (TakeBlock), or for a cursor that cannot hand out its
+  // block its one document when within the limit (kept in one_doc and one_tf).
+  static std::size_t Take(PostingCursor& c, std::uint32_t limit, std::uint32_t& one_doc,
+                          std::uint32_t& one_tf, const std::uint32_t** docs,
+                          const std::uint32_t** tfs) {
+    const std::uint32_t d = c.doc();
+    if (d == kNoDoc || d > limit) return 0;
+    const std::size_t n = c.TakeBlock(limit, docs, tfs);
+    if (n != 0) return n;
+    one_doc = d;
+    one_tf = c.tf();
+    *docs = &one_doc;
+    *tfs = &one_tf;
+    return 1;
+  }
+
+  // Merges two ascending lists of documents into `docs` and `tfs` (room for both), summing
+  // the tfs of a document in both; returns the merged count.
+  static std::size_t Merge(const std::uint32_t* a_docs, const std::uint32_t* a_tfs,
+                           std::size_t a_n, const std::uint32_t* b_docs,
+                           const std::uint32_t* b_tfs, std::size_t b_n, std::uint32_t* docs,
+                           std::uint32_t* tfs) {
+    std::size_t i = 0, j = 0, n = 0;
+    while (i < a_n && j < b_n) {
+      const std::uint32_t a = a_docs[i], b = b_docs[j];
+      docs[n] = std::min(a, b);
+      tfs[n++] = (a <= b ? a_tfs[i] : 0) + (b <= a ? b_tfs[j] : 0);
+      i += a <= b;
+      j += b <= a;
+    }
+    for (; i < a_n; ++i, ++n) {
+      docs[n] = a_docs[i];
+      tfs[n] = a_tfs[i];
+    }
+    for (; j < b_n; ++j, ++n) {
+      docs[n] = b_docs[j];
+      tfs[n] = b_tfs[j];
+    }
+    return n;
   }
 
   // MaxScore: only the documents of the essential words are candidates.
@@ -590,11 +750,10 @@ class WordTopK {
         next(d + 1);
         continue;
       }
-      // `partial` and `boost` only bound the score (each word's largest idf, the boost of the
-      // run's newest story): most candidates fall short without a read of their record for
-      // their language or time. The score itself is computed exactly below.
-      const std::uint32_t length = LengthOf(d);
-      const double norm = BoundNorm(length);
+      // `partial` and `boost` only bound the score (each word's largest idf, the length code,
+      // the boost of the run's newest story): most candidates fall short without a read of
+      // their exact length, language or time. The score itself is computed exactly below.
+      const double norm = CodeNorm(d);
       const double boost = RunBoost(d);
       double partial = 0;
       for (std::size_t k = essential; k < w; ++k) {
@@ -634,7 +793,7 @@ class WordTopK {
         continue;
       }
       const std::int64_t time_us = TimeOf(d);
-      const double score = Score(d, time_us, length);
+      const double score = Score(d, time_us, LengthOf(d));
       if (score >= Threshold()) q_.offer(d, time_us, score);
       next(d + 1);
     }
@@ -646,12 +805,14 @@ class WordTopK {
   const RunStat* runs_;
   const std::int64_t* time_col_;
   const std::uint32_t* length_col_;
+  const std::uint8_t* code_col_;  // LengthCode per document (bounds only), or nullptr
   const bool one_language_;
   const bool check_live_;
   std::vector<std::unique_ptr<StemCursor>> words_;
   std::vector<double> tf_;
   double norm_base_ = 0;           // DocNorm(length) = norm_base_ + norm_per_length_ length
   double norm_per_length_ = 0;
+  double code_norm_[256];          // BoundNorm(LengthOfCode(c)), when code_col_
   bool all_bounded_ = false;       // every word has pieces
   std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
   std::vector<double> run_boost_;  // the boost of each run's newest story

@@ -16,7 +16,10 @@
 //  - A single word (with no filter) in the first segment with matches first scores the few
 //    docid ranges of highest bound, with a cursor of their own, so that the threshold starts
 //    nearer its final value; the docid-order pass below then steps over those ranges.
-//  - AND (and a single word): the rarest word leads, the others gallop to its documents (or,
+//  - A single word whose forms count in every document: its forms' decoded blocks are taken
+//    as docid and tf arrays a window at a time (up to the first block end among them; merged,
+//    tfs summed, when several forms hold documents there) and checked in a tight loop.
+//  - AND (and a single word otherwise): the rarest word leads, the others gallop to its documents (or,
 //    given the documents holding every word, only those are visited and every word moves to
 //    them); before
 //    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
