@@ -452,7 +452,13 @@ class WordTopK {
     }
     std::sort(ranges.begin(), ranges.end());
     StemCursor seed(seg_, q_.words[0], q_.avg_length, false);
+    const std::vector<PostingCursor*> cursors = seed.Cursors();
     for (const auto& [from, to] : ranges) {
+      if (!cursors.empty()) {
+        // No region checks here: the pieces are asked in docid order by the pass after.
+        ScanWord(cursors, from, to, {}, false);
+        continue;
+      }
       for (std::uint32_t d = seed.Advance(from); d != kNoDoc && d <= to; d = seed.Advance(d + 1)) {
         if (Dead(d)) continue;
         tf_[0] = seed.Tf();
@@ -478,7 +484,7 @@ class WordTopK {
         q_.excluded.empty()) {
       std::vector<PostingCursor*> cursors = words_[0]->Cursors();
       if (!cursors.empty()) {
-        RunWord(cursors, seeded);
+        ScanWord(cursors, 0, n_ - 1, seeded, true);
         return;
       }
     }
@@ -583,38 +589,40 @@ class WordTopK {
   }
 
   // A single word whose forms count in every document, with nothing else to check (RunAnd's
-  // pass for it, as most single-word queries are): the documents are checked in a tight loop
-  // over docid and tf arrays, window by window, without a call per document. A window ends
-  // where the first of the forms' decoded blocks does; with several forms their documents in
-  // it are merged first (tfs summed). The regions are checked (and skipped) where a window
+  // pass for it, as most single-word queries are, and Seed's ranges): offers the documents of
+  // docids [from, to] outside the `seeded` ranges. They are checked in a tight loop over docid
+  // and tf arrays, window by window, without a call per document. A window ends where the
+  // first of the forms' decoded blocks does; with several forms their documents in it are
+  // merged first (tfs summed). With `regions` they are checked (and skipped) where a window
   // starts: a region ends at a piece's end, and a piece at a block's.
-  void RunWord(const std::vector<PostingCursor*>& cursors,
-               const std::vector<std::pair<std::uint32_t, std::uint32_t>>& seeded) {
+  void ScanWord(const std::vector<PostingCursor*>& cursors, std::uint32_t from, std::uint32_t to,
+                const std::vector<std::pair<std::uint32_t, std::uint32_t>>& seeded,
+                bool regions) {
     std::vector<std::uint32_t> merged_docs, merged_tfs, scratch_docs, scratch_tfs;
     std::vector<std::uint32_t> one_docs(cursors.size()), one_tfs(cursors.size());  // see Take
     std::size_t seeded_at = 0;
-    std::uint32_t target = 0;
+    std::uint32_t target = from;
     while (true) {
       std::uint32_t d = kNoDoc;
       for (PostingCursor* c : cursors) d = std::min(d, c->Advance(target));
-      if (d == kNoDoc) return;
+      if (d == kNoDoc || d > to) return;
       while (seeded_at < seeded.size() && seeded[seeded_at].second < d) ++seeded_at;
       if (seeded_at < seeded.size() && seeded[seeded_at].first <= d) {
         target = seeded[seeded_at].second + 1;  // scored by Seed
-        if (target >= n_) return;
+        if (target > to) return;
         continue;
       }
       double threshold = Threshold();
-      if (threshold > -kInf) {
+      if (regions && threshold > -kInf) {
         const std::uint32_t end = SkippableRegion(d, threshold);
         if (end != kNoDoc) {
           target = SkipRegions(end, threshold);
-          if (target >= n_) return;
+          if (target > to) return;
           continue;
         }
       }
       // Up to the next seeded range and the end of every form's block.
-      std::uint32_t limit = seeded_at < seeded.size() ? seeded[seeded_at].first - 1 : kNoDoc - 1;
+      std::uint32_t limit = seeded_at < seeded.size() ? seeded[seeded_at].first - 1 : to;
       for (PostingCursor* c : cursors) {
         if (c->doc() != kNoDoc) limit = std::min(limit, c->BlockLast());
       }
@@ -654,8 +662,8 @@ class WordTopK {
         q_.offer(doc, time_us, score);
         threshold = Threshold();
       }
+      if (limit >= to) return;
       target = limit + 1;
-      if (target >= n_) return;
     }
   }
 
