@@ -280,10 +280,12 @@ class DiskCursor final : public PostingCursor {
   std::size_t TakeBlock(std::uint32_t limit, const std::uint32_t** docs,
                         const std::uint32_t** tfs) override {
     if (!started_ || doc_ == kNoDoc || doc_ > limit || !docs_ready_) return 0;
+    const std::uint32_t* const from = docs_ + i_;
+    const std::uint32_t* const block_end = docs_ + count_;
     const std::uint32_t end =
         docs_[count_ - 1] <= limit
             ? count_
-            : static_cast<std::uint32_t>(std::upper_bound(docs_ + i_, docs_ + count_, limit) - docs_);
+            : static_cast<std::uint32_t>(std::upper_bound(from, block_end, limit) - docs_);
     *docs = docs_ + i_;
     *tfs = Tfs() + i_;
     const std::size_t n = end - i_;

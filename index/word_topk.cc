@@ -642,8 +642,9 @@ class WordTopK {
           continue;
         }
         // Another form in the window: merged into one of two buffers (not the one read).
-        std::vector<std::uint32_t>& out_docs = docs == merged_docs.data() ? scratch_docs : merged_docs;
-        std::vector<std::uint32_t>& out_tfs = docs == merged_docs.data() ? scratch_tfs : merged_tfs;
+        const bool in_merged = docs == merged_docs.data();
+        std::vector<std::uint32_t>& out_docs = in_merged ? scratch_docs : merged_docs;
+        std::vector<std::uint32_t>& out_tfs = in_merged ? scratch_tfs : merged_tfs;
         out_docs.resize(n + form_n);
         out_tfs.resize(n + form_n);
         n = Merge(docs, tfs, n, form_docs, form_tfs, form_n, out_docs.data(), out_tfs.data());
