@@ -646,8 +646,9 @@ TEST_F(Differential, WordQueriesTopK) {
         q = term(true);
         break;
       case 1: {
+        // One word too: a single word with a NOT, a field or a time range.
         q = Make(Kind::kAnd);
-        const std::size_t words = 2 + rng() % 2;
+        const std::size_t words = 1 + rng() % 3;
         for (std::size_t w = 0; w < words; ++w) q->children.push_back(term(true));
         if (rng() % 4 == 0) {
           NodePtr no = Make(Kind::kNot);
@@ -752,14 +753,18 @@ TEST_F(Differential, FrequentWordsTopK) {
         }
       }
       for (std::size_t i = 0; i < n; ++i) {
-        // Shapes: a word, ANDs of 2-3 words (alone, with a time range, with a NOT), an OR.
+        // Shapes: a word, ANDs of 2-3 words (alone) or 1-3 (with a time range, with a NOT), an
+        // OR.
         NodePtr q;
         const std::size_t shape = i % 6;
         if (shape == 0) {
           q = term();
         } else {
           q = Make(shape == 5 ? Kind::kOr : Kind::kAnd);
-          const std::size_t words = 2 + rng() % (q->kind == Kind::kOr ? 3 : 2);
+          // With a time range or a NOT, a single word too (its pass checks them per document).
+          const std::size_t words = shape == 3 || shape == 4
+                                        ? 1 + rng() % 3
+                                        : 2 + rng() % (q->kind == Kind::kOr ? 3 : 2);
           for (std::size_t w = 0; w < words; ++w) q->children.push_back(term());
         }
         if (shape == 3) {

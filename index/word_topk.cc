@@ -332,6 +332,13 @@ class WordTopK {
     return bm25 * RecencyBoost(q_.now_us, time_us);
   }
 
+  bool InTimeRanges(std::int64_t t) const {
+    for (const auto& [from, to] : q_.time_ranges) {
+      if (t < from || t > to) return false;
+    }
+    return true;
+  }
+
   // DocNorm without its division, for bounds only (it may differ from DocNorm in the last bit,
   // which kSlack covers; scores use DocNorm itself).
   double BoundNorm(std::uint32_t length) const { return norm_base_ + norm_per_length_ * length; }
@@ -480,8 +487,7 @@ class WordTopK {
         q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
       seeded = Seed();
     }
-    if (words_.size() == 1 && q_.filters.empty() && q_.time_ranges.empty() &&
-        q_.excluded.empty()) {
+    if (words_.size() == 1) {
       std::vector<PostingCursor*> cursors = words_[0]->Cursors();
       if (!cursors.empty()) {
         ScanWord(cursors, 0, n_ - 1, seeded, true);
@@ -513,14 +519,9 @@ class WordTopK {
         if (target >= n_) return;
         continue;
       }
-      if (!q_.time_ranges.empty()) {
-        const std::int64_t t = TimeOf(d);
-        bool in = true;
-        for (const auto& [from, to] : q_.time_ranges) in = in && t >= from && t <= to;
-        if (!in) {
-          target = d + 1;
-          continue;
-        }
+      if (!q_.time_ranges.empty() && !InTimeRanges(TimeOf(d))) {
+        target = d + 1;
+        continue;
       }
       const double threshold = Threshold();
       if (threshold > -kInf) {
@@ -588,9 +589,10 @@ class WordTopK {
     }
   }
 
-  // A single word whose forms count in every document, with nothing else to check (RunAnd's
-  // pass for it, as most single-word queries are, and Seed's ranges): offers the documents of
-  // docids [from, to] outside the `seeded` ranges. They are checked in a tight loop over docid
+  // A single word whose forms count in every document (RunAnd's pass for it, as most
+  // single-word queries are, and Seed's ranges): offers the documents of docids [from, to]
+  // outside the `seeded` ranges. Its filters, time ranges and NOT are checked only for the
+  // documents its bound keeps (the bound holds whatever they rule out), in docid order still. They are checked in a tight loop over docid
   // and tf arrays, window by window, without a call per document. A window ends where the
   // first of the forms' decoded blocks does; with several forms their documents in it are
   // merged first (tfs summed). With `regions` they are checked (and skipped) where a window
@@ -600,6 +602,8 @@ class WordTopK {
                 bool regions) {
     std::vector<std::uint32_t> merged_docs, merged_tfs, scratch_docs, scratch_tfs;
     std::vector<std::uint32_t> one_docs(cursors.size()), one_tfs(cursors.size());  // see Take
+    std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
+    std::size_t excluded_pos = 0;
     std::size_t seeded_at = 0;
     std::uint32_t target = from;
     while (true) {
@@ -656,8 +660,16 @@ class WordTopK {
         if (Dead(doc)) continue;
         const double tf = tfs[j];
         if (!MayReach(doc, tf, threshold)) continue;
-        tf_[0] = tf;
+        // The filters only for the documents the bound keeps (in docid order still).
         const std::int64_t time_us = TimeOf(doc);
+        if (!InTimeRanges(time_us)) continue;
+        bool kept = true;
+        for (std::size_t f = 0; f < q_.filters.size() && kept; ++f) {
+          kept = Seek(q_.filters[f], filter_pos[f], doc) == doc;
+        }
+        if (!kept) continue;
+        if (!q_.excluded.empty() && Seek(q_.excluded, excluded_pos, doc) == doc) continue;
+        tf_[0] = tf;
         const double score = Score(doc, time_us, LengthOf(doc));
         if (score < threshold) continue;
         q_.offer(doc, time_us, score);

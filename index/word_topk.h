@@ -18,7 +18,8 @@
 //    nearer its final value; the docid-order pass below then steps over those ranges.
 //  - A single word whose forms count in every document: its forms' decoded blocks are taken
 //    as docid and tf arrays a window at a time (up to the first block end among them; merged,
-//    tfs summed, when several forms hold documents there) and checked in a tight loop.
+//    tfs summed, when several forms hold documents there) and checked in a tight loop; its
+//    filters, time ranges and NOT only for the documents its bound keeps.
 //  - AND (and a single word otherwise): the rarest word leads, the others gallop to its documents (or,
 //    given the documents holding every word, only those are visited and every word moves to
 //    them); before
