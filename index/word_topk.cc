@@ -602,12 +602,13 @@ class WordTopK {
 
   // A single word whose forms count in every document (RunAnd's pass for it, as most
   // single-word queries are, and Seed's ranges): offers the documents of docids [from, to]
-  // outside the `seeded` ranges. Its filters, time ranges and NOT are checked only for the
-  // documents its bound keeps (the bound holds whatever they rule out), in docid order still. They are checked in a tight loop over docid
-  // and tf arrays, window by window, without a call per document. A window ends where the
-  // first of the forms' decoded blocks does; with several forms their documents in it are
-  // merged first (tfs summed). With `regions` they are checked (and skipped) where a window
-  // starts: a region ends at a piece's end, and a piece at a block's.
+  // outside the `seeded` ranges. They are checked in a tight loop over docid and tf arrays,
+  // window by window, without a call per document. A window ends where the first of the forms'
+  // decoded blocks does; with several forms their documents in it are merged first (tfs
+  // summed). Its filters, time ranges and NOT are checked only for the documents its bound
+  // keeps (the bound holds whatever they rule out), in docid order still. With `regions` the
+  // regions are checked (and skipped) where a window starts: a region ends at a piece's end,
+  // and a piece at a block's.
   void ScanWord(const std::vector<PostingCursor*>& cursors, std::uint32_t from, std::uint32_t to,
                 const std::vector<std::pair<std::uint32_t, std::uint32_t>>& seeded,
                 bool regions) {
