@@ -514,13 +514,26 @@ class WordTopK {
     StemCursor& lead = *words_[order[0]];
     const DocList* candidates = words_.size() > 1 ? q_.candidates : nullptr;
     std::size_t candidate_pos = 0;
+    // Given the candidates, their bounds from the length code in one pass first (see
+    // CandidateBounds); the pass below steps over those under the threshold.
+    const bool prebound = candidates != nullptr && all_bounded_ && code_col_ != nullptr;
+    const std::vector<double> pre =
+        prebound ? CandidateBounds(*candidates) : std::vector<double>();
     std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
     std::size_t excluded_pos = 0;
     std::uint32_t target = 0;
     while (true) {
-      const std::uint32_t d =
+      std::uint32_t d =
           candidates != nullptr ? Seek(*candidates, candidate_pos, target) : lead.Advance(target);
       if (d == kNoDoc) return;
+      if (prebound && pre[candidate_pos] < Threshold()) {
+        const double threshold = Threshold();
+        do {
+          ++candidate_pos;
+        } while (candidate_pos < pre.size() && pre[candidate_pos] < threshold);
+        if (candidate_pos == pre.size()) return;
+        d = (*candidates)[candidate_pos];
+      }
       if (candidates != nullptr && candidate_pos + kPrefetchAhead < candidates->size()) {
         Prefetch((*candidates)[candidate_pos + kPrefetchAhead]);
       }
@@ -560,7 +573,7 @@ class WordTopK {
         if (threshold > -kInf) {
           // First from the length code and the run's boost (a byte and a table), then from
           // the document's own length and boost.
-          if (code_col_ != nullptr) {
+          if (code_col_ != nullptr && !prebound) {
             const double norm = code_norm_[code_col_[d]];
             double bound = 0;
             for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
@@ -598,6 +611,27 @@ class WordTopK {
       if (score < Threshold()) continue;
       q_.offer(d, time_us, score);
     }
+  }
+
+  // Each candidate's bound in the words' pieces at its length code, times its run's boost
+  // (and kSlack), as RunAnd's per-candidate check computes it. In one pass over the
+  // candidates the reads of their codes overlap, where the docid-order pass waited on each in
+  // turn (the codes of a million stories do not stay in a core's cache).
+  std::vector<double> CandidateBounds(const DocList& candidates) const {
+    const std::size_t n = candidates.size();
+    std::vector<double> norm(n);
+    std::vector<double> bound(n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) norm[i] = code_norm_[code_col_[candidates[i]]];
+    for (const auto& w : words_) {
+      const std::vector<Piece>& pieces = w->pieces();
+      std::size_t p = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        while (pieces[p].last < candidates[i]) ++p;
+        bound[i] += w->DocBound(pieces[p], norm[i]);
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) bound[i] = bound[i] * RunBoost(candidates[i]) * kSlack;
+    return bound;
   }
 
   // A single word whose forms count in every document (RunAnd's pass for it, as most

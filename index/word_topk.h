@@ -20,12 +20,13 @@
 //    as docid and tf arrays a window at a time (up to the first block end among them; merged,
 //    tfs summed, when several forms hold documents there) and checked in a tight loop; its
 //    filters, time ranges and NOT only for the documents its bound keeps.
-//  - AND (and a single word otherwise): the rarest word leads, the others gallop to its documents (or,
-//    given the documents holding every word, only those are visited and every word moves to
-//    them); before
-//    they move, a word whose pieces hold nothing at the candidate rules out the docids up to the
-//    piece's end, and the words' block bounds in the candidate's own length and boost may rule
-//    the candidate out.
+//  - AND (and a single word otherwise): the rarest word leads, the others gallop to its
+//    documents (or, given the documents holding every word, only those are visited and every
+//    word moves to them); before they move, a word whose pieces hold nothing at the candidate
+//    rules out the docids up to the piece's end, and the words' block bounds in the candidate's
+//    own length and boost may rule the candidate out. Given the documents, their bounds in
+//    their length codes are computed for all of them in one pass first, so that their reads
+//    overlap; the docid-order pass steps over those under the threshold.
 //  - Both: before a candidate is aligned or scored, the block bound of the region of docids up to
 //    the nearest piece end (every word's piece weight, or its tf maximum in the region's shortest
 //    document, times the boost of its newest story) is checked against the k-th best, and the
