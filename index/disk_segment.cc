@@ -344,8 +344,13 @@ class DiskCursor final : public PostingCursor {
     if (!positional_ || doc_ == kNoDoc || !started_) return;
     const std::uint32_t* tfs = Tfs();
     if (rice_state_ == RiceState::kUnread) {
-      rice_total_ = 0;
-      for (std::uint32_t j = 0; j < count_; ++j) rice_total_ += tfs[j];
+      std::uint64_t sum = 0;
+      for (std::uint32_t j = 0; j < count_; ++j) {
+        tf_before_[j] = sum;
+        sum += tfs[j];
+      }
+      tf_before_[count_] = sum;
+      rice_total_ = sum;
       rice_state_ = rice_.Start(positions_begin_, positions_end_, rice_total_)
                         ? RiceState::kReading
                         : RiceState::kDamaged;
@@ -354,8 +359,7 @@ class DiskCursor final : public PostingCursor {
     const std::size_t at = out.size();
     if (i_ + 1 == rice_doc_ && rice_state_ == RiceState::kReading) {
       // Asked again (rare): read the block's codes from the start again.
-      std::size_t before = 0;
-      for (std::uint32_t j = 0; j < i_; ++j) before += tfs[j];
+      const std::uint64_t before = tf_before_[i_];
       RiceReader again;
       out.resize(at + tfs[i_]);
       if (!again.Start(positions_begin_, positions_end_, rice_total_) || !again.Skip(before) ||
@@ -366,8 +370,7 @@ class DiskCursor final : public PostingCursor {
       return;
     }
     if (rice_state_ != RiceState::kReading || i_ < rice_doc_) return;
-    std::size_t skip = 0;
-    for (std::uint32_t j = rice_doc_; j < i_; ++j) skip += tfs[j];
+    const std::uint64_t skip = tf_before_[i_] - tf_before_[rice_doc_];
     const std::uint32_t tf = tfs[i_];
     // A code takes at least a bit: more than the bytes hold is damage, not an allocation.
     const auto bytes = static_cast<std::size_t>(positions_end_ - positions_begin_);
@@ -554,6 +557,9 @@ class DiskCursor final : public PostingCursor {
   RiceReader rice_;
   std::size_t rice_total_ = 0;  // the block's position codes (the sum of its tfs)
   std::uint32_t rice_doc_ = 0;
+  // Once the block's positions are first read: the codes of its documents before each (the
+  // sums of their tfs), so that a document's codes are found without adding up the tfs before.
+  std::uint64_t tf_before_[kBlockSize + 1];
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {
