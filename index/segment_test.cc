@@ -194,10 +194,10 @@ TEST_F(SegmentTest, TakeBlockHandsOutWhatNextDoes) {
 }
 
 // A cursor moved to documents by a bitmap of its list (MoveByBits, its block's docids left
-// undecoded) stands where Advance would: the same tf and positions, and the same documents
-// when it moves on by Next or Advance from there. The bitmaps are set as an AND's meeting sets
-// them: the whole list, or only its blocks holding a document of `where`, over the segment or
-// a range of it.
+// undecoded) stands where Advance would: the same tf and positions (asked once or twice), and
+// the same documents when it moves on by Next or Advance from there. The bitmaps are set as an
+// AND's meeting sets them: the whole list, or only its blocks holding a document of `where`,
+// over the segment or a range of it.
 TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
   const std::uint32_t docs = 5000;
   auto disk = WriteAndOpen(*Synthetic(docs));
@@ -205,6 +205,7 @@ TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
   const Segment& seg = *disk;
   std::mt19937 rng(11);
   std::uint64_t by_bits = 0;
+  std::uint64_t asked_again = 0;
   std::vector<std::uint32_t> pa, pb;
   for (const std::uint32_t k : {0u, 1u, 2u, 6u, 13u, 40u, 299u}) {
     const std::string key = ExactKey("w" + std::to_string(k));
@@ -247,6 +248,12 @@ TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
         a->Positions(pa);
         b->Positions(pb);
         ASSERT_EQ(pa, pb) << key << " " << d;
+        if (rng() % 3 == 0) {  // asked again: its codes found again from the block's start
+          std::vector<std::uint32_t> again;
+          a->Positions(again);
+          ASSERT_EQ(again, pb) << key << " " << d << " asked again";
+          ++asked_again;
+        }
         at = 0;
         if (rng() % 4 == 0) {  // on from an undecoded block
           const std::uint32_t next = rng() % 2 == 0 ? a->Next() : a->Advance(d + 1 + rng() % 50);
@@ -263,6 +270,7 @@ TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
     }
   }
   EXPECT_GT(by_bits, 1000u);  // the bitmaps were used, not only Advance
+  EXPECT_GT(asked_again, 100u);
 }
 
 // A small segment whose frequent words have position runs of 32 codes or more (split Rice runs,
