@@ -559,7 +559,8 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t rice_doc_ = 0;
   // Once the block's positions are first read: the codes of its documents before each (the
   // sums of their tfs), so that a document's codes are found without adding up the tfs before.
-  std::uint64_t tf_before_[kBlockSize + 1];
+  // Zeroed, so that a cursor left inside a damaged block never reads an unwritten entry.
+  std::uint64_t tf_before_[kBlockSize + 1] = {};
 };
 
 Status Corrupt(const std::string& path, const std::string& what) {
