@@ -727,6 +727,16 @@ TEST_F(Differential, FrequentWordsTopK) {
       pool.push_back(by_df[i].second);
     }
     ASSERT_GE(pool.size(), 40u);
+    // The most frequent field values: filters that keep many of an AND's met documents.
+    std::map<std::pair<std::string, std::string>, std::size_t> field_df;
+    for (const AnalyzedStory& a : analyzed_) {
+      for (const auto& f : a.fields) ++field_df[f];
+    }
+    std::vector<std::pair<std::size_t, std::pair<std::string, std::string>>> by_field_df;
+    for (const auto& [f, c] : field_df) by_field_df.emplace_back(c, f);
+    std::sort(by_field_df.rbegin(), by_field_df.rend());
+    ASSERT_GE(by_field_df.size(), 4u);
+    by_field_df.resize(4);
     std::mt19937 rng(seed);
     auto term = [&] {
       NodePtr t = Make(Kind::kTerm);
@@ -753,8 +763,8 @@ TEST_F(Differential, FrequentWordsTopK) {
         }
       }
       for (std::size_t i = 0; i < n; ++i) {
-        // Shapes: a word, ANDs of 2-3 words (alone) or 1-3 (with a time range, with a NOT), an
-        // OR.
+        // Shapes: a word, ANDs of 2-3 words (alone, with a frequent field value) or 1-3 (with
+        // a time range, with a NOT), an OR.
         NodePtr q;
         const std::size_t shape = i % 6;
         if (shape == 0) {
@@ -767,7 +777,13 @@ TEST_F(Differential, FrequentWordsTopK) {
                                         : 2 + rng() % (q->kind == Kind::kOr ? 3 : 2);
           for (std::size_t w = 0; w < words; ++w) q->children.push_back(term());
         }
-        if (shape == 3) {
+        if (shape == 2) {
+          NodePtr f = Make(Kind::kField);
+          const auto& [field, value] = by_field_df[rng() % by_field_df.size()].second;
+          f->field = field;
+          f->text = value;
+          q->children.push_back(std::move(f));
+        } else if (shape == 3) {
           NodePtr r = Make(Kind::kRange);
           r->field = "published";
           const std::int64_t span = vocab_.max_time - vocab_.min_time;

@@ -133,6 +133,49 @@ std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
   return plan;
 }
 
+// An AND of several words with the exact total or facets scores every match of a segment
+// where it has at most this many: the top-k's set-up costs more (measured at 200,000 and
+// 1,000,000 stories).
+constexpr std::size_t kScoreAllMatches = 256;
+
+// The documents of any of `negated` (sorted).
+DocList NegatedDocs(const Segment& seg, const std::vector<const Node*>& negated,
+                    std::int64_t now_us) {
+  DocList out;
+  for (const Node* x : negated) {
+    DocList docs = MatchSegment(seg, *x, now_us);
+    DocList merged;
+    std::set_union(out.begin(), out.end(), docs.begin(), docs.end(), std::back_inserter(merged));
+    out = std::move(merged);
+  }
+  return out;
+}
+
+// The documents of `met` (sorted) in every filter and time range of `q`, as the matcher
+// decides them (time ranges inclusive, on the story's time).
+DocList MatchesAmong(const Segment& seg, const DocList& met, const TopKSegmentQuery& q) {
+  DocList out = met;
+  if (!q.time_ranges.empty()) {
+    const std::int64_t* times = seg.TimeColumn();
+    std::erase_if(out, [&](std::uint32_t d) {
+      const std::int64_t t = times != nullptr ? times[d] : seg.doc(d).time_us;
+      for (const auto& [from, to] : q.time_ranges) {
+        if (t < from || t > to) return true;
+      }
+      return false;
+    });
+  }
+  for (const DocList& filter : q.filters) {
+    // A filter is often far longer than the matches: each match is searched for from the last.
+    auto at = filter.begin();
+    std::erase_if(out, [&](std::uint32_t d) {
+      at = std::lower_bound(at, filter.end(), d);
+      return at == filter.end() || *at != d;
+    });
+  }
+  return out;
+}
+
 struct Candidate {
   std::int64_t time_us;
   double score;
@@ -279,17 +322,23 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   // exact total or facets, a separate pass matches each segment set-at-a-time and counts the
   // matches without scoring them (block-at-a-time matching costs a fraction of scoring every
   // match), and the hits still come from the top-k.
-  // An AND with the exact total keeps the set-at-a-time path: its matches are few, and scoring
-  // those the counting pass found costs less than the top-k on top of it (measured at 200,000
-  // stories).
+  // An AND of several words with the exact total or facets needs no counting pass where its
+  // words meet in a bitmap (below): its matches are the met documents in its filters and time
+  // ranges, which the top-k visits anyway. A single word with filters or a NOT keeps the
+  // set-at-a-time path: its matches are few, and scoring those the counting pass found costs
+  // less than the top-k on top of it (measured at 200,000 stories).
   std::optional<WordPlan> plan;
   if (relevance && !request.exhaustive) plan = PlanWords(*request.query, words.size());
-  if (plan && !prune && plan->conjunctive &&
-      (words.size() > 1 || !plan->filters.empty() || !plan->negated.empty())) {
+  if (plan && !prune && plan->conjunctive && words.size() == 1 &&
+      (!plan->filters.empty() || !plan->negated.empty())) {
     plan.reset();
   }
   const bool word_topk = plan.has_value();
   const bool count_pass = word_topk && !prune;
+  // The word top-k meets an AND's words in one bitmap (below).
+  const bool meet = word_topk && plan->conjunctive && words.size() > 1;
+  const bool all_exact =
+      std::all_of(words.begin(), words.end(), [](const ScoredWord& w) { return w.exact; });
 
   // Newest first, and the word top-k: later segments hold the newer stories (the larger recency
   // boosts) and raise the bar soonest.
@@ -310,6 +359,35 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         all_visible = all_visible && visible[src];
       }
     }
+    // An AND of several words: its documents met in one bitmap cost less than the rarest
+    // word's documents visited and the others moved to each (measured at 200,000 stories).
+    // Only where every form counts in every document (a bare word's forms in a segment of
+    // several languages count in their own language only), and not when a word is rare
+    // (MeetWords: nullopt).
+    const bool plain = all_exact || seg->languages().size() <= 1;
+    DocList excluded;  // the documents of the AND's NOT operands, when met
+    std::optional<DocList> candidates;
+    TermBits candidate_bits;
+    if (meet && plain) {
+      excluded = NegatedDocs(*seg, plan->negated, now_us);
+      std::vector<std::vector<TermRef>> word_terms;
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        std::vector<TermRef>& terms = word_terms.emplace_back();
+        auto add = [&](const std::string& lang) {
+          for (const TopKWord::Form& f : forms_found[{seg, i, lang}]) terms.push_back(f.term);
+        };
+        if (words[i].exact) {
+          add(std::string());
+        } else {
+          for (const std::string& lang : seg->languages()) add(lang);
+        }
+      }
+      candidates = MeetWords(*seg, word_terms, excluded, &candidate_bits);
+    }
+    // With the exact total or facets, an AND whose documents are not met is matched
+    // set-at-a-time and every match scored: its matches are few (a rare word), or the bitmap
+    // cannot be made, and scoring them costs less than a counting pass and the top-k.
+    const bool seg_topk = word_topk && (!meet || !count_pass || candidates.has_value());
     if (count_apart) {
       result.total += CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
     }
@@ -366,7 +444,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       // Document-at-a-time top-k trims at every match kept once it has `keep`: its bounds skip
       // more with the bar at the k-th best so far than with a bar left behind by later matches
       // (a trim of keep + 1 candidates costs less than the matches it spares).
-      if (best.size() >= (word_topk ? keep + 1 : keep * 2 + 64)) trim();
+      if (best.size() >= (seg_topk ? keep + 1 : keep * 2 + 64)) trim();
     };
 
     // Scores one match and keeps it when it may be among the hits.
@@ -488,11 +566,12 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     // A word or a flat AND / OR of words: document-at-a-time with block-max bounds, the matches
     // that cannot reach the k-th best never scored (and, without the count pass, not counted:
     // the total is not exact).
-    if (word_topk) {
-      if (count_pass && request.facets.empty()) {
+    if (seg_topk) {
+      // The counting pass: matches the segment apart from the top-k.
+      if (count_pass && !meet && request.facets.empty()) {
         result.total +=
             CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
-      } else if (count_pass) {
+      } else if (count_pass && !meet) {
         DocList docs = MatchSegment(*seg, *request.query, now_us);
         filter_count(docs);
         count_facets(docs);
@@ -531,33 +610,26 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           tq.filters.push_back(MatchSegment(*seg, *f, now_us));
         }
       }
-      for (const Node* x : plan->negated) {
-        DocList docs = MatchSegment(*seg, *x, now_us);
-        DocList merged;
-        std::set_union(tq.excluded.begin(), tq.excluded.end(), docs.begin(), docs.end(),
-                       std::back_inserter(merged));
-        tq.excluded = std::move(merged);
+      tq.excluded = meet && plain ? std::move(excluded) : NegatedDocs(*seg, plan->negated, now_us);
+      if (candidates) {
+        tq.candidates = &*candidates;
+        tq.candidate_bits = &candidate_bits;
       }
-      // An AND of several words: its documents met in one bitmap cost less than the rarest
-      // word's documents visited and the others moved to each (measured at 200,000 stories).
-      // Only where every form counts in every document (a bare word's forms in a segment of
-      // several languages count in their own language only).
-      std::optional<DocList> candidates;
-      TermBits candidate_bits;
-      if (plan->conjunctive && words.size() > 1) {
-        std::vector<std::vector<TermRef>> word_terms;
-        bool plain = true;
-        for (const TopKWord& tw : tq.words) {
-          std::vector<TermRef>& terms = word_terms.emplace_back();
-          for (const TopKWord::Form& f : tw.forms) {
-            plain = plain && (f.language < 0 || languages.size() <= 1);
-            terms.push_back(f.term);
+      if (count_pass && meet) {
+        // The matches are the met documents in every filter and time range. Few of them are
+        // all scored (kScoreAllMatches).
+        if (tq.filters.empty() && tq.time_ranges.empty() && all_live && all_visible &&
+            request.facets.empty() && candidates->size() > kScoreAllMatches) {
+          result.total += candidates->size();
+        } else {
+          DocList docs = MatchesAmong(*seg, *candidates, tq);
+          filter_count(docs);
+          count_facets(docs);
+          if (docs.size() <= kScoreAllMatches) {
+            for (const std::uint32_t d : docs) take(d);
+            RecycleTermBits(candidate_bits);
+            continue;
           }
-        }
-        if (plain) candidates = MeetWords(*seg, word_terms, tq.excluded, &candidate_bits);
-        if (candidates) {
-          tq.candidates = &*candidates;
-          tq.candidate_bits = &candidate_bits;
         }
       }
       tq.avg_length = avg_length;
