@@ -349,9 +349,8 @@ class DiskCursor final : public PostingCursor {
         tf_before_[j] = sum;
         sum += tfs[j];
       }
-      tf_before_[count_] = sum;
-      rice_total_ = sum;
-      rice_state_ = rice_.Start(positions_begin_, positions_end_, rice_total_)
+      tf_before_[count_] = sum;  // the block's position codes
+      rice_state_ = rice_.Start(positions_begin_, positions_end_, sum)
                         ? RiceState::kReading
                         : RiceState::kDamaged;
       rice_doc_ = 0;
@@ -362,7 +361,8 @@ class DiskCursor final : public PostingCursor {
       const std::uint64_t before = tf_before_[i_];
       RiceReader again;
       out.resize(at + tfs[i_]);
-      if (!again.Start(positions_begin_, positions_end_, rice_total_) || !again.Skip(before) ||
+      if (!again.Start(positions_begin_, positions_end_, tf_before_[count_]) ||
+          !again.Skip(before) ||
           !again.Read(tfs[i_], out.data() + at)) {
         out.resize(at);
       }
@@ -555,10 +555,9 @@ class DiskCursor final : public PostingCursor {
   enum class RiceState : std::uint8_t { kUnread, kReading, kDamaged };
   RiceState rice_state_ = RiceState::kUnread;
   RiceReader rice_;
-  std::size_t rice_total_ = 0;  // the block's position codes (the sum of its tfs)
   std::uint32_t rice_doc_ = 0;
   // Once the block's positions are first read: the codes of its documents before each (the
-  // sums of their tfs), so that a document's codes are found without adding up the tfs before.
+  // sums of their tfs; at count_, all of them), so that a document's codes are found without adding up the tfs before.
   // Zeroed, so that a cursor left inside a damaged block never reads an unwritten entry.
   std::uint64_t tf_before_[kBlockSize + 1] = {};
 };
