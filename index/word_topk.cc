@@ -478,10 +478,6 @@ class WordTopK {
     return ranges;
   }
 
-  // A seek of a word's cursor (skip entries, a block decoded) costs about what the window pass
-  // spends on this many of its documents.
-  static constexpr std::uint64_t kSparseFilter = 64;
-
   // The rarest word leads; the others (and the filters) are moved to its candidates.
   void RunAnd() {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
@@ -491,14 +487,9 @@ class WordTopK {
         q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
       seeded = Seed();
     }
-    // A filter list much shorter than the word's postings is better led by: the pass below
-    // then moves the word's cursor from one of the filter's documents to the next, past whole
-    // blocks, where the window pass would decode every block of the word.
-    const bool sparse_filter =
-        std::any_of(q_.filters.begin(), q_.filters.end(), [&](const DocList& f) {
-          return f.size() * kSparseFilter < words_[0]->estimate();
-        });
-    if (words_.size() == 1 && !sparse_filter) {
+    // (The searcher matches a single word with a field filter set-at-a-time instead: a filter
+    // much shorter than the word's postings would be better led by.)
+    if (words_.size() == 1) {
       std::vector<PostingCursor*> cursors = words_[0]->Cursors();
       if (!cursors.empty()) {
         ScanWord(cursors, 0, n_ - 1, seeded, true);
