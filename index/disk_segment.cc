@@ -557,7 +557,8 @@ class DiskCursor final : public PostingCursor {
   RiceReader rice_;
   std::uint32_t rice_doc_ = 0;
   // Once the block's positions are first read: the codes of its documents before each (the
-  // sums of their tfs; at count_, all of them), so that a document's codes are found without adding up the tfs before.
+  // sums of their tfs; at count_, all of them), so that a document's codes are found without
+  // adding up the tfs before.
   // Zeroed, so that a cursor left inside a damaged block never reads an unwritten entry.
   std::uint64_t tf_before_[kBlockSize + 1] = {};
 };

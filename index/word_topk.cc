@@ -487,8 +487,8 @@ class WordTopK {
         q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
       seeded = Seed();
     }
-    // (The searcher matches a single word with a field filter set-at-a-time instead: a filter
-    // much shorter than the word's postings would be better led by.)
+    // A single word: window by window. (The searcher gives it no field filter: a word with
+    // one is matched set-at-a-time with it, which costs less.)
     if (words_.size() == 1) {
       std::vector<PostingCursor*> cursors = words_[0]->Cursors();
       if (!cursors.empty()) {
