@@ -151,31 +151,6 @@ DocList NegatedDocs(const Segment& seg, const std::vector<const Node*>& negated,
   return out;
 }
 
-// The documents of `met` (sorted) in every filter and time range of `q`, as the matcher
-// decides them (time ranges inclusive, on the story's time).
-DocList MatchesAmong(const Segment& seg, const DocList& met, const TopKSegmentQuery& q) {
-  DocList out = met;
-  if (!q.time_ranges.empty()) {
-    const std::int64_t* times = seg.TimeColumn();
-    std::erase_if(out, [&](std::uint32_t d) {
-      const std::int64_t t = times != nullptr ? times[d] : seg.doc(d).time_us;
-      for (const auto& [from, to] : q.time_ranges) {
-        if (t < from || t > to) return true;
-      }
-      return false;
-    });
-  }
-  for (const DocList& filter : q.filters) {
-    // A filter is often far longer than the matches: each match is searched for from the last.
-    auto at = filter.begin();
-    std::erase_if(out, [&](std::uint32_t d) {
-      at = std::lower_bound(at, filter.end(), d);
-      return at == filter.end() || *at != d;
-    });
-  }
-  return out;
-}
-
 struct Candidate {
   std::int64_t time_us;
   double score;
@@ -190,7 +165,9 @@ Status CheckExpansions(const std::vector<const Segment*>& segments, const Node& 
                        std::size_t max_expansion) {
   std::string prefix;
   if (n.kind == Kind::kPrefix) prefix = ExactKey(text::Fold(n.text));
-  if (n.kind == Kind::kField && n.prefix) prefix = FieldKey(text::Fold(n.field), text::Fold(n.text));
+  if (n.kind == Kind::kField && n.prefix) {
+    prefix = FieldKey(text::Fold(n.field), text::Fold(n.text));
+  }
   if (!prefix.empty()) {
     std::set<std::string> words;
     for (const Segment* seg : segments) {
@@ -372,7 +349,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     // several languages count in their own language only), and not when a word is rare
     // (MeetWords: nullopt).
     const bool plain = all_exact || seg->languages().size() <= 1;
-    DocList excluded;  // the documents of the AND's NOT operands, when met
+    std::optional<DocList> excluded;  // the documents of the AND's NOT operands, when met
     std::optional<DocList> candidates;
     TermBits candidate_bits;
     if (meet && plain) {
@@ -389,7 +366,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           for (const std::string& lang : seg->languages()) add(lang);
         }
       }
-      candidates = MeetWords(*seg, word_terms, excluded, &candidate_bits);
+      candidates = MeetWords(*seg, word_terms, *excluded, &candidate_bits);
     }
     // With the exact total or facets, an AND whose documents are not met is matched
     // set-at-a-time and every match scored: its matches are few (a rare word), or the bitmap
@@ -417,8 +394,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         s.ready = true;
         const std::string& lang = seg->languages()[language];
         s.idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
-        for (const std::string& key : FormsOf(*seg, w, lang)) {
-          if (auto cur = seg->Postings(key)) s.cursors.push_back(std::move(cur));
+        for (const TopKWord::Form& f : forms_found[{seg, i, w.exact ? std::string() : lang}]) {
+          if (auto cur = seg->PostingsOf(f.term)) s.cursors.push_back(std::move(cur));
         }
       }
       return s;
@@ -617,7 +594,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           tq.filters.push_back(MatchSegment(*seg, *f, now_us));
         }
       }
-      tq.excluded = meet && plain ? std::move(excluded) : NegatedDocs(*seg, plan->negated, now_us);
+      tq.excluded = excluded ? std::move(*excluded) : NegatedDocs(*seg, plan->negated, now_us);
       if (candidates) {
         tq.candidates = &*candidates;
         tq.candidate_bits = &candidate_bits;
@@ -629,7 +606,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             request.facets.empty() && candidates->size() > kScoreAllMatches) {
           result.total += candidates->size();
         } else {
-          DocList docs = MatchesAmong(*seg, *candidates, tq);
+          DocList docs = MatchesAmong(*candidates, tq);
           filter_count(docs);
           count_facets(docs);
           if (docs.size() <= kScoreAllMatches) {
@@ -691,8 +668,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           const double idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
           std::fill(lang_w.begin(), lang_w.end(), 0.0);
           std::fill(lang_tf.begin(), lang_tf.end(), 0.0);
-          for (const std::string& key : FormsOf(*seg, w, lang)) {
-            if (!seg->WeightBounds(key, wb)) return false;
+          for (const TopKWord::Form& f : forms_found[{seg, i, lang}]) {
+            if (!seg->WeightBoundsOf(f.term, wb)) return false;
             std::fill(key_w.begin(), key_w.end(), 0.0);
             std::fill(key_tf.begin(), key_tf.end(), 0.0);
             for (const WeightBound& b : wb) {

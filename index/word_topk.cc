@@ -257,6 +257,15 @@ std::uint32_t Seek(const DocList& l, std::size_t& pos, std::uint32_t d) {
   return pos < l.size() ? l[pos] : kNoDoc;
 }
 
+// Whether time t is in every one of the inclusive `ranges`.
+bool InTimeRanges(const std::vector<std::pair<std::int64_t, std::int64_t>>& ranges,
+                  std::int64_t t) {
+  for (const auto& [from, to] : ranges) {
+    if (t < from || t > to) return false;
+  }
+  return true;
+}
+
 class WordTopK {
  public:
   explicit WordTopK(const TopKSegmentQuery& q)
@@ -330,13 +339,6 @@ class WordTopK {
       bm25 += WordScore(words_[i]->Idf(language), tf_[i], norm);
     }
     return bm25 * RecencyBoost(q_.now_us, time_us);
-  }
-
-  bool InTimeRanges(std::int64_t t) const {
-    for (const auto& [from, to] : q_.time_ranges) {
-      if (t < from || t > to) return false;
-    }
-    return true;
   }
 
   // DocNorm without its division, for bounds only (it may differ from DocNorm in the last bit,
@@ -534,7 +536,7 @@ class WordTopK {
         if (target >= n_) return;
         continue;
       }
-      if (!q_.time_ranges.empty() && !InTimeRanges(TimeOf(d))) {
+      if (!q_.time_ranges.empty() && !InTimeRanges(q_.time_ranges, TimeOf(d))) {
         target = d + 1;
         continue;
       }
@@ -699,7 +701,7 @@ class WordTopK {
         if (!MayReach(doc, tf, threshold)) continue;
         // The filters only for the documents the bound keeps (in docid order still).
         const std::int64_t time_us = TimeOf(doc);
-        if (!InTimeRanges(time_us)) continue;
+        if (!InTimeRanges(q_.time_ranges, time_us)) continue;
         bool kept = true;
         for (std::size_t f = 0; f < q_.filters.size() && kept; ++f) {
           kept = Seek(q_.filters[f], filter_pos[f], doc) == doc;
@@ -881,5 +883,24 @@ class WordTopK {
 }  // namespace
 
 void RunWordTopK(const TopKSegmentQuery& q) { WordTopK(q).Run(); }
+
+DocList MatchesAmong(const DocList& met, const TopKSegmentQuery& q) {
+  const Segment& seg = *q.segment;
+  const std::int64_t* times = seg.TimeColumn();
+  std::vector<std::size_t> filter_pos(q.filters.size(), 0);
+  DocList out;
+  for (const std::uint32_t d : met) {
+    if (!q.time_ranges.empty() &&
+        !InTimeRanges(q.time_ranges, times != nullptr ? times[d] : seg.doc(d).time_us)) {
+      continue;
+    }
+    bool kept = true;
+    for (std::size_t f = 0; f < q.filters.size() && kept; ++f) {
+      kept = Seek(q.filters[f], filter_pos[f], d) == d;
+    }
+    if (kept) out.push_back(d);
+  }
+  return out;
+}
 
 }  // namespace dateline::index

@@ -96,4 +96,8 @@ struct TopKSegmentQuery {
 
 void RunWordTopK(const TopKSegmentQuery& q);
 
+// The documents of `met` (sorted) in every filter and time range of `q`, decided as the top-k
+// decides them (and as the matcher does: time ranges inclusive, on the story's time).
+DocList MatchesAmong(const DocList& met, const TopKSegmentQuery& q);
+
 }  // namespace dateline::index
