@@ -563,25 +563,6 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       TopKSegmentQuery tq;
       tq.segment = seg;
       tq.conjunctive = plan->conjunctive;
-      const std::vector<std::string>& languages = seg->languages();
-      for (std::size_t i = 0; i < words.size(); ++i) {
-        const ScoredWord& w = words[i];
-        TopKWord& tw = tq.words.emplace_back();
-        if (w.exact) {
-          tw.forms = forms_found[{seg, i, std::string()}];
-          tw.idf.assign(std::max<std::size_t>(1, languages.size()), w.exact_idf);
-          continue;
-        }
-        for (std::size_t l = 0; l < languages.size(); ++l) {
-          tw.idf.push_back(w.idf_by_language.at(languages[l]));
-          const TermRef stem =
-              seg->Lookup(StemBoundKey(languages[l], CachedStem(w.word, languages[l])));
-          if (stem.doc_freq != 0) tw.stems.push_back({static_cast<int>(l), stem});
-          for (const TopKWord::Form& f : forms_found[{seg, i, languages[l]}]) {
-            tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq, f.term});
-          }
-        }
-      }
       for (const Node* f : plan->filters) {
         // Time filters are checked per candidate on the time column instead of scanning the
         // segment's records (the matcher's semantics: inclusive bounds on the story's time).
@@ -613,6 +594,26 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             for (const std::uint32_t d : docs) take(d);
             RecycleTermBits(candidate_bits);
             continue;
+          }
+        }
+      }
+      // The words last: a segment whose matches are all scored above needs none of this.
+      const std::vector<std::string>& languages = seg->languages();
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        const ScoredWord& w = words[i];
+        TopKWord& tw = tq.words.emplace_back();
+        if (w.exact) {
+          tw.forms = forms_found[{seg, i, std::string()}];
+          tw.idf.assign(std::max<std::size_t>(1, languages.size()), w.exact_idf);
+          continue;
+        }
+        for (std::size_t l = 0; l < languages.size(); ++l) {
+          tw.idf.push_back(w.idf_by_language.at(languages[l]));
+          const TermRef stem =
+              seg->Lookup(StemBoundKey(languages[l], CachedStem(w.word, languages[l])));
+          if (stem.doc_freq != 0) tw.stems.push_back({static_cast<int>(l), stem});
+          for (const TopKWord::Form& f : forms_found[{seg, i, languages[l]}]) {
+            tw.forms.push_back({f.key, static_cast<int>(l), f.doc_freq, f.term});
           }
         }
       }
