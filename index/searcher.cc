@@ -138,6 +138,17 @@ std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
 // 1,000,000 stories).
 constexpr std::size_t kScoreAllMatches = 256;
 
+// A time filter's inclusive range on the story's time (the matcher's semantics), or nullopt
+// for any other filter.
+std::optional<std::pair<std::int64_t, std::int64_t>> TimeRangeOf(const Node& f,
+                                                                  std::int64_t now_us) {
+  if (f.kind == Kind::kRange) return std::pair{f.from_us, f.to_us};
+  if (f.kind == Kind::kSince) {
+    return std::pair{now_us - f.seconds * 1000000, std::numeric_limits<std::int64_t>::max()};
+  }
+  return std::nullopt;
+}
+
 // The documents of any of `negated` (sorted).
 DocList NegatedDocs(const Segment& seg, const std::vector<const Node*>& negated,
                     std::int64_t now_us) {
@@ -311,7 +322,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   // With time ranges alone the top-k stays: the other path took 1.4-1.7 times as long.
   std::optional<WordPlan> plan;
   if (relevance && !request.exhaustive) plan = PlanWords(*request.query, words.size());
-  auto field = [](const Node* f) { return f->kind != Kind::kRange && f->kind != Kind::kSince; };
+  auto field = [&](const Node* f) { return !TimeRangeOf(*f, now_us); };
   if (plan && plan->conjunctive && words.size() == 1 &&
       (std::any_of(plan->filters.begin(), plan->filters.end(), field) ||
        (!prune && (!plan->filters.empty() || !plan->negated.empty())))) {
@@ -565,12 +576,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       tq.conjunctive = plan->conjunctive;
       for (const Node* f : plan->filters) {
         // Time filters are checked per candidate on the time column instead of scanning the
-        // segment's records (the matcher's semantics: inclusive bounds on the story's time).
-        if (f->kind == Kind::kRange) {
-          tq.time_ranges.emplace_back(f->from_us, f->to_us);
-        } else if (f->kind == Kind::kSince) {
-          tq.time_ranges.emplace_back(now_us - f->seconds * 1000000,
-                                      std::numeric_limits<std::int64_t>::max());
+        // segment's records.
+        if (const auto range = TimeRangeOf(*f, now_us)) {
+          tq.time_ranges.push_back(*range);
         } else {
           tq.filters.push_back(MatchSegment(*seg, *f, now_us));
         }
