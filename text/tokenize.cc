@@ -2,10 +2,10 @@
 //
 // Text is cut into runs at ASCII whitespace and at invalid UTF-8 bytes (UAX #29 always breaks
 // there, so this changes no word). A run of ASCII and Latin letters (é, ß …) is split by
-// LatinWords below, which implements the UAX #29 rules that these characters can trigger and so
-// yields exactly ICU's words (word_break_test.cc checks this on Reuters text, with and without
-// accents, and on random strings); any other run goes to ICU. Only words with a non-ASCII letter
-// are folded with ICU.
+// LatinWords below, in the same pass that finds the run's end. It implements the UAX #29 rules
+// that these characters can trigger and so yields exactly ICU's words (word_break_test.cc checks
+// this on Reuters text, with and without accents, and on random strings). Any other run is taken
+// back and goes to ICU. Only words with a non-ASCII letter are folded with ICU.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -21,19 +21,23 @@
 namespace dateline::text {
 namespace {
 
-// UAX #29 Word_Break classes of the ASCII characters that matter for words.
+// UAX #29 Word_Break classes of the characters the fast path meets. The three that make words
+// come first, so that one comparison tells a word character.
 enum class WordClass : std::uint8_t {
-  kOther,
-  kSpace,         // ends a run (handled by the caller)
-  kLetter,        // ALetter: A-Z a-z
+  kLetter,        // ALetter: A-Z a-z, and the Latin letters of IsLatinLetter
   kDigit,         // Numeric: 0-9
   kExtendNumLet,  // '_': joins letters and digits on either side (WB13a/b)
   kMidNumLet,     // '.' and '\'' between letters or between digits (WB6/7, WB11/12)
   kMidNum,        // ',' and ';' between digits (WB11/12)
+  kOther,
+  kSpace,    // ASCII whitespace: ends a run
+  kInvalid,  // a byte that starts no valid UTF-8 character: ends a run
+  kForeign,  // any other character: the run it is in goes to ICU
 };
 
 constexpr std::array<WordClass, 128> MakeClassTable() {
   std::array<WordClass, 128> t{};
+  t.fill(WordClass::kOther);
   for (char c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = WordClass::kLetter;
   for (char c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = WordClass::kLetter;
   for (char c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = WordClass::kDigit;
@@ -49,35 +53,38 @@ constexpr std::array<WordClass, 128> MakeClassTable() {
 }
 constexpr std::array<WordClass, 128> kClass = MakeClassTable();
 
-inline WordClass ClassOf(unsigned char c) { return kClass[c]; }
-
-inline bool IsWordChar(WordClass c) {
-  return c == WordClass::kLetter || c == WordClass::kDigit || c == WordClass::kExtendNumLet;
-}
+inline bool IsWordChar(WordClass c) { return c <= WordClass::kExtendNumLet; }
 
 // Latin letters outside ASCII that Latin-script news uses (é, ü, ß, ł, ő, ș …): U+00C0-U+024F
 // without × and ÷. UAX #29 classes all of them ALetter, like A-Z; all are two bytes in UTF-8.
 inline bool IsLatinLetter(char32_t c) { return c >= 0xC0 && c <= 0x24F && c != 0xD7 && c != 0xF7; }
 
-// Class and UTF-8 length of the character at p[k] in a run of ASCII and Latin letters only.
-inline WordClass ClassAt(const char* p, std::size_t k, std::size_t* length) {
-  const auto b = static_cast<unsigned char>(p[k]);
-  if (b < 0x80) {
+// Class and UTF-8 length of the character at p[k], k < n.
+inline WordClass ClassAt(const unsigned char* p, std::size_t k, std::size_t n,
+                         std::size_t* length) {
+  if (p[k] < 0x80) {
     *length = 1;
-    return ClassOf(b);
+    return kClass[p[k]];
   }
-  *length = 2;
-  return WordClass::kLetter;
+  const DecodedCodePoint d = DecodeUtf8(p + k, p + n);
+  *length = d.length;
+  if (d.length == 0) return WordClass::kInvalid;
+  return IsLatinLetter(d.cp) ? WordClass::kLetter : WordClass::kForeign;
 }
 
-// Words of the run [p + begin, p + end), which holds only ASCII and Latin letters (IsLatinLetter).
-void LatinWords(const char* p, std::size_t begin, std::size_t end, std::vector<Token>& out,
+// Appends the words of the run that starts at *k (not a space) and ends before the next ASCII
+// space, invalid byte or the end of the text, leaving *k at that end; false as soon as the run
+// holds a character other than ASCII and Latin letters (the caller then takes the run back and
+// hands it to ICU). One pass over the bytes: runs of other scripts are rare in news copy.
+bool LatinWords(const unsigned char* p, std::size_t n, std::size_t* k_io, std::vector<Token>& out,
                 std::uint32_t* next_position) {
-  std::size_t k = begin;
-  while (k < end) {
+  std::size_t k = *k_io;
+  while (k < n) {
     std::size_t len;
-    WordClass cls = ClassAt(p, k, &len);
+    const WordClass cls = ClassAt(p, k, n, &len);
     if (!IsWordChar(cls)) {
+      if (cls == WordClass::kSpace || cls == WordClass::kInvalid) break;
+      if (cls == WordClass::kForeign) return false;
       k += len;
       continue;
     }
@@ -86,8 +93,8 @@ void LatinWords(const char* p, std::size_t begin, std::size_t end, std::vector<T
     bool ascii = len == 1;
     WordClass last = cls;  // class of the last character taken into the word
     k += len;
-    while (k < end) {
-      const WordClass c = ClassAt(p, k, &len);
+    while (k < n) {
+      const WordClass c = ClassAt(p, k, n, &len);
       if (IsWordChar(c)) {
         // Letters, digits and '_' join in any order (WB5, WB8-10, WB13a/b).
         alnum |= c != WordClass::kExtendNumLet;
@@ -96,14 +103,13 @@ void LatinWords(const char* p, std::size_t begin, std::size_t end, std::vector<T
         k += len;
         continue;
       }
-      if (k + 1 < end) {  // mid characters are ASCII: len == 1
+      if ((c == WordClass::kMidNumLet || c == WordClass::kMidNum) && k + 1 < n) {
         std::size_t next_len;
-        const WordClass next = ClassAt(p, k + 1, &next_len);
+        const WordClass next = ClassAt(p, k + 1, n, &next_len);
         // A single mid character joins two letters (WB6/7) or two digits (WB11/12).
         const bool letters =
             last == WordClass::kLetter && next == WordClass::kLetter && c == WordClass::kMidNumLet;
-        const bool digits = last == WordClass::kDigit && next == WordClass::kDigit &&
-                            (c == WordClass::kMidNum || c == WordClass::kMidNumLet);
+        const bool digits = last == WordClass::kDigit && next == WordClass::kDigit;
         if (letters || digits) {
           ascii &= next_len == 1;
           last = next;
@@ -115,19 +121,31 @@ void LatinWords(const char* p, std::size_t begin, std::size_t end, std::vector<T
     }
     if (!alnum) continue;  // "___" is not a word
     Token& t = out.emplace_back();
+    const char* word = reinterpret_cast<const char*>(p) + start;
     if (ascii) {
-      t.exact.resize(k - start);
-      for (std::size_t i = start; i < k; ++i) t.exact[i - start] = AsciiLower(p[i]);
+      t.exact.assign(word, k - start);
+      AsciiLowerInPlace(t.exact.data(), t.exact.size());
     } else {
-      t.exact = Fold(std::string_view(p + start, k - start));  // "Straße" -> "strasse"
+      t.exact = Fold(std::string_view(word, k - start));  // "Straße" -> "strasse"
     }
     t.position = (*next_position)++;
     t.begin = static_cast<std::uint32_t>(start);
     t.end = static_cast<std::uint32_t>(k);
   }
+  *k_io = k;
+  return true;
 }
 
-inline bool IsAsciiSpace(unsigned char c) { return c < 0x80 && ClassOf(c) == WordClass::kSpace; }
+// The end of the run that starts at i: the next ASCII space or invalid byte, or n.
+std::size_t RunEnd(const unsigned char* p, std::size_t i, std::size_t n) {
+  while (i < n) {
+    std::size_t len;
+    const WordClass cls = ClassAt(p, i, n, &len);
+    if (cls == WordClass::kSpace || cls == WordClass::kInvalid) break;
+    i += len;
+  }
+  return i;
+}
 
 }  // namespace
 
@@ -140,36 +158,22 @@ void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* nex
   const std::size_t n = text.size();
   std::size_t i = 0;
   while (i < n) {
-    const unsigned char c = p[i];
-    if (IsAsciiSpace(c)) {
-      ++i;
+    std::size_t len;
+    const WordClass cls = ClassAt(p, i, n, &len);
+    if (cls == WordClass::kSpace || cls == WordClass::kInvalid) {
+      i += std::max<std::size_t>(len, 1);  // an invalid byte is a separator, like U+FFFD
       continue;
     }
-    // One run: up to the next ASCII space or invalid byte.
+    const std::size_t words_before = out.size();
+    const std::uint32_t position_before = *next_position;
     std::size_t j = i;
-    bool latin = true;  // only ASCII and Latin letters so far
-    while (j < n) {
-      const unsigned char b = p[j];
-      if (b < 0x80) {
-        if (IsAsciiSpace(b)) break;
-        ++j;
-        continue;
-      }
-      const DecodedCodePoint d = DecodeUtf8(p + j, p + n);
-      if (d.length == 0) break;
-      latin = latin && IsLatinLetter(d.cp);
-      j += d.length;
+    if (!LatinWords(p, n, &j, out, next_position)) {
+      out.resize(words_before);
+      *next_position = position_before;
+      j = RunEnd(p, i, n);
+      TokenizeWithIcu(text.substr(i, j - i), static_cast<std::uint32_t>(i), out, next_position);
     }
-    if (j > i) {
-      if (latin) {
-        LatinWords(text.data(), i, j, out, next_position);
-      } else {
-        TokenizeWithIcu(text.substr(i, j - i), static_cast<std::uint32_t>(i), out, next_position);
-      }
-      i = j;
-    } else {
-      ++i;  // an invalid byte: a separator, like U+FFFD
-    }
+    i = j;
   }
 }
 

@@ -151,10 +151,12 @@ TEST(WordBreakTest, FastPathMatchesIcuOnReutersWithAccents) {
 
 TEST(WordBreakTest, FastPathMatchesIcuOnRandomLatin) {
   // As above with Latin letters, characters that send a run to ICU (×, ẞ, a combining accent,
-  // a Cyrillic letter) and a soft hyphen, which UAX #29 ignores inside words.
+  // a Cyrillic letter), a soft hyphen, which UAX #29 ignores inside words, and invalid UTF-8 (a
+  // stray continuation byte, a lead byte cut short), which separates words.
   const std::vector<std::string> alphabet = {"a", "Z", "9",        "_", ".",        "'", ",", ";",
                                              "-", " ", "\n",       "é", "ß",        "Ä", "ł", "ſ",
-                                             "×", "ẞ", "\xCC\x81", "д", "\xC2\xAD", "ǀ"};
+                                             "×", "ẞ", "\xCC\x81", "д", "\xC2\xAD", "ǀ",
+                                             "\xBF", "\xC3"};
   std::mt19937 rng(20240102);
   std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
   std::uniform_int_distribution<int> length(1, 10);
