@@ -388,13 +388,17 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     }
 
     // Scoring data for this segment, per word and document language (slot 0 for exact words):
-    // the idf and one cursor per exact form, made when first needed. Cursors only move forward:
-    // a document before the last one scored starts them again.
+    // the idf and one cursor per exact form, made when first needed, with the tfs the match
+    // read for the form's term (or null). Cursors and the places in those lists only move
+    // forward: a document before the last one scored starts them again.
     struct Slot {
       bool ready = false;
       double idf = 0;
       std::vector<std::unique_ptr<PostingCursor>> cursors;
+      std::vector<const MatchTfs::List*> known;  // per cursor
+      std::vector<std::size_t> known_at;
     };
+    MatchTfs match_tfs;  // the set-at-a-time match's (below)
     const std::size_t nlang = std::max<std::size_t>(1, seg->languages().size());
     std::vector<Slot> slots(relevance ? words.size() * nlang : 0);
     std::uint32_t last_scored = 0;
@@ -406,10 +410,22 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         const std::string& lang = seg->languages()[language];
         s.idf = w.exact ? w.exact_idf : w.idf_by_language.at(lang);
         for (const TopKWord::Form& f : forms_found[{seg, i, w.exact ? std::string() : lang}]) {
-          if (auto cur = seg->PostingsOf(f.term)) s.cursors.push_back(std::move(cur));
+          if (auto cur = seg->PostingsOf(f.term)) {
+            s.cursors.push_back(std::move(cur));
+            s.known.push_back(match_tfs.Of(f.term));
+          }
         }
+        s.known_at.assign(s.known.size(), 0);
       }
       return s;
+    };
+    // Form k's tf in document d as the match read it; 0 when it did not.
+    auto known_tf = [](Slot& s, std::size_t k, std::uint32_t d) -> std::uint32_t {
+      const MatchTfs::List* list = s.known[k];
+      if (list == nullptr) return 0;
+      std::size_t& at = s.known_at[k];
+      while (at < list->docs.size() && list->docs[at].first < d) ++at;
+      return at < list->docs.size() && list->docs[at].first == d ? list->docs[at].second : 0;
     };
 
     const std::int64_t* time_col = seg->TimeColumn();
@@ -457,6 +473,25 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         const std::uint8_t language = one_language ? 0 : seg->doc(d).language;
         const double norm = DocNorm(length, avg_length);
         const double boost = RecencyBoost(now_us, time_us);
+        // A match whose every form's tf the match read (a phrase's, a NEAR's of quoted words)
+        // is scored from those, with no bound and no cursor moved.
+        bool known = true;
+        double known_bm25 = 0;
+        for (std::size_t i = 0; i < words.size() && known; ++i) {
+          Slot& s = slot(i, language);
+          double tf = 0;
+          for (std::size_t k = 0; k < s.cursors.size() && known; ++k) {
+            const std::uint32_t t = known_tf(s, k, d);
+            known = t != 0;
+            tf += t;
+          }
+          if (tf > 0) known_bm25 += WordScore(s.idf, tf, norm);
+        }
+        if (known) {
+          c.score = known_bm25 * boost;
+          consider(c);
+          return;
+        }
         if (have_bar && !request.exhaustive) {
           // Block-max bound: the score with each word at the largest term frequency of its
           // block. A document that cannot beat the k-th best is counted but not scored.
@@ -474,8 +509,12 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         for (std::size_t i = 0; i < words.size(); ++i) {
           Slot& s = slot(i, language);
           double tf = 0;
-          for (auto& cur : s.cursors) {
-            if (cur->Advance(d) == d) tf += cur->tf();
+          for (std::size_t k = 0; k < s.cursors.size(); ++k) {
+            if (const std::uint32_t t = known_tf(s, k, d)) {
+              tf += t;
+            } else if (s.cursors[k]->Advance(d) == d) {
+              tf += s.cursors[k]->tf();
+            }
           }
           if (tf == 0) continue;
           bm25 += WordScore(s.idf, tf, norm);
@@ -483,6 +522,21 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         c.score = bm25 * boost;
       }
       consider(c);
+    };
+
+    // Takes the matches docs[from, to) in order. Their columns' entries are fetched a few
+    // matches ahead: matches lie far apart, and each read of a column would otherwise wait
+    // on memory.
+    auto take_range = [&](const DocList& docs, std::size_t from, std::size_t to) {
+      constexpr std::size_t kAhead = 8;
+      for (std::size_t i = from; i < to; ++i) {
+        if (i + kAhead < to) {
+          const std::uint32_t ahead = docs[i + kAhead];
+          if (time_col != nullptr) __builtin_prefetch(time_col + ahead);
+          if (relevance && length_col != nullptr) __builtin_prefetch(length_col + ahead);
+        }
+        take(docs[i]);
+      }
     };
 
     // Drops the matches that are not live or not visible, and counts the rest.
@@ -599,7 +653,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           filter_count(docs);
           count_facets(docs);
           if (docs.size() <= kScoreAllMatches) {
-            for (const std::uint32_t d : docs) take(d);
+            take_range(docs, 0, docs.size());
             RecycleTermBits(candidate_bits);
             continue;
           }
@@ -747,7 +801,10 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     // even without the total: matching costs little next to scoring, and one pass beats many
     // small ones when few runs fall below the bar.
     if (!prune || relevance) {
-      DocList docs = MatchSegment(*seg, *request.query, now_us);
+      // The tfs the match reads (not for an exhaustive search: scoring from cursors checks
+      // them there).
+      DocList docs = MatchSegment(*seg, *request.query, now_us,
+                                  relevance && !request.exhaustive ? &match_tfs : nullptr);
       filter_count(docs);
       // Relevance skips runs for one-word queries only (a one-word query reaches this only with
       // a hd:/lead: scope or several query words in one term): with several
@@ -774,11 +831,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         for (std::uint32_t r : order) {
           if (spans[r].first == spans[r].second) continue;
           if (run_below_bar(r)) continue;
-          for (std::size_t i = spans[r].first; i < spans[r].second; ++i) take(docs[i]);
+          take_range(docs, spans[r].first, spans[r].second);
           trim();
         }
       } else {
-        for (std::uint32_t d : docs) take(d);
+        take_range(docs, 0, docs.size());
       }
       count_facets(docs);
       continue;
@@ -787,7 +844,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     auto match_range = [&](std::uint32_t lo, std::uint32_t hi) {
       DocList docs = MatchSegment(*seg, *request.query, now_us, lo, hi);
       filter_count(docs);
-      for (std::uint32_t d : docs) take(d);
+      take_range(docs, 0, docs.size());
       trim();
     };
     if (!have_runs) {

@@ -325,6 +325,14 @@ class WordIter final : public DocIter {
     FillTerms(seg_, terms_, lo_, hi_, bits, where, &form_bits_);
     by_bits_ = true;
   }
+  // Keeps in `tfs` the tf of every document whose positions are read, for a word of one form
+  // that counts in every document (MatchTfs).
+  void RecordTfs(MatchTfs* tfs) {
+    if (keys_.size() != 1 || keys_[0].language >= 0 || terms_[0].doc_freq == 0) return;
+    tfs_ = tfs;
+    tf_list_ = tfs->lists.size();
+    tfs->lists.push_back({terms_[0].slot, {}});
+  }
   // Whether every form counts in every document (no form is restricted to a language), so
   // that the word's documents are its forms' postings.
   bool PlainForms() const { return !check_language_; }
@@ -371,6 +379,39 @@ class WordIter final : public DocIter {
 
   // Positions of document d (ascending); empty when the word is not in it.
   void Positions(std::uint32_t d, std::vector<std::uint32_t>& out) {
+    ReadPositions(d, out);
+    if (tfs_ != nullptr) Record(d, out.size());
+  }
+
+  // Positions of each of `docs` (ascending, none before the last document asked for) into
+  // `out`. A word of one form read into a bitmap (FillForms) has its cursor read them all in
+  // one call.
+  void PositionsOf(const std::vector<std::uint32_t>& docs, PositionBatch& out) {
+    out.pos.clear();
+    out.ends.clear();
+    if (by_bits_ && !check_language_ && entries_.size() == 1 && !docs.empty() &&
+        docs.front() >= std::max(lo_, last_bits_) && docs.back() < hi_) {
+      Entry& e = entries_[0];
+      const std::vector<std::uint64_t>& fb = form_bits_[e.key];
+      if (!fb.empty()) {
+        e.cur->PositionsByBits(docs.data(), docs.size(), fb.data(), lo_, out.pos, out.ends);
+        last_bits_ = docs.back();
+        if (tfs_ != nullptr) {
+          for (std::size_t j = 0; j < docs.size(); ++j) Record(docs[j], out.Of(j).size());
+        }
+        return;
+      }
+    }
+    for (const std::uint32_t d : docs) {
+      Positions(d, batch_one_);
+      out.pos.insert(out.pos.end(), batch_one_.begin(), batch_one_.end());
+      out.ends.push_back(static_cast<std::uint32_t>(out.pos.size()));
+    }
+  }
+
+ private:
+  // Positions() without keeping the tf.
+  void ReadPositions(std::uint32_t d, std::vector<std::uint32_t>& out) {
     out.clear();
     if (by_bits_) {
       PositionsFromBits(d, out);
@@ -394,31 +435,6 @@ class WordIter final : public DocIter {
     }
     if (found > 1) std::sort(out.begin(), out.end());
   }
-
-  // Positions of each of `docs` (ascending, none before the last document asked for) into
-  // `out`. A word of one form read into a bitmap (FillForms) has its cursor read them all in
-  // one call.
-  void PositionsOf(const std::vector<std::uint32_t>& docs, PositionBatch& out) {
-    out.pos.clear();
-    out.ends.clear();
-    if (by_bits_ && !check_language_ && entries_.size() == 1 && !docs.empty() &&
-        docs.front() >= std::max(lo_, last_bits_) && docs.back() < hi_) {
-      Entry& e = entries_[0];
-      const std::vector<std::uint64_t>& fb = form_bits_[e.key];
-      if (!fb.empty()) {
-        e.cur->PositionsByBits(docs.data(), docs.size(), fb.data(), lo_, out.pos, out.ends);
-        last_bits_ = docs.back();
-        return;
-      }
-    }
-    for (const std::uint32_t d : docs) {
-      Positions(d, batch_one_);
-      out.pos.insert(out.pos.end(), batch_one_.begin(), batch_one_.end());
-      out.ends.push_back(static_cast<std::uint32_t>(out.pos.size()));
-    }
-  }
-
- private:
   struct Entry {
     std::unique_ptr<PostingCursor> cur;
     int language;
@@ -461,6 +477,14 @@ class WordIter final : public DocIter {
       AddPositions(e, found++, out);
     }
     if (found > 1) std::sort(out.begin(), out.end());
+  }
+
+  // Keeps document d's tf (count > 0) unless it was kept already.
+  void Record(std::uint32_t d, std::size_t count) {
+    auto& docs = tfs_->lists[tf_list_].docs;
+    if (count > 0 && (docs.empty() || docs.back().first < d)) {
+      docs.emplace_back(d, static_cast<std::uint32_t>(count));
+    }
   }
 
   // Appends the positions of entry e's current document to `out`, the found-th form found to
@@ -545,6 +569,8 @@ class WordIter final : public DocIter {
   std::vector<std::vector<std::uint64_t>> form_bits_;
   std::uint32_t last_bits_ = 0;  // PositionsFromBits' and PositionsOf's last document
   std::vector<std::uint32_t> batch_one_;  // PositionsOf's one document
+  MatchTfs* tfs_ = nullptr;  // RecordTfs: tfs_->lists[tf_list_] keeps the tfs read
+  std::size_t tf_list_ = 0;
 };
 
 // Documents every operand may match (leapfrogging, cheapest operand first), confirmed by every
@@ -747,6 +773,9 @@ class Matcher {
  public:
   Matcher(const Segment& seg, std::int64_t now_us, std::uint32_t lo, std::uint32_t hi)
       : seg_(seg), now_us_(now_us), lo_(lo), hi_(std::min(hi, seg.doc_count())) {}
+
+  // Words of one exact form keep the tfs they read in `tfs` (MatchTfs).
+  void KeepTfs(MatchTfs* tfs) { tfs_ = tfs; }
 
   // The number of live documents matching `n` in [lo_, hi_) (every source visible).
   std::uint64_t Count(const Node& n) {
@@ -1074,7 +1103,11 @@ class Matcher {
     if (it != leaves_.end()) return it->second;
     Leaf leaf;
     leaf.seq = SequenceOf(n);
-    for (const WordSpec& w : leaf.seq) leaf.words.push_back(Make<WordIter>(seg_, WordKeys(w), lo_, hi_));
+    for (const WordSpec& w : leaf.seq) {
+      WordIter* word = Make<WordIter>(seg_, WordKeys(w), lo_, hi_);
+      if (tfs_ != nullptr) word->RecordTfs(tfs_);
+      leaf.words.push_back(word);
+    }
     for (std::size_t i = 0; i < leaf.words.size(); ++i) leaf.order.push_back(i);
     std::stable_sort(leaf.order.begin(), leaf.order.end(), [&](std::size_t a, std::size_t b) {
       return leaf.words[a]->cost() < leaf.words[b]->cost();
@@ -1935,6 +1968,7 @@ class Matcher {
 
   const Segment& seg_;
   std::int64_t now_us_;
+  MatchTfs* tfs_ = nullptr;  // KeepTfs
   std::uint32_t lo_;  // the documents [lo_, hi_) are matched
   std::uint32_t hi_;
   std::map<std::string, std::unique_ptr<PostingCursor>> cursors_;  // prefix forms' positions
@@ -1970,6 +2004,23 @@ DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now
                      std::uint32_t lo, std::uint32_t hi) {
   Matcher m(segment, now_us, lo, hi);
   return m.Eval(query);
+}
+
+DocList MatchSegment(const Segment& segment, const Node& query, std::int64_t now_us,
+                     MatchTfs* tfs) {
+  Matcher m(segment, now_us, 0, segment.doc_count());
+  m.KeepTfs(tfs);
+  return m.Eval(query);
+}
+
+const MatchTfs::List* MatchTfs::Of(const TermRef& term) const {
+  const List* best = nullptr;
+  for (const List& l : lists) {
+    if (l.term_slot == term.slot && (best == nullptr || l.docs.size() > best->docs.size())) {
+      best = &l;
+    }
+  }
+  return best;
 }
 
 std::optional<DocList> MeetWords(const Segment& segment,

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "index/segment.h"
@@ -19,9 +20,25 @@ namespace dateline::index {
 
 using DocList = std::vector<std::uint32_t>;
 
+// The term frequencies a match read on its way: a word's positions in a document are as many
+// as its tf, so scoring the matches of a phrase or NEAR needs no cursor moved to them again.
+// Kept for the words of one exact form (quoted words) whose positions were read.
+struct MatchTfs {
+  struct List {
+    std::uint64_t term_slot = 0;  // TermRef::slot of the word's term
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> docs;  // (docid, tf), docids ascending
+  };
+  std::vector<List> lists;  // one per word of the query that kept its tfs
+  // The longest list of `term`, or nullptr.
+  const List* Of(const TermRef& term) const;
+};
+
 // Matching docids of `query` in `segment` (live or not: the caller filters liveness).
 // Prefix expansion limits are the caller's (see CheckExpansions in searcher.h).
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us);
+// The same keeping in `tfs` the term frequencies read on the way.
+DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
+                     MatchTfs* tfs);
 // The same restricted to the docids [lo, hi): the searcher matches a segment in docid ranges so
 // that top-k can stop, or skip ranges, that cannot hold a better hit.
 DocList MatchSegment(const Segment& segment, const query::Node& query, std::int64_t now_us,
