@@ -108,38 +108,48 @@ std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::
 
 namespace {
 
-std::uint64_t RiceBits(const std::uint32_t* values, std::size_t n, unsigned k) {
-  std::uint64_t bits = 0;
+// The bits of values[0..n) Rice-coded with k - 1, k and k + 1 (k >= 1), in one pass.
+std::array<std::uint64_t, 3> RiceBits3(const std::uint32_t* values, std::size_t n, unsigned k) {
+  std::array<std::uint64_t, 3> bits{};
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t q = values[i] >> k;
-    bits += q < kRiceEscape ? q + 1 + k : kRiceEscape + 1 + 32;
+    for (unsigned j = 0; j < 3; ++j) {
+      const unsigned kj = k - 1 + j;
+      const std::uint32_t q = values[i] >> kj;
+      bits[j] += q < kRiceEscape ? q + 1 + kj : kRiceEscape + 1 + 32;
+    }
   }
   return bits;
 }
 
+// Appends bits to a string 64 at a time (the string grows by eight bytes per full word, not a
+// byte at a time).
 class BitWriter {
  public:
   explicit BitWriter(std::string& out) : out_(out) {}
-  // Appends the low `bits` bits of v (bits <= 56 - 7).
+  // Appends the low `bits` bits of v (1 <= bits <= 32; v has no bit above them).
   void Put(std::uint64_t v, unsigned bits) {
     acc_ |= v << filled_;
     filled_ += bits;
-    while (filled_ >= 8) {
-      out_.push_back(static_cast<char>(acc_));
-      acc_ >>= 8;
-      filled_ -= 8;
+    if (filled_ >= 64) {
+      char word[8];
+      std::memcpy(word, &acc_, 8);  // little-endian: the first bits in the first byte
+      out_.append(word, 8);
+      filled_ -= 64;
+      acc_ = filled_ == 0 ? 0 : v >> (bits - filled_);
     }
   }
   void Finish() {
-    if (filled_ > 0) out_.push_back(static_cast<char>(acc_));
+    for (; filled_ > 0; filled_ = filled_ > 8 ? filled_ - 8 : 0) {
+      out_.push_back(static_cast<char>(acc_));
+      acc_ >>= 8;
+    }
   }
 
  private:
   std::string& out_;
   std::uint64_t acc_ = 0;
-  unsigned filled_ = 0;
+  unsigned filled_ = 0;  // bits of acc_ not yet appended, < 64
 };
-
 
 }  // namespace
 
@@ -150,13 +160,16 @@ void PackRice(const std::uint32_t* values, std::size_t n, std::string& out) {
   const std::uint64_t mean = n == 0 ? 0 : sum / n;
   const unsigned guess =
       mean == 0 ? 0 : std::min(kRiceMaxK, static_cast<unsigned>(std::bit_width(mean)) - 1);
+  // guess - 1, guess and guess + 1 sized in one pass (from 0 to 2 when the guess is 0).
+  const unsigned first = guess == 0 ? 0 : guess - 1;
+  const std::array<std::uint64_t, 3> bits = RiceBits3(values, n, first + 1);
   unsigned k = guess;
-  std::uint64_t best = RiceBits(values, n, k);
-  for (const unsigned c : {guess - 1, guess + 1}) {
-    if (c > kRiceMaxK || (guess == 0 && c == guess - 1)) continue;
-    const std::uint64_t bits = RiceBits(values, n, c);
-    if (bits < best) {
-      best = bits;
+  std::uint64_t best = bits[guess - first];
+  for (unsigned j = 0; j < 3; ++j) {
+    const unsigned c = first + j;
+    if (c > kRiceMaxK || (guess == 0 && c > 1)) continue;
+    if (bits[j] < best) {
+      best = bits[j];
       k = c;
     }
   }

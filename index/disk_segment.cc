@@ -221,10 +221,24 @@ class DiskCursor final : public PostingCursor {
   // positions as decoded codes (no conversion to positions and back).
   void AppendAll(const std::vector<std::uint32_t>& remap, std::vector<std::uint32_t>& docs,
                  std::vector<std::uint32_t>& tfs, std::vector<std::uint32_t>& codes) {
+    // Every document of the segment kept (no dead one): remap adds one offset (its entries
+    // ascend from remap[0] and so are consecutive exactly when they span its size), and a
+    // block goes over whole, without a lookup per document.
+    const bool dense = !remap.empty() && remap.front() != kNoDoc && remap.back() != kNoDoc &&
+                       remap.back() - remap.front() == remap.size() - 1;
     for (std::uint32_t b = 0; b < blocks_; ++b) {
       if (LoadBlock(b) == kNoDoc) return;
       if (positional_ && !DecodeCodes()) return;  // damaged
       const std::uint32_t* block_tfs = Tfs();
+      if (dense && docs_[count_ - 1] < remap.size()) {
+        const std::uint32_t base = remap.front();
+        const std::size_t at = docs.size();
+        docs.resize(at + count_);
+        for (std::uint32_t i = 0; i < count_; ++i) docs[at + i] = docs_[i] + base;
+        tfs.insert(tfs.end(), block_tfs, block_tfs + count_);
+        if (positional_) codes.insert(codes.end(), positions_.begin(), positions_.end());
+        continue;
+      }
       // The codes of the kept documents go in runs: one append per run of them (a whole
       // block when none is dropped).
       std::size_t at = 0;

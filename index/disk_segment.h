@@ -49,8 +49,9 @@ class DiskSegment final : public Segment {
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
   // Appends the postings of the i-th key to the vectors, for a merge: docid d becomes remap[d]
-  // (kNoDoc: dropped), and the positions are appended as position codes (per document the
-  // first position, then the gaps; they do not depend on docids).
+  // (kNoDoc: dropped; the kept documents' new docids ascend, as a merge numbers them), and the
+  // positions are appended as position codes (per document the first position, then the gaps;
+  // they do not depend on docids).
   void AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
                         std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
                         std::vector<std::uint32_t>& position_codes) const;

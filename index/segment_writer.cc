@@ -111,6 +111,8 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
   if (blocks > 1) out.resize(out.size() + blocks * sizeof(segfile::SkipEntry));
   std::uint32_t buf[kBlockSize];
   std::size_t code_at = 0;
+  const double k_base = kBm25K1 * (1 - kBm25B);
+  const double k_per_length = kBm25K1 * kBm25B / avg_length;
   for (std::uint32_t b = 0; b < blocks; ++b) {
     const std::size_t first = std::size_t{b} * kBlockSize;
     const std::size_t count = std::min<std::size_t>(kBlockSize, n - first);
@@ -124,17 +126,28 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
     }
     PackBlock(buf, count, out);
     std::size_t block_codes = 0;
-    double max_weight = 0;
+    // The posting of largest weight tf / (tf + K), K = k1 (1 - b + b length / avg) linear in
+    // the length, found without a division: tf_a / (tf_a + K_a) > tf_b / (tf_b + K_b) exactly
+    // when tf_a K_b > tf_b K_a. It is then weighed as the searcher weighs it.
+    std::size_t best = first;
+    double best_k = std::numeric_limits<double>::infinity();
     for (std::size_t i = 0; i < count; ++i) {
-      buf[i] = tfs[first + i] - 1;
-      block_codes += tfs[first + i];
-      skip.max_tf = std::max(skip.max_tf, tfs[first + i]);
-      max_weight = std::max(max_weight, TermWeight(tfs[first + i],
-                                                   lengths ? lengths[docs[first + i]] : 0,
-                                                   avg_length));
+      const std::uint32_t tf = tfs[first + i];
+      buf[i] = tf - 1;
+      block_codes += tf;
+      skip.max_tf = std::max(skip.max_tf, tf);
+      const double k = k_base + k_per_length * (lengths ? lengths[docs[first + i]] : 0);
+      if (tf * best_k > tfs[best] * k) {
+        best = first + i;
+        best_k = k;
+      }
     }
-    // Rounded up so that the bound never falls below the weight the searcher computes; rounding
-    // up is monotonic, so rounding the largest once equals the largest of the rounded.
+    const double max_weight =
+        TermWeight(tfs[best], lengths ? lengths[docs[best]] : 0, avg_length);
+    // Rounded up so that the bound never falls below the weight the searcher computes (also
+    // when K's rounding above picked a posting whose weight ties the largest but for the last
+    // bits); rounding up is monotonic, so rounding the largest once equals the largest of the
+    // rounded.
     skip.max_weight = std::max(
         skip.max_weight,
         std::nextafter(static_cast<float>(max_weight), std::numeric_limits<float>::max()));
