@@ -219,19 +219,16 @@ class DiskCursor final : public PostingCursor {
 
   // Every document through remap (see DiskSegment::AppendPostingsAt), block by block, the
   // positions as decoded codes (no conversion to positions and back).
-  void AppendAll(const std::vector<std::uint32_t>& remap, std::vector<std::uint32_t>& docs,
+  void AppendAll(const DocRemap& remap, std::vector<std::uint32_t>& docs,
                  std::vector<std::uint32_t>& tfs, std::vector<std::uint32_t>& codes) {
-    // Every document of the segment kept (no dead one): remap adds one offset (its entries
-    // ascend from remap[0] and so are consecutive exactly when they span its size), and a
-    // block goes over whole, without a lookup per document.
-    const bool dense = !remap.empty() && remap.front() != kNoDoc && remap.back() != kNoDoc &&
-                       remap.back() - remap.front() == remap.size() - 1;
     for (std::uint32_t b = 0; b < blocks_; ++b) {
       if (LoadBlock(b) == kNoDoc) return;
       if (positional_ && !DecodeCodes()) return;  // damaged
       const std::uint32_t* block_tfs = Tfs();
-      if (dense && docs_[count_ - 1] < remap.size()) {
-        const std::uint32_t base = remap.front();
+      // Every document of the segment kept (no dead one): the block goes over whole, its
+      // docids shifted by one offset, without a lookup per document.
+      if (remap.offset && docs_[count_ - 1] < remap.to.size()) {
+        const std::uint32_t base = *remap.offset;
         const std::size_t at = docs.size();
         docs.resize(at + count_);
         for (std::uint32_t i = 0; i < count_; ++i) docs[at + i] = docs_[i] + base;
@@ -250,7 +247,7 @@ class DiskCursor final : public PostingCursor {
       for (std::uint32_t i = 0; i < count_; ++i) {
         const std::size_t from = at;
         at += block_tfs[i];
-        const std::uint32_t to = docs_[i] < remap.size() ? remap[docs_[i]] : kNoDoc;
+        const std::uint32_t to = remap(docs_[i]);
         if (to == kNoDoc) {
           if (positional_) append_run(from);
           run = at;
@@ -834,7 +831,7 @@ std::unique_ptr<PostingCursor> DiskSegment::PostingsAt(std::size_t i) const {
                                       HasPositions(key), doc_count_);
 }
 
-void DiskSegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+void DiskSegment::AppendPostingsAt(std::size_t i, const DocRemap& remap,
                                    std::vector<std::uint32_t>& docs,
                                    std::vector<std::uint32_t>& tfs,
                                    std::vector<std::uint32_t>& position_codes) const {

@@ -48,11 +48,10 @@ class DiskSegment final : public Segment {
   // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
   // lookup: merges read every key in order. nullptr when it has none.
   std::unique_ptr<PostingCursor> PostingsAt(std::size_t i) const;
-  // Appends the postings of the i-th key to the vectors, for a merge: docid d becomes remap[d]
-  // (kNoDoc: dropped; the kept documents' new docids ascend, as a merge numbers them), and the
-  // positions are appended as position codes (per document the first position, then the gaps;
-  // they do not depend on docids).
-  void AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+  // Appends the postings of the i-th key to the vectors, for a merge: docid d becomes remap(d)
+  // (dropped when kNoDoc), and the positions are appended as position codes (per document the
+  // first position, then the gaps; they do not depend on docids).
+  void AppendPostingsAt(std::size_t i, const DocRemap& remap,
                         std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
                         std::vector<std::uint32_t>& position_codes) const;
   void ForEachKey(std::string_view prefix,

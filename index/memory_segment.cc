@@ -454,7 +454,7 @@ std::unique_ptr<PostingCursor> MemorySegment::PostingsOf(const TermRef& term) co
   return std::make_unique<MemoryCursor>(SliceReader(this, t.head, t.tail), term.positional);
 }
 
-void MemorySegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint32_t>& remap,
+void MemorySegment::AppendPostingsAt(std::size_t i, const DocRemap& remap,
                                      std::vector<std::uint32_t>& docs,
                                      std::vector<std::uint32_t>& tfs,
                                      std::vector<std::uint32_t>& position_codes,
@@ -469,18 +469,16 @@ void MemorySegment::AppendPostingsAt(std::size_t i, const std::vector<std::uint3
   const std::uint8_t* p = bytes.data();
   const std::uint8_t* const end = p + bytes.size();
   auto varint = [&p, end](std::uint32_t* v) { return GetVarint(&p, end, v); };
-  // Every document kept (no dead one, the common case): remap adds one offset, as in
-  // DiskSegment::AppendPostingsAt, and is not read per posting.
-  const bool dense = !remap.empty() && remap.front() != kNoDoc && remap.back() != kNoDoc &&
-                     remap.back() - remap.front() == remap.size() - 1;
-  const std::uint32_t base = dense ? remap.front() : 0;
+  // Every document kept (no dead one, the common case): one offset, no lookup per posting.
+  const std::optional<std::uint32_t> offset = remap.offset;
   std::uint32_t doc = 0;
   for (std::uint32_t k = 0; k < t.df; ++k) {
     std::uint32_t delta = 0;
     std::uint32_t tf = 0;
     if (!varint(&delta) || !varint(&tf)) return;
     doc = k == 0 ? delta : doc + 1 + delta;
-    const std::uint32_t to = doc >= remap.size() ? kNoDoc : dense ? doc + base : remap[doc];
+    const std::uint32_t to =
+        offset && doc < remap.to.size() ? doc + *offset : remap(doc);
     if (!positional) {
       if (to == kNoDoc) continue;
       docs.push_back(to);

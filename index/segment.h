@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,16 @@ static_assert(sizeof(DocRecord) == 56);
 std::uint64_t StoryIdHash(std::string_view id);
 
 inline constexpr std::uint32_t kNoDoc = 0xffffffffu;
+
+// How a flush or merge renumbers one input segment's documents: docid d becomes to[d] (kNoDoc:
+// dropped; the kept documents' new docids ascend). When none is dropped, `offset` is set and
+// to[d] == d + *offset: readers then add it to a whole block instead of a lookup per posting.
+struct DocRemap {
+  std::vector<std::uint32_t> to;
+  std::optional<std::uint32_t> offset;
+
+  std::uint32_t operator()(std::uint32_t d) const { return d < to.size() ? to[d] : kNoDoc; }
+};
 
 // BM25 parameters (the searcher's scoring and the block-max bounds the writer stores).
 inline constexpr double kBm25K1 = 1.2;

@@ -435,6 +435,7 @@ class WordIter final : public DocIter {
     }
     if (found > 1) std::sort(out.begin(), out.end());
   }
+
   struct Entry {
     std::unique_ptr<PostingCursor> cur;
     int language;

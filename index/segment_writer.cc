@@ -165,7 +165,7 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
 Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
                                     const std::string& path) {
   // Documents: live ones, in input order, with new docids.
-  std::vector<std::vector<std::uint32_t>> remap(inputs.size());
+  std::vector<DocRemap> remap(inputs.size());
   std::string docs, ids, paras;
   DocRecord prev{};
   std::vector<std::string> sources, languages;
@@ -176,10 +176,11 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   std::uint32_t next = 0;
   for (std::size_t k = 0; k < inputs.size(); ++k) {
     const Segment& seg = *inputs[k].segment;
-    remap[k].assign(seg.doc_count(), kNoDoc);
+    remap[k].to.assign(seg.doc_count(), kNoDoc);
+    const std::uint32_t first = next;
     for (std::uint32_t d = 0; d < seg.doc_count(); ++d) {
       if (d >= inputs[k].live.size() || inputs[k].live[d] == 0) continue;
-      remap[k][d] = next++;
+      remap[k].to[d] = next++;
       DocRecord r = seg.doc(d);
       const std::string_view id = seg.story_id(d);
       r.id_length = static_cast<std::uint32_t>(id.size());
@@ -201,6 +202,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       segcode::PutDoc(r, prev, docs);
       prev = r;
     }
+    if (next - first == seg.doc_count()) remap[k].offset = first;  // none dropped
   }
 
   // Terms: the sorted union of the inputs' dictionaries, merged from each input's key list
@@ -383,8 +385,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       auto cur = inputs[k].segment->Postings(key);
       if (!cur) continue;
       for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
-        if (remap[k][d] == kNoDoc) continue;
-        pdocs.push_back(remap[k][d]);
+        if (remap[k](d) == kNoDoc) continue;
+        pdocs.push_back(remap[k](d));
         ptfs.push_back(cur->tf());
         if (positional) {
           cur->Positions(scratch);
