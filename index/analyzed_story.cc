@@ -22,7 +22,7 @@ std::string StoryLanguage(const Story& story) {
   return lang.empty() ? std::string("und") : lang;
 }
 
-const std::string& CachedStem(const std::string& folded_word, const std::string& language) {
+const std::string& CachedStem(std::string_view folded_word, const std::string& language) {
   // Keyed by language + NUL + word; cleared when it grows past a bound so memory stays flat on
   // long runs with an open vocabulary (numbers, names).
   thread_local std::unordered_map<std::string, std::string> cache;
@@ -55,26 +55,23 @@ AnalyzedStory Analyze(const Story& story, bool stems) {
   a.time_us = story.published_us != 0 ? story.published_us : story.received_us;
   a.priority = story.priority;
 
-  // About one word per six bytes of news text: reserving up front saves the regrowth (and the
-  // string moves it implies) of both vectors.
+  // About one word per six bytes of news text: reserving up front saves the regrowth of both
+  // vectors.
   std::size_t text_bytes = story.headline.size() + story.summary.size();
   for (const Block& b : story.body) text_bytes += b.text.size();
-  std::vector<text::Token> tokens;
-  tokens.reserve(text_bytes / 6 + 16);
+  text::FoldedWords folded;
+  folded.folded.reserve(text_bytes);
+  folded.words.reserve(text_bytes / 6 + 16);
   a.words.reserve(text_bytes / 6 + 16);
   std::uint32_t next = 0;
   std::uint32_t paragraph = 0;
   auto add_paragraph = [&](std::string_view text) {
-    const std::size_t before = tokens.size();
-    text::Tokenize(text, tokens, &next);
-    if (tokens.size() > before) a.paragraph_starts.push_back(tokens[before].position);
-    for (std::size_t i = before; i < tokens.size(); ++i) {
-      // Made in place: a word is short, and each move of it is a copy of its bytes.
-      AnalyzedWord& w = a.words.emplace_back();
-      w.exact = std::move(tokens[i].exact);
-      if (stems) w.stem = CachedStem(w.exact, a.language);
-      w.position = tokens[i].position;
-      w.paragraph = paragraph;
+    const std::size_t before = folded.words.size();
+    text::Tokenize(text, folded, &next);
+    if (folded.words.size() > before) a.paragraph_starts.push_back(folded.words[before].position);
+    for (std::size_t i = before; i < folded.words.size(); ++i) {
+      const text::FoldedWord& f = folded.words[i];
+      a.words.push_back({f.at, f.size, 0, 0, f.position, paragraph});
     }
     ++paragraph;
   };
@@ -82,6 +79,15 @@ AnalyzedStory Analyze(const Story& story, bool stems) {
   a.headline_words = next;
   if (!story.summary.empty()) add_paragraph(story.summary);
   for (const Block& b : story.body) add_paragraph(b.text);
+  a.text = std::move(folded.folded);
+  if (stems) {
+    for (AnalyzedWord& w : a.words) {
+      const std::string& stem = CachedStem(a.exact(w), a.language);
+      w.stem_at = static_cast<std::uint32_t>(a.text.size());
+      w.stem_size = static_cast<std::uint32_t>(stem.size());
+      a.text += stem;
+    }
+  }
 
   a.fields.emplace_back("source", text::Fold(story.source));
   a.fields.emplace_back("lang", a.language);

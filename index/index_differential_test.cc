@@ -61,9 +61,9 @@ Vocabulary BuildVocabulary(const std::vector<AnalyzedStory>& stories, std::mt199
   v.max_time = INT64_MIN;
   for (const AnalyzedStory& s : stories) {
     for (std::size_t i = 0; i < s.words.size(); ++i) {
-      if (++freq[s.words[i].exact] <= 3) v.words.push_back(s.words[i].exact);
+      if (++freq[std::string(s.exact(s.words[i]))] <= 3) v.words.push_back(std::string(s.exact(s.words[i])));
       if (i + 1 < s.words.size() && rng() % 40 == 0) {
-        v.bigrams.push_back({s.words[i].exact, s.words[i + 1].exact});
+        v.bigrams.push_back({std::string(s.exact(s.words[i])), std::string(s.exact(s.words[i + 1]))});
       }
     }
     for (const auto& f : s.fields) fields.insert(f);
@@ -81,7 +81,7 @@ Vocabulary FrequentVocabulary(const std::vector<AnalyzedStory>& stories, const V
   std::unordered_map<std::string, std::size_t> df;
   for (const AnalyzedStory& s : stories) {
     std::set<std::string> seen;
-    for (const auto& w : s.words) seen.insert(w.exact);
+    for (const auto& w : s.words) seen.insert(std::string(s.exact(w)));
     for (const auto& w : seen) ++df[w];
   }
   std::vector<std::pair<std::size_t, std::string>> by_df;
@@ -98,9 +98,9 @@ Vocabulary FrequentVocabulary(const std::vector<AnalyzedStory>& stories, const V
   v.bigrams.clear();
   for (const AnalyzedStory& s : stories) {
     for (std::size_t i = 0; i + 1 < s.words.size() && v.bigrams.size() < 2000; ++i) {
-      if (frequent.count(s.words[i].exact) != 0 && frequent.count(s.words[i + 1].exact) != 0 &&
+      if (frequent.count(std::string(s.exact(s.words[i]))) != 0 && frequent.count(std::string(s.exact(s.words[i + 1]))) != 0 &&
           (i * 31 + s.words.size()) % 17 == 0) {
-        v.bigrams.push_back({s.words[i].exact, s.words[i + 1].exact});
+        v.bigrams.push_back({std::string(s.exact(s.words[i])), std::string(s.exact(s.words[i + 1]))});
       }
     }
   }
@@ -610,10 +610,11 @@ TEST_F(Differential, WordQueriesTopK) {
   std::unordered_map<std::string, std::size_t> freq;
   std::map<std::string, std::set<std::string>> forms;
   for (const AnalyzedStory& a : analyzed_) {
-    for (const AnalyzedWord& w : a.words) {
-      if (w.exact.size() < 3) continue;
-      ++freq[w.exact];
-      if (a.language == "en") forms[CachedStem(w.exact, "en")].insert(w.exact);
+    for (const AnalyzedWord& word : a.words) {
+      const std::string w(a.exact(word));
+      if (w.size() < 3) continue;
+      ++freq[w];
+      if (a.language == "en") forms[CachedStem(w, "en")].insert(w);
     }
   }
   std::vector<std::pair<std::size_t, std::string>> by_freq;
@@ -715,8 +716,9 @@ TEST_F(Differential, FrequentWordsTopK) {
     std::unordered_map<std::string, std::size_t> df;
     for (const AnalyzedStory& a : analyzed_) {
       std::set<std::string> seen;
-      for (const AnalyzedWord& w : a.words) {
-        if (w.exact.size() >= 3 && seen.insert(w.exact).second) ++df[w.exact];
+      for (const AnalyzedWord& word : a.words) {
+        const std::string w(a.exact(word));
+        if (w.size() >= 3 && seen.insert(w).second) ++df[w];
       }
     }
     std::vector<std::pair<std::size_t, std::string>> by_df;
@@ -843,10 +845,11 @@ class CountDifferential : public Differential {
     for (const auto& [id, i] : latest_) {
       const AnalyzedStory& a = analyzed_[i];
       std::set<std::string> seen;
-      for (const AnalyzedWord& w : a.words) {
-        if (w.exact.size() < 3 || !seen.insert(w.exact).second) continue;
-        ++freq[w.exact];
-        if (a.language == "en") forms[CachedStem(w.exact, "en")].insert(w.exact);
+      for (const AnalyzedWord& word : a.words) {
+        const std::string w(a.exact(word));
+        if (w.size() < 3 || !seen.insert(w).second) continue;
+        ++freq[w];
+        if (a.language == "en") forms[CachedStem(w, "en")].insert(w);
       }
     }
     std::vector<std::pair<std::size_t, std::string>> by_freq;

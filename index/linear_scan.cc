@@ -42,7 +42,7 @@ void SequenceSpans(const std::vector<std::string>& qs, bool exact, const Analyze
     bool ok = true;
     for (std::size_t j = 0; j < want.size() && ok; ++j) {
       const AnalyzedWord& w = s.words[i + j];
-      ok = (exact ? w.exact : w.stem) == want[j];
+      ok = (exact ? s.exact(w) : s.stem(w)) == want[j];
     }
     if (ok) out.push_back({s.words[i].position, s.words[i + want.size() - 1].position});
   }
@@ -70,7 +70,7 @@ void Spans(const query::Node& n, const AnalyzedStory& s, Window w, std::vector<S
     case Kind::kPrefix: {
       const std::string p = text::Fold(n.text);
       for (const AnalyzedWord& word : s.words) {
-        if (word.exact.compare(0, p.size(), p) == 0) raw.push_back({word.position, word.position});
+        if (s.exact(word).starts_with(p)) raw.push_back({word.position, word.position});
       }
       break;
     }

@@ -323,16 +323,15 @@ void MemorySegment::ReserveWords(std::size_t more) {
   while ((words_.size() + more) * 2 > word_slots_.size()) GrowWords();
 }
 
-std::uint32_t MemorySegment::WordTerm(const AnalyzedWord& analyzed, std::uint32_t language,
-                                      const std::string& language_code, std::uint64_t h) {
-  const std::string_view word = analyzed.exact;
+std::uint32_t MemorySegment::WordTerm(std::string_view word, std::string_view stem,
+                                      std::uint32_t language, const std::string& language_code,
+                                      std::uint64_t h) {
   if (const Slot& slot = Probe(word, language, h); slot.word != 0) return slot.term;
   // A new word: its exact term, and its (stem, word) pair as a key without postings.
   scratch_key_.assign(1, kExactTerm);
   scratch_key_ += word;
   const std::uint32_t exact = TermId(scratch_key_);
-  const std::string& stem =
-      analyzed.stem.empty() ? CachedStem(analyzed.exact, language_code) : analyzed.stem;
+  if (stem.empty()) stem = CachedStem(word, language_code);
   scratch_key_.assign(1, kStemForm);
   scratch_key_ += language_code;
   scratch_key_.push_back(kSep);
@@ -376,13 +375,14 @@ std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   scratch_hashes_.resize(n);
   const std::size_t mask = word_slots_.size() - 1;
   for (std::size_t i = 0; i < n; ++i) {
-    scratch_hashes_[i] = HashWord(s.words[i].exact, r.language);
+    scratch_hashes_[i] = HashWord(s.exact(s.words[i]), r.language);
     __builtin_prefetch(&word_slots_[scratch_hashes_[i] & mask]);
   }
   scratch_word_terms_.resize(n);
   scratch_terms_.clear();
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t term = WordTerm(s.words[i], r.language, s.language, scratch_hashes_[i]);
+    const std::uint32_t term = WordTerm(s.exact(s.words[i]), s.stem(s.words[i]), r.language,
+                                         s.language, scratch_hashes_[i]);
     scratch_word_terms_[i] = term;
     __builtin_prefetch(&terms_[term], 1);
   }

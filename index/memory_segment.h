@@ -137,8 +137,9 @@ class MemorySegment final : public Segment {
     std::uint32_t length;
     std::uint32_t space;   // language ordinal or kKeySpace
   };
-  // `hash` = HashWord(word.exact, language).
-  std::uint32_t WordTerm(const AnalyzedWord& word, std::uint32_t language,
+  // The exact term of `word` (its Fold form; `stem` empty: stemmed here when new), made when
+  // new. `hash` = HashWord(word, language).
+  std::uint32_t WordTerm(std::string_view word, std::string_view stem, std::uint32_t language,
                          const std::string& language_code, std::uint64_t hash);
   void ReserveWords(std::size_t more);
   // Slot of (bytes, space): the one holding them, or the empty one where they belong.

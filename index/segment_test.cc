@@ -64,11 +64,8 @@ std::unique_ptr<MemorySegment> Synthetic(std::uint32_t docs) {
     for (std::uint32_t k = 0; k < 300; ++k) {
       if (d % (k + 1) != 0) continue;
       for (std::uint32_t r = 0; r <= k % 5; ++r) {
-        AnalyzedWord w;
-        w.exact = "w" + std::to_string(k);
-        w.stem = w.exact;
-        w.position = pos++;
-        s.words.push_back(w);
+        const std::string w = "w" + std::to_string(k);
+        s.AddWord(w, w, pos++);
       }
     }
     std::sort(s.words.begin(), s.words.end(),
@@ -608,11 +605,7 @@ TEST_F(SegmentTest, StemBoundsCoverTheStemsDocumentsPerLanguage) {
     for (std::uint32_t k = 0; k < 40; ++k) {
       if (d % (k + 2) != 0 && (d * 7 + k) % 11 != 0) continue;
       for (std::uint32_t r = 0; r <= (d + k) % 4; ++r) {
-        AnalyzedWord w;
-        w.exact = "w" + std::to_string(k);
-        w.stem = "s" + std::to_string(k % 6);
-        w.position = pos++;
-        s.words.push_back(w);
+        s.AddWord("w" + std::to_string(k), "s" + std::to_string(k % 6), pos++);
       }
     }
     s.paragraph_starts = {0};
@@ -762,11 +755,7 @@ TEST_F(SegmentTest, DictionarySearchFindsWhatLowerBoundFinds) {
          {"commonprefix" + std::to_string(d), "commonp" + std::to_string(d % 7), std::string("c"),
           "common" + std::to_string(d % 3), "zz" + std::to_string(d),
           "sharedsixteenbytes" + std::to_string(d), "sharedsixteenbyt" + std::to_string(d % 5)}) {
-      AnalyzedWord w;
-      w.exact = word;
-      w.stem = word;
-      w.position = static_cast<std::uint32_t>(s.words.size());
-      s.words.push_back(w);
+      s.AddWord(word, word, static_cast<std::uint32_t>(s.words.size()));
     }
     s.paragraph_starts = {0};
     s.fields = {{"source", s.source}};

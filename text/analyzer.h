@@ -53,4 +53,26 @@ std::string PrimaryLanguage(std::string_view bcp47);
 // 4 GiB is ignored.
 void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* next_position);
 
+// A word as Tokenize gives it, its folded form kept in FoldedWords::folded.
+struct FoldedWord {
+  std::uint32_t at = 0;        // folded.substr(at, size) is the Token's `exact`
+  std::uint32_t size = 0;
+  std::uint32_t position = 0;
+  std::uint32_t begin = 0;
+  std::uint32_t end = 0;
+};
+// Words without a string each (indexing makes hundreds of millions): their folded forms back to
+// back in one string.
+struct FoldedWords {
+  std::string folded;
+  std::vector<FoldedWord> words;
+
+  std::string_view exact(const FoldedWord& w) const {
+    return std::string_view(folded).substr(w.at, w.size);
+  }
+};
+
+// Tokenize appending to `out`: the same words, positions and offsets.
+void Tokenize(std::string_view text, FoldedWords& out, std::uint32_t* next_position);
+
 }  // namespace dateline::text

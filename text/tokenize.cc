@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -76,7 +77,8 @@ inline WordClass ClassAt(const unsigned char* p, std::size_t k, std::size_t n,
 // space, invalid byte or the end of the text, leaving *k at that end; false as soon as the run
 // holds a character other than ASCII and Latin letters (the caller then takes the run back and
 // hands it to ICU). One pass over the bytes: runs of other scripts are rare in news copy.
-bool LatinWords(const unsigned char* p, std::size_t n, std::size_t* k_io, std::vector<Token>& out,
+template <typename Sink>
+bool LatinWords(const unsigned char* p, std::size_t n, std::size_t* k_io, Sink& out,
                 std::uint32_t* next_position) {
   std::size_t k = *k_io;
   while (k < n) {
@@ -120,17 +122,9 @@ bool LatinWords(const unsigned char* p, std::size_t n, std::size_t* k_io, std::v
       break;
     }
     if (!alnum) continue;  // "___" is not a word
-    Token& t = out.emplace_back();
-    const char* word = reinterpret_cast<const char*>(p) + start;
-    if (ascii) {
-      t.exact.assign(word, k - start);
-      AsciiLowerInPlace(t.exact.data(), t.exact.size());
-    } else {
-      t.exact = Fold(std::string_view(word, k - start));  // "Straße" -> "strasse"
-    }
-    t.position = (*next_position)++;
-    t.begin = static_cast<std::uint32_t>(start);
-    t.end = static_cast<std::uint32_t>(k);
+    const std::string_view word(reinterpret_cast<const char*>(p) + start, k - start);
+    out.Add(word, ascii, (*next_position)++, static_cast<std::uint32_t>(start),
+            static_cast<std::uint32_t>(k));
   }
   *k_io = k;
   return true;
@@ -147,9 +141,78 @@ std::size_t RunEnd(const unsigned char* p, std::size_t i, std::size_t n) {
   return i;
 }
 
-}  // namespace
+// Where the words go: a Token each, with its own string.
+class TokenSink {
+ public:
+  explicit TokenSink(std::vector<Token>& out) : out_(out) {}
+  void Add(std::string_view word, bool ascii, std::uint32_t position, std::uint32_t begin,
+           std::uint32_t end) {
+    Token& t = out_.emplace_back();
+    if (ascii) {
+      t.exact.assign(word);
+      AsciiLowerInPlace(t.exact.data(), t.exact.size());
+    } else {
+      t.exact = Fold(word);  // "Straße" -> "strasse"
+    }
+    t.position = position;
+    t.begin = begin;
+    t.end = end;
+  }
+  std::size_t Mark() const { return out_.size(); }
+  void Rollback(std::size_t mark) { out_.resize(mark); }
+  void Icu(std::string_view run, std::uint32_t base, std::uint32_t* next_position) {
+    TokenizeWithIcu(run, base, out_, next_position);
+  }
 
-void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* next_position) {
+ private:
+  std::vector<Token>& out_;
+};
+
+// Where the words go: folded forms back to back in one string (FoldedWords).
+class FoldedSink {
+ public:
+  explicit FoldedSink(FoldedWords& out) : out_(out) {}
+  void Add(std::string_view word, bool ascii, std::uint32_t position, std::uint32_t begin,
+           std::uint32_t end) {
+    FoldedWord& w = out_.words.emplace_back();
+    w.at = static_cast<std::uint32_t>(out_.folded.size());
+    if (ascii) {
+      out_.folded.append(word);
+      AsciiLowerInPlace(out_.folded.data() + w.at, word.size());
+    } else {
+      out_.folded += Fold(word);
+    }
+    w.size = static_cast<std::uint32_t>(out_.folded.size() - w.at);
+    w.position = position;
+    w.begin = begin;
+    w.end = end;
+  }
+  std::size_t Mark() const { return out_.words.size(); }
+  void Rollback(std::size_t mark) {
+    if (mark < out_.words.size()) out_.folded.resize(out_.words[mark].at);
+    out_.words.resize(mark);
+  }
+  void Icu(std::string_view run, std::uint32_t base, std::uint32_t* next_position) {
+    icu_.clear();  // other scripts are rare: their words are made as Tokens, then copied
+    TokenizeWithIcu(run, base, icu_, next_position);
+    for (const Token& t : icu_) {
+      FoldedWord& w = out_.words.emplace_back();
+      w.at = static_cast<std::uint32_t>(out_.folded.size());
+      w.size = static_cast<std::uint32_t>(t.exact.size());
+      out_.folded += t.exact;
+      w.position = t.position;
+      w.begin = t.begin;
+      w.end = t.end;
+    }
+  }
+
+ private:
+  FoldedWords& out_;
+  std::vector<Token> icu_;
+};
+
+template <typename Sink>
+void TokenizeInto(std::string_view text, Sink& out, std::uint32_t* next_position) {
   // Offsets are 32-bit; nothing past 4 GiB is tokenized (no story comes near it).
   if (text.size() > std::numeric_limits<std::uint32_t>::max()) {
     text = text.substr(0, std::numeric_limits<std::uint32_t>::max());
@@ -164,17 +227,29 @@ void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* nex
       i += std::max<std::size_t>(len, 1);  // an invalid byte is a separator, like U+FFFD
       continue;
     }
-    const std::size_t words_before = out.size();
+    const std::size_t words_before = out.Mark();
     const std::uint32_t position_before = *next_position;
     std::size_t j = i;
     if (!LatinWords(p, n, &j, out, next_position)) {
-      out.resize(words_before);
+      out.Rollback(words_before);
       *next_position = position_before;
       j = RunEnd(p, i, n);
-      TokenizeWithIcu(text.substr(i, j - i), static_cast<std::uint32_t>(i), out, next_position);
+      out.Icu(text.substr(i, j - i), static_cast<std::uint32_t>(i), next_position);
     }
     i = j;
   }
+}
+
+}  // namespace
+
+void Tokenize(std::string_view text, std::vector<Token>& out, std::uint32_t* next_position) {
+  TokenSink sink(out);
+  TokenizeInto(text, sink, next_position);
+}
+
+void Tokenize(std::string_view text, FoldedWords& out, std::uint32_t* next_position) {
+  FoldedSink sink(out);
+  TokenizeInto(text, sink, next_position);
 }
 
 }  // namespace dateline::text

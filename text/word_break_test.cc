@@ -1,4 +1,5 @@
-// The ASCII fast path of Tokenize against ICU word breaking on the same text.
+// The ASCII fast path of Tokenize against ICU word breaking on the same text, and Tokenize into
+// FoldedWords against Tokenize into Tokens.
 #include "text/word_break.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +30,27 @@ void ExpectSameTokens(std::string_view text) {
     ASSERT_EQ(fast[i].end, icu[i].end) << icu[i].exact;
     ASSERT_EQ(fast[i].position, icu[i].position);
   }
+  // The same words into FoldedWords, appended after a word already there (a run taken back
+  // from the fast path must leave that word as it was).
+  FoldedWords folded;
+  std::uint32_t folded_next = 7;
+  Tokenize("Earlier", folded, &folded_next);
+  ASSERT_EQ(folded_next, 8u);
+  Tokenize(text, folded, &folded_next);
+  ASSERT_EQ(folded_next, 8 + fast_next);
+  ASSERT_EQ(folded.words.size(), 1 + fast.size());
+  ASSERT_EQ(folded.exact(folded.words[0]), "earlier");
+  std::uint32_t at = 7;
+  for (std::size_t i = 0; i < fast.size(); ++i) {
+    const FoldedWord& w = folded.words[i + 1];
+    ASSERT_EQ(w.at, at) << fast[i].exact;  // back to back, in order
+    at += w.size;
+    ASSERT_EQ(folded.exact(w), fast[i].exact) << "at byte " << fast[i].begin;
+    ASSERT_EQ(w.begin, fast[i].begin) << fast[i].exact;
+    ASSERT_EQ(w.end, fast[i].end) << fast[i].exact;
+    ASSERT_EQ(w.position, 8 + fast[i].position);
+  }
+  ASSERT_EQ(folded.folded.size(), at);
 }
 
 TEST(WordBreakTest, FastPathMatchesIcuOnHandPickedCases) {
