@@ -319,6 +319,22 @@ void MemorySegment::Remember(Slot& slot, std::string_view bytes, std::uint32_t s
   memory_bytes_ += sizeof(Word) + bytes.size();
 }
 
+void MemorySegment::ExpectLike(const MemorySegment& like) {
+  expected_ = {like.docs_.size(), like.words_.size(), like.word_bytes_.size(),
+               like.terms_.size(), like.ids_.size(), like.paras_.size()};
+}
+
+void MemorySegment::Reserve(const Expected& e) {
+  ReserveWords(e.words);
+  words_.reserve(e.words);
+  word_bytes_.reserve(e.word_bytes);
+  terms_.reserve(e.terms);
+  docs_.reserve(e.docs);
+  live.reserve(e.docs);
+  ids_.reserve(e.ids);
+  paras_.reserve(e.paras);
+}
+
 void MemorySegment::ReserveWords(std::size_t more) {
   while ((words_.size() + more) * 2 > word_slots_.size()) GrowWords();
 }
@@ -346,6 +362,7 @@ std::uint32_t MemorySegment::WordTerm(std::string_view word, std::string_view st
 
 std::uint32_t MemorySegment::Add(const AnalyzedStory& s) {
   const auto docid = static_cast<std::uint32_t>(docs_.size());
+  if (docid == 0 && expected_.docs != 0) Reserve(expected_);
   DocRecord r;
   r.seq = s.seq;
   r.id_hash = StoryIdHash(s.id);

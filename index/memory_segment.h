@@ -28,6 +28,12 @@ class MemorySegment final : public Segment {
   // Appends one document; returns its docid.
   std::uint32_t Add(const AnalyzedStory& story);
 
+  // Expects about as many documents, words and terms as `like` holds (the next memory segment
+  // after a freeze expects as many as the last): its first Add makes the tables at that size,
+  // so they do not grow along the way (the word table's growth rehashes every word each time).
+  // A segment that stays empty holds no more memory than without.
+  void ExpectLike(const MemorySegment& like);
+
   std::uint32_t doc_count() const override { return static_cast<std::uint32_t>(docs_.size()); }
   const DocRecord& doc(std::uint32_t d) const override { return docs_[d]; }
   std::string_view story_id(std::uint32_t d) const override {
@@ -96,6 +102,11 @@ class MemorySegment final : public Segment {
   void PutVarint(Term& t, std::uint32_t v);
   std::uint16_t Ordinal(std::vector<std::string>& table, const std::string& value);
 
+  struct Expected {
+    std::size_t docs = 0, words = 0, word_bytes = 0, terms = 0, ids = 0, paras = 0;
+  };
+  Expected expected_;  // ExpectLike: sizes the first Add reserves
+  void Reserve(const Expected& e);
   std::vector<DocRecord> docs_;
   std::string ids_;
   std::vector<std::uint32_t> paras_;

@@ -207,8 +207,10 @@ Status IndexImpl::Load() {
 
 void IndexImpl::FreezeLocked() {
   if (mem_->doc_count() == 0) return;
-  frozen_.push_back(mem_);
-  mem_ = std::make_shared<MemorySegment>();
+  auto next = std::make_shared<MemorySegment>();
+  next->ExpectLike(*mem_);
+  frozen_.push_back(std::move(mem_));
+  mem_ = std::move(next);
 }
 
 Status IndexImpl::Add(const Story& story) {
