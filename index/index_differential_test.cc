@@ -61,9 +61,10 @@ Vocabulary BuildVocabulary(const std::vector<AnalyzedStory>& stories, std::mt199
   v.max_time = INT64_MIN;
   for (const AnalyzedStory& s : stories) {
     for (std::size_t i = 0; i < s.words.size(); ++i) {
-      if (++freq[std::string(s.exact(s.words[i]))] <= 3) v.words.push_back(std::string(s.exact(s.words[i])));
+      const std::string word(s.exact(s.words[i]));
+      if (++freq[word] <= 3) v.words.push_back(word);
       if (i + 1 < s.words.size() && rng() % 40 == 0) {
-        v.bigrams.push_back({std::string(s.exact(s.words[i])), std::string(s.exact(s.words[i + 1]))});
+        v.bigrams.push_back({word, std::string(s.exact(s.words[i + 1]))});
       }
     }
     for (const auto& f : s.fields) fields.insert(f);
@@ -98,9 +99,11 @@ Vocabulary FrequentVocabulary(const std::vector<AnalyzedStory>& stories, const V
   v.bigrams.clear();
   for (const AnalyzedStory& s : stories) {
     for (std::size_t i = 0; i + 1 < s.words.size() && v.bigrams.size() < 2000; ++i) {
-      if (frequent.count(std::string(s.exact(s.words[i]))) != 0 && frequent.count(std::string(s.exact(s.words[i + 1]))) != 0 &&
+      const std::string a(s.exact(s.words[i]));
+      const std::string b(s.exact(s.words[i + 1]));
+      if (frequent.count(a) != 0 && frequent.count(b) != 0 &&
           (i * 31 + s.words.size()) % 17 == 0) {
-        v.bigrams.push_back({std::string(s.exact(s.words[i])), std::string(s.exact(s.words[i + 1]))});
+        v.bigrams.push_back({a, b});
       }
     }
   }

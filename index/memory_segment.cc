@@ -486,16 +486,13 @@ void MemorySegment::AppendPostingsAt(std::size_t i, const DocRemap& remap,
   const std::uint8_t* p = bytes.data();
   const std::uint8_t* const end = p + bytes.size();
   auto varint = [&p, end](std::uint32_t* v) { return GetVarint(&p, end, v); };
-  // Every document kept (no dead one, the common case): one offset, no lookup per posting.
-  const std::optional<std::uint32_t> offset = remap.offset;
   std::uint32_t doc = 0;
   for (std::uint32_t k = 0; k < t.df; ++k) {
     std::uint32_t delta = 0;
     std::uint32_t tf = 0;
     if (!varint(&delta) || !varint(&tf)) return;
     doc = k == 0 ? delta : doc + 1 + delta;
-    const std::uint32_t to =
-        offset && doc < remap.to.size() ? doc + *offset : remap(doc);
+    const std::uint32_t to = remap(doc);
     if (!positional) {
       if (to == kNoDoc) continue;
       docs.push_back(to);

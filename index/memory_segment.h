@@ -57,9 +57,9 @@ class MemorySegment final : public Segment {
 
   // For a flush, as DiskSegment::AppendPostingsAt: appends the postings of the i-th key in key
   // order (the order of a ForEachKey("") done since the last Add) to the vectors, docid d as
-  // remap(d) (dropped when kNoDoc), positions as position codes (per document the first position, then the gaps: the deltas this segment stores,
-  // copied without making positions). The term's bytes are gathered from its slices into
-  // `bytes` (scratch) and decoded there.
+  // remap(d) (dropped when kNoDoc), positions as position codes (per document the first
+  // position, then the gaps: the deltas this segment stores, copied without making positions).
+  // The term's bytes are gathered from its slices into `bytes` (scratch) and decoded there.
   void AppendPostingsAt(std::size_t i, const DocRemap& remap,
                         std::vector<std::uint32_t>& docs, std::vector<std::uint32_t>& tfs,
                         std::vector<std::uint32_t>& position_codes,

@@ -87,7 +87,10 @@ struct DocRemap {
   std::vector<std::uint32_t> to;
   std::optional<std::uint32_t> offset;
 
-  std::uint32_t operator()(std::uint32_t d) const { return d < to.size() ? to[d] : kNoDoc; }
+  std::uint32_t operator()(std::uint32_t d) const {
+    if (d >= to.size()) return kNoDoc;
+    return offset ? d + *offset : to[d];
+  }
 };
 
 // BM25 parameters (the searcher's scoring and the block-max bounds the writer stores).

@@ -174,18 +174,12 @@ class FoldedSink {
   explicit FoldedSink(FoldedWords& out) : out_(out) {}
   void Add(std::string_view word, bool ascii, std::uint32_t position, std::uint32_t begin,
            std::uint32_t end) {
-    FoldedWord& w = out_.words.emplace_back();
-    w.at = static_cast<std::uint32_t>(out_.folded.size());
-    if (ascii) {
-      out_.folded.append(word);
-      AsciiLowerInPlace(out_.folded.data() + w.at, word.size());
-    } else {
-      out_.folded += Fold(word);
+    if (!ascii) {
+      Append(Fold(word), position, begin, end);
+      return;
     }
-    w.size = static_cast<std::uint32_t>(out_.folded.size() - w.at);
-    w.position = position;
-    w.begin = begin;
-    w.end = end;
+    FoldedWord& w = Append(word, position, begin, end);
+    AsciiLowerInPlace(out_.folded.data() + w.at, w.size);
   }
   std::size_t Mark() const { return out_.words.size(); }
   void Rollback(std::size_t mark) {
@@ -195,18 +189,23 @@ class FoldedSink {
   void Icu(std::string_view run, std::uint32_t base, std::uint32_t* next_position) {
     icu_.clear();  // other scripts are rare: their words are made as Tokens, then copied
     TokenizeWithIcu(run, base, icu_, next_position);
-    for (const Token& t : icu_) {
-      FoldedWord& w = out_.words.emplace_back();
-      w.at = static_cast<std::uint32_t>(out_.folded.size());
-      w.size = static_cast<std::uint32_t>(t.exact.size());
-      out_.folded += t.exact;
-      w.position = t.position;
-      w.begin = t.begin;
-      w.end = t.end;
-    }
+    for (const Token& t : icu_) Append(t.exact, t.position, t.begin, t.end);
   }
 
  private:
+  // Appends a word whose form is `form` (the caller may still fold it in place).
+  FoldedWord& Append(std::string_view form, std::uint32_t position, std::uint32_t begin,
+                     std::uint32_t end) {
+    FoldedWord& w = out_.words.emplace_back();
+    w.at = static_cast<std::uint32_t>(out_.folded.size());
+    w.size = static_cast<std::uint32_t>(form.size());
+    out_.folded += form;
+    w.position = position;
+    w.begin = begin;
+    w.end = end;
+    return w;
+  }
+
   FoldedWords& out_;
   std::vector<Token> icu_;
 };
