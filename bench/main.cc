@@ -68,6 +68,8 @@ search:
                           queries of a class are the same as in a full run
   --repeat N              time every query N times and take the median (default 1: one
                           timing per query; more steadies the p50s on a shared box)
+  --rounds N              rounds of query timings, the engines taking turns round by round
+                          (default 3; --smoke: 1); each query's median over them is kept
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
@@ -141,6 +143,9 @@ int main(int argc, char** argv) {
       } else if (a == "--repeat") {
         o.search_repeat = ToSize(a, value());
         if (o.search_repeat == 0) throw BenchError("--repeat must be at least 1");
+      } else if (a == "--rounds") {
+        o.search_rounds = ToSize(a, value());
+        if (o.search_rounds == 0) throw BenchError("--rounds must be at least 1");
       } else if (a == "--engines") {
         o.search_engines = SplitList(value());
         for (const auto& e : o.search_engines) {
@@ -227,6 +232,7 @@ int main(int argc, char** argv) {
       o.push_stories = 50;
       o.search_docs = 4000;
       o.search_queries = 10;
+      o.search_rounds = 1;
       o.alert_queries = {2000};
       o.e2e_alerts = 2000;
       o.e2e_stories = 30;

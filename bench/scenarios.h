@@ -37,6 +37,7 @@ struct Options {
   std::size_t search_queries = 200;     // queries per class
   std::uint64_t search_seed = 20250101;
   std::size_t search_repeat = 1;        // timings per query (their median is kept)
+  std::size_t search_rounds = 3;        // rounds of timings, engines taking turns (medians kept)
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
   std::vector<std::string> search_classes;  // query classes run (empty: all)
 

@@ -1,7 +1,7 @@
 // Scenario `search`: the same stories and the same queries through Dateline's SearchIndex, Xapian
 // and SQLite FTS5, one engine per forked child process (so their memory does not mix), each
 // single-threaded: indexing throughput, size on disk, time to reopen, and per-query latency of
-// top-10 and exact counts for six query classes.
+// top-10 and exact counts for six query classes, in rounds that take turns between the engines.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -15,6 +15,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -78,15 +80,15 @@ double MicrosSince(Clock::time_point t0) {
   return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
 
-// Everything one engine does, inside its own child process; the result as JSON.
-json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& gen,
-               const std::vector<BenchQuery>& queries) {
+// Indexing and reopening, inside the engine's own child process; the result as JSON. The index
+// is left open and warmed up for the rounds of query timings.
+json IndexAndReopen(const Options& o, SearchEngine& engine, const CorpusGenerator& gen,
+                    const std::vector<BenchQuery>& queries, const TempDir& dir) {
   json r;
   r["engine"] = engine.Name();
   r["describe"] = engine.Describe();
   const std::uint64_t baseline_kib = StatusKiB("VmRSS");
   r["baseline_kib"] = baseline_kib;
-  TempDir dir(o.tmp_dir);
   engine.Create(dir.path());
 
   // Indexing: stories are made in batches outside the clock; only the engine's calls are timed.
@@ -142,10 +144,15 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
   r["open_us"] = MicrosSince(o0);
   engine.TopK(0, Order::kRelevance, kTopK);
   r["open_first_query_us"] = MicrosSince(o0);
-
-  // One warm-up pass, then every query timed alone, one operation at a time (--repeat N: N
-  // times in a row, the median kept).
+  // One warm-up pass before the rounds of timings.
   for (std::size_t q = 0; q < queries.size(); ++q) engine.TopK(q, Order::kRelevance, kTopK);
+
+  return r;
+}
+
+// One round of query timings: every query timed alone, one operation at a time (--repeat N: N
+// times in a row, the median kept).
+json TimeQueries(const Options& o, SearchEngine& engine, const std::vector<BenchQuery>& queries) {
   auto timed = [&](auto&& op) {
     std::vector<double> t;
     for (std::size_t i = 0; i < o.search_repeat; ++i) {
@@ -183,7 +190,7 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
     count_us.push_back(timed([&] { c = engine.Count(q); }));
     counts.push_back(c);
   }
-  r["query_peak_kib"] = StatusKiB("VmHWM");
+  json r;
   r["rel_us"] = rel_us;
   r["new_us"] = new_us;
   r["count_us"] = count_us;
@@ -191,59 +198,134 @@ json RunEngine(const Options& o, SearchEngine& engine, const CorpusGenerator& ge
   r["new_total_us"] = new_total_us;
   r["hits"] = hits;
   r["counts"] = counts;
-  engine.Close();
   return r;
 }
 
-// Forks, runs the engine in the child and returns its JSON ({"error": ...} on failure).
-json RunInChild(const Options& o, const std::string& name, const CorpusGenerator& gen,
-                const std::vector<BenchQuery>& queries) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw BenchError("pipe failed");
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw BenchError("fork failed");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an interrupted bench
-    ::close(fds[0]);
-    std::string out;
-    int code = 0;
-    try {
-      std::unique_ptr<SearchEngine> engine = name == "dateline" ? MakeDatelineEngine()
-                                             : name == "xapian" ? MakeXapianEngine()
-                                                                : MakeFts5Engine();
-      out = RunEngine(o, *engine, gen, queries).dump();
-    } catch (const std::exception& e) {
-      out = json{{"engine", name}, {"error", e.what()}}.dump();
-      code = 1;
+// Writes `line` and a newline to fd whole (false if the reader is gone).
+bool WriteLine(int fd, std::string line) {
+  line += '\n';
+  for (std::size_t off = 0; off < line.size();) {
+    const ssize_t w = ::write(fd, line.data() + off, line.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    off += static_cast<std::size_t>(w);
+  }
+  return true;
+}
+
+// Reads up to the next newline from fd (nullopt at the end of input).
+std::optional<std::string> ReadLine(int fd) {
+  std::string line;
+  char ch = 0;
+  for (;;) {
+    const ssize_t got = ::read(fd, &ch, 1);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return std::nullopt;
+    if (ch == '\n') return line;
+    line += ch;
+  }
+}
+
+// The child's side: indexes and reopens, and reports that; then times a round of queries for
+// every "q" the parent sends and reports it; on "x" (or the end of input) reports its peak
+// memory since the reopen, and ends. Each report is one line of JSON.
+int ChildMain(const Options& o, const std::string& name, const CorpusGenerator& gen,
+              const std::vector<BenchQuery>& queries, int commands, int reports) {
+  try {
+    std::unique_ptr<SearchEngine> engine = name == "dateline" ? MakeDatelineEngine()
+                                           : name == "xapian" ? MakeXapianEngine()
+                                                              : MakeFts5Engine();
+    TempDir dir(o.tmp_dir);
+    if (!WriteLine(reports, IndexAndReopen(o, *engine, gen, queries, dir).dump())) return 1;
+    for (;;) {
+      const std::optional<std::string> command = ReadLine(commands);
+      if (command && *command == "q") {
+        if (!WriteLine(reports, TimeQueries(o, *engine, queries).dump())) return 1;
+        continue;
+      }
+      json end;
+      end["query_peak_kib"] = StatusKiB("VmHWM");
+      engine->Close();
+      WriteLine(reports, end.dump());
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    WriteLine(reports, json{{"engine", name}, {"error", e.what()}}.dump());
+    return 1;
+  }
+}
+
+// An engine in its own forked child process (so the engines' memory does not mix), driven
+// through two pipes (see ChildMain).
+class EngineChild {
+ public:
+  EngineChild(const Options& o, const std::string& name, const CorpusGenerator& gen,
+              const std::vector<BenchQuery>& queries)
+      : name_(name) {
+    int commands[2], reports[2];
+    if (::pipe2(commands, O_CLOEXEC) != 0 || ::pipe2(reports, O_CLOEXEC) != 0) {
+      throw BenchError("pipe failed");
     }
     std::fflush(stdout);
-    for (std::size_t off = 0; off < out.size();) {
-      const ssize_t w = ::write(fds[1], out.data() + off, out.size() - off);
-      if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) break;
-      off += static_cast<std::size_t>(w);
+    std::fflush(stderr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw BenchError("fork failed");
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive an interrupted bench
+      ::close(commands[1]);
+      ::close(reports[0]);
+      const int code = ChildMain(o, name, gen, queries, commands[0], reports[1]);
+      std::fflush(stdout);
+      ::_exit(code);
     }
-    ::_exit(code);
+    ::close(commands[0]);
+    ::close(reports[1]);
+    commands_ = commands[1];
+    reports_ = reports[0];
   }
-  ::close(fds[1]);
-  std::string in;
-  char buf[65536];
-  for (;;) {
-    const ssize_t got = ::read(fds[0], buf, sizeof buf);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;
-    in.append(buf, static_cast<std::size_t>(got));
+  ~EngineChild() {
+    ::close(commands_);
+    ::close(reports_);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
   }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (in.empty()) {
-    return json{{"engine", name},
-                {"error", Format("the child process died (status %d) without a result", status)}};
+  EngineChild(const EngineChild&) = delete;
+  EngineChild& operator=(const EngineChild&) = delete;
+
+  const std::string& name() const { return name_; }
+
+  // The next report, after sending `command` (none: the first report, indexing's).
+  json Report(const char* command = nullptr) {
+    if (command != nullptr && !WriteLine(commands_, command)) return Died();
+    const std::optional<std::string> line = ReadLine(reports_);
+    if (!line) return Died();
+    return json::parse(*line);
   }
-  return json::parse(in);
+
+ private:
+  json Died() const {
+    return json{{"engine", name_}, {"error", "the child process died without a result"}};
+  }
+
+  std::string name_;
+  pid_t pid_ = -1;
+  int commands_ = -1;
+  int reports_ = -1;
+};
+
+// Each query's median over the rounds of the timings under `key`.
+std::vector<double> MedianOverRounds(const std::vector<json>& rounds, const char* key) {
+  std::vector<double> out;
+  if (rounds.empty()) return out;
+  const std::size_t n = rounds[0].at(key).size();
+  for (std::size_t q = 0; q < n; ++q) {
+    std::vector<double> t;
+    for (const json& r : rounds) t.push_back(r.at(key).at(q).get<double>());
+    std::sort(t.begin(), t.end());
+    out.push_back(t.size() % 2 == 1 ? t[t.size() / 2]
+                                    : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2);
+  }
+  return out;
 }
 
 struct Stats {
@@ -348,18 +430,65 @@ bool RunSearch(const Options& o) {
     }
     names.push_back(name);
   }
+  // Every engine indexes alone (one child at a time); then their rounds of query timings take
+  // turns, so that a slower or quicker period of a shared machine falls on all of them.
+  std::vector<std::unique_ptr<EngineChild>> children;
   std::vector<json> results;
   for (const auto& name : names) {
     std::printf("%s: indexing %s stories ...\n", name.c_str(), Thousands(gen.size()).c_str());
     std::fflush(stdout);
-    json r = RunInChild(o, name, gen, queries);
+    auto child = std::make_unique<EngineChild>(o, name, gen, queries);
+    json r = child->Report();
     if (r.contains("error")) {
       std::printf("%s: FAILED: %s\n", name.c_str(), r["error"].get<std::string>().c_str());
       ok = false;
       continue;
     }
+    children.push_back(std::move(child));
     results.push_back(std::move(r));
   }
+  std::vector<std::vector<json>> rounds(children.size());
+  std::vector<bool> failed(children.size(), false);
+  for (std::size_t round = 0; round < o.search_rounds && !children.empty(); ++round) {
+    std::printf("query timings, round %zu of %zu ...\n", round + 1, o.search_rounds);
+    std::fflush(stdout);
+    for (std::size_t k = 0; k < children.size(); ++k) {
+      const std::size_t i = (round + k) % children.size();  // each round starts with the next
+      if (failed[i]) continue;
+      json r = children[i]->Report("q");
+      if (r.contains("error")) {
+        std::printf("%s: FAILED: %s\n", children[i]->name().c_str(),
+                    r["error"].get<std::string>().c_str());
+        failed[i] = true;
+        ok = false;
+        continue;
+      }
+      rounds[i].push_back(std::move(r));
+    }
+  }
+  std::vector<json> measured;
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    if (failed[i]) continue;
+    json& r = results[i];
+    const json end = children[i]->Report("x");
+    r["query_peak_kib"] = end.value("query_peak_kib", 0.0);
+    for (const char* key : {"rel_us", "new_us", "count_us", "rel_total_us", "new_total_us"}) {
+      r[key] = MedianOverRounds(rounds[i], key);
+    }
+    r["hits"] = rounds[i][0]["hits"];
+    r["counts"] = rounds[i][0]["counts"];
+    for (const json& other : rounds[i]) {
+      if (other["counts"] != r["counts"] || other["hits"] != r["hits"]) {
+        std::printf("check FAILED: %s: the hits or counts of a query differ between rounds\n",
+                    children[i]->name().c_str());
+        ok = false;
+        break;
+      }
+    }
+    measured.push_back(std::move(r));
+  }
+  children.clear();
+  results = std::move(measured);
   if (results.empty()) return false;
 
   std::printf("\nengines:\n");
@@ -405,12 +534,16 @@ bool RunSearch(const Options& o) {
   for (const auto& r : results) {
     if (r["engine"] == "dateline") dl = &r;
   }
-  std::printf("\nquery latency in µs (each query timed alone after a warm-up pass%s; p50 / p99 "
-              "/ mean);\nratio = peer p50 / dateline p50 (> 1: Dateline is faster); count = mean "
-              "matches per query\n",
+  std::printf("\nquery latency in µs (each query timed alone after a warm-up pass%s; %s; p50 / "
+              "p99 / mean);\nratio = peer p50 / dateline p50 (> 1: Dateline is faster); count = "
+              "mean matches per query\n",
               o.search_repeat > 1
                   ? Format(", the median of %zu timings", o.search_repeat).c_str()
-                  : "");
+                  : "",
+              o.search_rounds > 1
+                  ? Format("%zu rounds, the engines' rounds taking turns, each query's median "
+                           "over them", o.search_rounds).c_str()
+                  : "one round");
   std::printf("%-8s %-9s", "class", "op");
   for (const auto& r : results) {
     std::printf(" | %-23s", (r["engine"].get<std::string>() + " p50/p99/mean").c_str());
