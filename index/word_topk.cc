@@ -519,6 +519,8 @@ class WordTopK {
       std::uint32_t d =
           candidates != nullptr ? Seek(*candidates, candidate_pos, target) : lead.Advance(target);
       if (d == kNoDoc) return;
+      // The candidate's bound norm and boost, once its exact check has read them (0: not read).
+      double doc_norm = 0, doc_boost = 0;
       if (prebound && pre[candidate_pos] < Threshold()) {
         const double threshold = Threshold();
         do {
@@ -575,19 +577,27 @@ class WordTopK {
               continue;
             }
           }
-          const double norm = BoundNorm(LengthOf(d));
+          doc_norm = BoundNorm(LengthOf(d));
+          doc_boost = RecencyBoost(q_.now_us, TimeOf(d));
           double bound = 0;
-          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), norm);
-          if (bound * RecencyBoost(q_.now_us, TimeOf(d)) * kSlack < threshold) {
+          for (auto& w : words_) bound += w->DocBound(w->PieceAt(d), doc_norm);
+          if (bound * doc_boost * kSlack < threshold) {
             target = d + 1;
             continue;
           }
         }
       }
       target = d;
-      // With the candidates given every word moves to them, the lead too.
+      // With the candidates given every word moves to them, the lead too. Once a word has
+      // moved its exact tf replaces its block bound: most candidates fall short by the rarest
+      // word's alone, and the others' blocks are then not read.
+      const bool staged = candidates != nullptr && doc_boost > 0;
       for (std::size_t k = candidates != nullptr ? 0 : 1; k < order.size() && target == d; ++k) {
         target = candidates != nullptr ? words_[order[k]]->MoveTo(d) : words_[order[k]]->Advance(d);
+        if (staged && target == d && k + 1 < order.size() &&
+            !MayReachAfter(d, order, k + 1, doc_norm, doc_boost, Threshold())) {
+          target = d + 1;
+        }
       }
       for (std::size_t f = 0; f < q_.filters.size() && target == d; ++f) {
         target = Seek(q_.filters[f], filter_pos[f], d);
@@ -604,6 +614,24 @@ class WordTopK {
       if (score < Threshold()) continue;
       q_.offer(d, time_us, score);
     }
+  }
+
+  // Whether document d may reach the threshold when the words order[0, moved) stand at it:
+  // their exact tfs (with the largest idf) and the others' block bounds, at d's bound norm
+  // and boost.
+  bool MayReachAfter(std::uint32_t d, const std::vector<std::size_t>& order, std::size_t moved,
+                     double norm, double boost, double threshold) {
+    double bound = 0;
+    for (std::size_t k = 0; k < order.size(); ++k) {
+      StemCursor& w = *words_[order[k]];
+      if (k < moved) {
+        const double tf = w.Tf();
+        bound += w.MaxIdf() * tf * (kBm25K1 + 1) / (tf + norm);
+      } else {
+        bound += w.DocBound(w.PieceAt(d), norm);
+      }
+    }
+    return !(bound * boost * kSlack < threshold);
   }
 
   // Each candidate's bound in the words' pieces at its length code, times its run's boost
