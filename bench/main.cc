@@ -68,7 +68,7 @@ search:
                           queries of a class are the same as in a full run
   --repeat N              time every query N times and take the median (default 1: one
                           timing per query; more steadies the p50s on a shared box)
-  --rounds N              rounds of query timings, the engines taking turns class by class
+  --rounds N              rounds of query timings, the engines taking turns round by round
                           (default 3; --smoke: 1); each query's median over them is kept
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default

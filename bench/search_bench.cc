@@ -1,7 +1,7 @@
 // Scenario `search`: the same stories and the same queries through Dateline's SearchIndex, Xapian
 // and SQLite FTS5, one engine per forked child process (so their memory does not mix), each
 // single-threaded: indexing throughput, size on disk, time to reopen, and per-query latency of
-// top-10 and exact counts for six query classes, the engines taking turns class by class.
+// top-10 and exact counts for six query classes, in rounds that take turns between the engines.
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -36,8 +36,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr std::size_t kTopK = 10;
-// Queries run untimed at the start of each engine's turn (see ChildMain).
-constexpr std::size_t kWarmQueries = 10;
 
 std::string Thousands(std::uint64_t n) {
   std::string s = std::to_string(n);
@@ -152,44 +150,55 @@ json IndexAndReopen(const Options& o, SearchEngine& engine, const CorpusGenerato
   return r;
 }
 
-// The timed operations: top-10 by relevance ("rel"), top-10 newest first ("new"), both with the
-// exact total and the source facet as GET /api/v1/search asks by default ("rel_total",
-// "new_total"), and the exact count ("count"). `key` names the timings in a result.
-struct TimedOp {
-  const char* name;
-  const char* key;
-};
-constexpr TimedOp kTimedOps[] = {{"rel", "rel_us"},
-                                 {"new", "new_us"},
-                                 {"rel_total", "rel_total_us"},
-                                 {"new_total", "new_total_us"},
-                                 {"count", "count_us"}};
-
-bool Supports(const SearchEngine& engine, const std::string& op) {
-  if (op == "new") return engine.SupportsNewest();
-  if (op == "rel_total" || op == "new_total") return engine.SupportsTopKWithTotal();
-  return op == "rel" || op == "count";
-}
-
-// Operation `op` on query q, timed alone (--repeat N: N times in a row, the median kept): its
-// time in µs and its result (hits, or the count).
-json TimeOne(const Options& o, SearchEngine& engine, const std::string& op, std::size_t q) {
-  std::uint64_t n = 0;
-  auto run = [&] {
-    if (op == "rel") n = engine.TopK(q, Order::kRelevance, kTopK);
-    if (op == "new") n = engine.TopK(q, Order::kNewest, kTopK);
-    if (op == "rel_total") n = engine.TopKWithTotal(q, Order::kRelevance, kTopK);
-    if (op == "new_total") n = engine.TopKWithTotal(q, Order::kNewest, kTopK);
-    if (op == "count") n = engine.Count(q);
+// One round of query timings: every query timed alone, one operation at a time (--repeat N: N
+// times in a row, the median kept).
+json TimeQueries(const Options& o, SearchEngine& engine, const std::vector<BenchQuery>& queries) {
+  auto timed = [&](auto&& op) {
+    std::vector<double> t;
+    for (std::size_t i = 0; i < o.search_repeat; ++i) {
+      const auto t0 = Clock::now();
+      op();
+      t.push_back(MicrosSince(t0));
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
   };
-  std::vector<double> t;
-  for (std::size_t i = 0; i < o.search_repeat; ++i) {
-    const auto t0 = Clock::now();
-    run();
-    t.push_back(MicrosSince(t0));
+  std::vector<double> rel_us, new_us, count_us;
+  std::vector<std::uint64_t> hits, counts;
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    std::size_t h = 0;
+    rel_us.push_back(timed([&] { h = engine.TopK(q, Order::kRelevance, kTopK); }));
+    hits.push_back(h);
   }
-  std::sort(t.begin(), t.end());
-  return json{{"us", t[t.size() / 2]}, {"n", n}};
+  if (engine.SupportsNewest()) {
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      new_us.push_back(timed([&] { engine.TopK(q, Order::kNewest, kTopK); }));
+    }
+  }
+  // Top-k with the exact total, as the search API asks it.
+  std::vector<double> rel_total_us, new_total_us;
+  if (engine.SupportsTopKWithTotal()) {
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      rel_total_us.push_back(timed([&] { engine.TopKWithTotal(q, Order::kRelevance, kTopK); }));
+    }
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      new_total_us.push_back(timed([&] { engine.TopKWithTotal(q, Order::kNewest, kTopK); }));
+    }
+  }
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    std::uint64_t c = 0;
+    count_us.push_back(timed([&] { c = engine.Count(q); }));
+    counts.push_back(c);
+  }
+  json r;
+  r["rel_us"] = rel_us;
+  r["new_us"] = new_us;
+  r["count_us"] = count_us;
+  r["rel_total_us"] = rel_total_us;
+  r["new_total_us"] = new_total_us;
+  r["hits"] = hits;
+  r["counts"] = counts;
+  return r;
 }
 
 // Writes `line` and a newline to fd whole (false if the reader is gone).
@@ -217,10 +226,9 @@ std::optional<std::string> ReadLine(int fd) {
   }
 }
 
-// The child's side: indexes and reopens, and reports that (with the operations the engine
-// supports); then times the operation and queries of every "OP Q1 Q2 ..." the parent sends
-// and reports them; on "x" (or the end of input) reports its peak memory since the reopen,
-// and ends. Each report is one line of JSON.
+// The child's side: indexes and reopens, and reports that; then times a round of queries for
+// every "q" the parent sends and reports it; on "x" (or the end of input) reports its peak
+// memory since the reopen, and ends. Each report is one line of JSON.
 int ChildMain(const Options& o, const std::string& name, const CorpusGenerator& gen,
               const std::vector<BenchQuery>& queries, int commands, int reports) {
   try {
@@ -228,35 +236,11 @@ int ChildMain(const Options& o, const std::string& name, const CorpusGenerator& 
                                            : name == "xapian" ? MakeXapianEngine()
                                                               : MakeFts5Engine();
     TempDir dir(o.tmp_dir);
-    json indexed = IndexAndReopen(o, *engine, gen, queries, dir);
-    for (const TimedOp& op : kTimedOps) indexed["supports"][op.name] = Supports(*engine, op.name);
-    if (!WriteLine(reports, indexed.dump())) return 1;
+    if (!WriteLine(reports, IndexAndReopen(o, *engine, gen, queries, dir).dump())) return 1;
     for (;;) {
-      // "OP Q1 Q2 ...": time operation OP on each of the queries, one after the other.
       const std::optional<std::string> command = ReadLine(commands);
-      const std::size_t space = command ? command->find(' ') : std::string::npos;
-      if (space != std::string::npos) {
-        const std::string op = command->substr(0, space);
-        std::vector<std::size_t> list;
-        const char* at = command->c_str() + space;
-        char* end = nullptr;
-        for (std::size_t q = std::strtoull(at, &end, 10); end != at;
-             q = std::strtoull(at, &end, 10)) {
-          at = end;
-          list.push_back(q);
-        }
-        // The first few once untimed: the engine's shared structures (dictionary, columns,
-        // code) back in the caches after the other engines' turns.
-        for (std::size_t j = 0; j < std::min<std::size_t>(kWarmQueries, list.size()); ++j) {
-          TimeOne(o, *engine, op, list[j]);
-        }
-        json report{{"us", json::array()}, {"n", json::array()}};
-        for (const std::size_t q : list) {
-          const json one = TimeOne(o, *engine, op, q);
-          report["us"].push_back(one["us"]);
-          report["n"].push_back(one["n"]);
-        }
-        if (!WriteLine(reports, report.dump())) return 1;
+      if (command && *command == "q") {
+        if (!WriteLine(reports, TimeQueries(o, *engine, queries).dump())) return 1;
         continue;
       }
       json end;
@@ -311,8 +295,8 @@ class EngineChild {
   const std::string& name() const { return name_; }
 
   // The next report, after sending `command` (none: the first report, indexing's).
-  json Report(const std::optional<std::string>& command = std::nullopt) {
-    if (command && !WriteLine(commands_, *command)) return Died();
+  json Report(const char* command = nullptr) {
+    if (command != nullptr && !WriteLine(commands_, command)) return Died();
     const std::optional<std::string> line = ReadLine(reports_);
     if (!line) return Died();
     return json::parse(*line);
@@ -328,6 +312,21 @@ class EngineChild {
   int commands_ = -1;
   int reports_ = -1;
 };
+
+// Each query's median over the rounds of the timings under `key`.
+std::vector<double> MedianOverRounds(const std::vector<json>& rounds, const char* key) {
+  std::vector<double> out;
+  if (rounds.empty()) return out;
+  const std::size_t n = rounds[0].at(key).size();
+  for (std::size_t q = 0; q < n; ++q) {
+    std::vector<double> t;
+    for (const json& r : rounds) t.push_back(r.at(key).at(q).get<double>());
+    std::sort(t.begin(), t.end());
+    out.push_back(t.size() % 2 == 1 ? t[t.size() / 2]
+                                    : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2);
+  }
+  return out;
+}
 
 struct Stats {
   double p50 = 0, p99 = 0, mean = 0;
@@ -448,57 +447,23 @@ bool RunSearch(const Options& o) {
     children.push_back(std::move(child));
     results.push_back(std::move(r));
   }
-  // timings[i][op][q]: engine i's timings of query q, one per round.
-  std::vector<std::vector<std::vector<std::vector<double>>>> timings(
-      children.size(), std::vector<std::vector<std::vector<double>>>(
-                           std::size(kTimedOps), std::vector<std::vector<double>>(queries.size())));
+  std::vector<std::vector<json>> rounds(children.size());
   std::vector<bool> failed(children.size(), false);
   for (std::size_t round = 0; round < o.search_rounds && !children.empty(); ++round) {
     std::printf("query timings, round %zu of %zu ...\n", round + 1, o.search_rounds);
     std::fflush(stdout);
-    for (std::size_t op = 0; op < std::size(kTimedOps); ++op) {
-      const char* name = kTimedOps[op].name;
-      // The result checked across rounds: the hits of the first operation, the counts.
-      const char* result_key = op == 0                          ? "hits"
-                               : std::string(name) == "count" ? "counts"
-                                                              : nullptr;
-      for (std::size_t c = 0; c < kQueryClassCount; ++c) {
-        std::string command = name;
-        std::vector<std::size_t> of_class;
-        for (std::size_t q = 0; q < queries.size(); ++q) {
-          if (static_cast<std::size_t>(queries[q].cls) != c) continue;
-          of_class.push_back(q);
-          command += Format(" %zu", q);
-        }
-        if (of_class.empty()) continue;
-        for (std::size_t k = 0; k < children.size(); ++k) {
-          const std::size_t i = (round + c + k) % children.size();  // who goes first rotates
-          if (failed[i] || !results[i]["supports"].value(name, false)) continue;
-          const json r = children[i]->Report(command);
-          if (r.contains("error") || r["us"].size() != of_class.size()) {
-            std::printf("%s: FAILED: %s\n", children[i]->name().c_str(),
-                        r.value("error", std::string("a short report")).c_str());
-            failed[i] = true;
-            ok = false;
-            continue;
-          }
-          for (std::size_t j = 0; j < of_class.size(); ++j) {
-            const std::size_t q = of_class[j];
-            timings[i][op][q].push_back(r["us"][j].get<double>());
-            if (result_key == nullptr) continue;
-            json& list = results[i][result_key];
-            if (round == 0) {
-              if (list.is_null()) list = json::array();
-              if (list.size() <= q) list.get_ref<json::array_t&>().resize(queries.size());
-              list[q] = r["n"][j];
-            } else if (list.at(q) != r["n"][j]) {
-              std::printf("check FAILED: %s: query %zu's %s differ between rounds\n",
-                          children[i]->name().c_str(), q, result_key);
-              ok = false;
-            }
-          }
-        }
+    for (std::size_t k = 0; k < children.size(); ++k) {
+      const std::size_t i = (round + k) % children.size();  // each round starts with the next
+      if (failed[i]) continue;
+      json r = children[i]->Report("q");
+      if (r.contains("error")) {
+        std::printf("%s: FAILED: %s\n", children[i]->name().c_str(),
+                    r["error"].get<std::string>().c_str());
+        failed[i] = true;
+        ok = false;
+        continue;
       }
+      rounds[i].push_back(std::move(r));
     }
   }
   std::vector<json> measured;
@@ -507,12 +472,18 @@ bool RunSearch(const Options& o) {
     json& r = results[i];
     const json end = children[i]->Report("x");
     r["query_peak_kib"] = end.value("query_peak_kib", 0.0);
-    for (std::size_t op = 0; op < std::size(kTimedOps); ++op) {
-      std::vector<double> per_query;
-      for (const std::vector<double>& t : timings[i][op]) {
-        if (!t.empty()) per_query.push_back(Median(t));
+    for (const char* key : {"rel_us", "new_us", "count_us", "rel_total_us", "new_total_us"}) {
+      r[key] = MedianOverRounds(rounds[i], key);
+    }
+    r["hits"] = rounds[i][0]["hits"];
+    r["counts"] = rounds[i][0]["counts"];
+    for (const json& other : rounds[i]) {
+      if (other["counts"] != r["counts"] || other["hits"] != r["hits"]) {
+        std::printf("check FAILED: %s: the hits or counts of a query differ between rounds\n",
+                    children[i]->name().c_str());
+        ok = false;
+        break;
       }
-      r[kTimedOps[op].key] = per_query;
     }
     measured.push_back(std::move(r));
   }
@@ -570,11 +541,9 @@ bool RunSearch(const Options& o) {
                   ? Format(", the median of %zu timings", o.search_repeat).c_str()
                   : "",
               o.search_rounds > 1
-                  ? Format("%zu rounds, the engines taking turns class by class (%zu "
-                           "queries untimed first), each query's median over the rounds",
-                           o.search_rounds, kWarmQueries).c_str()
-                  : Format("the engines taking turns class by class (%zu queries untimed "
-                           "first)", kWarmQueries).c_str());
+                  ? Format("%zu rounds, the engines' rounds taking turns, each query's median "
+                           "over them", o.search_rounds).c_str()
+                  : "one round");
   std::printf("%-8s %-9s", "class", "op");
   for (const auto& r : results) {
     std::printf(" | %-23s", (r["engine"].get<std::string>() + " p50/p99/mean").c_str());
