@@ -321,9 +321,7 @@ std::vector<double> MedianOverRounds(const std::vector<json>& rounds, const char
   for (std::size_t q = 0; q < n; ++q) {
     std::vector<double> t;
     for (const json& r : rounds) t.push_back(r.at(key).at(q).get<double>());
-    std::sort(t.begin(), t.end());
-    out.push_back(t.size() % 2 == 1 ? t[t.size() / 2]
-                                    : (t[t.size() / 2 - 1] + t[t.size() / 2]) / 2);
+    out.push_back(Median(std::move(t)));
   }
   return out;
 }
