@@ -626,7 +626,7 @@ class WordTopK {
       StemCursor& w = *words_[order[k]];
       if (k < moved) {
         const double tf = w.Tf();
-        bound += w.MaxIdf() * tf * (kBm25K1 + 1) / (tf + norm);
+        bound += WordScore(w.MaxIdf(), tf, norm);
       } else {
         bound += w.DocBound(w.PieceAt(d), norm);
       }
