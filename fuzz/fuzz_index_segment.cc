@@ -77,6 +77,22 @@ void Exercise(const std::string& path) {
         }
       }
     }
+    // Bitmaps as an AND's meeting sets them: by a `where` bitmap, and over a range that cuts
+    // blocks (bitmap blocks are ORed in whole only inside the range).
+    auto by_where = s.Postings(key);
+    auto cut = s.Postings(key);
+    if (by_where && cut && s.doc_count() > 0) {
+      const std::size_t words = (s.doc_count() + 63) / 64;
+      std::vector<std::uint64_t> where(words, 0), bits(words, 0);
+      for (std::size_t w = 0; w < words; w += 3) where[w] = ~std::uint64_t{0};
+      by_where->SetBitsWhere(0, s.doc_count(), bits.data(), where.data());
+      const std::uint32_t lo = s.doc_count() / 3, hi = lo + (s.doc_count() - lo) / 2;
+      if (hi > lo) {
+        std::vector<std::uint64_t> range((hi - lo + 63) / 64, 0);
+        cut->SetBits(lo, hi, range.data());
+        sink += range[0] + bits[0];
+      }
+    }
     auto ranged = s.Postings(key);
     if (ranged) {
       std::vector<std::uint32_t> docs;

@@ -11,6 +11,82 @@
 
 namespace dateline::index {
 
+std::size_t PackedSize(const std::uint32_t* values, std::size_t n) {
+  std::uint32_t all = 0;
+  for (std::size_t i = 0; i < n; ++i) all |= values[i];
+  return PackedBytes(n, static_cast<unsigned>(std::bit_width(all)));
+}
+
+void PackDocBitmap(const std::uint32_t* docs, std::size_t n, std::uint32_t first,
+                   std::string& out) {
+  out.push_back(static_cast<char>(kDocBitmap));
+  if (n == 0) return;
+  const std::size_t start = out.size();
+  out.resize(start + DocBitmapBytes(first, docs[n - 1]) - 1, '\0');
+  auto* bytes = reinterpret_cast<std::uint8_t*>(out.data() + start);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t x = docs[i] - first;
+    bytes[x >> 3] = static_cast<std::uint8_t>(bytes[x >> 3] | (1u << (x & 7)));
+  }
+}
+
+namespace {
+
+// The 64 bits of a bitmap from byte `at` on (fewer at its end: the bytes past it read as 0).
+std::uint64_t BitmapWord(const std::uint8_t* bytes, std::size_t size, std::size_t at) {
+  std::uint64_t w = 0;
+  if (at + 8 <= size) {
+    std::memcpy(&w, bytes + at, 8);
+  } else {
+    for (std::size_t k = at; k < size; ++k) w |= std::uint64_t{bytes[k]} << (8 * (k - at));
+  }
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+}  // namespace
+
+std::size_t UnpackDocBitmap(const std::uint8_t* data, const std::uint8_t* end,
+                            std::uint32_t first, std::uint32_t last, std::size_t n,
+                            std::uint32_t* docs) {
+  if (data >= end || data[0] != kDocBitmap || last < first) return 0;
+  const std::size_t used = DocBitmapBytes(first, last);
+  if (static_cast<std::size_t>(end - data) < used) return 0;
+  const std::uint8_t* bytes = data + 1;
+  const std::size_t size = used - 1;
+  const std::uint64_t span = std::uint64_t{last} - first + 1;
+  std::size_t got = 0;
+  for (std::size_t at = 0; at < size; at += 8) {
+    std::uint64_t w = BitmapWord(bytes, size, at);
+    const std::uint64_t base = 8 * std::uint64_t{at};
+    if (span - base < 64) w &= (std::uint64_t{1} << (span - base)) - 1;  // the padding bits
+    if (got + static_cast<std::size_t>(std::popcount(w)) > n) return 0;
+    while (w != 0) {
+      docs[got++] = first + static_cast<std::uint32_t>(base + std::countr_zero(w));
+      w &= w - 1;
+    }
+  }
+  return got == n ? used : 0;
+}
+
+void OrDocBitmap(const std::uint8_t* data, std::uint32_t first, std::uint32_t last,
+                 std::uint32_t lo, std::uint64_t* bits) {
+  const std::uint8_t* bytes = data + 1;
+  const std::size_t size = DocBitmapBytes(first, last) - 1;
+  const std::uint64_t span = std::uint64_t{last} - first + 1;
+  const std::uint32_t offset = first - lo;
+  const unsigned shift = offset & 63;
+  std::uint64_t* out = bits + (offset >> 6);
+  for (std::size_t at = 0; at < size; at += 8, ++out) {
+    std::uint64_t w = BitmapWord(bytes, size, at);
+    const std::uint64_t base = 8 * std::uint64_t{at};
+    if (span - base < 64) w &= (std::uint64_t{1} << (span - base)) - 1;  // the padding bits
+    out[0] |= w << shift;
+    // The word after only when a bit goes there: bit last - lo is the bitmap's last.
+    if (shift != 0 && (w >> (64 - shift)) != 0) out[1] |= w >> (64 - shift);
+  }
+}
+
 void PackBlock(const std::uint32_t* values, std::size_t n, std::string& out) {
   std::uint32_t all = 0;
   for (std::size_t i = 0; i < n; ++i) all |= values[i];

@@ -23,6 +23,42 @@ void PackBlock(const std::uint32_t* values, std::size_t n, std::string& out);
 std::size_t UnpackBlock(const std::uint8_t* data, const std::uint8_t* end, std::size_t n,
                         std::uint32_t* values);
 
+// A block of docids may instead be a bitmap of the docid range it spans: the byte kDocBitmap,
+// then ceil(span / 8) bytes, bit i (from the low bit of byte i / 8) set for docid first + i.
+// Setting a bitmap block's documents in a bitmap of the segment (an AND's meeting) is then a
+// shift and an OR per 64 documents instead of a decode and a store per document.
+inline constexpr std::uint8_t kDocBitmap = 0x40;
+// The writer makes a block a bitmap when that takes at most this many times the bytes of its
+// packed deltas: words in about a tenth or more of the documents. At a million stories the
+// index grows by 1% and an AND's exact count takes a tenth less time (measured: 1 as the
+// factor saved a third of that, 3 grew the index by 6%).
+inline constexpr std::size_t kDocBitmapMaxGrowth = 2;
+
+// The bytes a block of docids [first, last] in a bitmap takes, kDocBitmap's byte included.
+inline std::size_t DocBitmapBytes(std::uint32_t first, std::uint32_t last) {
+  return 1 + (std::size_t{last - first} + 1 + 7) / 8;
+}
+
+// The bytes PackBlock appends for values[0..n).
+std::size_t PackedSize(const std::uint32_t* values, std::size_t n);
+
+// Appends the ascending docs[0..n) (all in [first, docs[n - 1]]) as a bitmap block.
+void PackDocBitmap(const std::uint32_t* docs, std::size_t n, std::uint32_t first,
+                   std::string& out);
+
+// Decodes a bitmap block of docids [first, last] from [data, end) into docs[0..n). Returns the
+// bytes consumed, or 0 when the input is truncated or its bitmap does not hold exactly n
+// documents in the range.
+std::size_t UnpackDocBitmap(const std::uint8_t* data, const std::uint8_t* end,
+                            std::uint32_t first, std::uint32_t last, std::size_t n,
+                            std::uint32_t* docs);
+
+// ORs the bitmap of a bitmap block of docids [first, last] (its bytes from data + 1, which
+// DocBitmapBytes says are there) into `bits`, a bitmap of docids from `lo` <= first that holds
+// bit last - lo.
+void OrDocBitmap(const std::uint8_t* data, std::uint32_t first, std::uint32_t last,
+                 std::uint32_t lo, std::uint64_t* bits);
+
 // Rice coding of a posting block's position codes (per document the first position, then the
 // gaps): per value v the quotient q = v >> k in unary (q zero bits and a one bit) and the k low
 // bits of v. A quotient of kRiceEscape or more is an escape: kRiceEscape zero bits and a one

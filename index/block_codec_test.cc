@@ -56,6 +56,74 @@ TEST(BlockCodec, WidthAbove32IsRefused) {
   EXPECT_EQ(UnpackBlock(bad, bad + sizeof bad, 1, out), 0u);
 }
 
+// Random ascending docids in [first, last] with `last` itself among them, as a block's are.
+std::vector<std::uint32_t> BlockDocs(std::mt19937& rng, std::uint32_t first, std::uint32_t last,
+                                     std::size_t n) {
+  std::vector<std::uint32_t> docs{last};
+  while (docs.size() < n) {
+    const std::uint32_t d = first + static_cast<std::uint32_t>(rng() % (last - first + 1));
+    if (std::find(docs.begin(), docs.end(), d) == docs.end()) docs.push_back(d);
+  }
+  std::sort(docs.begin(), docs.end());
+  return docs;
+}
+
+TEST(DocBitmap, RoundTripsAndOrsAtEveryAlignment) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t n = 1 + rng() % kBlockSize;
+    const std::uint32_t first = rng() % 1000;
+    const std::uint32_t last = first + static_cast<std::uint32_t>(n - 1 + rng() % (4 * n + 70));
+    const std::vector<std::uint32_t> docs = BlockDocs(rng, first, last, n);
+    std::string packed;
+    PackDocBitmap(docs.data(), n, first, packed);
+    ASSERT_EQ(packed.size(), DocBitmapBytes(first, last));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(packed.data());
+    std::uint32_t out[kBlockSize];
+    ASSERT_EQ(UnpackDocBitmap(p, p + packed.size(), first, last, n, out), packed.size());
+    ASSERT_EQ(std::vector<std::uint32_t>(out, out + n), docs);
+    // ORed into a segment bitmap from lo: the same bits as setting each document's, and the
+    // bits already set there stay.
+    const std::uint32_t lo = first - rng() % (first + 1);
+    std::vector<std::uint64_t> got((last - lo) / 64 + 1), want(got.size());
+    for (std::size_t w = 0; w < got.size(); ++w) got[w] = want[w] = rng() & rng() & rng();
+    for (const std::uint32_t d : docs) want[(d - lo) >> 6] |= std::uint64_t{1} << ((d - lo) & 63);
+    OrDocBitmap(p, first, last, lo, got.data());
+    ASSERT_EQ(got, want) << "first " << first << " last " << last << " lo " << lo;
+    // A truncated bitmap, a wrong count and a set padding bit are refused.
+    EXPECT_EQ(UnpackDocBitmap(p, p + packed.size() - 1, first, last, n, out), 0u);
+    EXPECT_EQ(UnpackDocBitmap(p, p + packed.size(), first, last, n - 1, out), 0u);
+    if (n < kBlockSize) {
+      EXPECT_EQ(UnpackDocBitmap(p, p + packed.size(), first, last, n + 1, out), 0u);
+    }
+    // Padding bits past the range are never read as documents.
+    if ((last - first + 1) % 8 != 0) {
+      std::string padded = packed;
+      padded.back() = static_cast<char>(padded.back() | 0x80);
+      const auto* q = reinterpret_cast<const std::uint8_t*>(padded.data());
+      ASSERT_EQ(UnpackDocBitmap(q, q + padded.size(), first, last, n, out), padded.size());
+      EXPECT_EQ(std::vector<std::uint32_t>(out, out + n), docs);
+      std::vector<std::uint64_t> again((last - lo) / 64 + 1, 0);
+      OrDocBitmap(q, first, last, lo, again.data());
+      for (const std::uint32_t d : docs) {
+        again[(d - lo) >> 6] &= ~(std::uint64_t{1} << ((d - lo) & 63));
+      }
+      EXPECT_EQ(again, std::vector<std::uint64_t>(again.size(), 0));
+    }
+  }
+}
+
+TEST(DocBitmap, PackedSizeIsWhatPackBlockAppends) {
+  std::mt19937 rng(9);
+  for (int bits = 0; bits <= 32; ++bits) {
+    std::vector<std::uint32_t> v(1 + rng() % kBlockSize);
+    for (auto& x : v) x = bits == 0 ? 0 : static_cast<std::uint32_t>(rng() >> (32 - bits));
+    std::string packed;
+    PackBlock(v.data(), v.size(), packed);
+    EXPECT_EQ(PackedSize(v.data(), v.size()), packed.size()) << bits;
+  }
+}
+
 void RiceRoundTrip(const std::vector<std::uint32_t>& values) {
   std::string packed;
   PackRice(values.data(), values.size(), packed);

@@ -162,7 +162,22 @@ class DiskCursor final : public PostingCursor {
         return;
       }
       i_ = count_ - 1;
-      if (LoadBlock(block_ + 1) >= hi) return;
+      // Bitmap blocks wholly in [lo, hi) are ORed in without decoding their docids (damaged
+      // skip entries may put one before lo).
+      std::uint32_t b = block_ + 1;
+      bool located = false;
+      for (; b < blocks_; ++b) {
+        located = Locate(b);
+        if (!located || !bitmap_ || range_first_ < lo || range_last_ >= hi) break;
+        OrDocBitmap(docs_at_, range_first_, range_last_, lo, bits);
+      }
+      if (b >= blocks_ || !located || !DecodeDocs()) {
+        End();
+        return;
+      }
+      i_ = 0;
+      doc_ = docs_[0];
+      if (doc_ >= hi) return;
     }
   }
 
@@ -185,7 +200,12 @@ class DiskCursor final : public PostingCursor {
       const bool inside = first >= lo && hi >= doc_limit_;
       first = last + 1;
       if (from > to || !AnyBit(where, from - lo, to - lo)) continue;
-      if (LoadBlock(b) == kNoDoc) break;  // damaged
+      if (!Locate(b)) break;  // damaged
+      if (bitmap_ && range_first_ >= lo && range_last_ < hi) {
+        OrDocBitmap(docs_at_, range_first_, range_last_, lo, bits);
+        continue;
+      }
+      if (!DecodeDocs()) break;  // damaged
       // The block's documents in [lo, hi): all of them, unless the range cuts the block.
       const std::uint32_t* const block = docs_;
       const std::uint32_t* const block_end = block + count_;
@@ -468,10 +488,22 @@ class DiskCursor final : public PostingCursor {
     count_ = BlockCount(b);
     const std::size_t size = static_cast<std::size_t>(end_ - begin_);
     const std::size_t offset = BlockOffset(b);
-    if (offset >= size || begin_[offset] > 32) return false;
+    if (offset >= size || (begin_[offset] > 32 && begin_[offset] != kDocBitmap)) return false;
     const std::uint8_t* p = begin_ + offset;
     docs_at_ = p;
-    std::size_t used = PackedBytes(count_, p[0]);
+    std::size_t used = 0;
+    bitmap_ = p[0] == kDocBitmap;
+    if (bitmap_) {
+      // Its docid range from the skip entries (a list of one block has none, and no bitmap).
+      if (blocks_ <= 1) return false;
+      const std::uint64_t from = b == 0 ? 0 : std::uint64_t{Skip(b - 1).last_doc} + 1;
+      range_last_ = Skip(b).last_doc;
+      if (range_last_ < from || range_last_ >= doc_limit_) return false;
+      range_first_ = static_cast<std::uint32_t>(from);
+      used = DocBitmapBytes(range_first_, range_last_);
+    } else {
+      used = PackedBytes(count_, p[0]);
+    }
     if (static_cast<std::size_t>(end_ - p) < used) return false;
     p += used;
     // The tfs are unpacked when first asked for (matching without positions never needs them);
@@ -491,6 +523,13 @@ class DiskCursor final : public PostingCursor {
 
   // Decodes the current block's docids (Locate), leaving the cursor's document as it is.
   bool DecodeDocs() {
+    if (bitmap_) {
+      if (UnpackDocBitmap(docs_at_, end_, range_first_, range_last_, count_, docs_) == 0) {
+        return false;
+      }
+      docs_ready_ = true;
+      return true;
+    }
     if (UnpackBlock(docs_at_, end_, count_, docs_) == 0) return false;
     // Docid deltas: the first against the previous block's last docid. The last docid is
     // summed in 64 bits first (where it cannot wrap): docids strictly increase, so when it lies
@@ -556,6 +595,8 @@ class DiskCursor final : public PostingCursor {
   std::uint32_t docs_[kBlockSize] = {};
   bool docs_ready_ = false;  // docs_ holds the current block's docids (see MoveByBits)
   const std::uint8_t* docs_at_ = nullptr;  // the current block's packed docid deltas
+  bool bitmap_ = false;  // the current block's docids are a bitmap (kDocBitmap)
+  std::uint32_t range_first_ = 0, range_last_ = 0;  // a bitmap block's docid range
   mutable std::uint32_t tfs_[kBlockSize];
   const std::uint8_t* tfs_at_ = nullptr;
   mutable bool tfs_ready_ = false;

@@ -6,10 +6,11 @@
 namespace dateline::index::segfile {
 
 inline constexpr char kMagic[8] = {'D', 'L', 'I', 'X', 'S', 'E', 'G', '1'};
-// 4: stem block bounds (kStemBound keys); 5: split Rice runs of positions (block_codec.h).
-inline constexpr std::uint32_t kVersion = 5;
-// The oldest version this build opens: a version 4 segment holds only interleaved Rice runs,
-// which version 5 still reads.
+// 4: stem block bounds (kStemBound keys); 5: split Rice runs of positions (block_codec.h);
+// 6: docid blocks as bitmaps where smaller (kDocBitmap).
+inline constexpr std::uint32_t kVersion = 6;
+// The oldest version this build opens: a version 4 segment holds only interleaved Rice runs
+// and a version 4 or 5 segment only packed docid blocks, which version 6 still reads.
 inline constexpr std::uint32_t kOldestVersion = 4;
 inline constexpr std::uint32_t kFooterMagic = 0x45584944;  // "DIXE"
 

@@ -270,6 +270,183 @@ TEST_F(SegmentTest, MoveByBitsStandsWhereAdvanceDoes) {
   EXPECT_GT(asked_again, 100u);
 }
 
+// Words "d<p>" in about p% of the documents, at random (their lists' blocks are bitmaps
+// where that is no larger than packed deltas), and "d1" rare, with random tfs.
+std::unique_ptr<MemorySegment> DenseRandom(std::uint32_t docs, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  auto seg = std::make_unique<MemorySegment>();
+  const std::uint32_t percents[] = {1, 20, 35, 50, 80, 97};
+  for (std::uint32_t d = 0; d < docs; ++d) {
+    AnalyzedStory s;
+    s.id = "story-" + std::to_string(d);
+    s.seq = d + 1;
+    s.source = "reuters";
+    s.language = "en";
+    s.time_us = 1000 + d;
+    std::uint32_t pos = 0;
+    for (const std::uint32_t p : percents) {
+      if (rng() % 100 >= p) continue;
+      const std::string w = "d" + std::to_string(p);
+      for (std::uint32_t r = 0, tf = 1 + rng() % 3; r < tf; ++r) s.AddWord(w, w, pos++);
+    }
+    s.AddWord("filler", "filler", pos++);
+    s.paragraph_starts = {0};
+    s.fields = {{"source", s.source}};
+    seg->Add(s);
+  }
+  return seg;
+}
+
+// The writer makes a dense list's blocks bitmaps, and a sparse list's packed deltas.
+TEST_F(SegmentTest, DenseListsGetBitmapBlocks) {
+  std::mt19937 rng(3);
+  for (const std::uint32_t every : {2u, 30u}) {
+    std::vector<std::uint32_t> docs, tfs;
+    for (std::uint32_t d = 0; docs.size() < 1000; ++d) {
+      if (rng() % every == 0) docs.push_back(d);
+    }
+    tfs.assign(docs.size(), 1);
+    std::string out;
+    EncodePostingsCoded(docs, tfs, {}, false, out, nullptr, 10);
+    const std::size_t blocks = (docs.size() + kBlockSize - 1) / kBlockSize;
+    std::size_t bitmaps = 0;
+    for (std::size_t b = 0; b < blocks; ++b) {
+      segfile::SkipEntry e;
+      std::memcpy(&e, out.data() + b * sizeof e, sizeof e);
+      bitmaps += static_cast<std::uint8_t>(out[e.offset]) == kDocBitmap ? 1 : 0;
+    }
+    if (every == 2) {
+      EXPECT_EQ(bitmaps, blocks);
+    } else {
+      EXPECT_EQ(bitmaps, 0u);
+    }
+  }
+}
+
+// Lists with bitmap blocks read as they were written: every cursor move against the memory
+// segment's, and the bitmaps an AND's meeting sets (whole, by `where`, in ranges that cut
+// blocks) against a bit per document.
+TEST_F(SegmentTest, BitmapBlocksReadAsWritten) {
+  const std::uint32_t docs = 6000;
+  auto mem = DenseRandom(docs, 17);
+  auto disk = WriteAndOpen(*mem);
+  ASSERT_NE(disk, nullptr);
+  std::mt19937 rng(23);
+  std::vector<std::uint32_t> pa, pb;
+  std::uint64_t by_bits = 0;
+  for (const std::uint32_t p : {1u, 20u, 35u, 50u, 80u, 97u}) {
+    const std::string key = ExactKey("d" + std::to_string(p));
+    std::vector<std::uint32_t> list;
+    auto all = mem->Postings(key);
+    ASSERT_TRUE(all) << key;
+    for (std::uint32_t d = all->Next(); d != kNoDoc; d = all->Next()) list.push_back(d);
+    ASSERT_EQ(disk->DocFreq(key), list.size());
+    // Next and Advance with random jumps.
+    auto ca = mem->Postings(key), cb = disk->Postings(key);
+    for (;;) {
+      std::uint32_t da, db;
+      if (rng() % 3 == 0) {
+        const std::uint32_t target = (ca->doc() == kNoDoc ? 0 : ca->doc()) + rng() % 400;
+        da = ca->Advance(target);
+        db = cb->Advance(target);
+      } else {
+        da = ca->Next();
+        db = cb->Next();
+      }
+      ASSERT_EQ(da, db) << key;
+      if (da == kNoDoc) break;
+      ASSERT_EQ(ca->tf(), cb->tf()) << key << " " << da;
+      ca->Positions(pa);
+      cb->Positions(pb);
+      ASSERT_EQ(pa, pb) << key << " " << da;
+    }
+    // Bitmaps of ranges, whole and by `where`, then cursors moved by them.
+    for (int trial = 0; trial < 40; ++trial) {
+      std::uint32_t lo = trial % 4 == 0 ? 0 : rng() % docs;
+      std::uint32_t hi = trial % 4 == 0 ? docs : lo + 1 + rng() % (docs - lo);
+      const std::size_t words = (hi - lo + 63) / 64;
+      std::vector<std::uint64_t> where(words, 0), got(words, 0), want(words, 0);
+      const bool by_where = trial % 2 == 1;
+      for (std::uint32_t d = lo; d < hi; ++d) {
+        if (!by_where || rng() % 50 == 0) where[(d - lo) >> 6] |= 1ull << ((d - lo) & 63);
+      }
+      auto fill = disk->Postings(key);
+      if (by_where) {
+        fill->SetBitsWhere(lo, hi, got.data(), where.data());
+      } else {
+        fill->SetBits(lo, hi, got.data());
+      }
+      for (const std::uint32_t d : list) {
+        if (d >= lo && d < hi) want[(d - lo) >> 6] |= 1ull << ((d - lo) & 63);
+      }
+      // By `where`: every document of the list also in `where` is set, and none outside it.
+      for (std::size_t w = 0; w < words; ++w) {
+        ASSERT_EQ(got[w] & where[w], want[w] & where[w]) << key << " [" << lo << ", " << hi << ")";
+        ASSERT_EQ(got[w] & ~want[w], 0u) << key << " [" << lo << ", " << hi << ")";
+        if (!by_where) {
+          ASSERT_EQ(got[w], want[w]) << key;
+        }
+      }
+      auto a = disk->Postings(key), b = disk->Postings(key);
+      std::uint32_t at = 0;  // a's document after a step by Next (0: none yet)
+      for (const std::uint32_t d : list) {
+        const std::uint32_t bit = d - lo;
+        if (d < lo || d >= hi || (where[bit >> 6] >> (bit & 63) & 1) == 0 || rng() % 2 == 0) {
+          continue;
+        }
+        if (at != 0 && at >= d) continue;
+        if (a->MoveByBits(d, got.data(), lo)) {
+          ++by_bits;
+        } else {
+          ASSERT_EQ(a->Advance(d), d) << key;
+        }
+        ASSERT_EQ(b->Advance(d), d) << key;
+        ASSERT_EQ(a->tf(), b->tf()) << key << " " << d;
+        a->Positions(pa);
+        b->Positions(pb);
+        ASSERT_EQ(pa, pb) << key << " " << d;
+        if (rng() % 5 == 0) {
+          const std::uint32_t next = a->Next();
+          ASSERT_EQ(next, next == kNoDoc ? kNoDoc : b->Advance(next)) << key << " after " << d;
+          if (next == kNoDoc) break;
+          at = next;
+        }
+      }
+    }
+  }
+  EXPECT_GT(by_bits, 1000u);
+  // A small segment of such lists is the segment fuzzer's seed for bitmap blocks
+  // (fuzz/corpus/fuzz_index_segment/bitmap-blocks.dix), written when DATELINE_FUZZ_SEED_DIR is
+  // set.
+  if (const char* out = std::getenv("DATELINE_FUZZ_SEED_DIR")) {
+    auto small = WriteAndOpen(*DenseRandom(700, 5), "seg-000009.dix");
+    ASSERT_NE(small, nullptr);
+    std::filesystem::copy_file(dir_ / "seg-000009.dix", std::string(out) + "/bitmap-blocks.dix",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  // Merged with another such segment, the lists read as the two memory segments' do.
+  auto mem2 = DenseRandom(docs, 29);
+  auto disk2 = WriteAndOpen(*mem2, "seg-000002.dix");
+  ASSERT_NE(disk2, nullptr);
+  const std::string merged = (dir_ / "seg-000003.dix").string();
+  ASSERT_TRUE(WriteSegment({{disk.get(), disk->live}, {disk2.get(), disk2->live}}, merged).ok());
+  auto m = DiskSegment::Open(merged);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  for (const std::uint32_t p : {20u, 50u, 97u}) {
+    const std::string key = ExactKey("d" + std::to_string(p));
+    auto c = (*m)->Postings(key);
+    for (const MemorySegment* part : {mem.get(), mem2.get()}) {
+      const std::uint32_t base = part == mem.get() ? 0 : docs;
+      auto want = part->Postings(key);
+      for (std::uint32_t d = want->Next(); d != kNoDoc; d = want->Next()) {
+        ASSERT_EQ(c->Next(), d + base) << key;
+        ASSERT_EQ(c->tf(), want->tf()) << key;
+      }
+    }
+    EXPECT_EQ(c->Next(), kNoDoc) << key;
+  }
+}
+
 // A small segment whose frequent words have position runs of 32 codes or more (split Rice runs,
 // format 5) beside short interleaved ones. Written as the segment fuzzer's seed when
 // DATELINE_FUZZ_SEED_DIR is set (how fuzz/corpus/fuzz_index_segment/split-positions.dix was
@@ -470,7 +647,7 @@ TEST_F(SegmentTest, OlderFormatVersionIsReportedWithTheRemedy) {
   auto disk = DiskSegment::Open(path);
   ASSERT_FALSE(disk.ok());
   EXPECT_EQ(disk.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(disk.status().message().find("format version 3, this build reads 4 to 5"),
+  EXPECT_NE(disk.status().message().find("format version 3, this build reads 4 to 6"),
             std::string::npos)
       << disk.status().message();
   EXPECT_NE(disk.status().message().find("dateline reindex"), std::string::npos);

@@ -119,12 +119,20 @@ void EncodePostingsCoded(const std::vector<std::uint32_t>& docs,
     segfile::SkipEntry skip{};
     skip.last_doc = docs[first + count - 1];
     skip.offset = static_cast<std::uint32_t>(out.size() - start);
-    std::uint32_t prev = b == 0 ? 0 : docs[first - 1] + 1;
+    const std::uint32_t range_first = b == 0 ? 0 : docs[first - 1] + 1;
+    std::uint32_t prev = range_first;
     for (std::size_t i = 0; i < count; ++i) {
       buf[i] = docs[first + i] - prev;
       prev = docs[first + i] + 1;
     }
-    PackBlock(buf, count, out);
+    // A bitmap where it takes at most twice the bytes (kDocBitmap; a list of one block has no
+    // skip entry to bound its range).
+    if (blocks > 1 &&
+        DocBitmapBytes(range_first, skip.last_doc) <= kDocBitmapMaxGrowth * PackedSize(buf, count)) {
+      PackDocBitmap(docs.data() + first, count, range_first, out);
+    } else {
+      PackBlock(buf, count, out);
+    }
     std::size_t block_codes = 0;
     // The posting of largest weight tf / (tf + K), K = k1 (1 - b + b length / avg) linear in
     // the length, found without a division: tf_a / (tf_a + K_a) > tf_b / (tf_b + K_b) exactly
