@@ -73,18 +73,27 @@ void OrDocBitmap(const std::uint8_t* data, std::uint32_t first, std::uint32_t la
                  std::uint32_t lo, std::uint64_t* bits) {
   const std::uint8_t* bytes = data + 1;
   const std::size_t size = DocBitmapBytes(first, last) - 1;
-  const std::uint64_t span = std::uint64_t{last} - first + 1;
   const std::uint32_t offset = first - lo;
   const unsigned shift = offset & 63;
   std::uint64_t* out = bits + (offset >> 6);
-  for (std::size_t at = 0; at < size; at += 8, ++out) {
-    std::uint64_t w = BitmapWord(bytes, size, at);
-    const std::uint64_t base = 8 * std::uint64_t{at};
-    if (span - base < 64) w &= (std::uint64_t{1} << (span - base)) - 1;  // the padding bits
-    out[0] |= w << shift;
-    // The word after only when a bit goes there: bit last - lo is the bitmap's last.
-    if (shift != 0 && (w >> (64 - shift)) != 0) out[1] |= w >> (64 - shift);
+  // Each bitmap word goes to one word of `bits` and its high bits to the next (with the low
+  // ones of the following bitmap word: one read-modify-write a word). (w >> 1) >> (63 - shift)
+  // is w >> (64 - shift), and 0 for shift 0.
+  const std::size_t final = (size - 1) / 8;  // the word holding the bitmap's last byte
+  std::uint64_t carry = 0;
+  for (std::size_t k = 0; k < final; ++k) {
+    const std::uint64_t w = BitmapWord(bytes, size, 8 * k);
+    out[k] |= (w << shift) | carry;
+    carry = (w >> 1) >> (63 - shift);
   }
+  std::uint64_t w = BitmapWord(bytes, size, 8 * final);
+  const std::uint64_t span = std::uint64_t{last} - first + 1;
+  const std::uint64_t base = 64 * std::uint64_t{final};
+  if (span - base < 64) w &= (std::uint64_t{1} << (span - base)) - 1;  // the padding bits
+  out[final] |= (w << shift) | carry;
+  // The word after only when a bit goes there: bit last - lo is the bitmap's last.
+  carry = (w >> 1) >> (63 - shift);
+  if (carry != 0) out[final + 1] |= carry;
 }
 
 void PackBlock(const std::uint32_t* values, std::size_t n, std::string& out) {

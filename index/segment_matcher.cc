@@ -803,6 +803,16 @@ class Matcher {
     return c;
   }
 
+  // MatchSegmentBits: an AND of words and NOTs of words met in one bitmap (AndBits), its dead
+  // documents cleared; nullopt for other queries.
+  std::optional<MatchBits> LiveAndBits(const Node& n) {
+    if (n.kind != Kind::kAnd || lo_ >= hi_) return std::nullopt;
+    auto a = AndBits(n);
+    if (!a) return std::nullopt;
+    ClearDocBits(Dead(), a->bits.data());
+    return MatchBits{std::move(a->bits), a->first, a->last};
+  }
+
   // MeetWords: the documents holding every word (its terms' postings) and none of `excluded`.
   std::optional<DocList> MeetTerms(const std::vector<std::vector<TermRef>>& words,
                                    const DocList& excluded, TermBits* term_bits) {
@@ -2022,6 +2032,12 @@ const MatchTfs::List* MatchTfs::Of(const TermRef& term) const {
     }
   }
   return best;
+}
+
+std::optional<MatchBits> MatchSegmentBits(const Segment& segment, const Node& query,
+                                          std::int64_t now_us) {
+  Matcher m(segment, now_us, 0, segment.doc_count());
+  return m.LiveAndBits(query);
 }
 
 std::optional<DocList> MeetWords(const Segment& segment,

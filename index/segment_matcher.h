@@ -57,6 +57,20 @@ std::optional<DocList> MeetWords(const Segment& segment,
 // Hands MeetWords' term_bits back for the thread's next meetings to reuse (and empties them).
 void RecycleTermBits(TermBits& term_bits);
 
+// A segment's matching documents as a bitmap: bit d % 64 of words[d / 64] for docid d; the
+// words outside [first, last) are 0.
+struct MatchBits {
+  std::vector<std::uint64_t> words;
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+// The live documents of `segment` matching `query` as a bitmap, when the query is an AND of
+// words and NOTs of words that MatchSegment meets in one; nullopt otherwise (MatchSegment
+// then). The searcher counts such matches 64 at a time and reads only the runs it needs,
+// without a list of every match.
+std::optional<MatchBits> MatchSegmentBits(const Segment& segment, const query::Node& query,
+                                          std::int64_t now_us);
+
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the
 // matches it collects for the hits anyway.
