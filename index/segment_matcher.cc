@@ -848,6 +848,8 @@ class Matcher {
         if (n.scope == query::Scope::kAll) return PrefixDocs(n);
         return Collect(Iter(n));
       case Kind::kOr: {
+        // An OR of words: every term's postings set their documents in one bitmap.
+        if (const auto keys = OrOfWordsKeys(n)) return FormsUnion(*keys);
         std::vector<DocList> lists;
         for (const auto& c : n.children) lists.push_back(Eval(*c));
         return UnionAll(lists);
@@ -1558,6 +1560,26 @@ class Matcher {
   // The union of sorted document lists of [lo_, hi_). Many documents go through a bitmap of the
   // range (one bit set per document, then the set bits read in order) instead of merging the
   // lists one after another.
+  // The terms of an OR of words, each counting in every document (exact words, or bare ones in
+  // a segment of one language), or nullopt for other ORs.
+  std::optional<std::vector<std::string>> OrOfWordsKeys(const Node& n) {
+    std::vector<std::string> keys;
+    const std::vector<std::string>& languages = seg_.languages();
+    for (const auto& c : n.children) {
+      const WordSpec* w = LoneWord(*c);
+      if (w == nullptr) return std::nullopt;
+      if (w->exact) {
+        keys.push_back(ExactKey(w->word));
+      } else if (languages.size() == 1) {
+        const std::vector<std::string>& forms = ExactForms(languages[0], w->word);
+        keys.insert(keys.end(), forms.begin(), forms.end());
+      } else {
+        return std::nullopt;
+      }
+    }
+    return keys;
+  }
+
   // The documents of [lo_, hi_) holding any of the terms `keys`. Where they are dense the
   // terms' postings set their documents in one bitmap (a bitmap block ORed in whole) and the
   // list is read from it: no list per term, no per-document merge (a frequent bare word's
