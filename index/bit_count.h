@@ -5,8 +5,10 @@
 // CMakeLists.txt).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 #if defined(__BMI2__)
 #include <immintrin.h>
 #endif
@@ -66,6 +68,17 @@ inline std::uint32_t OnesBetween(const std::uint64_t* words, std::size_t from, s
   return static_cast<std::uint32_t>(Ones(words[first] & head) +
                                     OnesIn(words + first + 1, last - first - 1) +
                                     Ones(words[last] & tail));
+}
+
+// Appends base + 64 w + i to `out` for each set bit i of words[w], w in [from, to), ascending:
+// the documents of a bitmap as a sorted list.
+inline void AppendSetBits(const std::uint64_t* words, std::size_t from, std::size_t to,
+                          std::uint32_t base, std::vector<std::uint32_t>& out) {
+  for (std::size_t w = from; w < to; ++w) {
+    for (std::uint64_t x = words[w]; x != 0; x &= x - 1) {
+      out.push_back(base + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
+    }
+  }
 }
 
 // Sets bit d - lo of `bits` for each docid d of the ascending [begin, end). Consecutive

@@ -1,7 +1,6 @@
 #include "index/searcher.h"
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cmath>
 #include <iterator>
@@ -818,11 +817,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
             const std::size_t to = std::min<std::size_t>(bits->last, (r + 1) * kRunWords);
             if (from >= to || run_below_bar(r)) continue;
             run_docs.clear();
-            for (std::size_t i = from; i < to; ++i) {
-              for (std::uint64_t x = w[i]; x != 0; x &= x - 1) {
-                run_docs.push_back(static_cast<std::uint32_t>(i * 64 + std::countr_zero(x)));
-              }
-            }
+            AppendSetBits(w.data(), from, to, 0, run_docs);
             take_range(run_docs, 0, run_docs.size());
             trim();
           }

@@ -1541,11 +1541,7 @@ class Matcher {
 
   DocList BitsToDocs(const AndBitmap& a) const {
     DocList out;
-    for (std::size_t w = a.first; w < a.last; ++w) {
-      for (std::uint64_t x = a.bits[w]; x != 0; x &= x - 1) {
-        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
-      }
-    }
+    AppendSetBits(a.bits.data(), a.first, a.last, lo_, out);
     return out;
   }
 
@@ -1608,11 +1604,7 @@ class Matcher {
     }
     DocList out;
     out.reserve(std::min(total, range));
-    for (std::size_t w = 0; w < bits.size(); ++w) {
-      for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
-        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
-      }
-    }
+    AppendSetBits(bits.data(), 0, bits.size(), lo_, out);
     return out;
   }
 
@@ -1636,11 +1628,7 @@ class Matcher {
     }
     DocList out;
     out.reserve(total);
-    for (std::size_t w = 0; w < bits.size(); ++w) {
-      for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
-        out.push_back(lo_ + static_cast<std::uint32_t>(w * 64 + std::countr_zero(x)));
-      }
-    }
+    AppendSetBits(bits.data(), 0, bits.size(), lo_, out);
     return out;
   }
 
