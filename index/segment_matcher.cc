@@ -1553,9 +1553,6 @@ class Matcher {
     return UnionAll(lists);
   }
 
-  // The union of sorted document lists of [lo_, hi_). Many documents go through a bitmap of the
-  // range (one bit set per document, then the set bits read in order) instead of merging the
-  // lists one after another.
   // The terms of an OR of words, each counting in every document (exact words, or bare ones in
   // a segment of one language), or nullopt for other ORs.
   std::optional<std::vector<std::string>> OrOfWordsKeys(const Node& n) {
@@ -1608,6 +1605,9 @@ class Matcher {
     return out;
   }
 
+  // The union of sorted document lists of [lo_, hi_). Many documents go through a bitmap of the
+  // range (one bit set per document, then the set bits read in order) instead of merging the
+  // lists one after another.
   DocList UnionAll(std::vector<DocList>& lists) const {
     if (lists.empty()) return {};
     if (lists.size() == 1) return std::move(lists[0]);
