@@ -171,7 +171,9 @@ class DiskCursor final : public PostingCursor {
         if (!located || !bitmap_ || range_first_ < lo || range_last_ >= hi) break;
         OrDocBitmap(docs_at_, range_first_, range_last_, lo, bits);
       }
-      if (b >= blocks_ || !located || !DecodeDocs()) {
+      // A block's docids start past the skip entry before it: one before lo is damage (the
+      // bits are set from lo).
+      if (b >= blocks_ || !located || !DecodeDocs() || docs_[0] < lo) {
         End();
         return;
       }
