@@ -77,36 +77,50 @@ std::unique_ptr<MemorySegment> Synthetic(std::uint32_t docs) {
   return seg;
 }
 
+// Moves cursors a and b alike, Next and Advance by up to `max_jump` alternating at random, and
+// expects the same documents, tfs and positions; `each` checks more at every document of a.
+void ExpectSameMoves(PostingCursor& a, PostingCursor& b, std::mt19937& rng,
+                     std::uint32_t max_jump, const std::string& key,
+                     const std::function<void(PostingCursor&, std::uint32_t)>& each = {}) {
+  std::vector<std::uint32_t> pa, pb;
+  for (;;) {
+    std::uint32_t da, db;
+    if (rng() % 3 == 0) {
+      const std::uint32_t target = (a.doc() == kNoDoc ? 0 : a.doc()) + rng() % max_jump;
+      da = a.Advance(target);
+      db = b.Advance(target);
+    } else {
+      da = a.Next();
+      db = b.Next();
+    }
+    ASSERT_EQ(da, db) << key;
+    if (da == kNoDoc) break;
+    ASSERT_EQ(a.tf(), b.tf()) << key << " " << da;
+    a.Positions(pa);
+    b.Positions(pb);
+    ASSERT_EQ(pa, pb) << key << " " << da;
+    if (each) {
+      ASSERT_NO_FATAL_FAILURE(each(a, da)) << key << " " << da;
+    }
+  }
+}
+
 void ExpectSamePostings(const Segment& a, const Segment& b, std::uint32_t docs) {
   std::mt19937 rng(5);
-  std::vector<std::uint32_t> pa, pb;
+  std::vector<std::uint32_t> positions;
   for (std::uint32_t k = 0; k < 300; k += 7) {
     const std::string key = ExactKey("w" + std::to_string(k));
     ASSERT_EQ(a.DocFreq(key), b.DocFreq(key)) << key;
     auto ca = a.Postings(key), cb = b.Postings(key);
     ASSERT_TRUE(ca && cb);
-    // Alternate Next and Advance with random jumps.
-    for (;;) {
-      std::uint32_t da, db;
-      if (rng() % 3 == 0) {
-        const std::uint32_t target = (ca->doc() == kNoDoc ? 0 : ca->doc()) + rng() % 700;
-        da = ca->Advance(target);
-        db = cb->Advance(target);
-      } else {
-        da = ca->Next();
-        db = cb->Next();
-      }
-      ASSERT_EQ(da, db) << key;
-      if (da == kNoDoc) break;
-      ASSERT_LT(da, docs);
-      ASSERT_EQ(da % (k + 1), 0u);
-      ASSERT_EQ(ca->tf(), cb->tf());
-      ASSERT_EQ(ca->tf(), k % 5 + 1);
-      ca->Positions(pa);
-      cb->Positions(pb);
-      ASSERT_EQ(pa, pb);
-      ASSERT_EQ(pa.size(), k % 5 + 1);
-    }
+    ASSERT_NO_FATAL_FAILURE(
+        ExpectSameMoves(*ca, *cb, rng, 700, key, [&](PostingCursor& c, std::uint32_t d) {
+          ASSERT_LT(d, docs);
+          ASSERT_EQ(d % (k + 1), 0u);
+          ASSERT_EQ(c.tf(), k % 5 + 1);
+          c.Positions(positions);
+          ASSERT_EQ(positions.size(), k % 5 + 1);
+        }));
   }
 }
 
@@ -341,25 +355,8 @@ TEST_F(SegmentTest, BitmapBlocksReadAsWritten) {
     ASSERT_TRUE(all) << key;
     for (std::uint32_t d = all->Next(); d != kNoDoc; d = all->Next()) list.push_back(d);
     ASSERT_EQ(disk->DocFreq(key), list.size());
-    // Next and Advance with random jumps.
     auto ca = mem->Postings(key), cb = disk->Postings(key);
-    for (;;) {
-      std::uint32_t da, db;
-      if (rng() % 3 == 0) {
-        const std::uint32_t target = (ca->doc() == kNoDoc ? 0 : ca->doc()) + rng() % 400;
-        da = ca->Advance(target);
-        db = cb->Advance(target);
-      } else {
-        da = ca->Next();
-        db = cb->Next();
-      }
-      ASSERT_EQ(da, db) << key;
-      if (da == kNoDoc) break;
-      ASSERT_EQ(ca->tf(), cb->tf()) << key << " " << da;
-      ca->Positions(pa);
-      cb->Positions(pb);
-      ASSERT_EQ(pa, pb) << key << " " << da;
-    }
+    ASSERT_NO_FATAL_FAILURE(ExpectSameMoves(*ca, *cb, rng, 400, key));
     // Bitmaps of ranges, whole and by `where`, then cursors moved by them.
     for (int trial = 0; trial < 40; ++trial) {
       std::uint32_t lo = trial % 4 == 0 ? 0 : rng() % docs;
