@@ -560,7 +560,11 @@ TEST_F(Differential, ParsedQueries) {
       "-\"crude oil\"", "oil NEAR/3 oil", "\"oil oil\"", "prices NEAR/2 zzzqx", "\"crude zzzqx\"",
       "\"crude oil\" opec published:[1987-03-01 TO 1987-03-20]", "\"the\" NEAR/1 \"of\"",
       "said NEAR/1 the", "rates NEAR/3 interest -\"interest rates\"", "\"the the\"",
-      "(\"of the\" OR \"in the\") NEAR/2 company", "hd:oil AND \"crude oil\""};
+      "(\"of the\" OR \"in the\") NEAR/2 company", "hd:oil AND \"crude oil\"",
+      // Two-word phrases and proximity as the AND of their words whose candidates are checked
+      // (without the total): with other words, NOT, a filter, a scope.
+      "\"crude oil\" AND opec -gold", "prices W/2 oil AND opec", "hd:(oil NEAR/3 prices)",
+      "\"oil prices\" topic:crude", "lead:\"crude oil\" AND \"the company\""};
   for (const char* text : queries) {
     auto parsed = query::Parse(text);
     ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.error().message;

@@ -94,11 +94,37 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out, bool requir
 // exact, no hd:/lead: scope); an AND may also hold filters (children without scored words:
 // fields, time ranges, prefixes) and NOT operands. Its words are the query's scored words in
 // the same order.
+// Without the total and facets, a phrase or proximity node (Positional), alone or as an AND
+// operand, runs as the AND of its words whose candidates are checked against it (`checks`,
+// PositionCheck) once their score may reach the k-th best: a match is scored from the same
+// words either way, and only the candidates that may be among the hits have their positions
+// read.
 struct WordPlan {
   bool conjunctive = true;
   std::vector<const Node*> filters;
   std::vector<const Node*> negated;
+  std::vector<const Node*> checks;
 };
+
+// A phrase, or a NEAR, W or SAME of words and phrases (any scope), of two scored words: each is
+// in every document it matches. Returns how many scored words it has (0: not such a node).
+// Phrases of three words match a much smaller part of their words' common documents, so that
+// most candidates would have their positions read one by one (measured at a million stories:
+// two-word phrases took 0.64 of the time, geometric mean; three-word ones 1.16).
+constexpr std::size_t kMaxCheckedWords = 2;
+std::size_t PositionalWords(const Node& n) {
+  const bool proximity = n.kind == Kind::kNear || n.kind == Kind::kWithin || n.kind == Kind::kSame;
+  if (n.kind != Kind::kPhrase && !proximity) return 0;
+  if (proximity) {
+    if (n.children.empty()) return 0;
+    for (const auto& c : n.children) {
+      if (c->kind != Kind::kTerm && c->kind != Kind::kPhrase) return 0;
+    }
+  }
+  std::vector<ScoredWord> scored;
+  CollectScoredWords(n, scored, true);
+  return scored.size() <= kMaxCheckedWords ? scored.size() : 0;
+}
 
 std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
   auto single_word = [](const Node& n) {
@@ -108,6 +134,9 @@ std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
   std::size_t count = 0;
   if (single_word(q)) {
     count = 1;
+  } else if (const std::size_t positional = PositionalWords(q)) {
+    count = positional;
+    plan.checks.push_back(&q);
   } else if (q.kind == Kind::kOr) {
     plan.conjunctive = false;
     for (const auto& c : q.children) {
@@ -118,6 +147,9 @@ std::optional<WordPlan> PlanWords(const Node& q, std::size_t scored_words) {
     for (const auto& c : q.children) {
       if (single_word(*c)) {
         ++count;
+      } else if (const std::size_t positional = PositionalWords(*c)) {
+        count += positional;
+        plan.checks.push_back(c.get());
       } else if (c->kind == Kind::kNot) {
         if (!c->children.empty()) plan.negated.push_back(c->children[0].get());
       } else {
@@ -329,6 +361,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
        (!prune && (!plan->filters.empty() || !plan->negated.empty())))) {
     plan.reset();
   }
+  // Checked candidates are for the hits alone (a total or facets match every document anyway),
+  // and for an AND of several words (its candidates come in docid order).
+  if (plan && !plan->checks.empty() && (!prune || words.size() < 2)) plan.reset();
   const bool word_topk = plan.has_value();
   const bool count_pass = word_topk && !prune;
   // The word top-k meets an AND's words in one bitmap (below).
@@ -683,11 +718,14 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
       tq.avg_length = avg_length;
       tq.now_us = now_us;
       tq.threshold = &threshold;
+      std::optional<PositionCheck> check;
+      if (!plan->checks.empty()) check.emplace(*seg, plan->checks, now_us);
       tq.offer = [&](std::uint32_t d, std::int64_t time_us, double score) {
         if (!all_visible) {
           const std::uint16_t src = source_of(d);
           if (src >= visible.size() || !visible[src]) return;
         }
+        if (check && !check->Matches(d)) return;
         if (!count_pass) ++result.total;  // the matches visited
         consider(Candidate{time_us, score, 0, seg, d});
       };

@@ -778,6 +778,17 @@ class Matcher {
   // Words of one exact form keep the tfs they read in `tfs` (MatchTfs).
   void KeepTfs(MatchTfs* tfs) { tfs_ = tfs; }
 
+  // Whether document d, which holds every word of the phrase or proximity node n, matches it
+  // (PositionCheck): the check its iterator makes of each candidate.
+  bool Confirms(const Node& n, std::uint32_t d) {
+    if (n.kind == Kind::kNear || n.kind == Kind::kWithin || n.kind == Kind::kSame) {
+      return CheckProximity(n, d);
+    }
+    check_spans_.clear();
+    Spans(n, d, Window{}, check_spans_);
+    return !check_spans_.empty();
+  }
+
   // The number of live documents matching `n` in [lo_, hi_) (every source visible).
   std::uint64_t Count(const Node& n) {
     if (lo_ >= hi_) return 0;
@@ -2090,6 +2101,28 @@ std::optional<DocList> MeetWords(const Segment& segment,
                                  const DocList& excluded, TermBits* term_bits) {
   Matcher m(segment, 0, 0, segment.doc_count());
   return m.MeetTerms(words, excluded, term_bits);
+}
+
+struct PositionCheck::State {
+  State(const Segment& segment, std::int64_t now_us)
+      : matcher(segment, now_us, 0, segment.doc_count()) {}
+  Matcher matcher;
+};
+
+PositionCheck::PositionCheck(const Segment& segment, std::vector<const Node*> nodes,
+                             std::int64_t now_us)
+    : segment_(segment), nodes_(std::move(nodes)), now_us_(now_us) {}
+
+PositionCheck::~PositionCheck() = default;
+
+bool PositionCheck::Matches(std::uint32_t d) {
+  if (d >= segment_.doc_count()) return false;
+  if (state_ == nullptr || d < last_) state_ = std::make_unique<State>(segment_, now_us_);
+  last_ = d;
+  for (const Node* n : nodes_) {
+    if (!state_->matcher.Confirms(*n, d)) return false;
+  }
+  return true;
 }
 
 void RecycleTermBits(TermBits& term_bits) {

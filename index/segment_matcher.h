@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -70,6 +71,32 @@ struct MatchBits {
 // without a list of every match.
 std::optional<MatchBits> MatchSegmentBits(const Segment& segment, const query::Node& query,
                                           std::int64_t now_us);
+
+// Checks documents against phrase and proximity nodes (phrases, NEAR, W, SAME, with or
+// without a scope) from their positions alone: for documents already known to hold every word
+// of the nodes (the word top-k's candidates, found without positions), so that only the few
+// whose score may reach the k-th best have their positions read, where matching the node reads
+// them for every document holding its words.
+class PositionCheck {
+ public:
+  PositionCheck(const Segment& segment, std::vector<const query::Node*> nodes,
+                std::int64_t now_us);
+  ~PositionCheck();
+  PositionCheck(const PositionCheck&) = delete;
+  PositionCheck& operator=(const PositionCheck&) = delete;
+
+  // Whether document d matches every node. Cheapest with d ascending from call to call (the
+  // words' cursors only move forward; a smaller d starts them again).
+  bool Matches(std::uint32_t d);
+
+ private:
+  struct State;
+  const Segment& segment_;
+  std::vector<const query::Node*> nodes_;
+  std::int64_t now_us_;
+  std::unique_ptr<State> state_;
+  std::uint32_t last_ = 0;
+};
 
 // Whether CountSegment counts `query` for much less than matching it (a word, an OR): the
 // searcher then counts and finds the newest hits apart. Other queries are counted from the
