@@ -364,7 +364,8 @@ class Differential : public ::testing::Test {
   // Top-k skips documents that cannot be among the hits (with or without the exact total): its
   // hits, scores and cursors must equal those of the search that scores every match, for both
   // sorts, on the first page and the next; with the exact total (counted in a separate pass
-  // when the word top-k makes the hits), its total and facets too.
+  // when the word top-k makes the hits), its total and facets too. Without the total, also
+  // with every two-word phrase or proximity run as a checked AND (checked_min_docs 0).
   void CheckTopK(SearchIndex& index, const Node& q, const std::string& phase,
                  const std::function<bool(std::string_view)>& visible = {}) {
     for (Sort sort : {Sort::kNewest, Sort::kRelevance}) {
@@ -388,17 +389,21 @@ class Differential : public ::testing::Test {
           totalled.facets.clear();
           SearchRequest pruned = totalled;
           pruned.count_total = false;
+          SearchRequest checked = pruned;  // a phrase or NEAR of two words as a checked AND
+          checked.checked_min_docs = 0;
           auto a = index.Search(full);
           auto c = index.Search(counted);
           auto t = index.Search(totalled);
           auto b = index.Search(pruned);
-          ASSERT_TRUE(a.ok() && b.ok() && c.ok() && t.ok()) << Show(q);
+          auto k = index.Search(checked);
+          ASSERT_TRUE(a.ok() && b.ok() && c.ok() && t.ok() && k.ok()) << Show(q);
           const std::string what = phase + ": " + (sort == Sort::kNewest ? "newest " : "relevance ") +
                                    std::to_string(limit) + " page " + std::to_string(page) +
                                    " of " + Show(q);
           ASSERT_EQ(a->total, c->total) << what;
           ASSERT_EQ(a->total, t->total) << what;
           ASSERT_LE(b->total, a->total) << what;
+          ASSERT_LE(k->total, a->total) << what;
           ASSERT_EQ(a->facets.size(), c->facets.size()) << what;
           for (std::size_t f = 0; f < a->facets.size(); ++f) {
             const Facet& want = a->facets[f];
@@ -410,7 +415,7 @@ class Differential : public ::testing::Test {
               ASSERT_EQ(want.values[v].count, got.values[v].count) << what << " facet " << want.field;
             }
           }
-          for (const SearchResult* r : {&*b, &*c, &*t}) {
+          for (const SearchResult* r : {&*b, &*c, &*t, &*k}) {
             ASSERT_EQ(a->hits.size(), r->hits.size()) << what;
             for (std::size_t k = 0; k < a->hits.size(); ++k) {
               ASSERT_EQ(a->hits[k].seq, r->hits[k].seq) << what << " hit " << k;

@@ -94,8 +94,8 @@ void CollectScoredWords(const Node& n, std::vector<ScoredWord>& out, bool requir
 // exact, no hd:/lead: scope); an AND may also hold filters (children without scored words:
 // fields, time ranges, prefixes) and NOT operands. Its words are the query's scored words in
 // the same order.
-// Without the total and facets, a phrase or proximity node (Positional), alone or as an AND
-// operand, runs as the AND of its words whose candidates are checked against it (`checks`,
+// Without the total and facets, a phrase or proximity node (PositionalWords), alone or as an
+// AND operand, runs as the AND of its words whose candidates are checked against it (`checks`,
 // PositionCheck) once their score may reach the k-th best: a match is scored from the same
 // words either way, and only the candidates that may be among the hits have their positions
 // read.
@@ -399,7 +399,23 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     std::optional<DocList> excluded;  // the documents of the AND's NOT operands, when met
     std::optional<DocList> candidates;
     TermBits candidate_bits;
-    if (meet && plain) {
+    // A phrase's or proximity's checked AND (WordPlan::checks) where its rarest word is not too
+    // rare in the segment (SearchRequest::checked_min_docs); matched whole otherwise, as other
+    // positional queries (decided before the words meet: the meeting would be wasted).
+    bool checked_topk = word_topk && !plan->checks.empty();
+    if (checked_topk) {
+      std::uint64_t rarest = std::numeric_limits<std::uint64_t>::max();
+      for (std::size_t i = 0; i < words.size(); ++i) {
+        std::uint64_t df = 0;
+        for (const auto& [key, found] : forms_found) {
+          if (std::get<0>(key) != seg || std::get<1>(key) != i) continue;
+          for (const TopKWord::Form& f : found) df += f.doc_freq;
+        }
+        rarest = std::min(rarest, df);
+      }
+      if (rarest <= request.checked_min_docs) checked_topk = false;
+    }
+    if (meet && plain && (plan->checks.empty() || checked_topk)) {
       excluded = NegatedDocs(*seg, plan->negated, now_us);
       std::vector<std::vector<TermRef>> word_terms;
       for (std::size_t i = 0; i < words.size(); ++i) {
@@ -418,7 +434,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     // With the exact total or facets, an AND whose documents are not met is matched
     // set-at-a-time and every match scored: its matches are few (a rare word), or the bitmap
     // cannot be made, and scoring them costs less than a counting pass and the top-k.
-    const bool seg_topk = word_topk && (!meet || !count_pass || candidates.has_value());
+    const bool unchecked = word_topk && !plan->checks.empty() && (!checked_topk || !candidates);
+    const bool seg_topk =
+        word_topk && !unchecked && (!meet || !count_pass || candidates.has_value());
     if (count_apart) {
       result.total += CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
     }
