@@ -33,7 +33,18 @@ struct SearchParams {
   std::string cursor;
   std::string facets = "source";
   std::uint64_t facet_limit = 10;
+  // false: no total is counted ("total": null), as Elasticsearch's track_total_hits=false. A
+  // page then costs only the work of finding its hits: with no facets either, a phrase's or a
+  // word's top hits by relevance are found without matching every story that holds the words.
+  bool total = true;
 };
+
+// "true" or "false" (the JSON body takes a boolean).
+Result<bool> BoolText(std::string_view value, const char* name) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return Status::InvalidArgument(std::string(name) + " must be true or false", name);
+}
 
 Result<SearchParams> ParamsFromTarget(const Target& target) {
   SearchParams p;
@@ -47,6 +58,11 @@ Result<SearchParams> ParamsFromTarget(const Target& target) {
   auto facet_limit = target.UintParam("facet_limit", 10, 1, kMaxFacetValues);
   if (!facet_limit.ok()) return facet_limit.status();
   p.facet_limit = *facet_limit;
+  if (const std::string* t = target.Param("total")) {
+    auto total = BoolText(*t, "total");
+    if (!total.ok()) return total.status();
+    p.total = *total;
+  }
   return p;
 }
 
@@ -77,7 +93,7 @@ Result<SearchParams> ParamsFromBody(std::string_view body) {
   };
   for (auto& [key, value] : j.items()) {
     if (key != "q" && key != "sort" && key != "limit" && key != "cursor" && key != "facets" &&
-        key != "facet_limit") {
+        key != "facet_limit" && key != "total") {
       return Status::InvalidArgument("unknown field \"" + key + "\"", key);
     }
   }
@@ -96,6 +112,10 @@ Result<SearchParams> ParamsFromBody(std::string_view body) {
   }
   if (Status s = number("limit", 1, kMaxLimit, &p.limit); !s.ok()) return s;
   if (Status s = number("facet_limit", 1, kMaxFacetValues, &p.facet_limit); !s.ok()) return s;
+  if (auto it = j.find("total"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) return Status::InvalidArgument("total must be true or false", "total");
+    p.total = it->get<bool>();
+  }
   return p;
 }
 
@@ -164,6 +184,7 @@ ApiResponse Api::Search(const ApiRequest& req, const Target& target, const AuthC
   request.cursor = params->cursor;
   request.facets = std::move(*facets);
   request.facet_limit = params->facet_limit;
+  request.count_total = params->total;
   request.source_visible = [&who](std::string_view source) { return who.CanSee(source); };
 
   Result<index::SearchResult> result = index_->Search(request);
@@ -206,7 +227,7 @@ ApiResponse Api::Search(const ApiRequest& req, const Target& target, const AuthC
           .count();
   metrics_.searches.fetch_add(1, std::memory_order_relaxed);
   metrics_.search_latency.Observe(took_ms / 1000.0);
-  return JsonResponse(200, {{"total", result->total},
+  return JsonResponse(200, {{"total", params->total ? json(result->total) : json()},
                             {"hits", std::move(hits)},
                             {"facets", std::move(facet_json)},
                             {"next_cursor", result->next_cursor.empty()

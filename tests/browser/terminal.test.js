@@ -493,3 +493,29 @@ test("admin: group members added and removed, and the 2FA requirement switched, 
     await context.close();
   }
 });
+
+test("More results: the next page comes without the total and facets; the first page's stay", async () => {
+  for (let i = 0; i < 55; i++) {
+    await post({ source: "wire", source_id: `tin-${i}`, headline: `Tin Output Report Number ${i}` });
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  try {
+    await logIn(page, USER, PASSWORD, recoveryCodes[6]);
+    await page.locator("#shell").waitFor();
+    await page.goto(server.url + "/search?q=" + encodeURIComponent("hd:tin"));
+    await page.locator("#search-info", { hasText: /^55 stories/ }).waitFor();
+    const requests = [];
+    page.on("request", (r) => { if (r.url().includes("/api/v1/search")) requests.push(new URL(r.url())); });
+    await page.click("button.more");
+    await page.locator("button.more").waitFor({ state: "hidden" });
+    assert.match(await page.locator("#search-info").textContent(), /^55 stories/);
+    assert.equal(await page.locator("#query-error").isHidden(), true);
+    assert.equal(requests.length, 1);
+    assert.equal(requests[0].searchParams.get("total"), "false");
+    assert.equal(requests[0].searchParams.get("facets"), "");
+    assert.ok(await page.locator(".facets .facet", { hasText: "wire" }).count() > 0);
+  } finally {
+    await context.close();
+  }
+});

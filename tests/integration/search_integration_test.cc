@@ -246,6 +246,54 @@ TEST_F(SearchIntegration, BadInputGetsErrorsThatNameTheFieldAndColumn) {
   EXPECT_EQ(error_of(r)["field"], "limit");
   r = HttpRequest(port_, "POST", "/api/v1/search", "{\"q\": ", "application/json");
   EXPECT_EQ(r.status, 400);
+  r = HttpGet(port_, "/api/v1/search?q=oil&total=no");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "total");
+  r = HttpRequest(port_, "POST", "/api/v1/search", json{{"q", "oil"}, {"total", "false"}}.dump(),
+                  "application/json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_of(r)["field"], "total");
+}
+
+// total=false (and no facets): the same pages, hits and scores, with "total": null.
+TEST_F(SearchIntegration, WithoutTheTotalThePagesAreTheSame) {
+  PostAll(port_, ReutersStories(600));
+  for (const char* q : {"\"crude oil\"", "oil NEAR/5 prices", "\"interest rates\" AND bank",
+                        "oil", "oil AND prices", "oil OR gold", "\"the company\""}) {
+    for (const char* sort : {"relevance", "newest"}) {
+      std::string cursor_with, cursor_without;
+      for (int page = 0; page < 3; ++page) {
+        const std::string base =
+            "/api/v1/search?q=" + Encode(q) + "&sort=" + sort + "&limit=7&facets=";
+        auto with = HttpGet(port_, base + (page > 0 ? "&cursor=" + Encode(cursor_with) : ""));
+        auto without = HttpGet(port_, base + "&total=false" +
+                                          (page > 0 ? "&cursor=" + Encode(cursor_without) : ""));
+        ASSERT_EQ(with.status, 200) << with.body;
+        ASSERT_EQ(without.status, 200) << without.body;
+        const json a = json::parse(with.body), b = json::parse(without.body);
+        const std::string what = std::string(q) + " " + sort + " page " + std::to_string(page);
+        EXPECT_TRUE(a["total"].is_number()) << what;
+        EXPECT_TRUE(b["total"].is_null()) << what;
+        ASSERT_EQ(a["hits"].size(), b["hits"].size()) << what;
+        for (std::size_t i = 0; i < a["hits"].size(); ++i) {
+          EXPECT_EQ(a["hits"][i]["id"], b["hits"][i]["id"]) << what << " hit " << i;
+          EXPECT_EQ(a["hits"][i]["score"], b["hits"][i]["score"]) << what << " hit " << i;
+        }
+        EXPECT_EQ(a["next_cursor"], b["next_cursor"]) << what;
+        if (a["next_cursor"].is_null()) break;
+        cursor_with = a["next_cursor"].get<std::string>();
+        cursor_without = b["next_cursor"].get<std::string>();
+      }
+    }
+  }
+  // The same in a POST body.
+  auto r = HttpRequest(port_, "POST", "/api/v1/search",
+                       json{{"q", "\"crude oil\""}, {"total", false}, {"facets", json::array()}}
+                           .dump(),
+                       "application/json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(json::parse(r.body)["total"].is_null());
+  EXPECT_FALSE(json::parse(r.body)["hits"].empty());
 }
 
 TEST_F(SearchIntegration, EntitlementsHideASourceFromHitsTotalsAndFacets) {

@@ -65,7 +65,9 @@ async function loadExtras(ctx: AppContext, el: HTMLElement, s: Story): Promise<v
     .sort((a, b) => b.length - a.length).slice(0, 3);
   const q = terms.length ? terms.join(" OR ") : words.join(" OR ");
   if (!q) return;
-  const r = await api<SearchHits>("GET", "/api/v1/search?limit=6&sort=relevance&q=" + encodeURIComponent(q));
+  // Only the hits are shown: no total, no facets (the cheapest search for them).
+  const r = await api<SearchHits>("GET", "/api/v1/search?limit=6&sort=relevance&total=false&facets=&q=" +
+                                         encodeURIComponent(q));
   if (!r.ok) return;
   const hits = r.body.hits.filter((x) => x.id !== s.id).slice(0, 5);
   if (!hits.length) return;

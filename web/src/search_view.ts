@@ -13,7 +13,7 @@ export interface Hit {
   snippet: string; score: number;
 }
 interface SearchResult {
-  total: number; hits: Hit[]; facets: Record<string, { value: string; count: number }[]>;
+  total: number | null; hits: Hit[]; facets: Record<string, { value: string; count: number }[]>;
   next_cursor: string | null; took_ms: number;
 }
 
@@ -76,7 +76,12 @@ export function searchView(ctx: AppContext, query: string, sort: "newest" | "rel
     const q = input.value.trim();
     if (!q) return;
     const params = new URLSearchParams({ q, sort: sortSel.value, facets: FACETS, limit: "50" });
-    if (append && cursor) params.set("cursor", cursor);
+    if (append && cursor) {
+      // The total and facets shown are the first page's: the next pages skip counting them.
+      params.set("cursor", cursor);
+      params.set("total", "false");
+      params.set("facets", "");
+    }
     history.replaceState(null, "", "/search?" + new URLSearchParams({ q, sort: sortSel.value }));
     ctx.setTitle("FIND " + q);
     const r = await api<SearchResult>("GET", "/api/v1/search?" + params);
@@ -91,7 +96,8 @@ export function searchView(ctx: AppContext, query: string, sort: "newest" | "rel
     cursor = r.body.next_cursor;
     more.hidden = !cursor;
     list.setItems(hits);
-    info.textContent = `${r.body.total.toLocaleString("en")} stories · ${r.body.took_ms} ms · sorted by ${sortSel.value}`;
+    if (append) return;
+    info.textContent = `${(r.body.total ?? hits.length).toLocaleString("en")} stories · ${r.body.took_ms} ms · sorted by ${sortSel.value}`;
     renderFacets(facets, r.body.facets, (field, value) => {
       input.value = `${input.value.trim()} ${field}:${fieldValue(value)}`;
       void run(false);
