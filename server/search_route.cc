@@ -34,8 +34,9 @@ struct SearchParams {
   std::string facets = "source";
   std::uint64_t facet_limit = 10;
   // false: no total is counted ("total": null), as Elasticsearch's track_total_hits=false. A
-  // page then costs only the work of finding its hits: with no facets either, a phrase's or a
-  // word's top hits by relevance are found without matching every story that holds the words.
+  // page then costs only the work of finding its hits: with no facets either, a word's or an
+  // AND's top hits (and a two-word phrase's, where its words are frequent) are found without
+  // matching every story that holds the words, and newest first reads only the newest runs.
   bool total = true;
 };
 
