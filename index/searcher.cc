@@ -399,25 +399,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     std::optional<DocList> excluded;  // the documents of the AND's NOT operands, when met
     std::optional<DocList> candidates;
     TermBits candidate_bits;
-    // A phrase's or proximity's checked AND (WordPlan::checks) where its rarest word is not too
-    // rare in the segment (SearchRequest::checked_min_docs); matched whole otherwise, as other
-    // positional queries (decided before the words meet: the meeting would be wasted).
-    bool checked_topk = word_topk && !plan->checks.empty();
-    if (checked_topk) {
-      std::uint64_t rarest = std::numeric_limits<std::uint64_t>::max();
-      for (std::size_t i = 0; i < words.size(); ++i) {
-        std::uint64_t df = 0;
-        for (const auto& [key, found] : forms_found) {
-          if (std::get<0>(key) != seg || std::get<1>(key) != i) continue;
-          for (const TopKWord::Form& f : found) df += f.doc_freq;
-        }
-        rarest = std::min(rarest, df);
-      }
-      if (rarest <= request.checked_min_docs) checked_topk = false;
-    }
-    if (meet && plain && (plan->checks.empty() || checked_topk)) {
-      excluded = NegatedDocs(*seg, plan->negated, now_us);
+    if (meet && plain) {
       std::vector<std::vector<TermRef>> word_terms;
+      std::uint64_t rarest = std::numeric_limits<std::uint64_t>::max();  // its documents
       for (std::size_t i = 0; i < words.size(); ++i) {
         std::vector<TermRef>& terms = word_terms.emplace_back();
         auto add = [&](const std::string& lang) {
@@ -428,13 +412,23 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         } else {
           for (const std::string& lang : seg->languages()) add(lang);
         }
+        std::uint64_t df = 0;
+        for (const TermRef& t : terms) df += t.doc_freq;
+        rarest = std::min(rarest, df);
       }
-      candidates = MeetWords(*seg, word_terms, *excluded, &candidate_bits);
+      // A phrase's or proximity's checked AND (WordPlan::checks) only where its rarest word is
+      // not too rare in the segment (SearchRequest::checked_min_docs); matched whole otherwise,
+      // as other positional queries, and decided before the words meet.
+      if (plan->checks.empty() || rarest > request.checked_min_docs) {
+        excluded = NegatedDocs(*seg, plan->negated, now_us);
+        candidates = MeetWords(*seg, word_terms, *excluded, &candidate_bits);
+      }
     }
     // With the exact total or facets, an AND whose documents are not met is matched
     // set-at-a-time and every match scored: its matches are few (a rare word), or the bitmap
-    // cannot be made, and scoring them costs less than a counting pass and the top-k.
-    const bool unchecked = word_topk && !plan->checks.empty() && (!checked_topk || !candidates);
+    // cannot be made, and scoring them costs less than a counting pass and the top-k. A
+    // checked AND needs the met documents: without them the query is matched whole.
+    const bool unchecked = word_topk && !plan->checks.empty() && !candidates;
     const bool seg_topk =
         word_topk && !unchecked && (!meet || !count_pass || candidates.has_value());
     if (count_apart) {

@@ -784,9 +784,7 @@ class Matcher {
     if (n.kind == Kind::kNear || n.kind == Kind::kWithin || n.kind == Kind::kSame) {
       return CheckProximity(n, d);
     }
-    check_spans_.clear();
-    Spans(n, d, Window{}, check_spans_);
-    return !check_spans_.empty();
+    return HasSpans(n, d);
   }
 
   // The number of live documents matching `n` in [lo_, hi_) (every source visible).
@@ -935,11 +933,14 @@ class Matcher {
   }
 
   std::function<bool(std::uint32_t)> SpansCheck(const Node& n) {
-    return [this, &n](std::uint32_t d) {
-      check_spans_.clear();
-      Spans(n, d, Window{}, check_spans_);
-      return !check_spans_.empty();
-    };
+    return [this, &n](std::uint32_t d) { return HasSpans(n, d); };
+  }
+
+  // Whether n occurs in document d (its positions, in its scope).
+  bool HasSpans(const Node& n, std::uint32_t d) {
+    check_spans_.clear();
+    Spans(n, d, Window{}, check_spans_);
+    return !check_spans_.empty();
   }
 
   // The iterator of the documents matching `n`.
