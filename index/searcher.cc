@@ -376,7 +376,18 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   std::vector<const Segment*> order(segments.begin(), segments.end());
   if ((prune && !relevance) || word_topk) std::reverse(order.begin(), order.end());
 
-  for (const Segment* seg : order) {
+  // A single word's top-k without the total and facets goes over the segments twice: first
+  // each segment's piece of highest bound is scored (SeedWordTopK), then each segment's pass
+  // steps over it. Every pass then starts near the final k-th best instead of at the k-th best
+  // of the segments before it, and skips more of its pieces by their bounds. (Seeding an AND
+  // this way, its candidates of highest bound, cost more than it saved: measured.)
+  const bool seeding = word_topk && prune && words.size() == 1 && order.size() > 1 &&
+                       plan->filters.empty() && plan->negated.empty();
+  std::vector<TopKSegmentQuery::Seed> seeds(seeding ? order.size() : 0);
+  const std::size_t steps = seeding ? 2 * order.size() : order.size();
+  for (std::size_t step = 0; step < steps; ++step) {
+    const bool seed_phase = seeding && step < order.size();
+    const Segment* seg = order[step % order.size()];
     const std::uint32_t n = seg->doc_count();
     // Liveness and entitlement: the entitlement of each source of the segment is asked once,
     // and a segment whose documents are all live and visible needs no check per document.
@@ -431,6 +442,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
     const bool unchecked = word_topk && !plan->checks.empty() && !candidates;
     const bool seg_topk =
         word_topk && !unchecked && (!meet || !count_pass || candidates.has_value());
+    if (seed_phase && !seg_topk) continue;
     if (count_apart) {
       result.total += CountSegment(*seg, *request.query, now_us, all_visible ? nullptr : &visible);
     }
@@ -741,6 +753,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         if (!count_pass) ++result.total;  // the matches visited
         consider(Candidate{time_us, score, 0, seg, d});
       };
+      if (seeding) tq.seed = &seeds[step % order.size()];
+      if (seed_phase) {
+        SeedWordTopK(tq);
+        continue;
+      }
       RunWordTopK(tq);
       RecycleTermBits(candidate_bits);
       continue;

@@ -241,6 +241,9 @@ class StemCursor {
 
 // A single word's docid ranges scored before the docid-order pass.
 constexpr std::size_t kSeedPieces = 4;
+// The pieces SeedWordTopK scores per segment: one (a piece is about 128 documents, each scored
+// while the threshold is low; four per segment of four cost more than they saved).
+constexpr std::size_t kSeedPhasePieces = 1;
 
 // The first entry >= d of a sorted list, from `pos` on (galloping); kNoDoc past the end.
 std::uint32_t Seek(const DocList& l, std::size_t& pos, std::uint32_t d) {
@@ -303,6 +306,11 @@ class WordTopK {
         run_boost_[r] = RecencyBoost(q.now_us, runs_[r].max_time);
       }
     }
+  }
+
+  // SeedWordTopK.
+  void RunSeed() {
+    if (n_ != 0 && q_.conjunctive && Seedable()) q_.seed->ranges = Seed(kSeedPhasePieces);
   }
 
   void Run() {
@@ -460,11 +468,11 @@ class WordTopK {
   // with a cursor of their own, so that the threshold starts near its final value instead of at
   // the segment's first documents' scores and the docid-order pass skips more. Returns the
   // ranges scored, in docid order, for the pass to step over (each document is offered once).
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed() {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> Seed(std::size_t seed_pieces) {
     std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
     StemCursor& w = *words_[0];
     const std::vector<Piece>& pieces = w.pieces();
-    if (pieces.size() <= 2 * kSeedPieces) return ranges;
+    if (pieces.size() <= 2 * seed_pieces) return ranges;
     const double threshold = Threshold();
     std::vector<std::pair<double, std::size_t>> ranked;  // (bound, piece)
     std::uint32_t first = 0;
@@ -478,7 +486,7 @@ class WordTopK {
       }
       first = p.last + 1;
     }
-    const std::size_t take = std::min(kSeedPieces, ranked.size());
+    const std::size_t take = std::min(seed_pieces, ranked.size());
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(take),
                       ranked.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     for (std::size_t r = 0; r < take; ++r) {
@@ -506,15 +514,20 @@ class WordTopK {
     return ranges;
   }
 
+  // A single word with nothing else to check, with bounds to rank its pieces by (Seed).
+  bool Seedable() const {
+    return words_.size() == 1 && words_[0]->bounded() && q_.filters.empty() &&
+           q_.time_ranges.empty() && q_.excluded.empty();
+  }
+
   // The rarest word leads; the others (and the filters) are moved to its candidates.
   void RunAnd() {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> seeded;
-    // Only before there is a threshold (the first segment with matches): later segments start
-    // from the earlier ones' threshold, and seeding them cost more than it saved (measured).
-    if (words_.size() == 1 && words_[0]->bounded() && Threshold() == -kInf &&
-        q_.filters.empty() && q_.time_ranges.empty() && q_.excluded.empty()) {
-      seeded = Seed();
-    }
+    // Seeded by SeedWordTopK; otherwise a single word seeds itself, only before there is a
+    // threshold (the first segment with matches): later segments start from the earlier ones'
+    // threshold, and seeding them then cost more than it saved (measured).
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> own_seed;
+    if (q_.seed == nullptr && Seedable() && Threshold() == -kInf) own_seed = Seed(kSeedPieces);
+    const auto& seeded = q_.seed != nullptr ? q_.seed->ranges : own_seed;
     // A single word: window by window. (The searcher gives it no field filter: a word with
     // one is matched set-at-a-time with it, which costs less.)
     if (words_.size() == 1) {
@@ -936,6 +949,10 @@ class WordTopK {
 }  // namespace
 
 void RunWordTopK(const TopKSegmentQuery& q) { WordTopK(q).Run(); }
+
+void SeedWordTopK(const TopKSegmentQuery& q) {
+  if (q.seed != nullptr) WordTopK(q).RunSeed();
+}
 
 DocList MatchesAmong(const DocList& met, const TopKSegmentQuery& q) {
   const Segment& seg = *q.segment;

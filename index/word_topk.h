@@ -13,9 +13,11 @@
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
 //    until their block bounds in the candidate's length show that it cannot reach the k-th best.
-//  - A single word (with no filter) in the first segment with matches first scores the few
-//    docid ranges of highest bound, with a cursor of their own, so that the threshold starts
-//    nearer its final value; the docid-order pass below then steps over those ranges.
+//  - A single word (with no filter) first scores the docid ranges of highest bound, with a
+//    cursor of their own, so that the threshold starts nearer its final value; the docid-order
+//    pass below then steps over those ranges. Without the total, the searcher has every
+//    segment score its best range before any pass (SeedWordTopK); otherwise the first segment
+//    with matches scores its few best.
 //  - A single word whose forms count in every document: its forms' decoded blocks are taken
 //    as docid and tf arrays a window at a time (up to the first block end among them; merged,
 //    tfs summed, when several forms hold documents there) and checked in a tight loop; its
@@ -92,7 +94,20 @@ struct TopKSegmentQuery {
   // single word's seeded ranges, see above); does
   // entitlement, cursor and tie checks and keeps it.
   std::function<void(std::uint32_t doc, std::int64_t time_us, double score)> offer;
+  // With seeding (SeedWordTopK, then RunWordTopK with the same `seed`): the docid ranges the
+  // seed scored, ascending, which the pass steps over. Without it, a single word seeds itself
+  // when there is no threshold yet (in the first segment with matches).
+  struct Seed {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;
+  };
+  Seed* seed = nullptr;
 };
+
+// Scores a single word's piece of highest bound in the segment (nothing for other queries) and
+// records its docid range in *q.seed. The searcher seeds every segment before any segment's
+// pass, so that each pass starts near the final k-th best instead of at the k-th best of the
+// segments before it, and more of its pieces fall short by their bounds alone.
+void SeedWordTopK(const TopKSegmentQuery& q);
 
 void RunWordTopK(const TopKSegmentQuery& q);
 
