@@ -895,6 +895,42 @@ TermRef DiskSegment::Lookup(std::string_view key) const {
   return {dict_.terms[i].doc_freq, HasPositions(key), i};
 }
 
+std::vector<TermRef> DiskSegment::LookupAscending(const std::vector<std::string>& keys) const {
+  std::vector<TermRef> out;
+  out.reserve(keys.size());
+  std::size_t at = 0;  // the previous key's place: no later key lies before it
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    const std::string_view key = keys[k];
+    std::size_t i = 0;
+    if (k == 0 || at >= terms_ || key < keys[k - 1]) {
+      i = LowerBound(key);
+    } else {
+      // Gallop from the previous place (nearby keys are in cache lines just read), then
+      // search the bracket: the first key not below `key` is in [lo, hi].
+      std::size_t lo = at, step = 1;
+      while (lo + step < terms_ && Key(lo + step) < key) {
+        lo += step;
+        step *= 2;
+      }
+      std::size_t hi = std::min(lo + step, terms_);
+      while (lo < hi) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (Key(mid) < key) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      i = lo;
+    }
+    at = i;
+    out.push_back(i < terms_ && Key(i) == key
+                      ? TermRef{dict_.terms[i].doc_freq, HasPositions(key), i}
+                      : TermRef{});
+  }
+  return out;
+}
+
 std::unique_ptr<PostingCursor> DiskSegment::PostingsOf(const TermRef& term) const {
   if (term.doc_freq == 0 || term.slot >= terms_) return nullptr;
   return PostingsAt(static_cast<std::size_t>(term.slot));

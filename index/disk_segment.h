@@ -42,6 +42,7 @@ class DiskSegment final : public Segment {
   std::uint32_t DocFreq(std::string_view key) const override;
   std::unique_ptr<PostingCursor> Postings(std::string_view key) const override;
   TermRef Lookup(std::string_view key) const override;
+  std::vector<TermRef> LookupAscending(const std::vector<std::string>& keys) const override;
   std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const override;
   bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
   bool StemBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;

@@ -37,7 +37,7 @@ struct ScoredWord {
   std::map<std::string, double> idf_by_language;  // bare words
 };
 
-// Exact-word keys a query word counts as in documents of `language` of one segment.
+// Exact-word keys a query word counts as in documents of `language` of one segment, ascending.
 std::vector<std::string> FormsOf(const Segment& seg, const ScoredWord& w,
                                  const std::string& language) {
   if (w.exact) return {ExactKey(w.word)};
@@ -293,10 +293,11 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         std::uint64_t df = 0;
         for (const Segment* seg : segments) {
           auto& found = forms_found[{seg, i, lang}];
-          for (std::string& key : FormsOf(*seg, w, lang)) {
-            const TermRef t = seg->Lookup(key);
-            found.push_back({std::move(key), 0, t.doc_freq, t});
-            df += t.doc_freq;
+          std::vector<std::string> keys = FormsOf(*seg, w, lang);
+          const std::vector<TermRef> terms = seg->LookupAscending(keys);
+          for (std::size_t f = 0; f < keys.size(); ++f) {
+            found.push_back({std::move(keys[f]), 0, terms[f].doc_freq, terms[f]});
+            df += terms[f].doc_freq;
           }
         }
         w.idf_by_language[lang] = idf(std::min<std::uint64_t>(df, n));

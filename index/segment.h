@@ -247,6 +247,14 @@ class Segment {
   // One dictionary lookup for DocFreq, PostingsOf and WeightBoundsOf (a search touches a term
   // three times: its document frequency for the idf, its postings and its bounds).
   virtual TermRef Lookup(std::string_view key) const = 0;
+  // Lookup of each of `keys`, which ascend. A segment with a sorted dictionary searches each
+  // from the place of the one before: a stem's exact forms lie close together there.
+  virtual std::vector<TermRef> LookupAscending(const std::vector<std::string>& keys) const {
+    std::vector<TermRef> out;
+    out.reserve(keys.size());
+    for (const std::string& k : keys) out.push_back(Lookup(k));
+    return out;
+  }
   // Cursor over the postings of a term found by Lookup; nullptr when absent.
   virtual std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const = 0;
   // Calls fn(key) for every key starting with `prefix` in sorted order until fn returns false.

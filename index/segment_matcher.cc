@@ -285,11 +285,11 @@ class WordIter final : public DocIter {
   WordIter(const Segment& seg, std::vector<Key> keys, std::uint32_t lo, std::uint32_t hi)
       : seg_(seg), keys_(std::move(keys)), lo_(lo), hi_(hi) {
     // One dictionary lookup per form: starting again (Open) and Densify reuse the terms.
-    terms_.reserve(keys_.size());
-    for (const Key& k : keys_) {
-      terms_.push_back(seg_.Lookup(k.key));
-      cost_ += terms_.back().doc_freq;
-    }
+    std::vector<std::string> forms;  // a stem's forms: ascending, language by language
+    forms.reserve(keys_.size());
+    for (const Key& k : keys_) forms.push_back(k.key);
+    terms_ = seg_.LookupAscending(forms);
+    for (const TermRef& t : terms_) cost_ += t.doc_freq;
     Open();
   }
 
@@ -1523,9 +1523,7 @@ class Matcher {
       if (w->exact) {
         terms.push_back(seg_.Lookup(ExactKey(w->word)));
       } else if (languages.size() == 1) {
-        for (const std::string& key : ExactForms(languages[0], w->word)) {
-          terms.push_back(seg_.Lookup(key));
-        }
+        terms = seg_.LookupAscending(ExactForms(languages[0], w->word));
       }
       for (const TermRef& t : terms) op.cost += t.doc_freq;
       op.fill = [this, terms = std::move(terms)](std::uint64_t* bits, const std::uint64_t* where) {
@@ -1592,8 +1590,7 @@ class Matcher {
   DocList FormsUnion(const std::vector<std::string>& keys) const {
     std::vector<TermRef> terms;
     std::size_t total = 0;
-    for (const std::string& key : keys) {
-      const TermRef t = seg_.Lookup(key);
+    for (const TermRef& t : seg_.LookupAscending(keys)) {
       if (t.doc_freq == 0) continue;
       terms.push_back(t);
       total += t.doc_freq;

@@ -902,6 +902,34 @@ void ExpectLowerBoundsOfAllKeys(const DiskSegment& seg) {
       }
     }
   }
+
+  // LookupAscending answers what Lookup answers, key by key: keys and absent keys next to them
+  // in ascending order (some repeated), every 97th key (gallops over long gaps), and the same
+  // probes descending (not ascending: searched one by one).
+  auto expect_lookups = [&](const std::vector<std::string>& probes) {
+    const std::vector<TermRef> got = seg.LookupAscending(probes);
+    ASSERT_EQ(got.size(), probes.size());
+    for (std::size_t i = 0; i < probes.size(); ++i) {
+      const TermRef want = seg.Lookup(probes[i]);
+      ASSERT_EQ(got[i].doc_freq, want.doc_freq) << i << ": " << probes[i];
+      ASSERT_EQ(got[i].slot, want.slot) << i << ": " << probes[i];
+      ASSERT_EQ(got[i].positional, want.positional) << i << ": " << probes[i];
+    }
+  };
+  std::vector<std::string> probes = {""};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i % 2 == 0) probes.push_back(keys[i]);
+    if (i % 5 == 0) probes.push_back(keys[i]);
+    probes.push_back(keys[i] + std::string(1, '\0'));
+  }
+  probes.push_back(keys.back() + "\xff");
+  std::sort(probes.begin(), probes.end());
+  expect_lookups(probes);
+  std::vector<std::string> sparse;
+  for (std::size_t i = 0; i < keys.size(); i += 97) sparse.push_back(keys[i]);
+  expect_lookups(sparse);
+  std::reverse(probes.begin(), probes.end());
+  expect_lookups(probes);
 }
 
 TEST_F(SegmentTest, DictionarySearchFindsWhatLowerBoundFinds) {
