@@ -219,8 +219,10 @@ class DiskCursor final : public PostingCursor {
   }
 
   // Weight bounds: the skip entries' block maxima, or for a list of one block (no skip entry)
-  // each document's own weight.
-  void Bounds(const DocRecord* docs, double avg_length, std::vector<WeightBound>& out) {
+  // each document's own weight, at its length from `docs` or else at the least length of its
+  // code in `codes` (Segment::OneBlock).
+  void Bounds(const DocRecord* docs, const std::uint8_t* codes, double avg_length,
+              std::vector<WeightBound>& out) {
     out.clear();
     if (blocks_ > 1) {
       out.reserve(blocks_);
@@ -233,7 +235,8 @@ class DiskCursor final : public PostingCursor {
       return;
     }
     for (std::uint32_t d = Next(); d != kNoDoc; d = Next()) {
-      const double w = TermWeight(tf(), docs[d].length, avg_length);
+      const std::uint32_t length = docs != nullptr ? docs[d].length : LengthOfCode(codes[d]);
+      const double w = TermWeight(tf(), length, avg_length);
       out.push_back(
           {d, d, std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()), tf()});
     }
@@ -886,7 +889,7 @@ void DiskSegment::AppendPostingsAt(std::size_t i, const DocRemap& remap,
 }
 
 bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& out) const {
-  return WeightBoundsOf(Lookup(key), out);
+  return WeightBoundsOf(Lookup(key), OneBlock::kExactLength, out);
 }
 
 TermRef DiskSegment::Lookup(std::string_view key) const {
@@ -936,7 +939,8 @@ std::unique_ptr<PostingCursor> DiskSegment::PostingsOf(const TermRef& term) cons
   return PostingsAt(static_cast<std::size_t>(term.slot));
 }
 
-bool DiskSegment::WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+bool DiskSegment::WeightBoundsOf(const TermRef& term, OneBlock one_block,
+                                 std::vector<WeightBound>& out) const {
   out.clear();
   const auto i = static_cast<std::size_t>(term.slot);
   if (term.doc_freq == 0 || i >= terms_ || dict_.terms[i].doc_freq == 0) return true;
@@ -946,7 +950,8 @@ bool DiskSegment::WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& 
   DiskCursor cur(postings_ + dict_.terms[i].postings_offset,
                  postings_ + dict_.terms[i + 1].postings_offset, dict_.terms[i].doc_freq, false,
                  doc_count_);
-  cur.Bounds(docs_.data(), avg, out);
+  const bool exact = one_block == OneBlock::kExactLength || length_codes_.size() < doc_count_;
+  cur.Bounds(exact ? docs_.data() : nullptr, length_codes_.data(), avg, out);
   return true;
 }
 

@@ -44,7 +44,8 @@ class DiskSegment final : public Segment {
   TermRef Lookup(std::string_view key) const override;
   std::vector<TermRef> LookupAscending(const std::vector<std::string>& keys) const override;
   std::unique_ptr<PostingCursor> PostingsOf(const TermRef& term) const override;
-  bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
+  bool WeightBoundsOf(const TermRef& term, OneBlock one_block,
+                      std::vector<WeightBound>& out) const override;
   bool StemBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const override;
   // Postings of the i-th key in dictionary order (the order of ForEachKey("")), without a
   // lookup: merges read every key in order. nullptr when it has none.

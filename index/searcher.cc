@@ -801,7 +801,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
           std::fill(lang_w.begin(), lang_w.end(), 0.0);
           std::fill(lang_tf.begin(), lang_tf.end(), 0.0);
           for (const TopKWord::Form& f : forms_found[{seg, i, lang}]) {
-            if (!seg->WeightBoundsOf(f.term, wb)) return false;
+            if (!seg->WeightBoundsOf(f.term, Segment::OneBlock::kExactLength, wb)) return false;
             std::fill(key_w.begin(), key_w.end(), 0.0);
             std::fill(key_tf.begin(), key_tf.end(), 0.0);
             for (const WeightBound& b : wb) {

@@ -247,8 +247,9 @@ class Segment {
   // One dictionary lookup for DocFreq, PostingsOf and WeightBoundsOf (a search touches a term
   // three times: its document frequency for the idf, its postings and its bounds).
   virtual TermRef Lookup(std::string_view key) const = 0;
-  // Lookup of each of `keys`, which ascend. A segment with a sorted dictionary searches each
-  // from the place of the one before: a stem's exact forms lie close together there.
+  // Lookup of each of `keys`. Keys in ascending order are found faster: a segment with a
+  // sorted dictionary searches each from the place of the one before (a stem's exact forms lie
+  // close together there); a key below the one before is searched from the top.
   virtual std::vector<TermRef> LookupAscending(const std::vector<std::string>& keys) const {
     std::vector<TermRef> out;
     out.reserve(keys.size());
@@ -268,9 +269,16 @@ class Segment {
     out.clear();
     return false;
   }
+  // How WeightBoundsOf bounds the documents of a list of one block (which has no skip entry):
+  // each at its own length (the tightest bound), or at the least length of its length code
+  // (LengthCodeColumn: one byte a document that every top-k reads, where the records are read
+  // for few documents; a rare word's documents lie far apart in both).
+  enum class OneBlock { kExactLength, kLengthCode };
   // WeightBounds of a term found by Lookup.
-  virtual bool WeightBoundsOf(const TermRef& term, std::vector<WeightBound>& out) const {
+  virtual bool WeightBoundsOf(const TermRef& term, OneBlock one_block,
+                              std::vector<WeightBound>& out) const {
     (void)term;
+    (void)one_block;
     out.clear();
     return false;
   }

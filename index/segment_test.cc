@@ -595,18 +595,34 @@ TEST_F(SegmentTest, RangesWeightBoundsAndTimeMaxima) {
         }
       }
     }
-    // Every document's weight is within the bound of an entry that covers it.
+    // Every document's weight is within the bound of an entry that covers it, with a list of
+    // one block bounded at each document's length and at its length code.
     std::vector<WeightBound> bounds;
     ASSERT_TRUE(seg.WeightBounds(key, bounds));
-    ASSERT_FALSE(bounds.empty());
-    auto cur = seg.Postings(key);
-    std::size_t e = 0;
-    for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
-      while (e < bounds.size() && bounds[e].last_doc < d) ++e;
-      ASSERT_LT(e, bounds.size()) << key;
-      ASSERT_LE(bounds[e].first_doc, d);
-      ASSERT_GE(bounds[e].weight, TermWeight(cur->tf(), seg.doc(d).length, avg)) << key;
-      ASSERT_GE(bounds[e].max_tf, cur->tf()) << key;
+    std::vector<WeightBound> by_code;
+    ASSERT_TRUE(seg.WeightBoundsOf(seg.Lookup(key), Segment::OneBlock::kLengthCode, by_code));
+    for (const std::vector<WeightBound>* b : {&bounds, &by_code}) {
+      ASSERT_FALSE(b->empty());
+      auto cur = seg.Postings(key);
+      std::size_t e = 0;
+      for (std::uint32_t d = cur->Next(); d != kNoDoc; d = cur->Next()) {
+        while (e < b->size() && (*b)[e].last_doc < d) ++e;
+        ASSERT_LT(e, b->size()) << key;
+        ASSERT_LE((*b)[e].first_doc, d);
+        ASSERT_GE((*b)[e].weight, TermWeight(cur->tf(), seg.doc(d).length, avg)) << key;
+        ASSERT_GE((*b)[e].max_tf, cur->tf()) << key;
+      }
+    }
+    if (seg.Lookup(key).doc_freq <= kBlockSize) {
+      // One document an entry: at its length code the weight is the code's least length's.
+      auto cur = seg.Postings(key);
+      for (const WeightBound& b : by_code) {
+        ASSERT_EQ(cur->Next(), b.first_doc);
+        const std::uint32_t least = LengthOfCode(LengthCode(seg.doc(b.first_doc).length));
+        const double w = TermWeight(cur->tf(), least, avg);
+        ASSERT_EQ(b.weight,
+                  std::nextafter(static_cast<float>(w), std::numeric_limits<float>::max()));
+      }
     }
   }
   const RunStat* runs = seg.Runs();
