@@ -845,6 +845,10 @@ std::size_t DiskSegment::LowerBound(std::string_view key) const {
     const char* to = keys + terms[hi].key_offset;
     for (int line = 0; from < to && line < 8; from += 64, ++line) __builtin_prefetch(from);
   }
+  return KeyBound(key, lo, hi);
+}
+
+std::size_t DiskSegment::KeyBound(std::string_view key, std::size_t lo, std::size_t hi) const {
   while (lo < hi) {
     const std::size_t mid = lo + (hi - lo) / 2;
     if (Key(mid) < key) {
@@ -854,6 +858,11 @@ std::size_t DiskSegment::LowerBound(std::string_view key) const {
     }
   }
   return lo;
+}
+
+TermRef DiskSegment::TermAt(std::size_t i, std::string_view key) const {
+  if (i >= terms_ || Key(i) != key) return {};
+  return {dict_.terms[i].doc_freq, HasPositions(key), i};
 }
 
 std::uint32_t DiskSegment::DocFreq(std::string_view key) const {
@@ -892,11 +901,7 @@ bool DiskSegment::WeightBounds(std::string_view key, std::vector<WeightBound>& o
   return WeightBoundsOf(Lookup(key), OneBlock::kExactLength, out);
 }
 
-TermRef DiskSegment::Lookup(std::string_view key) const {
-  const std::size_t i = LowerBound(key);
-  if (i >= terms_ || Key(i) != key) return {};
-  return {dict_.terms[i].doc_freq, HasPositions(key), i};
-}
+TermRef DiskSegment::Lookup(std::string_view key) const { return TermAt(LowerBound(key), key); }
 
 std::vector<TermRef> DiskSegment::LookupAscending(const std::vector<std::string>& keys) const {
   std::vector<TermRef> out;
@@ -909,27 +914,16 @@ std::vector<TermRef> DiskSegment::LookupAscending(const std::vector<std::string>
       i = LowerBound(key);
     } else {
       // Gallop from the previous place (nearby keys are in cache lines just read), then
-      // search the bracket: the first key not below `key` is in [lo, hi].
+      // search the bracket it ends in, [lo, lo + step].
       std::size_t lo = at, step = 1;
       while (lo + step < terms_ && Key(lo + step) < key) {
         lo += step;
         step *= 2;
       }
-      std::size_t hi = std::min(lo + step, terms_);
-      while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        if (Key(mid) < key) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      i = lo;
+      i = KeyBound(key, lo, std::min(lo + step, terms_));
     }
     at = i;
-    out.push_back(i < terms_ && Key(i) == key
-                      ? TermRef{dict_.terms[i].doc_freq, HasPositions(key), i}
-                      : TermRef{});
+    out.push_back(TermAt(i, key));
   }
   return out;
 }

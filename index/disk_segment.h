@@ -74,6 +74,11 @@ class DiskSegment final : public Segment {
   DiskSegment() = default;
   Status Validate();
   std::string_view Key(std::size_t i) const { return dict_.Key(i); }
+  // The first position in [lo, hi) whose key is not below `key` (hi when none): a binary
+  // search over the keys (LowerBound's last step, LookupAscending's after its gallop).
+  std::size_t KeyBound(std::string_view key, std::size_t lo, std::size_t hi) const;
+  // Lookup's answer for position i, found by a search for `key`.
+  TermRef TermAt(std::size_t i, std::string_view key) const;
   void BuildKeyHeads();
 
   std::string path_;
