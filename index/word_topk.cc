@@ -711,8 +711,7 @@ class WordTopK {
   void ScanWord(const std::vector<PostingCursor*>& cursors, std::uint32_t from, std::uint32_t to,
                 const std::vector<std::pair<std::uint32_t, std::uint32_t>>& seeded,
                 bool regions) {
-    std::vector<std::uint32_t> merged_docs, merged_tfs, scratch_docs, scratch_tfs;
-    std::vector<std::uint32_t> one_docs(cursors.size()), one_tfs(cursors.size());  // see Take
+    WindowBuffers buffers;
     std::vector<std::size_t> filter_pos(q_.filters.size(), 0);
     std::size_t excluded_pos = 0;
     std::size_t seeded_at = 0;
@@ -737,35 +736,11 @@ class WordTopK {
         }
       }
       // Up to the next seeded range and the end of every form's block.
-      std::uint32_t limit = seeded_at < seeded.size() ? seeded[seeded_at].first - 1 : to;
-      for (PostingCursor* c : cursors) {
-        if (c->doc() != kNoDoc) limit = std::min(limit, c->BlockLast());
-      }
+      const std::uint32_t limit =
+          WindowEnd(cursors, seeded_at < seeded.size() ? seeded[seeded_at].first - 1 : to);
       const std::uint32_t* docs = nullptr;
       const std::uint32_t* tfs = nullptr;
-      std::size_t n = 0;
-      for (std::size_t f = 0; f < cursors.size(); ++f) {
-        const std::uint32_t* form_docs = nullptr;
-        const std::uint32_t* form_tfs = nullptr;
-        const std::size_t form_n =
-            Take(*cursors[f], limit, one_docs[f], one_tfs[f], &form_docs, &form_tfs);
-        if (form_n == 0) continue;
-        if (n == 0) {
-          docs = form_docs;
-          tfs = form_tfs;
-          n = form_n;
-          continue;
-        }
-        // Another form in the window: merged into one of two buffers (not the one read).
-        const bool in_merged = docs == merged_docs.data();
-        std::vector<std::uint32_t>& out_docs = in_merged ? scratch_docs : merged_docs;
-        std::vector<std::uint32_t>& out_tfs = in_merged ? scratch_tfs : merged_tfs;
-        out_docs.resize(n + form_n);
-        out_tfs.resize(n + form_n);
-        n = Merge(docs, tfs, n, form_docs, form_tfs, form_n, out_docs.data(), out_tfs.data());
-        docs = out_docs.data();
-        tfs = out_tfs.data();
-      }
+      const std::size_t n = TakeWindow(cursors, limit, buffers, &docs, &tfs);
       for (std::size_t j = 0; j < n; ++j) {
         const std::uint32_t doc = docs[j];
         if (Dead(doc)) continue;
@@ -789,6 +764,56 @@ class WordTopK {
       if (limit >= to) return;
       target = limit + 1;
     }
+  }
+
+  // A window of a word's forms: their documents up to the end of the first block among them.
+  struct WindowBuffers {
+    std::vector<std::uint32_t> merged_docs, merged_tfs, scratch_docs, scratch_tfs;
+    std::vector<std::uint32_t> one_docs, one_tfs;  // see Take
+  };
+  // The window's last docid: `limit`, or the end of a form's decoded block before it.
+  static std::uint32_t WindowEnd(const std::vector<PostingCursor*>& cursors,
+                                 std::uint32_t limit) {
+    for (PostingCursor* c : cursors) {
+      if (c->doc() != kNoDoc) limit = std::min(limit, c->BlockLast());
+    }
+    return limit;
+  }
+  // The forms' documents up to `limit` (WindowEnd) as one docid and tf array (`docs`, `tfs`;
+  // merged, tfs summed, where several forms hold documents there); returns their number.
+  static std::size_t TakeWindow(const std::vector<PostingCursor*>& cursors, std::uint32_t limit,
+                                WindowBuffers& b, const std::uint32_t** docs_out,
+                                const std::uint32_t** tfs_out) {
+    b.one_docs.resize(cursors.size());
+    b.one_tfs.resize(cursors.size());
+    const std::uint32_t* docs = nullptr;
+    const std::uint32_t* tfs = nullptr;
+    std::size_t n = 0;
+    for (std::size_t f = 0; f < cursors.size(); ++f) {
+      const std::uint32_t* form_docs = nullptr;
+      const std::uint32_t* form_tfs = nullptr;
+      const std::size_t form_n =
+          Take(*cursors[f], limit, b.one_docs[f], b.one_tfs[f], &form_docs, &form_tfs);
+      if (form_n == 0) continue;
+      if (n == 0) {
+        docs = form_docs;
+        tfs = form_tfs;
+        n = form_n;
+        continue;
+      }
+      // Another form in the window: merged into one of two buffers (not the one read).
+      const bool in_merged = docs == b.merged_docs.data();
+      std::vector<std::uint32_t>& out_docs = in_merged ? b.scratch_docs : b.merged_docs;
+      std::vector<std::uint32_t>& out_tfs = in_merged ? b.scratch_tfs : b.merged_tfs;
+      out_docs.resize(n + form_n);
+      out_tfs.resize(n + form_n);
+      n = Merge(docs, tfs, n, form_docs, form_tfs, form_n, out_docs.data(), out_tfs.data());
+      docs = out_docs.data();
+      tfs = out_tfs.data();
+    }
+    *docs_out = docs;
+    *tfs_out = tfs;
+    return n;
   }
 
   // A cursor's documents up to `limit` (TakeBlock), or for a cursor that cannot hand out its
@@ -859,6 +884,11 @@ class WordTopK {
       }
     };
     for (auto& word : words_) word->Advance(0);
+    // Each word's forms' cursors, where its forms count in every document (OrWindow).
+    std::vector<std::vector<PostingCursor*>> cursors(w);
+    if (all_bounded_) {
+      for (std::size_t i = 0; i < w; ++i) cursors[i] = words_[i]->Cursors();
+    }
     while (true) {
       const double threshold = Threshold();
       if (threshold != split_at) split(threshold);
@@ -878,6 +908,13 @@ class WordTopK {
           continue;
         }
       }
+      if (essential + 1 == w && !cursors[order[essential]].empty()) {
+        // One essential word: its documents a window at a time (see OrWindow).
+        const std::uint32_t to = OrWindow(cursors[order[essential]], order, essential, d);
+        if (to >= n_) return;
+        next(to);
+        continue;
+      }
       if (Dead(d)) {
         next(d + 1);
         continue;
@@ -886,49 +923,82 @@ class WordTopK {
       // the boost of the run's newest story): most candidates fall short without a read of
       // their exact length, language or time. The score itself is computed exactly below.
       const double norm = CodeNorm(d);
-      const double boost = RunBoost(d);
       double partial = 0;
       for (std::size_t k = essential; k < w; ++k) {
         StemCursor& word = *words_[order[k]];
         tf_[order[k]] = word.doc() == d ? word.Tf() : 0;
         if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
       }
-      // The non-essential words, the largest bound first, each at most its block bound in this
-      // document until looked up: stop as soon as the rest cannot reach the threshold.
-      bool below = false;
-      if (threshold > -kInf && essential > 0) {
-        double rest = 0;
-        for (std::size_t k = 0; k < essential; ++k) {
-          StemCursor& word = *words_[order[k]];
-          bound_[k] = word.DocBound(word.PieceAt(d), norm);
-          rest += bound_[k];
-        }
-        for (std::size_t k = essential; k-- > 0 && !below;) {
-          if ((partial + rest) * boost * kSlack < threshold) {
-            below = true;
-            break;
-          }
-          StemCursor& word = *words_[order[k]];
-          tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
-          rest -= bound_[k];
-          if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
-        }
-        if (!below && (partial + rest) * boost * kSlack < threshold) below = true;
-      } else {
-        for (std::size_t k = 0; k < essential; ++k) {
-          StemCursor& word = *words_[order[k]];
-          tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
-        }
-      }
-      if (below) {
-        next(d + 1);
-        continue;
-      }
-      const std::int64_t time_us = TimeOf(d);
-      const double score = Score(d, time_us, LengthOf(d));
-      if (score >= Threshold()) q_.offer(d, time_us, score);
+      OrCandidate(d, order, essential, partial, norm, threshold);
       next(d + 1);
     }
+  }
+
+  // RunOr with one essential word (the lead): the lead's documents from d to the end of its
+  // first decoded block among its forms, checked in a tight loop against the bound of the
+  // lead's exact tf and the non-essential words' pieces in each document's length code, times
+  // its run's boost; only those the bound keeps look the other words up (OrCandidate). Returns
+  // the docid after the window.
+  std::uint32_t OrWindow(const std::vector<PostingCursor*>& cursors,
+                         const std::vector<std::size_t>& order, std::size_t essential,
+                         std::uint32_t d) {
+    const std::size_t lead = order[essential];
+    const double lead_idf = words_[lead]->MaxIdf();
+    const std::uint32_t limit = WindowEnd(cursors, n_ - 1);
+    const std::uint32_t* docs = nullptr;
+    const std::uint32_t* tfs = nullptr;
+    const std::size_t n = TakeWindow(cursors, limit, window_, &docs, &tfs);
+    double threshold = Threshold();
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t doc = docs[j];
+      if (doc < d || Dead(doc)) continue;
+      const double tf = tfs[j];
+      const double norm = CodeNorm(doc);
+      const double partial = WordScore(lead_idf, tf, norm);
+      double rest = 0;
+      for (std::size_t k = 0; k < essential; ++k) {
+        StemCursor& word = *words_[order[k]];
+        rest += word.DocBound(word.PieceAt(doc), norm);
+      }
+      if ((partial + rest) * RunBoost(doc) * kSlack < threshold) continue;
+      tf_[lead] = tf;
+      OrCandidate(doc, order, essential, partial, norm, threshold);
+      threshold = Threshold();
+    }
+    return limit + 1;
+  }
+
+  // An OR's candidate d, given the essential words' tfs in tf_ and `partial`, the bound of
+  // their score at d's length code (`norm`): the non-essential words, the largest bound first,
+  // each at most its block bound in this document until looked up, stop as soon as the rest
+  // cannot reach the threshold; a candidate that may is scored and offered.
+  void OrCandidate(std::uint32_t d, const std::vector<std::size_t>& order, std::size_t essential,
+                   double partial, double norm, double threshold) {
+    const double boost = RunBoost(d);
+    if (threshold > -kInf && essential > 0) {
+      double rest = 0;
+      for (std::size_t k = 0; k < essential; ++k) {
+        StemCursor& word = *words_[order[k]];
+        bound_[k] = word.DocBound(word.PieceAt(d), norm);
+        rest += bound_[k];
+      }
+      for (std::size_t k = essential; k-- > 0;) {
+        if ((partial + rest) * boost * kSlack < threshold) return;
+        StemCursor& word = *words_[order[k]];
+        tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
+        rest -= bound_[k];
+        if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
+      }
+      if ((partial + rest) * boost * kSlack < threshold) return;
+    } else {
+      for (std::size_t k = 0; k < essential; ++k) {
+        StemCursor& word = *words_[order[k]];
+        tf_[order[k]] = word.Advance(d) == d ? word.Tf() : 0;
+      }
+    }
+    const std::int64_t time_us = TimeOf(d);
+    const double score = Score(d, time_us, LengthOf(d));
+    if (score >= Threshold()) q_.offer(d, time_us, score);
   }
 
   const TopKSegmentQuery& q_;
@@ -947,6 +1017,7 @@ class WordTopK {
   double code_norm_[256];          // BoundNorm(LengthOfCode(c)), when code_col_
   bool all_bounded_ = false;       // every word has pieces
   std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
+  WindowBuffers window_;           // OrWindow's
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();
