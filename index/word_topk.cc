@@ -884,14 +884,22 @@ class WordTopK {
       }
     };
     for (auto& word : words_) word->Advance(0);
-    // Each word's forms' cursors, where its forms count in every document (OrWindow).
+    // Each word's forms' cursors, where its forms count in every document (OrWindows).
     std::vector<std::vector<PostingCursor*>> cursors(w);
     if (all_bounded_) {
       for (std::size_t i = 0; i < w; ++i) cursors[i] = words_[i]->Cursors();
     }
+    // Whether every essential word has its cursors (OrWindows), since the last split.
+    bool windowed = false;
     while (true) {
       const double threshold = Threshold();
-      if (threshold != split_at) split(threshold);
+      if (threshold != split_at) {
+        split(threshold);
+        windowed = essential < w;
+        for (std::size_t k = essential; k < w; ++k) {
+          windowed = windowed && !cursors[order[k]].empty();
+        }
+      }
       if (essential >= w) return;
       std::uint32_t d = kNoDoc;
       for (std::size_t k = essential; k < w; ++k) d = std::min(d, words_[order[k]]->doc());
@@ -908,9 +916,8 @@ class WordTopK {
           continue;
         }
       }
-      if (essential + 1 == w && !cursors[order[essential]].empty()) {
-        // One essential word: its documents a window at a time (see OrWindow).
-        const std::uint32_t to = OrWindow(cursors[order[essential]], order, essential, d);
+      if (windowed) {
+        const std::uint32_t to = OrWindows(cursors, order, essential);
         if (to >= n_) return;
         next(to);
         continue;
@@ -934,34 +941,51 @@ class WordTopK {
     }
   }
 
-  // RunOr with one essential word (the lead): the lead's documents from d to the end of its
-  // first decoded block among its forms, checked in a tight loop against the bound of the
-  // lead's exact tf and the non-essential words' pieces in each document's length code, times
-  // its run's boost; only those the bound keeps look the other words up (OrCandidate). Returns
-  // the docid after the window.
-  std::uint32_t OrWindow(const std::vector<PostingCursor*>& cursors,
-                         const std::vector<std::size_t>& order, std::size_t essential,
-                         std::uint32_t d) {
-    const std::size_t lead = order[essential];
-    const double lead_idf = words_[lead]->MaxIdf();
-    const std::uint32_t limit = WindowEnd(cursors, n_ - 1);
-    const std::uint32_t* docs = nullptr;
-    const std::uint32_t* tfs = nullptr;
-    const std::size_t n = TakeWindow(cursors, limit, window_, &docs, &tfs);
+  // RunOr's essential words' documents a window at a time (up to the end of the first of their
+  // forms' decoded blocks), each bounded in a tight loop by the essential words' exact tfs and
+  // the others' pieces at its length code, times its run's boost; only those the bound keeps
+  // look the others up (OrCandidate). Returns the docid after the window.
+  std::uint32_t OrWindows(const std::vector<std::vector<PostingCursor*>>& cursors,
+                          const std::vector<std::size_t>& order, std::size_t essential) {
+    const std::size_t w = order.size();
+    std::uint32_t limit = n_ - 1;
+    for (std::size_t k = essential; k < w; ++k) limit = WindowEnd(cursors[order[k]], limit);
+    window_runs_.clear();
+    if (windows_.size() < w) windows_.resize(w);
+    for (std::size_t k = essential; k < w; ++k) {
+      const std::size_t i = order[k];
+      tf_[i] = 0;  // a word without documents in the window stays at 0
+      WindowRun r;
+      r.word = i;
+      r.idf = words_[i]->MaxIdf();
+      r.n = TakeWindow(cursors[i], limit, windows_[i], &r.docs, &r.tfs);
+      if (r.n != 0) window_runs_.push_back(r);
+    }
     double threshold = Threshold();
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::uint32_t doc = docs[j];
-      if (doc < d || Dead(doc)) continue;
-      const double tf = tfs[j];
+    while (true) {
+      std::uint32_t doc = kNoDoc;
+      for (const WindowRun& r : window_runs_) {
+        if (r.at < r.n) doc = std::min(doc, r.docs[r.at]);
+      }
+      if (doc == kNoDoc) break;
       const double norm = CodeNorm(doc);
-      const double partial = WordScore(lead_idf, tf, norm);
+      double partial = 0;
+      for (WindowRun& r : window_runs_) {
+        if (r.at < r.n && r.docs[r.at] == doc) {
+          const double tf = r.tfs[r.at++];
+          tf_[r.word] = tf;
+          partial += WordScore(r.idf, tf, norm);
+        } else {
+          tf_[r.word] = 0;
+        }
+      }
+      if (Dead(doc)) continue;
       double rest = 0;
       for (std::size_t k = 0; k < essential; ++k) {
         StemCursor& word = *words_[order[k]];
         rest += word.DocBound(word.PieceAt(doc), norm);
       }
       if ((partial + rest) * RunBoost(doc) * kSlack < threshold) continue;
-      tf_[lead] = tf;
       OrCandidate(doc, order, essential, partial, norm, threshold);
       threshold = Threshold();
     }
@@ -1017,7 +1041,16 @@ class WordTopK {
   double code_norm_[256];          // BoundNorm(LengthOfCode(c)), when code_col_
   bool all_bounded_ = false;       // every word has pieces
   std::vector<double> bound_;      // RunOr: the non-essential words' bounds in a candidate
-  WindowBuffers window_;           // OrWindow's
+  // OrWindows': an essential word's documents in the window, and the next one's index.
+  struct WindowRun {
+    const std::uint32_t* docs = nullptr;
+    const std::uint32_t* tfs = nullptr;
+    std::size_t n = 0, at = 0;
+    double idf = 0;
+    std::size_t word = 0;
+  };
+  std::vector<WindowRun> window_runs_;
+  std::vector<WindowBuffers> windows_;  // per word
   std::vector<double> run_boost_;  // the boost of each run's newest story
   std::uint32_t checked_end_ = 0;  // SkippableRegion: the last region that could not be skipped
   double checked_threshold_ = std::numeric_limits<double>::quiet_NaN();

@@ -13,10 +13,11 @@
 //    cannot beat the k-th best score is non-essential: only documents of the essential words are
 //    visited, and the non-essential ones are looked up per candidate, the largest bound first,
 //    until their block bounds in the candidate's length show that it cannot reach the k-th best.
-//    Where one word is left essential (its forms counting in every document), its documents
-//    are taken a window at a time (up to the end of a decoded block, as a single word's below)
-//    and bounded in a tight loop: its exact tf and the others' pieces at each document's length
-//    code, times its run's boost; only those the bound keeps look the others up.
+//    Where the essential words' forms count in every document, their documents are taken a
+//    window at a time (up to the end of the first of their decoded blocks, as a single word's
+//    below) and bounded in a tight loop: their exact tfs and the others' pieces at each
+//    document's length code, times its run's boost; only those the bound keeps look the
+//    others up.
 //  - A single word (with no filter) first scores the docid ranges of highest bound, with a
 //    cursor of their own, so that the threshold starts nearer its final value; the docid-order
 //    pass below then steps over those ranges. Without the total, the searcher has every
