@@ -936,7 +936,9 @@ class WordTopK {
         tf_[order[k]] = word.doc() == d ? word.Tf() : 0;
         if (tf_[order[k]] != 0) partial += WordScore(word.MaxIdf(), tf_[order[k]], norm);
       }
-      OrCandidate(d, order, essential, partial, norm, threshold);
+      const bool bounded = threshold > -kInf && essential > 0;
+      const double rest = bounded ? RestBound(d, order, essential, norm) : 0;
+      OrCandidate(d, order, essential, partial, rest, norm, threshold);
       next(d + 1);
     }
   }
@@ -980,32 +982,36 @@ class WordTopK {
         }
       }
       if (Dead(doc)) continue;
-      double rest = 0;
-      for (std::size_t k = 0; k < essential; ++k) {
-        StemCursor& word = *words_[order[k]];
-        rest += word.DocBound(word.PieceAt(doc), norm);
-      }
+      const double rest = RestBound(doc, order, essential, norm);
       if ((partial + rest) * RunBoost(doc) * kSlack < threshold) continue;
-      OrCandidate(doc, order, essential, partial, norm, threshold);
+      OrCandidate(doc, order, essential, partial, rest, norm, threshold);
       threshold = Threshold();
     }
     return limit + 1;
   }
 
+  // The non-essential words' block bounds in document d at length normalisation `norm`, each
+  // kept in bound_ for OrCandidate; returns their sum.
+  double RestBound(std::uint32_t d, const std::vector<std::size_t>& order, std::size_t essential,
+                   double norm) {
+    double rest = 0;
+    for (std::size_t k = 0; k < essential; ++k) {
+      StemCursor& word = *words_[order[k]];
+      bound_[k] = word.DocBound(word.PieceAt(d), norm);
+      rest += bound_[k];
+    }
+    return rest;
+  }
+
   // An OR's candidate d, given the essential words' tfs in tf_ and `partial`, the bound of
-  // their score at d's length code (`norm`): the non-essential words, the largest bound first,
-  // each at most its block bound in this document until looked up, stop as soon as the rest
-  // cannot reach the threshold; a candidate that may is scored and offered.
+  // their score at d's length code (`norm`), and the non-essential words' bounds (RestBound:
+  // `rest`, bound_): those words, the largest bound first, each at most its block bound in
+  // this document until looked up, stop as soon as the rest cannot reach the threshold; a
+  // candidate that may is scored and offered.
   void OrCandidate(std::uint32_t d, const std::vector<std::size_t>& order, std::size_t essential,
-                   double partial, double norm, double threshold) {
+                   double partial, double rest, double norm, double threshold) {
     const double boost = RunBoost(d);
     if (threshold > -kInf && essential > 0) {
-      double rest = 0;
-      for (std::size_t k = 0; k < essential; ++k) {
-        StemCursor& word = *words_[order[k]];
-        bound_[k] = word.DocBound(word.PieceAt(d), norm);
-        rest += bound_[k];
-      }
       for (std::size_t k = essential; k-- > 0;) {
         if ((partial + rest) * boost * kSlack < threshold) return;
         StemCursor& word = *words_[order[k]];
