@@ -36,6 +36,7 @@ class StemCursor {
   StemCursor(const Segment& seg, const TopKWord& w, double avg_length, bool bounds = true,
              const std::vector<std::vector<std::uint64_t>>* bits = nullptr)
       : seg_(seg), idf_(w.idf) {
+    forms_.reserve(w.forms.size());
     bool any_language = true;
     for (std::size_t i = 0; i < w.forms.size(); ++i) {
       const TopKWord::Form& form = w.forms[i];
@@ -183,6 +184,7 @@ class StemCursor {
     // A language with stem bounds takes them instead of its forms' (a document counts a form
     // only in the form's language, so each list bounds the word in its own documents).
     std::vector<std::vector<WeightBound>> lists;
+    lists.reserve(w.stems.size() + w.forms.size());
     std::vector<int> stem_languages;
     for (const TopKWord::Stem& stem : w.stems) {
       std::vector<WeightBound> l;
@@ -208,6 +210,9 @@ class StemCursor {
       }
     }
     std::vector<std::size_t> at(lists.size(), 0);
+    std::size_t entries = 0;
+    for (const std::vector<WeightBound>& l : lists) entries += l.size();
+    pieces_.reserve(entries + 1);  // about a piece per entry (the forms' blocks mostly align)
     for (std::uint32_t p = 0; p < n;) {
       std::uint32_t last = n - 1;
       double tf = 0, weight = 0;
