@@ -88,14 +88,25 @@ constexpr bool kCacheCursors = false;
 #else
 constexpr bool kCacheCursors = true;
 #endif
+constexpr std::size_t kCachedCursors = 128;
+// Trivially destructible, so that it stays usable while the thread's other objects are
+// destroyed; CursorCacheCloser frees what it holds when the thread ends and closes it, and a
+// cursor freed after that goes back to the allocator.
 struct CursorCache {
-  std::vector<void*> free;
-  ~CursorCache() {
-    for (void* p : free) ::operator delete(p);
-  }
+  void* free[kCachedCursors] = {};
+  std::size_t count = 0;
+  bool closed = false;
 };
 thread_local CursorCache cursor_cache;
-constexpr std::size_t kCachedCursors = 128;
+struct CursorCacheCloser {
+  ~CursorCacheCloser() {
+    CursorCache& c = cursor_cache;
+    for (std::size_t i = 0; i < c.count; ++i) ::operator delete(c.free[i]);
+    c.count = 0;
+    c.closed = true;
+  }
+};
+thread_local CursorCacheCloser cursor_cache_closer;
 
 class DiskCursor final : public PostingCursor {
  public:
@@ -103,18 +114,15 @@ class DiskCursor final : public PostingCursor {
   // few kilobytes (its decoded block): too large for malloc's per-thread cache, so each cost a
   // trip through its bins. They are kept for reuse on their thread instead.
   static void* operator new(std::size_t size) {
-    std::vector<void*>& free = cursor_cache.free;
-    if (kCacheCursors && size == sizeof(DiskCursor) && !free.empty()) {
-      void* p = free.back();
-      free.pop_back();
-      return p;
-    }
+    CursorCache& c = cursor_cache;
+    if (kCacheCursors && size == sizeof(DiskCursor) && c.count > 0) return c.free[--c.count];
     return ::operator new(size);
   }
   static void operator delete(void* p, std::size_t size) {
-    std::vector<void*>& free = cursor_cache.free;
-    if (kCacheCursors && size == sizeof(DiskCursor) && free.size() < kCachedCursors) {
-      free.push_back(p);
+    CursorCache& c = cursor_cache;
+    if (kCacheCursors && size == sizeof(DiskCursor) && !c.closed && c.count < kCachedCursors) {
+      if (c.count == 0) (void)&cursor_cache_closer;  // registers the thread's clean-up
+      c.free[c.count++] = p;
       return;
     }
     ::operator delete(p);
