@@ -11,6 +11,8 @@
 #include <cstring>
 #include <limits>
 
+#include <sanitizer/asan_interface.h>  // ASAN_POISON_MEMORY_REGION: no-ops without ASan
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -76,18 +78,8 @@ bool AnyBit(const std::uint64_t* w, std::uint32_t a, std::uint32_t b) {
 }
 
 // Freed cursors kept for the next ones made on the same thread (see DiskCursor::operator new),
-// at most kCachedCursors of them (about 300 KB). Not under AddressSanitizer, which should see
-// every cursor's memory freed.
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DATELINE_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(DATELINE_ASAN)
-constexpr bool kCacheCursors = false;
-#else
-constexpr bool kCacheCursors = true;
-#endif
+// at most kCachedCursors of them (about 300 KB). Under AddressSanitizer a kept cursor's memory
+// is poisoned until it is handed out again, so a use after its delete is still reported.
 constexpr std::size_t kCachedCursors = 128;
 // Trivially destructible, so that it stays usable while the thread's other objects are
 // destroyed; CursorCacheCloser frees what it holds when the thread ends and closes it, and a
@@ -95,13 +87,17 @@ constexpr std::size_t kCachedCursors = 128;
 struct CursorCache {
   void* free[kCachedCursors] = {};
   std::size_t count = 0;
+  std::size_t size = 0;  // of each (a cursor's)
   bool closed = false;
 };
 thread_local CursorCache cursor_cache;
 struct CursorCacheCloser {
   ~CursorCacheCloser() {
     CursorCache& c = cursor_cache;
-    for (std::size_t i = 0; i < c.count; ++i) ::operator delete(c.free[i]);
+    for (std::size_t i = 0; i < c.count; ++i) {
+      ASAN_UNPOISON_MEMORY_REGION(c.free[i], c.size);
+      ::operator delete(c.free[i]);
+    }
     c.count = 0;
     c.closed = true;
   }
@@ -115,13 +111,19 @@ class DiskCursor final : public PostingCursor {
   // trip through its bins. They are kept for reuse on their thread instead.
   static void* operator new(std::size_t size) {
     CursorCache& c = cursor_cache;
-    if (kCacheCursors && size == sizeof(DiskCursor) && c.count > 0) return c.free[--c.count];
+    if (size == sizeof(DiskCursor) && c.count > 0) {
+      void* p = c.free[--c.count];
+      ASAN_UNPOISON_MEMORY_REGION(p, size);
+      return p;
+    }
     return ::operator new(size);
   }
   static void operator delete(void* p, std::size_t size) {
     CursorCache& c = cursor_cache;
-    if (kCacheCursors && size == sizeof(DiskCursor) && !c.closed && c.count < kCachedCursors) {
+    if (size == sizeof(DiskCursor) && !c.closed && c.count < kCachedCursors) {
       if (c.count == 0) (void)&cursor_cache_closer;  // registers the thread's clean-up
+      ASAN_POISON_MEMORY_REGION(p, size);
+      c.size = size;
       c.free[c.count++] = p;
       return;
     }
