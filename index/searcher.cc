@@ -13,7 +13,6 @@
 
 #include "index/analyzed_story.h"
 #include "index/bit_count.h"
-#include "index/block_codec.h"
 #include "index/bm25.h"
 #include "index/page_cursor.h"
 #include "index/segment_matcher.h"
@@ -736,14 +735,13 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
         for (std::size_t l = 0; l < languages.size(); ++l) {
           tw.idf.push_back(w.idf_by_language.at(languages[l]));
           const std::vector<TopKWord::Form>& found = forms_found[{seg, i, languages[l]}];
-          // A segment keeps a stem's bounds only for two forms or more, one of them in more
-          // than a block of documents (docs/formats/index-segment.md): no lookup otherwise
-          // (a sixth of the lookups on news; a lookup misses the cache a few times).
-          const bool bounds_kept =
-              found.size() >= 2 && std::any_of(found.begin(), found.end(), [](const auto& f) {
-                return f.doc_freq > kBlockSize;
-              });
-          if (bounds_kept) {
+          // No lookup where the segment cannot keep the stem's bounds (a sixth of the lookups
+          // on news; a lookup misses the cache a few times).
+          std::uint64_t most_docs = 0;
+          for (const TopKWord::Form& f : found) {
+            most_docs = std::max<std::uint64_t>(most_docs, f.doc_freq);
+          }
+          if (StemBoundsKept(found.size(), most_docs)) {
             const TermRef stem =
                 seg->Lookup(StemBoundKey(languages[l], CachedStem(w.word, languages[l])));
             if (stem.doc_freq != 0) tw.stems.push_back({static_cast<int>(l), stem});

@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "index/block_codec.h"
+
 namespace dateline::index {
 
 inline constexpr char kExactTerm = '\x01';
@@ -55,6 +57,12 @@ inline std::string StemBoundKey(std::string_view lang, std::string_view stem) {
   std::string k = StemFormPrefix(lang, stem);
   k[0] = kStemBound;
   return k;
+}
+// Whether a segment file keeps a stem's bounds (its StemBoundKey) in a language: its words there
+// are two or more and the most frequent is in more than kBlockSize documents (one posting block).
+// The writer keeps them by this rule; a reader asks for them only where it holds.
+inline bool StemBoundsKept(std::size_t words, std::uint64_t most_word_docs) {
+  return words >= 2 && most_word_docs > kBlockSize;
 }
 inline bool HasPositions(std::string_view key) { return !key.empty() && key[0] == kExactTerm; }
 

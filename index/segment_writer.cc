@@ -266,7 +266,8 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     const std::string* stem = nullptr;  // lang kSep stem kSep
     std::uint16_t language = 0;
     std::size_t words_left = 0;
-    bool large = false;  // one of its words has a list of more than one block
+    std::size_t words = 0;        // its words (0x04 keys)
+    std::uint64_t most_docs = 0;  // the longest of their lists (StemBoundsKept)
     bool done = false;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;  // (docid, tf), by docid
     std::string entries;                                           // StemBoundEntry each
@@ -277,13 +278,14 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
   // order too, so the words are found by walking this list along with them (no hashing).
   std::vector<std::pair<std::string_view, std::uint32_t>> word_stems;
   for (const auto& [stem, words] : stem_words) {
-    if (words.size() < 2) continue;
+    if (!StemBoundsKept(words.size(), std::numeric_limits<std::uint64_t>::max())) continue;
     const auto lang = language_ord.find(stem.substr(0, stem.find(kSep)));
     if (lang == language_ord.end()) continue;
     StemBounds& sb = stems.emplace_back();
     sb.stem = &stem;
     sb.language = lang->second;
     sb.words_left = words.size();
+    sb.words = words.size();
     for (const std::string& w : words) {
       word_stems.emplace_back(w, static_cast<std::uint32_t>(stems.size() - 1));
     }
@@ -325,7 +327,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
     sb.done = true;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> merged;
     merged.swap(sb.merged);  // freed on return
-    if (!sb.large || merged.empty()) return;
+    if (!StemBoundsKept(sb.words, sb.most_docs) || merged.empty()) return;
     std::size_t n = 0;  // merged[0, n): one entry per document, tfs summed
     for (std::size_t i = 0; i < merged.size(); ++i) {
       if (n > 0 && merged[n - 1].first == merged[i].first) {
@@ -420,7 +422,7 @@ Result<WrittenSegment> WriteSegment(const std::vector<SegmentInput>& inputs,
       for (; word_stem_at < word_stems.size() && word_stems[word_stem_at].first == key;
            ++word_stem_at) {
         StemBounds& sb = stems[word_stems[word_stem_at].second];
-        sb.large = sb.large || pdocs.size() > kBlockSize;
+        sb.most_docs = std::max<std::uint64_t>(sb.most_docs, pdocs.size());
         const std::size_t before = sb.merged.size();
         for (std::size_t j = 0; j < pdocs.size(); ++j) {
           if (doc_languages[pdocs[j]] == sb.language) sb.merged.emplace_back(pdocs[j], ptfs[j]);
