@@ -9,6 +9,7 @@
 
 #ifdef DATELINE_BENCH_HAVE_INDEX
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,18 @@ class DatelineEngine final : public SearchEngine {
 
   std::uint64_t Count(std::size_t q) override { return Run(q, Order::kNewest, 1, true).total; }
 
+  bool SupportsKnownBar() const override { return true; }
+
+  double RelevanceBar(std::size_t q, std::size_t k) override {
+    const index::SearchResult r = Run(q, Order::kRelevance, k + 1, false);
+    if (r.hits.size() <= k) return -std::numeric_limits<double>::infinity();
+    return r.hits.back().score * (1 - 1e-9);  // scores are positive
+  }
+
+  std::size_t TopKFromBar(std::size_t q, std::size_t k, double bar) override {
+    return Run(q, Order::kRelevance, k, false, {}, bar).hits.size();
+  }
+
   std::string Notes() const override {
     if (!index_) return {};
     const IndexStats s = index_->Stats();
@@ -77,7 +90,8 @@ class DatelineEngine final : public SearchEngine {
   using IndexStats = index::IndexStats;
 
   index::SearchResult Run(std::size_t q, Order order, std::size_t k, bool count_total,
-                          std::vector<std::string> facets = {}) {
+                          std::vector<std::string> facets = {},
+                          double known_bar = -std::numeric_limits<double>::infinity()) {
     query::ParseResult parsed = query::Parse(text_[q]);
     if (!parsed.ok()) {
       throw BenchError("dateline: cannot parse " + text_[q] + ": " + parsed.error().message);
@@ -88,6 +102,7 @@ class DatelineEngine final : public SearchEngine {
     req.limit = k;
     req.count_total = count_total;
     req.facets = std::move(facets);
+    req.known_bar = known_bar;
     auto r = index_->Search(req);
     if (!r.ok()) throw BenchError("dateline: search " + text_[q] + ": " + r.status().ToString());
     return std::move(r).value();

@@ -70,6 +70,10 @@ search:
                           timing per query; more steadies the p50s on a shared box)
   --rounds N              rounds of query timings, the engines taking turns round by round
                           (default 3; --smoke: 1); each query's median over them is kept
+  --known-bar             first time Dateline's relevance top-10 of each class as run and
+                          started from the query's own final bar (its 11th best score),
+                          alternating --rounds times: what no tighter bound or earlier
+                          threshold could save
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
@@ -127,6 +131,8 @@ int main(int argc, char** argv) {
         return 0;
       } else if (a == "--smoke") {
         o.smoke = true;
+      } else if (a == "--known-bar") {
+        o.search_known_bar = true;
       } else if (a == "--runs") {
         o.runs = static_cast<int>(ToSize(a, value()));
         if (o.runs < 1) throw BenchError("--runs must be at least 1");

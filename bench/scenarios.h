@@ -40,6 +40,7 @@ struct Options {
   std::size_t search_rounds = 3;        // rounds of timings, engines taking turns (medians kept)
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
   std::vector<std::string> search_classes;  // query classes run (empty: all)
+  bool search_known_bar = false;  // also time Dateline's relevance top-k from each query's bar
 
   // alerts
   std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -226,6 +227,66 @@ std::optional<std::string> ReadLine(int fd) {
   }
 }
 
+// --known-bar: Dateline's relevance top-k of each class timed as run and started from each
+// query's own final bar, the two alternating query by query, `rounds` times; prints each
+// class's p50s and the ratios of the per-query medians.
+void KnownBarReport(const Options& o, SearchEngine& engine,
+                    const std::vector<BenchQuery>& queries) {
+  std::vector<double> bar(queries.size());
+  for (std::size_t q = 0; q < queries.size(); ++q) bar[q] = engine.RelevanceBar(q, kTopK);
+  std::printf("\nknown bar: Dateline's relevance top-%zu as run and from each query's final bar"
+              " (%zu rounds, alternating; per-query medians)\n",
+              kTopK, o.search_rounds);
+  std::printf("  %-9s %12s %14s %12s %12s\n", "class", "p50 as run", "p50 from bar",
+              "sum ratio", "geo-mean");
+  for (std::size_t c = 0; c < kQueryClassCount; ++c) {
+    const auto cls = static_cast<QueryClass>(c);
+    if (!o.search_classes.empty() &&
+        std::find(o.search_classes.begin(), o.search_classes.end(), QueryClassName(cls)) ==
+            o.search_classes.end()) {
+      continue;
+    }
+    std::vector<std::size_t> qs;
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      if (queries[q].cls == cls) qs.push_back(q);
+    }
+    if (qs.empty()) continue;
+    std::vector<std::vector<double>> as_run(qs.size()), from_bar(qs.size());
+    for (std::size_t r = 0; r < o.search_rounds; ++r) {
+      for (std::size_t i = 0; i < qs.size(); ++i) {
+        for (int side = 0; side < 2; ++side) {
+          const bool known = (side == 0) == ((r + i) % 2 == 0);
+          const auto t0 = Clock::now();
+          const std::size_t hits = known ? engine.TopKFromBar(qs[i], kTopK, bar[qs[i]])
+                                         : engine.TopK(qs[i], Order::kRelevance, kTopK);
+          (known ? from_bar : as_run)[i].push_back(MicrosSince(t0));
+          if (known && hits != engine.TopK(qs[i], Order::kRelevance, kTopK)) {
+            throw BenchError("--known-bar: query " + std::to_string(qs[i]) +
+                             " found other hits from its bar");
+          }
+        }
+      }
+    }
+    auto median = [](std::vector<double> v) {
+      std::sort(v.begin(), v.end());
+      return v[v.size() / 2];
+    };
+    std::vector<double> a, b;
+    double sum_a = 0, sum_b = 0, log_ratio = 0;
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      a.push_back(median(as_run[i]));
+      b.push_back(median(from_bar[i]));
+      sum_a += a.back();
+      sum_b += b.back();
+      log_ratio += std::log(b.back() / a.back());
+    }
+    std::printf("  %-9s %9.0f µs %11.0f µs %12.2f %12.2f\n", QueryClassName(cls), median(a),
+                median(b), sum_b / sum_a, std::exp(log_ratio / static_cast<double>(qs.size())));
+  }
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
 // The child's side: indexes and reopens, and reports that; then times a round of queries for
 // every "q" the parent sends and reports it; on "x" (or the end of input) reports its peak
 // memory since the reopen, and ends. Each report is one line of JSON.
@@ -236,7 +297,10 @@ int ChildMain(const Options& o, const std::string& name, const CorpusGenerator& 
                                            : name == "xapian" ? MakeXapianEngine()
                                                               : MakeFts5Engine();
     TempDir dir(o.tmp_dir);
-    if (!WriteLine(reports, IndexAndReopen(o, *engine, gen, queries, dir).dump())) return 1;
+    const json indexed = IndexAndReopen(o, *engine, gen, queries, dir);
+    // Printed before the parent hears of the index, while it waits: no lines interleave.
+    if (o.search_known_bar && engine->SupportsKnownBar()) KnownBarReport(o, *engine, queries);
+    if (!WriteLine(reports, indexed.dump())) return 1;
     for (;;) {
       const std::optional<std::string> command = ReadLine(commands);
       if (command && *command == "q") {

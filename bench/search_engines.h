@@ -53,6 +53,15 @@ class SearchEngine {
   // The exact number of stories matching query `q`.
   virtual std::uint64_t Count(std::size_t q) = 0;
 
+  // For --known-bar: whether relevance top-k can start from a known bar; the bar of query q's
+  // relevance top-k (its (k + 1)-th best score, just under, or -infinity with fewer matches);
+  // and that top-k started from `bar`, returning how many hits came back.
+  virtual bool SupportsKnownBar() const { return false; }
+  virtual double RelevanceBar(std::size_t /*q*/, std::size_t /*k*/) { return 0; }
+  virtual std::size_t TopKFromBar(std::size_t /*q*/, std::size_t /*k*/, double /*bar*/) {
+    return 0;
+  }
+
   // Anything worth a line in the report after indexing ("3 segments"), or "".
   virtual std::string Notes() const { return {}; }
 };

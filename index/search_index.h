@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,12 @@ struct SearchRequest {
   // documents; below, matching it whole costs less than the top-k's set-up (measured at 200,000
   // and 1,000,000 stories). Tests lower it to run every such query through the checks.
   std::uint64_t checked_min_docs = 3000;
+  // Relevance top-k without the total and facets: a score that the bar (the (limit + 1)-th
+  // best score) is known to reach, so that the top-k starts from it instead of from nothing.
+  // Matches scoring below it may be left out. For measurement: `dateline-bench search
+  // --known-bar` gives each query its own final bar, to show what no better bound or earlier
+  // threshold could save.
+  double known_bar = -std::numeric_limits<double>::infinity();
 };
 
 struct Hit {

@@ -322,7 +322,9 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
   Candidate bar{};
   bool have_bar = false;
-  double threshold = -std::numeric_limits<double>::infinity();  // bar.score once have_bar
+  // bar.score once have_bar; before, the known bar (SearchRequest::known_bar) where the top-k
+  // prunes.
+  double threshold = -std::numeric_limits<double>::infinity();
   // Keeps the `keep` best; `bar` becomes the worst of them: a candidate that is not better can
   // never be among the final `keep`.
   auto trim = [&] {
@@ -369,6 +371,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   // and for an AND of several words (its candidates come in docid order).
   if (plan && !plan->checks.empty() && (!prune || words.size() < 2)) plan.reset();
   const bool word_topk = plan.has_value();
+  if (relevance && prune) threshold = request.known_bar;
   const bool count_pass = word_topk && !prune;
   // The word top-k meets an AND's words in one bitmap (below).
   const bool meet = word_topk && plan->conjunctive && words.size() > 1;
