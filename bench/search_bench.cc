@@ -235,7 +235,7 @@ void KnownBarReport(const Options& o, SearchEngine& engine,
   std::vector<double> bar(queries.size());
   for (std::size_t q = 0; q < queries.size(); ++q) bar[q] = engine.RelevanceBar(q, kTopK);
   std::printf("\nknown bar: Dateline's relevance top-%zu as run and from each query's final bar"
-              " (%zu rounds, alternating; per-query medians)\n",
+              " (rounds: %zu, alternating; per-query medians)\n",
               kTopK, o.search_rounds);
   std::printf("  %-9s %12s %14s %12s %12s\n", "class", "p50 as run", "p50 from bar",
               "sum ratio", "geo-mean");
