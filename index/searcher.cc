@@ -322,9 +322,7 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   auto cmp = [&](const Candidate& a, const Candidate& b) { return better(a, b, relevance); };
   Candidate bar{};
   bool have_bar = false;
-  // bar.score once have_bar; before, the known bar (SearchRequest::known_bar) where the top-k
-  // prunes.
-  double threshold = -std::numeric_limits<double>::infinity();
+  double threshold = -std::numeric_limits<double>::infinity();  // bar.score once have_bar
   // Keeps the `keep` best; `bar` becomes the worst of them: a candidate that is not better can
   // never be among the final `keep`.
   auto trim = [&] {
@@ -345,6 +343,8 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
                            !request.exhaustive && CountsApart(*request.query);
   const bool prune =
       (!request.count_total || count_apart) && request.facets.empty() && !request.exhaustive;
+  // Before there is a bar, a pruning relevance top-k starts from the known one, if any.
+  if (relevance && prune) threshold = request.known_bar;
   // Relevance top-k of a flat AND or OR of words runs document-at-a-time (word_topk.h). With an
   // exact total or facets, a separate pass matches each segment set-at-a-time and counts the
   // matches without scoring them (block-at-a-time matching costs a fraction of scoring every
@@ -371,7 +371,6 @@ Result<SearchResult> RunSearch(const std::vector<const Segment*>& segments,
   // and for an AND of several words (its candidates come in docid order).
   if (plan && !plan->checks.empty() && (!prune || words.size() < 2)) plan.reset();
   const bool word_topk = plan.has_value();
-  if (relevance && prune) threshold = request.known_bar;
   const bool count_pass = word_topk && !prune;
   // The word top-k meets an AND's words in one bitmap (below).
   const bool meet = word_topk && plan->conjunctive && words.size() > 1;
