@@ -22,6 +22,10 @@ namespace {
 
 class DatelineEngine final : public SearchEngine {
  public:
+  explicit DatelineEngine(std::size_t merge_factor) {
+    if (merge_factor != 0) options_.merge_factor = merge_factor;
+  }
+
   std::string Name() const override { return "dateline"; }
   std::string Describe() const override {
     return Format("Dateline SearchIndex, flush_docs=%zu, merge_factor=%zu, flush and merge on the "
@@ -126,14 +130,16 @@ class DatelineEngine final : public SearchEngine {
 
 }  // namespace
 
-std::unique_ptr<SearchEngine> MakeDatelineEngine() { return std::make_unique<DatelineEngine>(); }
+std::unique_ptr<SearchEngine> MakeDatelineEngine(std::size_t merge_factor) {
+  return std::make_unique<DatelineEngine>(merge_factor);
+}
 
 }  // namespace dateline::bench
 
 #else  // !DATELINE_BENCH_HAVE_INDEX
 
 namespace dateline::bench {
-std::unique_ptr<SearchEngine> MakeDatelineEngine() { return nullptr; }
+std::unique_ptr<SearchEngine> MakeDatelineEngine(std::size_t /*merge_factor*/) { return nullptr; }
 }  // namespace dateline::bench
 
 #endif

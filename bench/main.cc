@@ -74,6 +74,9 @@ search:
                           started from the query's own final bar (its 11th best score),
                           alternating --rounds times: what no tighter bound or earlier
                           threshold could save
+  --merge-factor N        Dateline's tiered merge factor (default: the index's own, as a
+                          server runs it); fewer segments answer faster, more merging costs
+                          indexing time
 alerts:
   --queries LIST          comma-separated numbers of standing queries (default
                           10000,100000,1000000,1500000; --smoke: 2000)
@@ -140,6 +143,9 @@ int main(int argc, char** argv) {
         o.data_dir = value();
       } else if (a == "--bbc-dir") {
         o.bbc_dir = value();
+      } else if (a == "--merge-factor") {
+        o.search_merge_factor = ToSize(a, value());
+        if (o.search_merge_factor < 2) throw BenchError("--merge-factor must be at least 2");
       } else if (a == "--docs") {
         o.search_docs = ToSize(a, value());
       } else if (a == "--queries") {

@@ -41,6 +41,7 @@ struct Options {
   std::vector<std::string> search_engines = {"dateline", "xapian", "fts5"};
   std::vector<std::string> search_classes;  // query classes run (empty: all)
   bool search_known_bar = false;  // also time Dateline's relevance top-k from each query's bar
+  std::size_t search_merge_factor = 0;  // Dateline's tiered merge factor (0: the index's default)
 
   // alerts
   std::vector<std::size_t> alert_queries = {10000, 100000, 1000000, 1500000};

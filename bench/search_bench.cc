@@ -285,9 +285,10 @@ void KnownBarReport(const Options& o, SearchEngine& engine,
 int ChildMain(const Options& o, const std::string& name, const CorpusGenerator& gen,
               const std::vector<BenchQuery>& queries, int commands, int reports) {
   try {
-    std::unique_ptr<SearchEngine> engine = name == "dateline" ? MakeDatelineEngine()
-                                           : name == "xapian" ? MakeXapianEngine()
-                                                              : MakeFts5Engine();
+    std::unique_ptr<SearchEngine> engine =
+        name == "dateline" ? MakeDatelineEngine(o.search_merge_factor)
+        : name == "xapian" ? MakeXapianEngine()
+                           : MakeFts5Engine();
     TempDir dir(o.tmp_dir);
     const json indexed = IndexAndReopen(o, *engine, gen, queries, dir);
     // Printed before the parent hears of the index, while it waits: no lines interleave.
@@ -477,7 +478,7 @@ bool RunSearch(const Options& o) {
   std::vector<std::string> names;
   bool ok = true;
   for (const auto& name : o.search_engines) {
-    if (name == "dateline" && MakeDatelineEngine() == nullptr) {
+    if (name == "dateline" && MakeDatelineEngine(0) == nullptr) {
       std::printf("dateline: NOT MEASURED: this dateline-bench was built without the index "
                   "library (index/)\n");
       continue;

@@ -68,7 +68,8 @@ class SearchEngine {
 
 std::unique_ptr<SearchEngine> MakeXapianEngine();
 std::unique_ptr<SearchEngine> MakeFts5Engine();
-// Dateline's SearchIndex; nullptr when dateline-bench was built without the index library.
-std::unique_ptr<SearchEngine> MakeDatelineEngine();
+// Dateline's SearchIndex, merging `merge_factor` segments of a tier (0: the index's default);
+// nullptr when dateline-bench was built without the index library.
+std::unique_ptr<SearchEngine> MakeDatelineEngine(std::size_t merge_factor = 0);
 
 }  // namespace dateline::bench
