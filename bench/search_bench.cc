@@ -478,7 +478,7 @@ bool RunSearch(const Options& o) {
   std::vector<std::string> names;
   bool ok = true;
   for (const auto& name : o.search_engines) {
-    if (name == "dateline" && MakeDatelineEngine(0) == nullptr) {
+    if (name == "dateline" && MakeDatelineEngine() == nullptr) {
       std::printf("dateline: NOT MEASURED: this dateline-bench was built without the index "
                   "library (index/)\n");
       continue;
